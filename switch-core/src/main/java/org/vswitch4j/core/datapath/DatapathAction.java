@@ -1,0 +1,69 @@
+package org.vswitch4j.core.datapath;
+
+import org.vswitch4j.core.key.FlowField;
+
+/**
+ * One datapath action: the compact, OpenFlow-free vocabulary the fast path executes. The core defines
+ * output, VLAN push/pop, set-field and drop; higher modules add kinds (encap/decap, meter, to-controller)
+ * by implementing this interface.
+ */
+public interface DatapathAction {
+
+    /** Send the packet out of datapath port {@code port}. */
+    record Output(int port) implements DatapathAction {
+        public Output {
+            if (port <= 0) {
+                throw new IllegalArgumentException("datapath port " + port + " must be >= 1");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return Integer.toString(port);
+        }
+    }
+
+    /** Push a VLAN tag: {@code tpid} 0x8100 (802.1Q) or 0x88a8 (802.1ad), {@code tci} = pcp(3) dei(1) vid(12). */
+    record PushVlan(int tpid, int tci) implements DatapathAction {
+        public PushVlan {
+            if (tpid != 0x8100 && tpid != 0x88a8) {
+                throw new IllegalArgumentException(String.format("VLAN TPID 0x%04x is not 0x8100 or 0x88a8", tpid));
+            }
+            if (tci < 0 || tci > 0xffff) {
+                throw new IllegalArgumentException("VLAN TCI " + tci + " is outside 0..65535");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return String.format("push_vlan(tpid=0x%04x,vid=%d,pcp=%d)", tpid, tci & 0xfff, tci >>> 13);
+        }
+    }
+
+    /** Pop the outermost VLAN tag (nothing happens to an untagged frame). */
+    record PopVlan() implements DatapathAction {
+        @Override
+        public String toString() {
+            return "pop_vlan";
+        }
+    }
+
+    /**
+     * Rewrite a header field of at most 64 bits, fixing the IPv4 header checksum and TCP/UDP/ICMP
+     * checksums the change affects.
+     */
+    record SetField(FlowField field, long value) implements DatapathAction {
+        @Override
+        public String toString() {
+            return "set(" + field.ovsName() + "=0x" + Long.toHexString(value) + ")";
+        }
+    }
+
+    /** Drop the packet, counting it under {@code reason}. An action list that ends without output drops too. */
+    record Drop(DropReason reason) implements DatapathAction {
+        @Override
+        public String toString() {
+            return "drop(" + reason.counterName() + ")";
+        }
+    }
+}

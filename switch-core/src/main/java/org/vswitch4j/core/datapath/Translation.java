@@ -1,0 +1,36 @@
+package org.vswitch4j.core.datapath;
+
+import org.vswitch4j.core.packet.Packet;
+
+/**
+ * What the datapath tells a {@link Pipeline} about one translation, and what the pipeline tells back
+ * besides actions and mask.
+ *
+ * <p>An instance is reused by the datapath; a pipeline must not keep it after {@link Pipeline#translate}
+ * returns.
+ */
+public interface Translation {
+
+    /** The switch clock, in nanoseconds, at the time of the upcall. */
+    long nowNanos();
+
+    /**
+     * The packet that missed the caches, or null when the datapath revalidates a megaflow (there is no
+     * packet then). Read-only: the pipeline must not modify it.
+     */
+    Packet packet();
+
+    /**
+     * True when this translation revalidates a cached megaflow that packets used since the last
+     * revalidation: a pipeline applies the side effects that use implies (refreshing a learned MAC's age,
+     * as Open vSwitch's revalidators do) but must not act as for a new packet.
+     */
+    boolean isRevalidation();
+
+    /**
+     * Marks the decision as depending on state named by {@code tag} (for example one MAC table entry);
+     * {@link Datapath#invalidate(long)} with the same tag drops the megaflow. Tags are any 64-bit values;
+     * a pipeline should make them distinct, say by hashing what they name.
+     */
+    void addTag(long tag);
+}

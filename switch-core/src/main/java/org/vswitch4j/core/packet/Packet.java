@@ -1,0 +1,312 @@
+package org.vswitch4j.core.packet;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * A reusable view of one frame in a packet buffer: which memory, which buffer, where the frame starts
+ * and how long it is, plus the metadata the datapath attaches (input port, header offsets).
+ *
+ * <p>A {@code Packet} holds no memory of its own and is never allocated per packet: ports and the datapath
+ * keep a fixed set of views (in {@link PacketBatch}es) and rebind them with {@link #bind}. The frame
+ * occupies {@code region[base + dataOffset, base + dataOffset + length)}, where {@code base} is the start of
+ * the buffer; the bytes before {@code dataOffset} are headroom for pushed headers.
+ *
+ * <p>Multi-byte accessors are network byte order (big-endian), because every header field is.
+ *
+ * <p>Ownership: a view that is bound owns its buffer on behalf of whoever holds the view. {@link #release()}
+ * gives the buffer back and unbinds; {@link #moveTo(Packet)} hands it to another view and unbinds this
+ * one. Thread-safety: none; a view belongs to one thread at a time.
+ */
+public final class Packet {
+    /** Big-endian layouts for header fields; unaligned, because headers are. */
+    public static final ValueLayout.OfShort BE_SHORT =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    public static final ValueLayout.OfInt BE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    public static final ValueLayout.OfLong BE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
+    /** Offset value meaning "this header is not present". */
+    public static final int ABSENT = -1;
+
+    // Buffer binding.
+    private PacketMemory memory;
+    private MemorySegment region;
+    private long handle = -1;
+    private long base;
+    private int bufferSize;
+    private int dataOffset;
+    private int length;
+
+    // Metadata set by the port and the parser.
+    private int inPort;
+    private int l3Offset = ABSENT;
+    private int l4Offset = ABSENT;
+
+    /** An unbound view. */
+    public Packet() {
+    }
+
+    /**
+     * Binds this view to buffer {@code handle} of {@code memory}, holding a frame of {@code length} bytes at
+     * {@code dataOffset} from the buffer's start. Takes ownership of the buffer. Header offsets are reset.
+     */
+    public Packet bind(PacketMemory memory, long handle, int dataOffset, int length) {
+        this.memory = memory;
+        this.region = memory.region();
+        this.handle = handle;
+        this.base = memory.bufferOffset(handle);
+        this.bufferSize = memory.bufferSize();
+        this.dataOffset = dataOffset;
+        this.length = length;
+        this.inPort = 0;
+        this.l3Offset = ABSENT;
+        this.l4Offset = ABSENT;
+        return this;
+    }
+
+    /** Binds to {@code handle} with the frame starting right after the memory's headroom, length 0. */
+    public Packet bindEmpty(PacketMemory memory, long handle) {
+        return bind(memory, handle, memory.headroom(), 0);
+    }
+
+    /** Whether this view currently holds a buffer. */
+    public boolean isBound() {
+        return memory != null;
+    }
+
+    /** Gives the buffer back to its memory and unbinds. */
+    public void release() {
+        PacketMemory m = memory;
+        if (m != null) {
+            long h = handle;
+            unbind();
+            m.release(h);
+        }
+    }
+
+    /** Forgets the buffer without releasing it (the caller has passed ownership elsewhere). */
+    public void unbind() {
+        memory = null;
+        region = null;
+        handle = -1;
+    }
+
+    /**
+     * Moves the buffer and all metadata to {@code to} (which must be unbound or be released by the caller
+     * first) and unbinds this view. No bytes are copied.
+     */
+    public void moveTo(Packet to) {
+        to.memory = memory;
+        to.region = region;
+        to.handle = handle;
+        to.base = base;
+        to.bufferSize = bufferSize;
+        to.dataOffset = dataOffset;
+        to.length = length;
+        to.inPort = inPort;
+        to.l3Offset = l3Offset;
+        to.l4Offset = l4Offset;
+        unbind();
+    }
+
+    /**
+     * Copies this frame and its metadata into a fresh buffer from {@code target}, bound to {@code to}.
+     * Returns false (and leaves {@code to} unbound) when {@code target} has no free buffer.
+     */
+    public boolean copyTo(PacketMemory target, Packet to) {
+        long h = target.allocate();
+        if (h < 0) {
+            return false;
+        }
+        int off = Math.min(dataOffset, target.bufferSize() - length);
+        if (off < 0) {
+            target.release(h);
+            return false;
+        }
+        to.bind(target, h, off, length);
+        MemorySegment.copy(region, base + dataOffset, to.region, to.base + off, length);
+        to.inPort = inPort;
+        to.l3Offset = l3Offset;
+        to.l4Offset = l4Offset;
+        return true;
+    }
+
+    // ---- binding -------------------------------------------------------------------------------------
+
+    public PacketMemory memory() {
+        return memory;
+    }
+
+    public long handle() {
+        return handle;
+    }
+
+    /** The memory region that holds the buffer (all buffers of {@link #memory()}). */
+    public MemorySegment region() {
+        return region;
+    }
+
+    /** Absolute offset in {@link #region()} of the first byte of the frame. */
+    public long address() {
+        return base + dataOffset;
+    }
+
+    /** Offset of the frame's first byte from the start of the buffer (= headroom left). */
+    public int dataOffset() {
+        return dataOffset;
+    }
+
+    public int length() {
+        return length;
+    }
+
+    public int bufferSize() {
+        return bufferSize;
+    }
+
+    /** Bytes free after the frame in this buffer. */
+    public int tailroom() {
+        return bufferSize - dataOffset - length;
+    }
+
+    /** Sets the frame length (≤ dataOffset + length + tailroom). */
+    public void length(int newLength) {
+        if (newLength < 0 || dataOffset + newLength > bufferSize) {
+            throw new IllegalArgumentException("frame length " + newLength + " is outside 0.." + (bufferSize - dataOffset));
+        }
+        this.length = newLength;
+    }
+
+    /**
+     * Grows the frame at the front by {@code n} bytes (pushing a header), or shrinks it for negative
+     * {@code n}. Returns false, changing nothing, when the headroom (or the frame) is too small.
+     * Header offsets move with the data: they stay relative to the frame start.
+     */
+    public boolean adjustHead(int n) {
+        int nd = dataOffset - n;
+        int nl = length + n;
+        if (nd < 0 || nl < 0) {
+            return false;
+        }
+        dataOffset = nd;
+        length = nl;
+        if (l3Offset != ABSENT) {
+            l3Offset += n;
+        }
+        if (l4Offset != ABSENT) {
+            l4Offset += n;
+        }
+        return true;
+    }
+
+    /** A new slice over the frame's bytes. Allocates: for tests, slow paths and callbacks, never per packet. */
+    public MemorySegment data() {
+        return region.asSlice(base + dataOffset, length);
+    }
+
+    /** Copies the frame into a new array (tests and slow paths). */
+    public byte[] toByteArray() {
+        return data().toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    // ---- metadata ------------------------------------------------------------------------------------
+
+    /** Datapath port number the frame came in on (0 = none). */
+    public int inPort() {
+        return inPort;
+    }
+
+    public void inPort(int port) {
+        this.inPort = port;
+    }
+
+    /** Offset from the frame start of the L3 header, or {@link #ABSENT}. Set by the parser. */
+    public int l3Offset() {
+        return l3Offset;
+    }
+
+    public void l3Offset(int off) {
+        this.l3Offset = off;
+    }
+
+    /** Offset from the frame start of the L4 header, or {@link #ABSENT}. Set by the parser. */
+    public int l4Offset() {
+        return l4Offset;
+    }
+
+    public void l4Offset(int off) {
+        this.l4Offset = off;
+    }
+
+    // ---- frame access (offsets relative to the frame start; no bounds check beyond the segment's) ----
+
+    public int u8(int off) {
+        return Byte.toUnsignedInt(region.get(ValueLayout.JAVA_BYTE, base + dataOffset + off));
+    }
+
+    public int u16(int off) {
+        return Short.toUnsignedInt(region.get(BE_SHORT, base + dataOffset + off));
+    }
+
+    public long u32(int off) {
+        return Integer.toUnsignedLong(region.get(BE_INT, base + dataOffset + off));
+    }
+
+    public int i32(int off) {
+        return region.get(BE_INT, base + dataOffset + off);
+    }
+
+    public long i64(int off) {
+        return region.get(BE_LONG, base + dataOffset + off);
+    }
+
+    /** The 48-bit MAC address at {@code off}, as the low 48 bits of a long. */
+    public long mac(int off) {
+        long a = base + dataOffset + off;
+        return (Short.toUnsignedLong(region.get(BE_SHORT, a)) << 32) | Integer.toUnsignedLong(region.get(BE_INT, a + 2));
+    }
+
+    public void u8(int off, int v) {
+        region.set(ValueLayout.JAVA_BYTE, base + dataOffset + off, (byte) v);
+    }
+
+    public void u16(int off, int v) {
+        region.set(BE_SHORT, base + dataOffset + off, (short) v);
+    }
+
+    public void u32(int off, long v) {
+        region.set(BE_INT, base + dataOffset + off, (int) v);
+    }
+
+    public void i64(int off, long v) {
+        region.set(BE_LONG, base + dataOffset + off, v);
+    }
+
+    public void mac(int off, long mac) {
+        long a = base + dataOffset + off;
+        region.set(BE_SHORT, a, (short) (mac >>> 32));
+        region.set(BE_INT, a + 2, (int) mac);
+    }
+
+    /** Copies {@code src[srcOff..srcOff+len)} into the frame at {@code off}. */
+    public void write(int off, byte[] src, int srcOff, int len) {
+        MemorySegment.copy(src, srcOff, region, ValueLayout.JAVA_BYTE, base + dataOffset + off, len);
+    }
+
+    /** Copies {@code len} bytes of the frame at {@code off} into {@code dst[dstOff..)}. */
+    public void read(int off, byte[] dst, int dstOff, int len) {
+        MemorySegment.copy(region, ValueLayout.JAVA_BYTE, base + dataOffset + off, dst, dstOff, len);
+    }
+
+    /** Moves {@code len} bytes within the frame from {@code from} to {@code to} (overlap allowed). */
+    public void moveBytes(int from, int to, int len) {
+        MemorySegment.copy(region, base + dataOffset + from, region, base + dataOffset + to, len);
+    }
+
+    @Override
+    public String toString() {
+        return memory == null ? "Packet[unbound]"
+                : "Packet[handle=" + handle + ", len=" + length + ", inPort=" + inPort + "]";
+    }
+}

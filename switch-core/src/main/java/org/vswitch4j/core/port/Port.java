@@ -1,0 +1,59 @@
+package org.vswitch4j.core.port;
+
+import org.vswitch4j.core.packet.PacketBatch;
+import org.vswitch4j.core.packet.PacketMemory;
+
+/**
+ * The port SPI: what an I/O backend (in-process memory port, TAP, AF_XDP, DPDK, tunnel) implements so the
+ * datapath can poll it.
+ *
+ * <p>Bursts: {@link #receive} appends up to {@code batch.remaining()} frames and returns how many; it never
+ * blocks. {@link #transmit} sends a whole batch.
+ *
+ * <p>Ownership: received buffers belong to the caller (the datapath). {@link #transmit} takes ownership of
+ * every packet in the batch, sent or not: it releases what it cannot send (counting it in
+ * {@link PortStats#txDropped()}) and leaves the batch empty.
+ *
+ * <p>Thread-safety: each rx queue is polled by one thread at a time (the poll thread that owns it).
+ * {@link #transmit} may be called by several poll threads at once; a backend whose device has one tx
+ * queue serialises internally (a lock-free ring, or a lock held for the burst). Status methods are safe from
+ * any thread.
+ */
+public interface Port extends AutoCloseable {
+
+    /** The device's name, as an operator would see it ({@code tap0}, {@code vm1-eth0}). */
+    String name();
+
+    /** Number of receive queues (≥ 1); the datapath spreads them over its poll threads. */
+    default int rxQueues() {
+        return 1;
+    }
+
+    /**
+     * Receives up to {@code batch.remaining()} frames from rx queue {@code queue} into the batch's next views,
+     * setting nothing but the buffer binding (the datapath sets in_port). Returns the number received.
+     */
+    int receive(int queue, PacketBatch batch);
+
+    /** Sends every packet of {@code batch}; takes ownership of all of them and leaves the batch empty. */
+    void transmit(PacketBatch batch);
+
+    /** The memory this port receives into (buffers of the same memory cross between ports without a copy). */
+    PacketMemory memory();
+
+    /** Whether the link is up (carrier present). A port that is down receives nothing and drops on tx. */
+    boolean linkUp();
+
+    /** The MTU: the largest L3 payload, in bytes; a frame may carry 14 + 4 × tags more. */
+    int mtu();
+
+    /** The port's MAC address, as the low 48 bits. */
+    long mac();
+
+    /** The backend's own counters (what the device saw), not the datapath's. */
+    PortStats stats();
+
+    /** Frees the device's resources. Idempotent. */
+    @Override
+    void close();
+}
