@@ -59,7 +59,7 @@ public final class MpscLongRing implements LongRing {
     // accessed through PRODUCER_INDEX only
     private long producerIndex;
     /** Shared producer cache: consumerIndex + capacity as some producer last read it; never above the truth. */
-    // accessed through PRODUCER_LIMIT only
+    // accessed through PRODUCER_LIMIT (and the constructor)
     private long producerLimit;
 
     // Written by the consumer only.
