@@ -1,5 +1,6 @@
 package org.vswitch4j.core.datapath;
 
+import org.vswitch4j.core.packet.Checksums;
 import org.vswitch4j.core.packet.Packet;
 
 /**
@@ -10,6 +11,8 @@ import org.vswitch4j.core.packet.Packet;
  * <p>VLAN push uses the buffer's headroom: the frame start moves 4 bytes earlier and only the 12 MAC bytes
  * move, never the payload; pop moves the 12 MAC bytes 4 bytes later. {@link Packet#adjustHead} keeps the
  * l3/l4 offsets pointing at the same headers. A frame without headroom falls back to moving its tail.
+ *
+ * Checksum arithmetic is {@link Checksums}'.
  *
  * <p>Set-field touches only what is there: a field whose header the frame does not have (ip_src on an ARP
  * frame, tp_src on a non-first fragment, a header cut short by a malformed frame) is left alone, and
@@ -123,20 +126,14 @@ final class PacketEdits {
         if (l3 < 0) {
             return;
         }
-        int oldHi = p.u16(l3 + fieldOff);
-        int oldLo = p.u16(l3 + fieldOff + 2);
-        int newHi = addr >>> 16;
-        int newLo = addr & 0xffff;
+        int old = p.i32(l3 + fieldOff);
         p.u32(l3 + fieldOff, Integer.toUnsignedLong(addr));
-        p.u16(l3 + 10, update(update(p.u16(l3 + 10), oldHi, newHi), oldLo, newLo));
+        p.u16(l3 + 10, Checksums.update32(p.u16(l3 + 10), old, addr));
         int l4csum = l4ChecksumOffset(p, l3);
         if (l4csum >= 0) {
             int c = p.u16(l4csum);
-            if (c == 0 && p.u8(l3 + 9) == PROTO_UDP) {
-                return; // UDP without checksum stays without
-            }
-            c = update(update(c, oldHi, newHi), oldLo, newLo);
-            p.u16(l4csum, c == 0 && p.u8(l3 + 9) == PROTO_UDP ? 0xffff : c);
+            p.u16(l4csum, p.u8(l3 + 9) == PROTO_UDP ? Checksums.updateUdp32(c, old, addr)
+                    : Checksums.update32(c, old, addr));
         }
     }
 
@@ -163,7 +160,7 @@ final class PacketEdits {
             int oldWord = p.u16(l3);
             int newWord = (oldWord & ~bits) | value;
             p.u16(l3, newWord);
-            p.u16(l3 + 10, update(p.u16(l3 + 10), oldWord, newWord));
+            p.u16(l3 + 10, Checksums.update16(p.u16(l3 + 10), oldWord, newWord));
         } else if (type == ETH_TYPE_IPV6 && l3 + 40 <= p.length()) {
             // Traffic class: bits 4..11 of the first 16-bit word (version(4) tc(8) label-high(4)).
             int w = p.u16(l3);
@@ -178,7 +175,7 @@ final class PacketEdits {
             int oldWord = p.u16(l3 + 8);
             int newWord = (ttl << 8) | (oldWord & 0xff);
             p.u16(l3 + 8, newWord);
-            p.u16(l3 + 10, update(p.u16(l3 + 10), oldWord, newWord));
+            p.u16(l3 + 10, Checksums.update16(p.u16(l3 + 10), oldWord, newWord));
         } else if (type == ETH_TYPE_IPV6 && l3 + 40 <= p.length()) {
             p.u8(l3 + 7, ttl);
         }
@@ -215,23 +212,11 @@ final class PacketEdits {
         int old = p.u16(l4 + portOff);
         p.u16(l4 + portOff, port);
         int c = p.u16(csumOff);
-        if (proto == PROTO_UDP && c == 0 && type == ETH_TYPE_IPV4) {
-            return;
-        }
-        c = update(c, old, port);
-        p.u16(csumOff, c == 0 && proto == PROTO_UDP ? 0xffff : c);
+        p.u16(csumOff, proto == PROTO_UDP ? Checksums.updateUdp16(c, old, port) : Checksums.update16(c, old, port));
     }
 
     /** The IPv6 next header when the L4 header follows the fixed header directly, else 0 (unknown). */
     private static int ipv6L4Proto(Packet p, int l3, int l4) {
         return l4 == l3 + 40 && l4 <= p.length() ? p.u8(l3 + 6) : 0;
-    }
-
-    /** RFC 1624 eqn. 3: the checksum {@code hc} after one 16-bit word changes from {@code old} to {@code neu}. */
-    static int update(int hc, int old, int neu) {
-        int s = (~hc & 0xffff) + (~old & 0xffff) + (neu & 0xffff);
-        s = (s & 0xffff) + (s >>> 16);
-        s = (s & 0xffff) + (s >>> 16);
-        return ~s & 0xffff;
     }
 }
