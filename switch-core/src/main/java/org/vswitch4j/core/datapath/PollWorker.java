@@ -161,8 +161,12 @@ final class PollWorker {
     /**
      * The thread running this worker's rounds: its poll thread, or in synchronous mode the caller of
      * {@link Datapath#poll()} while that runs (else null). A reconfigure from this thread does not wait for it.
+     * Plain on purpose (two volatile stores per synchronous round would cost two fences): the only reader
+     * that acts on it compares it with its own thread, and a thread always sees its own last write, while a
+     * stale value read by another thread is never that other thread. Poll threads set it before
+     * {@link Thread#start()}.
      */
-    volatile Thread thread;
+    Thread thread;
 
     PollWorker(Datapath dp, int index, int emcEntries, int burst, int maxMegaflows, long maxIdleNanos,
                long revalidateNanos) {
