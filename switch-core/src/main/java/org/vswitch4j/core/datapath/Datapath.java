@@ -498,7 +498,9 @@ public final class Datapath implements AutoCloseable {
 
     /**
      * Stops the poll threads (waiting for them), releases every buffer the datapath still holds and the
-     * copy memory when it owns it. Does not close ports. Idempotent.
+     * copy memory when it owns it. Does not close ports; a port that still queues copies made in the owned
+     * memory must be drained first (or pass your own memory with {@link Builder#memory}). Idempotent. Not
+     * to be called while another thread is inside {@link #poll()}.
      */
     @Override
     public synchronized void close() {
