@@ -321,15 +321,15 @@ final class PollWorker {
         long[] kw = key.w;
         kw[FlowKey.W_IN_PORT] = dpPort;
         PacketBatch b = rx;
+        long rxBytes = 0;
         for (int i = 0; i < n; i++) {
             Packet p = b.get(i);
             p.inPort(dpPort);
             int len = p.length();
-            long[] c = portCounters;
-            c[base + RX_PACKETS]++;
-            c[base + RX_BYTES] += len;
+            rxBytes += len;
             ParseStatus st = FlowParser.parse(p, key);
             if (st != ParseStatus.OK) {
+                long[] c = portCounters;
                 c[base + RX_ERRORS]++;
                 if (st == ParseStatus.RUNT) {
                     drop(p, DropReason.RUNT);
@@ -338,7 +338,7 @@ final class PollWorker {
                 c[base + MALFORMED]++;
             }
             if (len > mtuLimit && len > mtuLimit + 4 * tags(kw[FlowKey.W_VLAN])) {
-                c[base + RX_ERRORS]++;
+                portCounters[base + RX_ERRORS]++;
                 drop(p, DropReason.OVER_MTU);
                 continue;
             }
@@ -370,6 +370,9 @@ final class PollWorker {
             }
         }
         b.size(0); // every view was moved to a tx batch or released
+        long[] c = portCounters; // re-read: an upcall may have grown it
+        c[base + RX_PACKETS] += n;
+        c[base + RX_BYTES] += rxBytes;
     }
 
     private static int tags(long vlanWord) {
@@ -707,7 +710,9 @@ final class PollWorker {
             f.actions = acts;
             f.compiled = ca;
         }
-        f.setTags(ctx.tags());
+        if (!ctx.sameTags(f.tags)) {
+            f.setTags(ctx.tags());
+        }
         return true;
     }
 
@@ -752,6 +757,19 @@ final class PollWorker {
 
         long[] tags() {
             return nTags == 0 ? NO_TAGS : Arrays.copyOf(tags, nTags);
+        }
+
+        /** Whether the collected tags are {@code old}, in order (the usual revalidation: nothing changed). */
+        boolean sameTags(long[] old) {
+            if (old.length != nTags) {
+                return false;
+            }
+            for (int i = 0; i < nTags; i++) {
+                if (old[i] != tags[i]) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         @Override
