@@ -178,12 +178,73 @@ class SwitchEndToEndTest {
         assertEquals(1, br.stats().reservedDrops());
     }
 
+    @Test
+    void floodFollowsLinkStateOnceRevalidated() {
+        FramePort p1 = port(BridgePortConfig.access("p1", 10));
+        FramePort p2 = port(BridgePortConfig.access("p2", 10));
+        FramePort p3 = port(BridgePortConfig.access("p3", 10));
+        send(p1, udp(A, BCAST));
+        assertEquals(1, p2.sent.size());
+        assertEquals(1, p3.sent.size());
+        p2.sent.clear();
+        p3.sent.clear();
+        p3.link = false;
+        clock.advance(Duration.ofSeconds(1));                         // past the revalidation interval
+        send(p1, udp(A, BCAST));                                      // counts as use of the flood megaflow
+        clock.advance(Duration.ofSeconds(1));
+        sw.poll();                                                    // revalidation re-translates it
+        p2.sent.clear();
+        p3.sent.clear();
+        long droppedBefore = br.portStats("p3").txDropped();          // the stale flood sent to it once
+        send(p1, udp(A, BCAST));
+        assertEquals(1, p2.sent.size());
+        assertEquals(0, p3.sent.size(), "a port whose link is down is left out of the flood");
+        assertEquals(droppedBefore, br.portStats("p3").txDropped(), "not even sent to be dropped");
+    }
+
+    @Test
+    void bridgesOfOneSwitchAreIsolated() {
+        Bridge br1 = sw.addBridge(Bridge.builder("br1").ageing(Duration.ofSeconds(60)));
+        FramePort p1 = port(BridgePortConfig.access("p1", 10));
+        FramePort p2 = port(BridgePortConfig.access("p2", 10));
+        FramePort q1 = new FramePort("q1", sw.datapath().memory());
+        FramePort q2 = new FramePort("q2", sw.datapath().memory());
+        ports.add(q1);
+        ports.add(q2);
+        br1.addPort(q1, BridgePortConfig.access("q1", 10));
+        br1.addPort(q2, BridgePortConfig.access("q2", 10));
+        send(p1, udp(A, BCAST));
+        assertEquals(1, p2.sent.size());
+        assertEquals(0, q1.sent.size() + q2.sent.size());
+        send(q1, udp(B, BCAST));
+        assertEquals(1, q2.sent.size());
+        assertEquals(1, p2.sent.size() + p1.sent.size());
+        assertEquals(1, br.macTable().size());
+        assertEquals(1, br1.macTable().size());
+        assertEquals(Duration.ofSeconds(60), br1.macTable().ageing());
+        assertEquals(List.of(br, br1), sw.bridges());
+        assertEquals(br1, sw.bridge("br1"));
+    }
+
+    @Test
+    void switchRefusesDuplicateAndUnknownBridges() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> sw.addBridge("br0"));
+        assertEquals("a bridge named br0 exists already", e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> sw.bridge("nope"));
+        assertEquals("no bridge named nope; bridges: [br0]", e.getMessage());
+        sw.close();
+        sw.close();
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> sw.addBridge("br2"));
+    }
+
     /** A port fed from a queue of byte arrays, capturing what it is sent. Single-threaded (synchronous mode). */
     static final class FramePort implements Port {
         final String name;
         final PacketMemory memory;
         final ArrayDeque<byte[]> in = new ArrayDeque<>();
         final List<byte[]> sent = new ArrayList<>();
+        boolean link = true;
 
         FramePort(String name, PacketMemory memory) {
             this.name = name;
@@ -240,7 +301,7 @@ class SwitchEndToEndTest {
 
         @Override
         public boolean linkUp() {
-            return true;
+            return link;
         }
 
         @Override
