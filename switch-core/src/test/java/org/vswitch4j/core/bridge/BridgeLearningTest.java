@@ -271,6 +271,17 @@ class BridgeLearningTest {
     }
 
     @Test
+    void staticEntryOnAPortWithoutTheVlanDropsAndOnADownPortStillOutputs() {
+        BridgeHarness h = threeAccessAndTrunk();
+        h.add(BridgePortConfig.access("p5", 20));
+        h.bridge.macTable().addStatic(10, C, 5);
+        assertEquals("drop(vlan_mode)", h.translate(frame(1, A, C)).toString());
+        h.bridge.macTable().addStatic(10, C, 3);
+        h.bridge.setPortConfig("p3", BridgePortConfig.builder("p3").tag(10).adminUp(false).build());
+        assertEquals("3", h.translate(frame(1, A, C)).toString(), "the datapath counts it as port_down at port 3");
+    }
+
+    @Test
     void staticEntryNeedsAUnicastMacAndAPortOfTheBridge() {
         BridgeHarness h = threeAccessAndTrunk();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
