@@ -430,6 +430,27 @@ public final class Bridge implements Pipeline {
     }
 
     /**
+     * The MAC table's counters as {@code ovs-appctl fdb/stats-show} prints them:
+     * <pre>
+     * Statistics for bridge "br0":
+     *   Current/maximum MAC entries in the table: 2/8192
+     *   Total number of learned MAC entries     : 2
+     *   Total number of expired MAC entries     : 0
+     *   Total number of evicted MAC entries     : 0
+     *   Total number of port moved MAC entries  : 0
+     * </pre>
+     */
+    public String formatMacStats() {
+        BridgeStats s = stats();
+        return "Statistics for bridge \"" + name + "\":\n"
+                + "  Current/maximum MAC entries in the table: " + s.macEntries() + "/" + macTable.maxEntries() + "\n"
+                + "  Total number of learned MAC entries     : " + s.learned() + "\n"
+                + "  Total number of expired MAC entries     : " + s.aged() + "\n"
+                + "  Total number of evicted MAC entries     : " + s.evicted() + "\n"
+                + "  Total number of port moved MAC entries  : " + s.moved() + "\n";
+    }
+
+    /**
      * Every port's counters in the layout of {@code ovs-ofctl dump-ports}:
      * <pre>
      * OFPST_PORT reply: 2 ports

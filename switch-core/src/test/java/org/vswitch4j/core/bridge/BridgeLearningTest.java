@@ -361,6 +361,20 @@ class BridgeLearningTest {
     }
 
     @Test
+    void fdbStatsShowFormat() {
+        BridgeHarness h = threeAccessAndTrunk();
+        h.translate(frame(1, A, BROADCAST));
+        h.translate(frame(2, A, BROADCAST));
+        h.translate(frame(2, B, BROADCAST));
+        assertEquals("Statistics for bridge \"br0\":\n"
+                + "  Current/maximum MAC entries in the table: 2/8192\n"
+                + "  Total number of learned MAC entries     : 2\n"
+                + "  Total number of expired MAC entries     : 0\n"
+                + "  Total number of evicted MAC entries     : 0\n"
+                + "  Total number of port moved MAC entries  : 1\n", h.bridge.formatMacStats());
+    }
+
+    @Test
     void dumpPortsFormat() {
         BridgeHarness h = new BridgeHarness();
         h.add(BridgePortConfig.access("p1", 10));
