@@ -320,22 +320,21 @@ public final class Datapath implements AutoCloseable {
      */
     public void reconfigure(Runnable change) {
         Objects.requireNonNull(change, "change");
-        long e;
         slowLock.lock();
         try {
             change.run();
         } finally {
-            e = epoch.incrementAndGet(); // volatile store; pairs with PollWorker.beginBusy's store + re-load
+            long e = epoch.incrementAndGet(); // volatile store; pairs with PollWorker.beginBusy's store + re-load
             slowLock.unlock();
+            awaitEpoch(e);
         }
-        awaitEpoch(e);
     }
 
     private void awaitEpoch(long e) {
         Thread me = Thread.currentThread();
         for (PollWorker w : workers) {
             if (w.thread == me) {
-                continue; // our own round is idle while we are in its slow path anyway
+                continue; // called from this worker's own round (a port callback, translate): never wait for it
             }
             int spins = 0;
             while (!w.passed(e)) {
@@ -345,6 +344,22 @@ public final class Datapath implements AutoCloseable {
                     LockSupport.parkNanos(10_000L);
                 }
             }
+        }
+    }
+
+    /**
+     * Runs {@code task} under the slow-path lock without bumping the epoch and without waiting: for slow-path
+     * state changes whose effect on cached flows the caller expresses with {@link #invalidate(long)} (ageing
+     * out MAC entries, say), which {@link #reconfigure} would over-serve by dropping every cached flow.
+     * Re-entrant.
+     */
+    public void withSlowPathLock(Runnable task) {
+        Objects.requireNonNull(task, "task");
+        slowLock.lock();
+        try {
+            task.run();
+        } finally {
+            slowLock.unlock();
         }
     }
 
@@ -390,7 +405,13 @@ public final class Datapath implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the datapath is closed");
         }
-        return workers[0].runOnce();
+        PollWorker w = workers[0];
+        w.thread = Thread.currentThread(); // so that a reconfigure from inside this round does not wait for itself
+        try {
+            return w.runOnce();
+        } finally {
+            w.thread = null;
+        }
     }
 
     /** Starts the poll threads (named {@code vsw-pmd-N}, daemons). Idempotent; a no-op when synchronous. */
@@ -477,7 +498,9 @@ public final class Datapath implements AutoCloseable {
 
     /**
      * Stops the poll threads (waiting for them), releases every buffer the datapath still holds and the
-     * copy memory when it owns it. Does not close ports. Idempotent.
+     * copy memory when it owns it. Does not close ports; a port that still queues copies made in the owned
+     * memory must be drained first (or pass your own memory with {@link Builder#memory}). Idempotent. Not
+     * to be called while another thread is inside {@link #poll()}.
      */
     @Override
     public synchronized void close() {

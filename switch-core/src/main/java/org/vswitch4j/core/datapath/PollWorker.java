@@ -158,8 +158,15 @@ final class PollWorker {
     private volatile long state;
     /** The rx (port, queue) pairs this worker polls: [ports, queues]. Written under the slow-path lock. */
     volatile int[][] assignment = {new int[0], new int[0]};
-    /** The thread running {@link #runLoop()}, null in synchronous mode. */
-    volatile Thread thread;
+    /**
+     * The thread running this worker's rounds: its poll thread, or in synchronous mode the caller of
+     * {@link Datapath#poll()} while that runs (else null). A reconfigure from this thread does not wait for it.
+     * Plain on purpose (two volatile stores per synchronous round would cost two fences): the only reader
+     * that acts on it compares it with its own thread, and a thread always sees its own last write, while a
+     * stale value read by another thread is never that other thread. Poll threads set it before
+     * {@link Thread#start()}.
+     */
+    Thread thread;
 
     PollWorker(Datapath dp, int index, int emcEntries, int burst, int maxMegaflows, long maxIdleNanos,
                long revalidateNanos) {
@@ -234,6 +241,9 @@ final class PollWorker {
                 }
                 if (n > 0) {
                     total += n;
+                    if (dp.epoch() != cacheEpoch) {
+                        beginBusy(); // reconfigured from inside this round (a port callback): apply it now
+                    }
                     processRx(s, n);
                     flushTx();
                 }
