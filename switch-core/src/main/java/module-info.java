@@ -11,4 +11,6 @@ module org.vswitch4j.core {
     exports org.vswitch4j.core.datapath;
     exports org.vswitch4j.core.time;
     exports org.vswitch4j.core.pcap;
+    exports org.vswitch4j.core.bridge;
+    exports org.vswitch4j.core;
 }
