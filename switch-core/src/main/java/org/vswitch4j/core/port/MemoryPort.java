@@ -11,6 +11,7 @@ import org.vswitch4j.core.packet.Packet;
 import org.vswitch4j.core.packet.PacketBatch;
 import org.vswitch4j.core.packet.PacketMemory;
 import org.vswitch4j.core.ring.LongRing;
+import org.vswitch4j.core.ring.MpscLongRing;
 
 /**
  * An in-process port: the switch side is the {@link Port} SPI, the other side is driven by Java code — a
@@ -114,18 +115,14 @@ public final class MemoryPort implements Port {
         this.mac = b.mac;
         this.mtu = b.mtu;
         this.linkUp = b.linkUp;
-        this.rxRing = newRing(b.rxRingSize);
-        this.txRing = newRing(b.txRingSize);
+        this.rxRing = new MpscLongRing(b.rxRingSize); // producers: every injecting thread
+        this.txRing = new MpscLongRing(b.txRingSize); // producers: every transmitting poll thread
         this.maxFrame = memory.bufferSize() - memory.headroom();
         if (maxFrame > LEN_MASK) {
             throw new IllegalArgumentException("memory buffers of " + memory.bufferSize()
                     + " bytes are larger than a memory port supports (" + LEN_MASK + ")");
         }
         validateMtu(b.mtu);
-    }
-
-    private static LongRing newRing(int capacity) {
-        return new LockedLongRing(capacity);
     }
 
     /** A builder; {@link Builder#name} and {@link Builder#memory} are required. */
