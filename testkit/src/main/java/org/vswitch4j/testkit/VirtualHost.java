@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.vswitch4j.core.packet.Checksums;
+import org.vswitch4j.core.packet.FrameBuilder;
 import org.vswitch4j.core.port.MemoryPort;
 
 /**
@@ -202,7 +203,7 @@ public final class VirtualHost {
         }
         neighbors.put(Addresses.fromInt(spa), sha);
         if (op == ARP_REQUEST) {
-            send(HostFrames.ethernet(sha, mac, vlan, ETH_ARP, HostFrames.arp(ARP_REPLY, mac, ipv4Int, sha, spa)));
+            send(eth(sha).arp(ARP_REPLY, mac, ipv4Int, sha, spa));
         }
         return op == ARP_REQUEST || op == ARP_REPLY;
     }
@@ -238,7 +239,10 @@ public final class VirtualHost {
             int seq = get16(f, l4 + 6);
             byte[] data = Arrays.copyOfRange(f, l4 + 8, l4 + l4len);
             if (icmpType == ICMP_ECHO_REQUEST) {
-                sendIpv4(src, PROTO_ICMP, HostFrames.icmpEcho(ICMP_ECHO_REPLY, id, seq, data));
+                Long back = neighbors.get(Addresses.fromInt(src));
+                if (back != null) { // a request always teaches us its sender first (ARP), so this holds
+                    send(ip4(back, src).icmp4EchoReply(id, seq).payload(data));
+                }
                 return true;
             }
             if (icmpType == ICMP_ECHO_REPLY && id == echoId) {
@@ -308,9 +312,7 @@ public final class VirtualHost {
                 long replyMac = sll >= 0 ? sll : ethSrc;
                 neighbors.put(srcAddr, replyMac);
                 // Solicited + Override (RFC 4861 4.4), with our link-layer address.
-                byte[] na = HostFrames.icmp6(ND_ADVERT, 0, HostFrames.ndBody(0x6000_0000, ipv6Bytes, 2, mac));
-                send(HostFrames.ethernet(replyMac, mac, vlan, ETH_IPV6,
-                        HostFrames.ipv6(ipv6Bytes, src, PROTO_ICMPV6, 255, na, 2)));
+                send(eth(replyMac).ipv6(ipv6Bytes, src).hopLimit(255).ndNa(ipv6Bytes, 0x6000_0000).tll(mac));
                 return true;
             }
             case ND_ADVERT -> {
@@ -322,8 +324,12 @@ public final class VirtualHost {
                 return true;
             }
             case ICMP6_ECHO_REQUEST -> {
-                byte[] body = Arrays.copyOfRange(f, l4 + 4, l4 + plen);
-                send6(src, HostFrames.icmp6(ICMP6_ECHO_REPLY, 0, body), 2, PROTO_ICMPV6);
+                Long back = neighbors.get(srcAddr);
+                if (back == null) {
+                    back = ethSrc; // as a real stack would after its own solicitation; the sender is on-link
+                }
+                send(ip6(back, src).icmp6EchoReply(get16(f, l4 + 4), get16(f, l4 + 6))
+                        .payload(Arrays.copyOfRange(f, l4 + 8, l4 + plen)));
                 return true;
             }
             case ICMP6_ECHO_REPLY -> {
@@ -391,14 +397,9 @@ public final class VirtualHost {
             data[i] = (byte) (0x10 + i); // the pattern ping(8) uses after its timestamp
         }
         long sentAt = pump.clock().nanos();
-        boolean sent;
-        if (target instanceof Inet4Address t4) {
-            sent = sendIpv4To(dstMac, Addresses.toInt(t4), PROTO_ICMP,
-                    HostFrames.icmpEcho(ICMP_ECHO_REQUEST, echoId, seq, data));
-        } else {
-            sent = send6To(dstMac, target.getAddress(),
-                    HostFrames.icmp6(ICMP6_ECHO_REQUEST, 0, HostFrames.echoBody(echoId, seq, data)), 2, PROTO_ICMPV6);
-        }
+        boolean sent = target instanceof Inet4Address t4
+                ? send(ip4(dstMac, Addresses.toInt(t4)).icmp4Echo(echoId, seq).payload(data))
+                : send(ip6(dstMac, target.getAddress()).icmp6Echo(echoId, seq).payload(data));
         if (!sent) {
             return new PingResult(PingResult.Status.SEND_FAILED, target, -1, rounds[0]);
         }
@@ -423,11 +424,8 @@ public final class VirtualHost {
         if (dstMac == null) {
             return false;
         }
-        if (dst instanceof Inet4Address d4) {
-            int d = Addresses.toInt(d4);
-            return sendIpv4To(dstMac, d, PROTO_UDP, HostFrames.udp4(ipv4Int, d, srcPort, dstPort, payload));
-        }
-        return send6To(dstMac, dst.getAddress(), HostFrames.udp6(srcPort, dstPort, payload), 6, PROTO_UDP);
+        FrameBuilder b = dst instanceof Inet4Address d4 ? ip4(dstMac, Addresses.toInt(d4)) : ip6(dstMac, dst.getAddress());
+        return send(b.udp(srcPort, dstPort).payload(payload));
     }
 
     private static void checkPort(int p) {
@@ -453,17 +451,14 @@ public final class VirtualHost {
             if (ipv4 == null) {
                 throw new IllegalStateException("host " + name + " has no IPv4 address to reach " + ip.getHostAddress());
             }
-            send(HostFrames.ethernet(Addresses.BROADCAST, mac, vlan, ETH_ARP,
-                    HostFrames.arp(ARP_REQUEST, mac, ipv4Int, 0, Addresses.toInt(t4))));
+            send(eth(Addresses.BROADCAST).arp(ARP_REQUEST, mac, ipv4Int, 0, Addresses.toInt(t4)));
         } else {
             if (ipv6 == null) {
                 throw new IllegalStateException("host " + name + " has no IPv6 address to reach " + ip.getHostAddress());
             }
             byte[] target = ip.getAddress();
             byte[] group = HostFrames.solicitedNode(target);
-            byte[] ns = HostFrames.icmp6(ND_SOLICIT, 0, HostFrames.ndBody(0, target, 1, mac));
-            send(HostFrames.ethernet(HostFrames.ipv6MulticastMac(group), mac, vlan, ETH_IPV6,
-                    HostFrames.ipv6(ipv6Bytes, group, PROTO_ICMPV6, 255, ns, 2)));
+            send(eth(HostFrames.ipv6MulticastMac(group)).ipv6(ipv6Bytes, group).hopLimit(255).ndNs(target).sll(mac));
         }
         return pumpUntil(() -> neighbors.get(ip), rounds);
     }
@@ -488,29 +483,22 @@ public final class VirtualHost {
         return send(frame);
     }
 
-    private boolean sendIpv4(int dst, int proto, byte[] l4) {
-        Long dstMac = neighbors.get(Addresses.fromInt(dst));
-        if (dstMac == null) {
-            return false; // only replies use this, and a request always teaches us its sender first
-        }
-        return sendIpv4To(dstMac, dst, proto, l4);
+    /** An Ethernet header from this host to {@code dst}, tagged when the host has a VLAN. */
+    private FrameBuilder eth(long dst) {
+        FrameBuilder b = FrameBuilder.ethernet(mac, dst);
+        return vlan > 0 ? b.vlan(vlan) : b;
     }
 
-    private boolean sendIpv4To(long dstMac, int dst, int proto, byte[] l4) {
-        byte[] ip = HostFrames.ipv4(ipv4Int, dst, proto, nextIpId++ & 0xffff, l4);
-        return send(HostFrames.ethernet(dstMac, mac, vlan, ETH_IPV4, ip));
+    private FrameBuilder ip4(long dstMac, int dst) {
+        return eth(dstMac).ipv4(ipv4Int, dst).ipId(nextIpId++ & 0xffff);
     }
 
-    private boolean send6(byte[] dst, byte[] l4, int csumAt, int nh) {
-        Long dstMac = neighbors.get(Addresses.fromBytes16(dst, 0));
-        if (dstMac == null) {
-            return false;
-        }
-        return send6To(dstMac, dst, l4, csumAt, nh);
+    private FrameBuilder ip6(long dstMac, byte[] dst) {
+        return eth(dstMac).ipv6(ipv6Bytes, dst);
     }
 
-    private boolean send6To(long dstMac, byte[] dst, byte[] l4, int csumAt, int nh) {
-        return send(HostFrames.ethernet(dstMac, mac, vlan, ETH_IPV6, HostFrames.ipv6(ipv6Bytes, dst, nh, 64, l4, csumAt)));
+    private boolean send(FrameBuilder b) {
+        return send(b.padTo(HostFrames.MIN_FRAME).build());
     }
 
     private boolean send(byte[] frame) {
