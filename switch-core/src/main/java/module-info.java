@@ -10,4 +10,6 @@ module org.vswitch4j.core {
     exports org.vswitch4j.core.port;
     exports org.vswitch4j.core.datapath;
     exports org.vswitch4j.core.time;
+    exports org.vswitch4j.core.bridge;
+    exports org.vswitch4j.core;
 }

@@ -1,0 +1,26 @@
+package org.vswitch4j.core.datapath;
+
+/**
+ * Datapath-wide counters, summed over poll threads when read (as {@code ovs-appctl dpif-netdev/pmd-stats-show}
+ * and {@code dpctl/show} report them).
+ *
+ * @param emcHits        packets whose flow was found in the exact-match cache
+ * @param megaflowHits   packets that missed the exact-match cache and hit a megaflow
+ * @param misses         packets that missed both caches
+ * @param upcalls        translations run for misses (a miss whose translation failed still counts)
+ * @param lost           upcalls that failed (the pipeline threw, returned null, or returned an action the
+ *                       datapath cannot execute); their packets are dropped as {@link DropReason#UPCALL_FAILED}
+ * @param invalidations  megaflows removed because a tag they carry was invalidated (or by invalidate-all and
+ *                       reconfiguration)
+ * @param revalidations  megaflows re-translated by the revalidation pass
+ * @param megaflows      megaflows installed now, over all threads
+ * @param portErrors     exceptions thrown by ports' receive or transmit, caught and counted
+ */
+public record DatapathStats(long emcHits, long megaflowHits, long misses, long upcalls, long lost,
+                            long invalidations, long revalidations, long megaflows, long portErrors) {
+
+    /** Packets that went through the caches: hits plus misses. */
+    public long lookups() {
+        return emcHits + megaflowHits + misses;
+    }
+}
