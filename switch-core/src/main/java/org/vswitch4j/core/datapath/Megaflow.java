@@ -1,0 +1,83 @@
+package org.vswitch4j.core.datapath;
+
+import org.vswitch4j.core.key.FlowKey;
+
+/**
+ * One installed megaflow: a masked key, the subtable (mask) it lives in, its compiled actions, the tags
+ * its translation depended on, and its counters.
+ *
+ * <p>Why a mutable class and not a record: a poll thread updates its counters on every hit and marks it
+ * {@link #dead} when it is removed, so that exact-match cache entries still pointing at it turn into misses
+ * without the cache being searched (the cache holds no back pointers; a dead megaflow is simply skipped, and
+ * its slot is reused by the next insert).
+ *
+ * <p>Thread-safety: owned by one poll thread, which writes every field. {@link Datapath#dumpFlows()} reads
+ * the counters from another thread under the owner's structure lock; counter reads race benignly with
+ * the owner's increments (a dump may lag a packet or two).
+ */
+final class Megaflow {
+    /** The key with every bit outside the mask zero, {@link FlowKey#WORDS} words. */
+    final long[] maskedKey;
+    /** The subtable holding it; its mask is this megaflow's mask. */
+    final Subtable subtable;
+    /** The key of the packet whose upcall created it (unmasked): the revalidator re-translates this key. */
+    final FlowKey upcallKey;
+    /** The actions as the pipeline gave them (for dumps and for comparing after revalidation). */
+    DatapathActions actions;
+    /** The actions compiled for execution. */
+    CompiledActions compiled;
+    /** Tags of the translation ({@link Translation#addTag}), and a 64-bit summary: bit (tag hash & 63). */
+    long[] tags;
+    long tagBits;
+
+    // Written by the owning poll thread.
+    long packets;
+    long bytes;
+    long usedNanos;
+    /** {@link #packets} at the last revalidation pass: more packets since means the megaflow was used. */
+    long packetsAtRevalidation;
+    /** Set when removed from the classifier; exact-match entries pointing here are then misses. */
+    boolean dead;
+    /** Position in the classifier's list of all megaflows (for O(1) removal). */
+    int listIndex = -1;
+
+    Megaflow(long[] maskedKey, Subtable subtable, FlowKey upcallKey, DatapathActions actions,
+             CompiledActions compiled, long[] tags, long nowNanos) {
+        this.maskedKey = maskedKey;
+        this.subtable = subtable;
+        this.upcallKey = upcallKey;
+        this.actions = actions;
+        this.compiled = compiled;
+        setTags(tags);
+        this.usedNanos = nowNanos;
+    }
+
+    void setTags(long[] t) {
+        tags = t;
+        long bits = 0;
+        for (long tag : t) {
+            bits |= tagBit(tag);
+        }
+        tagBits = bits;
+    }
+
+    /** Whether any of {@code newTags[0..n)} (whose summary is {@code bits}) is one of this megaflow's tags. */
+    boolean hasAnyTag(long[] newTags, int n, long bits) {
+        if ((tagBits & bits) == 0) {
+            return false;
+        }
+        for (long mine : tags) {
+            for (int i = 0; i < n; i++) {
+                if (mine == newTags[i]) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The summary bit of one tag: a one-word Bloom filter that makes most non-matching checks one AND. */
+    static long tagBit(long tag) {
+        return 1L << ((tag * 0x9E3779B97F4A7C15L) >>> 58);
+    }
+}

@@ -1,0 +1,184 @@
+package org.vswitch4j.core.datapath;
+
+import java.util.Arrays;
+import org.vswitch4j.core.key.FlowKey;
+
+/**
+ * A poll thread's megaflow cache: tuple-space search, as Open vSwitch's {@code dpcls}.
+ *
+ * <p>What: megaflows are (masked key, mask) pairs; all megaflows that share a mask live in one
+ * {@link Subtable}, a hash table of masked keys. A lookup masks the packet's key with each subtable's
+ * mask in turn and probes that subtable; the first hit wins. Cost: O(distinct masks) hash probes per lookup,
+ * independent of the number of megaflows. A correct pipeline produces non-overlapping megaflows (two
+ * megaflows that both match a key would have been given the same decision for it), so the order of the
+ * subtables changes only the cost, never the result.
+ *
+ * <p>Ranking: each subtable counts its hits; {@link #rank()} (called periodically by the poll thread, never
+ * per packet) sorts subtables by hits, most first, and halves the counts so that the ranking follows the
+ * traffic. With skewed traffic most packets then hit in the first subtable probed.
+ *
+ * <p>Structure lock: the owner thread is the only writer and the only reader on the hit path (which takes no
+ * lock). {@link Datapath#dumpFlows()} reads from another thread; so every structural change (insert, remove,
+ * rank) is made under {@link #lock} and dumps take it too. An uncontended lock costs a CAS pair, paid only on
+ * misses, removals and housekeeping.
+ *
+ * <p>Thread-safety: one owner thread; other threads only under {@link #lock}, read-only.
+ */
+final class MegaflowClassifier {
+    final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+
+    private Subtable[] tables = new Subtable[8];
+    private int nTables;
+    /** Every live megaflow, for revalidation, invalidation and dumps; megaflows know their index. */
+    private Megaflow[] all = new Megaflow[64];
+    private int size;
+
+    /** The megaflow matching {@code key}, or null. Allocation-free; counts the hit in its subtable. */
+    Megaflow lookup(long[] key) {
+        Subtable[] ts = tables;
+        for (int i = 0, n = nTables; i < n; i++) {
+            Subtable t = ts[i];
+            Megaflow f = t.lookup(key);
+            if (f != null) {
+                t.hits++;
+                return f;
+            }
+        }
+        return null;
+    }
+
+    /** Number of megaflows. */
+    int size() {
+        return size;
+    }
+
+    /** Number of subtables (distinct masks). */
+    int subtableCount() {
+        return nTables;
+    }
+
+    /** The i-th megaflow of the list of all (0 ≤ i &lt; size). */
+    Megaflow get(int i) {
+        return all[i];
+    }
+
+    /** The subtable for {@code mask}, created (at the end of the ranking) when absent. Miss path. */
+    Subtable subtableFor(long[] mask) {
+        for (int i = 0; i < nTables; i++) {
+            if (Arrays.equals(tables[i].mask, mask)) {
+                return tables[i];
+            }
+        }
+        Subtable t = new Subtable(mask);
+        lock.lock();
+        try {
+            if (nTables == tables.length) {
+                tables = Arrays.copyOf(tables, nTables * 2);
+            }
+            tables[nTables++] = t;
+        } finally {
+            lock.unlock();
+        }
+        return t;
+    }
+
+    /** Adds {@code f}, which must have been built for {@code subtableFor(mask)} and not match any other. */
+    void insert(Megaflow f) {
+        lock.lock();
+        try {
+            f.subtable.insert(f);
+            if (size == all.length) {
+                all = Arrays.copyOf(all, size * 2);
+            }
+            f.listIndex = size;
+            all[size++] = f;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Removes {@code f} and marks it dead; drops its subtable when that becomes empty. */
+    void remove(Megaflow f) {
+        lock.lock();
+        try {
+            if (f.dead) {
+                return;
+            }
+            f.dead = true;
+            Subtable t = f.subtable;
+            t.remove(f);
+            int i = f.listIndex;
+            Megaflow last = all[--size];
+            all[i] = last;
+            last.listIndex = i;
+            all[size] = null;
+            f.listIndex = -1;
+            if (t.size() == 0) {
+                for (int k = 0; k < nTables; k++) {
+                    if (tables[k] == t) {
+                        System.arraycopy(tables, k + 1, tables, k, nTables - k - 1);
+                        tables[--nTables] = null;
+                        break;
+                    }
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Removes every megaflow; returns how many. */
+    int clear() {
+        lock.lock();
+        try {
+            int n = size;
+            for (int i = 0; i < n; i++) {
+                all[i].dead = true;
+                all[i].listIndex = -1;
+                all[i] = null;
+            }
+            Arrays.fill(tables, 0, nTables, null);
+            nTables = 0;
+            size = 0;
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Sorts the subtables by hits since the last ranking, most first, and halves the counts. */
+    void rank() {
+        lock.lock();
+        try {
+            Subtable[] ts = tables;
+            for (int i = 1; i < nTables; i++) { // insertion sort: few subtables, mostly sorted already
+                Subtable t = ts[i];
+                int j = i - 1;
+                while (j >= 0 && ts[j].hits < t.hits) {
+                    ts[j + 1] = ts[j];
+                    j--;
+                }
+                ts[j + 1] = t;
+            }
+            for (int i = 0; i < nTables; i++) {
+                ts[i].hits >>>= 1;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The subtable at rank {@code i} (tests). */
+    Subtable subtable(int i) {
+        return tables[i];
+    }
+
+    /** Masks {@code key} with {@code mask} into a new array (miss path). */
+    static long[] masked(long[] key, long[] mask) {
+        long[] r = new long[FlowKey.WORDS];
+        for (int i = 0; i < FlowKey.WORDS; i++) {
+            r[i] = key[i] & mask[i];
+        }
+        return r;
+    }
+}

@@ -1,0 +1,775 @@
+package org.vswitch4j.core.datapath;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import org.vswitch4j.core.key.FlowKey;
+import org.vswitch4j.core.key.FlowMask;
+import org.vswitch4j.core.key.FlowParser;
+import org.vswitch4j.core.key.ParseStatus;
+import org.vswitch4j.core.packet.Packet;
+import org.vswitch4j.core.packet.PacketBatch;
+
+/**
+ * One poll thread's share of the datapath (OVS's PMD): its rx queues, its exact-match cache, its megaflow
+ * classifier, its tx batches and its counters, and the run-to-completion loop over them. In synchronous
+ * mode the datapath has one worker and the caller's thread runs {@link #runOnce()} through
+ * {@link Datapath#poll()}; with poll threads each worker runs {@link #runLoop()} on its own thread. Same code.
+ *
+ * <h2>One round ({@link #runOnce()})</h2>
+ * <ol>
+ * <li>Housekeeping when due by the switch clock (idle, outside the busy section): the revalidation pass
+ * and the re-ranking of subtables.</li>
+ * <li>Enter the busy section ({@link #beginBusy()}): publish (epoch, busy), re-check the epoch; on a new
+ * epoch drop every cached flow and pick up the new rx assignment and port table.</li>
+ * <li>Apply new entries of the invalidation log.</li>
+ * <li>For each assigned (port, rx queue) whose port is administratively up: receive a burst; for each
+ * packet parse, look up EMC then classifier then upcall, execute; then flush the tx batches (one
+ * {@link org.vswitch4j.core.port.Port#transmit} per output port per rx burst).</li>
+ * <li>Leave the busy section.</li>
+ * </ol>
+ *
+ * <h2>The epoch handshake (why {@link Datapath#reconfigure} can promise "every packet after sees it")</h2>
+ * {@link #state} is {@code epoch << 1 | busy}. A worker entering its busy section writes
+ * {@code (e, 1)} with a volatile store and then re-reads the datapath epoch; if it moved it publishes again.
+ * {@code reconfigure} writes the new epoch {@code E} (volatile) and then reads every worker's state, waiting
+ * while it reads {@code busy && epoch < E}. Store-then-load on both sides (Dekker): either the reconfigurer
+ * sees the worker busy at the old epoch and waits for that round to end, or the worker's re-read sees
+ * {@code E} and flushes before it processes a packet. During an upcall or revalidation the worker publishes
+ * itself not busy (it touches no cache while it holds the slow-path lock, and re-enters with the same
+ * handshake afterwards, dropping its caches when the epoch moved), so a {@code reconfigure} called from
+ * inside {@link Pipeline#translate} — on this or another poll thread — never waits for a thread that is
+ * itself waiting for the slow-path lock. A translation during which the epoch moved is executed for its
+ * packet but not installed.
+ *
+ * <h2>Invalidation</h2>
+ * The datapath keeps a ring of the last {@value Datapath#LOG_SIZE} invalidated tags and a sequence number.
+ * A worker remembers how far it has read; new entries make it scan its megaflows once for all of them (a
+ * 64-bit summary of the new tags rejects most megaflows with one AND). A worker that fell more than the
+ * ring's size behind, or that sees a new invalidate-all count, drops every megaflow. After an upcall the
+ * worker applies the log up to the sequence read under the slow-path lock before it installs the new
+ * megaflow, so invalidations made by that very translation (a MAC learned or moved) do not kill it, and later
+ * ones do.
+ *
+ * <h2>Revalidation</h2>
+ * Every {@code revalidateInterval} of switch time, and also at the earliest instant a megaflow can reach
+ * {@code maxIdle} (so that expiry happens exactly at max-idle, T−1 kept, T gone, whatever the interval),
+ * the worker walks its megaflows: one idle for {@code maxIdle} or longer is removed; one that matched
+ * packets since the last pass is re-translated from the key of its upcall with
+ * {@link Translation#isRevalidation()} true (this is how MAC ageing learns a station is still there). New
+ * actions replace the old in place; a new mask (or a failed translation) removes the megaflow, and the next
+ * packet upcalls.
+ *
+ * <h2>Idle strategy ({@link #runLoop()})</h2>
+ * After a round that found no packet: up to {@value #SPINS} rounds spin, then up to {@value #YIELDS} rounds
+ * with {@link Thread#onSpinWait()}, then each empty round parks for {@value #PARK_NANOS} ns
+ * ({@link LockSupport#parkNanos}); any packet resets it. So a busy thread never sleeps, and an idle one costs
+ * a wake-up every 50 µs (on Linux the park is at least ~50-60 µs anyway), adding that much latency to the first
+ * packet after a lull.
+ *
+ * <h2>Counters</h2>
+ * Per port, {@value #STRIDE} longs in one array indexed {@code dpPort * STRIDE + counter}, plain fields for the
+ * datapath counters: written by this worker only, read racily by {@link Datapath} (a read may lag, never
+ * tears on a 64-bit JVM); no atomic is touched per packet. Grown (never shrunk) on a new epoch.
+ *
+ * <p>Thread-safety: every field is written by the worker's own thread (or the caller of
+ * {@link Datapath#poll()}), except {@link #assignment} (written by the reconfiguring thread, read at an epoch
+ * change) and {@link #state} (written by the worker, read by the reconfiguring thread). The classifier is
+ * read by dumps under its lock.
+ */
+final class PollWorker {
+    // Port counter layout: dpPort * STRIDE + one of these.
+    static final int RX_PACKETS = 0;
+    static final int RX_BYTES = 1;
+    static final int RX_DROPPED = 2;
+    static final int RX_ERRORS = 3;
+    static final int TX_PACKETS = 4;
+    static final int TX_BYTES = 5;
+    static final int TX_DROPPED = 6;
+    static final int TX_ERRORS = 7;
+    static final int MALFORMED = 8;
+    static final int DROP_BASE = 9;
+    static final int STRIDE = DROP_BASE + DropReason.values().length;
+
+    static final int SPINS = 64;
+    static final int YIELDS = 128;
+    static final long PARK_NANOS = 50_000L;
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(PollWorker.class, "state", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private static final DropReason[] REASONS = DropReason.values();
+
+    final Datapath dp;
+    final int index;
+    final ExactMatchCache emc;
+    final MegaflowClassifier classifier = new MegaflowClassifier();
+
+    // ---- written by the owner thread --------------------------------------------------------------
+    private final FlowKey key = new FlowKey();
+    private final FlowMask mask = new FlowMask();
+    private final UpcallContext context = new UpcallContext();
+    private final PacketBatch rx;
+    private final int burst;
+    private final int maxMegaflows;
+    private final long maxIdleNanos;
+    private final long revalidateNanos;
+    private final long[] scratchTags = new long[Datapath.LOG_SIZE];
+
+    private PacketBatch[] tx = new PacketBatch[0];
+    private boolean[] txDirty = new boolean[0];
+    private int[] dirtyPorts = new int[0];
+    private int nDirty;
+    private Datapath.PortSlot[] slots = new Datapath.PortSlot[0];
+    private int[] rxPorts = new int[0];
+    private int[] rxQueues = new int[0];
+
+    /** Port counters, see the class comment. Replaced (grown) by the owner; read racily by the datapath. */
+    long[] portCounters = new long[0];
+    // Datapath counters; read racily by Datapath.stats().
+    long emcHits;
+    long megaflowHits;
+    long misses;
+    long upcalls;
+    long lost;
+    long invalidations;
+    long revalidations;
+    long portErrors;
+
+    private long cacheEpoch = -1;
+    private long tagSeqSeen;
+    private long allSeqSeen;
+    private long now;
+    private long nextHousekeeping;
+    private long lastRevalidation;
+
+    // ---- shared --------------------------------------------------------------------------------------
+    /** epoch << 1 | busy; see the class comment. Written by the owner, read by reconfiguring threads. */
+    @SuppressWarnings("unused") // accessed through STATE
+    private volatile long state;
+    /** The rx (port, queue) pairs this worker polls: [ports, queues]. Written under the slow-path lock. */
+    volatile int[][] assignment = {new int[0], new int[0]};
+    /** The thread running {@link #runLoop()}, null in synchronous mode. */
+    volatile Thread thread;
+
+    PollWorker(Datapath dp, int index, int emcEntries, int burst, int maxMegaflows, long maxIdleNanos,
+               long revalidateNanos) {
+        this.dp = dp;
+        this.index = index;
+        this.emc = new ExactMatchCache(emcEntries);
+        this.burst = burst;
+        this.rx = new PacketBatch(burst);
+        this.maxMegaflows = maxMegaflows;
+        this.maxIdleNanos = maxIdleNanos;
+        this.revalidateNanos = revalidateNanos;
+        long t = dp.clock().nanos();
+        this.lastRevalidation = t;
+        this.nextHousekeeping = t + revalidateNanos;
+        this.tagSeqSeen = dp.tagSeq();
+        this.allSeqSeen = dp.allSeq();
+    }
+
+    // ---- the loop ----------------------------------------------------------------------------------
+
+    /** The poll thread's body: rounds until the datapath stops, idling as the class comment says. */
+    void runLoop() {
+        int idle = 0;
+        while (dp.running()) {
+            int n;
+            try {
+                n = runOnce();
+            } catch (RuntimeException e) {
+                portErrors++; // a bug or a misbehaving pipeline/port: counted, the loop lives
+                n = 0;
+            }
+            if (n > 0) {
+                idle = 0;
+            } else if (++idle > SPINS) {
+                if (idle <= SPINS + YIELDS) {
+                    Thread.onSpinWait();
+                } else {
+                    idle = SPINS + YIELDS + 1; // stays in the parking phase, no overflow
+                    LockSupport.parkNanos(PARK_NANOS);
+                }
+            }
+        }
+    }
+
+    /** One round over this worker's rx queues; returns the number of packets received. */
+    int runOnce() {
+        long t = dp.clock().nanos();
+        now = t;
+        if (t - nextHousekeeping >= 0) {
+            housekeeping(t);
+        }
+        beginBusy();
+        int total = 0;
+        try {
+            applyInvalidations(dp.tagSeq(), dp.allSeq());
+            int[] ports = rxPorts;
+            int[] queues = rxQueues;
+            for (int i = 0; i < ports.length; i++) {
+                Datapath.PortSlot s = slots[ports[i]];
+                if (s == null || !s.adminUp) {
+                    continue;
+                }
+                int n;
+                try {
+                    s.port.receive(queues[i], rx);
+                    n = rx.size();
+                } catch (RuntimeException e) {
+                    portErrors++;
+                    portCounters[s.dpPort * STRIDE + RX_ERRORS]++;
+                    rx.releaseAll();
+                    continue;
+                }
+                if (n > 0) {
+                    total += n;
+                    processRx(s, n);
+                    flushTx();
+                }
+            }
+        } finally {
+            endBusy();
+        }
+        return total;
+    }
+
+    // ---- epoch handshake ---------------------------------------------------------------------------
+
+    /** Publishes (epoch, busy) and re-checks; on a new epoch drops the caches and reloads the config. */
+    private void beginBusy() {
+        long e = dp.epoch();
+        while (true) {
+            STATE.setVolatile(this, e << 1 | 1L); // Dekker store; pairs with reconfigure's epoch store + state load
+            long again = dp.epoch();
+            if (again == e) {
+                break;
+            }
+            e = again;
+        }
+        if (e != cacheEpoch) {
+            onNewEpoch(e);
+        }
+    }
+
+    /** Publishes "not busy": a reconfigurer need not wait for this worker. */
+    private void endBusy() {
+        STATE.setRelease(this, cacheEpoch << 1);
+    }
+
+    /** Whether a reconfigurer that bumped the epoch to {@code e} may stop waiting for this worker. */
+    boolean passed(long e) {
+        long s = (long) STATE.getVolatile(this);
+        return (s & 1L) == 0 || (s >>> 1) >= e;
+    }
+
+    private void onNewEpoch(long e) {
+        if (cacheEpoch >= 0) {
+            flushAll();
+        }
+        cacheEpoch = e;
+        slots = dp.slots();
+        int[][] a = assignment;
+        rxPorts = a[0];
+        rxQueues = a[1];
+        int cap = slots.length;
+        if (tx.length < cap) {
+            PacketBatch[] ntx = Arrays.copyOf(tx, cap);
+            for (int i = tx.length; i < cap; i++) {
+                ntx[i] = new PacketBatch(burst);
+            }
+            tx = ntx;
+            txDirty = Arrays.copyOf(txDirty, cap);
+            dirtyPorts = Arrays.copyOf(dirtyPorts, cap);
+        }
+        if (portCounters.length < cap * STRIDE) {
+            portCounters = Arrays.copyOf(portCounters, cap * STRIDE);
+        }
+    }
+
+    private void flushAll() {
+        invalidations += classifier.clear();
+        emc.clear();
+    }
+
+    // ---- per packet --------------------------------------------------------------------------------
+
+    private void processRx(Datapath.PortSlot s, int n) {
+        int dpPort = s.dpPort;
+        int base = dpPort * STRIDE;
+        int mtuLimit = s.port.mtu() + 14;
+        long[] kw = key.w;
+        kw[FlowKey.W_IN_PORT] = dpPort;
+        PacketBatch b = rx;
+        for (int i = 0; i < n; i++) {
+            Packet p = b.get(i);
+            p.inPort(dpPort);
+            int len = p.length();
+            long[] c = portCounters;
+            c[base + RX_PACKETS]++;
+            c[base + RX_BYTES] += len;
+            ParseStatus st = FlowParser.parse(p, key);
+            if (st != ParseStatus.OK) {
+                c[base + RX_ERRORS]++;
+                if (st == ParseStatus.RUNT) {
+                    drop(p, DropReason.RUNT);
+                    continue;
+                }
+                c[base + MALFORMED]++;
+            }
+            if (len > mtuLimit && len > mtuLimit + 4 * tags(kw[FlowKey.W_VLAN])) {
+                c[base + RX_ERRORS]++;
+                drop(p, DropReason.OVER_MTU);
+                continue;
+            }
+            int h = ExactMatchCache.hash(kw);
+            Megaflow f = emc.lookup(kw, h);
+            if (f != null) {
+                emcHits++;
+            } else {
+                f = classifier.lookup(kw);
+                if (f != null) {
+                    megaflowHits++;
+                    emc.insert(kw, h, f);
+                } else {
+                    misses++;
+                    f = upcall(p, s, h);
+                    if (f == null) {
+                        continue; // dropped and counted
+                    }
+                }
+            }
+            f.packets++;
+            f.bytes += len;
+            f.usedNanos = now;
+            int out = f.compiled.singleOutput;
+            if (out != 0) {
+                enqueue(out, p);
+            } else {
+                executeList(f.compiled, p);
+            }
+        }
+        b.size(0); // every view was moved to a tx batch or released
+    }
+
+    private static int tags(long vlanWord) {
+        return (vlanWord >>> 48 != 0 ? 1 : 0) + ((vlanWord & 0xffff0000L) != 0 ? 1 : 0);
+    }
+
+    // ---- actions -----------------------------------------------------------------------------------
+
+    private void executeList(CompiledActions a, Packet p) {
+        int[] op = a.op;
+        int last = a.lastOutput;
+        for (int k = 0; k < op.length; k++) {
+            switch (op[k]) {
+                case CompiledActions.OP_OUTPUT -> {
+                    if (k == last) {
+                        enqueue(a.arg[k], p);
+                        return;
+                    }
+                    copyOut(a.arg[k], p);
+                }
+                case CompiledActions.OP_PUSH_VLAN -> {
+                    if (!PacketEdits.pushVlan(p, a.arg[k], (int) a.val[k])) {
+                        drop(p, DropReason.NO_BUFFER);
+                        return;
+                    }
+                }
+                case CompiledActions.OP_POP_VLAN -> PacketEdits.popVlan(p);
+                case CompiledActions.OP_SET -> PacketEdits.setField(p, a.arg[k], a.val[k]);
+                case CompiledActions.OP_DROP -> {
+                    drop(p, a.dropReasons[k]);
+                    return;
+                }
+                default -> throw new IllegalStateException("unknown op " + op[k]);
+            }
+        }
+        drop(p, DropReason.PIPELINE);
+    }
+
+    /** Moves {@code p} into the tx batch of {@code port}. */
+    private void enqueue(int port, Packet p) {
+        PacketBatch b = txBatch(port);
+        if (b == null) {
+            dropTx(p, port, DropReason.PORT_DOWN);
+            return;
+        }
+        p.moveTo(b.add());
+    }
+
+    /** Copies {@code p} into a fresh buffer in the tx batch of {@code port} (an output that is not the last). */
+    private void copyOut(int port, Packet p) {
+        PacketBatch b = txBatch(port);
+        if (b == null) {
+            countTxDrop(p.inPort(), port, DropReason.PORT_DOWN);
+            return;
+        }
+        Packet v = b.add();
+        if (!p.copyTo(dp.memory(), v)) {
+            b.size(b.size() - 1);
+            long[] c = portCounters;
+            int base = p.inPort() * STRIDE;
+            c[base + RX_DROPPED]++;
+            c[base + DROP_BASE + DropReason.NO_BUFFER.ordinal()]++;
+        }
+    }
+
+    /** The tx batch of {@code port} with room for one packet, marked dirty; null for an unknown port. */
+    private PacketBatch txBatch(int port) {
+        PacketBatch[] t = tx;
+        if (port >= t.length || slots[port] == null) {
+            return null;
+        }
+        PacketBatch b = t[port];
+        if (!txDirty[port]) {
+            txDirty[port] = true;
+            dirtyPorts[nDirty++] = port;
+        } else if (b.isFull()) {
+            flushPort(port, b);
+        }
+        return b;
+    }
+
+    private void flushTx() {
+        int[] d = dirtyPorts;
+        for (int i = 0; i < nDirty; i++) {
+            int port = d[i];
+            txDirty[port] = false;
+            PacketBatch b = tx[port];
+            if (!b.isEmpty()) {
+                flushPort(port, b);
+            }
+        }
+        nDirty = 0;
+    }
+
+    /** Transmits one port's batch: down ports and over-MTU frames are dropped and counted first. */
+    private void flushPort(int port, PacketBatch b) {
+        Datapath.PortSlot s = slots[port];
+        int n = b.size();
+        if (s == null || !s.adminUp || !s.port.linkUp()) {
+            for (int i = 0; i < n; i++) {
+                dropTx(b.get(i), port, DropReason.PORT_DOWN);
+            }
+            b.size(0);
+            return;
+        }
+        int limit = s.port.mtu() + 14;
+        int kept = 0;
+        long bytes = 0;
+        for (int i = 0; i < n; i++) {
+            Packet q = b.get(i);
+            int len = q.length();
+            if (len > limit && len > limit + 4 * PacketEdits.tagCount(q)) {
+                dropTx(q, port, DropReason.TX_OVER_MTU);
+                continue;
+            }
+            bytes += len;
+            if (kept != i) {
+                q.moveTo(b.get(kept));
+            }
+            kept++;
+        }
+        b.size(kept);
+        if (kept == 0) {
+            return;
+        }
+        long[] c = portCounters;
+        c[port * STRIDE + TX_PACKETS] += kept;
+        c[port * STRIDE + TX_BYTES] += bytes;
+        try {
+            s.port.transmit(b);
+        } catch (RuntimeException e) {
+            portErrors++;
+            c[port * STRIDE + TX_ERRORS]++;
+        }
+        if (!b.isEmpty()) {
+            // The port took ownership of every packet (Port contract), sent or not: forget the views. After an
+            // exception we cannot know what it released, and a leak is safer than a double release.
+            b.clear();
+        }
+    }
+
+    /** Drops {@code p} on the receive side: rx_dropped and the reason, both at its input port. */
+    private void drop(Packet p, DropReason reason) {
+        long[] c = portCounters;
+        int base = p.inPort() * STRIDE;
+        c[base + RX_DROPPED]++;
+        c[base + DROP_BASE + reason.ordinal()]++;
+        p.release();
+    }
+
+    /** Drops {@code p} on its way out of {@code port}: tx_dropped there, the reason at its input port. */
+    private void dropTx(Packet p, int port, DropReason reason) {
+        countTxDrop(p.inPort(), port, reason);
+        p.release();
+    }
+
+    private void countTxDrop(int inPort, int port, DropReason reason) {
+        long[] c = portCounters;
+        if (port < tx.length) {
+            c[port * STRIDE + TX_DROPPED]++;
+        }
+        c[inPort * STRIDE + DROP_BASE + reason.ordinal()]++;
+    }
+
+    // ---- upcall ------------------------------------------------------------------------------------
+
+    /**
+     * The slow path for a packet that missed both caches: translate under the slow-path lock, install,
+     * return the megaflow to execute (installed or not), or null when the packet was dropped (failed upcall).
+     */
+    private Megaflow upcall(Packet p, Datapath.PortSlot s, int emcHash) {
+        upcalls++;
+        FlowMask m = mask;
+        m.clear();
+        m.w[FlowKey.W_IN_PORT] = 0xffff_ffffL;
+        UpcallContext ctx = context;
+        ctx.reset(now, p, false);
+        endBusy(); // not busy while in the slow path: see the class comment
+        DatapathActions acts = null;
+        long eStart = -1;
+        long eEnd = -2;
+        long seqEnd = 0;
+        long allEnd = 0;
+        ReentrantLock lock = dp.slowPathLock();
+        lock.lock();
+        try {
+            eStart = dp.epoch();
+            acts = s.pipeline.translate(key, m, ctx);
+        } catch (RuntimeException e) {
+            acts = null;
+        } finally {
+            eEnd = dp.epoch();
+            seqEnd = dp.tagSeq();
+            allEnd = dp.allSeq();
+            lock.unlock();
+            ctx.packet = null;
+        }
+        beginBusy();
+        CompiledActions ca = null;
+        if (acts != null) {
+            try {
+                ca = CompiledActions.compile(acts);
+            } catch (IllegalArgumentException e) {
+                ca = null;
+            }
+        }
+        if (ca == null) {
+            lost++;
+            drop(p, DropReason.UPCALL_FAILED);
+            return null;
+        }
+        applyInvalidations(seqEnd, allEnd);
+        long[] mk = MegaflowClassifier.masked(key.w, m.w);
+        boolean install = eStart == eEnd && eEnd == cacheEpoch && classifier.size() < maxMegaflows;
+        Subtable t = install ? classifier.subtableFor(m.w) : null;
+        Megaflow f = new Megaflow(mk, t, key.copy(), acts, ca, ctx.tags(), now);
+        f.packetsAtRevalidation = 1; // the upcall's own packet is not a "use" to revalidate
+        if (install) {
+            classifier.insert(f);
+            emc.insert(key.w, emcHash, f);
+        }
+        return f;
+    }
+
+    // ---- invalidation ------------------------------------------------------------------------------
+
+    /** Applies invalidate-all up to {@code allTarget} and the tag log up to {@code seqTarget}. */
+    private void applyInvalidations(long seqTarget, long allTarget) {
+        if (allTarget != allSeqSeen) {
+            allSeqSeen = allTarget;
+            tagSeqSeen = Math.max(tagSeqSeen, seqTarget);
+            flushAll();
+            return;
+        }
+        long from = tagSeqSeen;
+        if (seqTarget - from <= 0) {
+            return;
+        }
+        tagSeqSeen = seqTarget;
+        int n = (int) Math.min(seqTarget - from, Datapath.LOG_SIZE + 1L);
+        if (n > Datapath.LOG_SIZE || classifier.size() == 0) {
+            if (n > Datapath.LOG_SIZE) {
+                flushAll();
+            }
+            return;
+        }
+        long bits = 0;
+        long[] tagsNew = scratchTags;
+        for (int i = 0; i < n; i++) {
+            long tag = dp.tagAt(from + i);
+            tagsNew[i] = tag;
+            bits |= Megaflow.tagBit(tag);
+        }
+        if (dp.tagWriteSeq() - from > Datapath.LOG_SIZE) {
+            flushAll(); // the ring lapped us while we copied: some tags may be newer ones
+            return;
+        }
+        MegaflowClassifier cls = classifier;
+        for (int i = cls.size() - 1; i >= 0; i--) {
+            Megaflow f = cls.get(i);
+            if (f.hasAnyTag(tagsNew, n, bits)) {
+                cls.remove(f);
+                invalidations++;
+            }
+        }
+    }
+
+    // ---- housekeeping and revalidation ------------------------------------------------------------
+
+    private void housekeeping(long t) {
+        long earliestUse = Long.MAX_VALUE;
+        boolean full = t - lastRevalidation >= revalidateNanos;
+        MegaflowClassifier cls = classifier;
+        for (int i = cls.size() - 1; i >= 0; i--) {
+            Megaflow f = cls.get(i);
+            if (t - f.usedNanos >= maxIdleNanos) {
+                cls.remove(f);
+                continue;
+            }
+            if (full && f.packets != f.packetsAtRevalidation) {
+                f.packetsAtRevalidation = f.packets;
+                if (!revalidate(f, t)) {
+                    cls.remove(f);
+                    continue;
+                }
+            }
+            earliestUse = Math.min(earliestUse, f.usedNanos);
+        }
+        if (full) {
+            lastRevalidation = t;
+            cls.rank();
+        }
+        long next = lastRevalidation + revalidateNanos;
+        if (earliestUse != Long.MAX_VALUE && earliestUse + maxIdleNanos - next < 0) {
+            next = earliestUse + maxIdleNanos;
+        }
+        nextHousekeeping = next;
+    }
+
+    /** Re-translates {@code f}; false when it must go (translation failed, mask changed, port gone). */
+    private boolean revalidate(Megaflow f, long t) {
+        revalidations++;
+        FlowKey k = f.upcallKey;
+        int inPort = k.inPort();
+        Datapath.PortSlot[] ss = dp.slots();
+        Datapath.PortSlot s = inPort < ss.length ? ss[inPort] : null;
+        if (s == null) {
+            return false;
+        }
+        FlowMask m = mask;
+        m.clear();
+        m.w[FlowKey.W_IN_PORT] = 0xffff_ffffL;
+        UpcallContext ctx = context;
+        ctx.reset(t, null, true);
+        DatapathActions acts;
+        ReentrantLock lock = dp.slowPathLock();
+        lock.lock();
+        try {
+            acts = s.pipeline.translate(k, m, ctx);
+        } catch (RuntimeException e) {
+            acts = null;
+        } finally {
+            lock.unlock();
+        }
+        if (acts == null || !Arrays.equals(m.w, f.subtable.mask)) {
+            return false;
+        }
+        if (!acts.equals(f.actions)) {
+            CompiledActions ca;
+            try {
+                ca = CompiledActions.compile(acts);
+            } catch (IllegalArgumentException e) {
+                return false;
+            }
+            f.actions = acts;
+            f.compiled = ca;
+        }
+        f.setTags(ctx.tags());
+        return true;
+    }
+
+    /** Releases any packet still held (close). */
+    void releaseHeld() {
+        rx.releaseAll();
+        for (PacketBatch b : tx) {
+            b.releaseAll();
+        }
+    }
+
+    /** Reads one port counter (racy; see the class comment). */
+    long counter(int dpPort, int counter) {
+        long[] c = portCounters;
+        int i = dpPort * STRIDE + counter;
+        return i < c.length ? c[i] : 0;
+    }
+
+    /** The reason names in counter order (for diagnostics). */
+    static DropReason reason(int i) {
+        return REASONS[i];
+    }
+
+    /**
+     * The reusable {@link Translation} of this worker: one object for every upcall and revalidation.
+     * Tags collect in a growable array (copied out per installed megaflow, on the miss path).
+     */
+    private static final class UpcallContext implements Translation {
+        private static final long[] NO_TAGS = new long[0];
+        long nowNanos;
+        Packet packet;
+        boolean revalidation;
+        private long[] tags = new long[8];
+        private int nTags;
+
+        void reset(long t, Packet p, boolean reval) {
+            nowNanos = t;
+            packet = p;
+            revalidation = reval;
+            nTags = 0;
+        }
+
+        long[] tags() {
+            return nTags == 0 ? NO_TAGS : Arrays.copyOf(tags, nTags);
+        }
+
+        @Override
+        public long nowNanos() {
+            return nowNanos;
+        }
+
+        @Override
+        public Packet packet() {
+            return packet;
+        }
+
+        @Override
+        public boolean isRevalidation() {
+            return revalidation;
+        }
+
+        @Override
+        public void addTag(long tag) {
+            for (int i = 0; i < nTags; i++) {
+                if (tags[i] == tag) {
+                    return;
+                }
+            }
+            if (nTags == tags.length) {
+                tags = Arrays.copyOf(tags, nTags * 2);
+            }
+            tags[nTags++] = tag;
+        }
+    }
+}
