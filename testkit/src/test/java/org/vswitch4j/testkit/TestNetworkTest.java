@@ -38,12 +38,9 @@ class TestNetworkTest {
         PingResult ca = c.ping(a);
         assertEquals(PingResult.Status.NO_NEIGHBOR, ca.status(), ca.toString());
         assertEquals(PingResult.Status.NO_NEIGHBOR, a.ping(c).status());
-        assertEquals(0, a.framesReceived() > 0 ? countArpFrom(c, a) : 0, "c's ARP broadcast never reached VLAN 10");
+        assertFalse(a.neighbors().containsKey(c.ipv4()), "c's ARP broadcast never reached VLAN 10");
+        assertFalse(b.neighbors().containsKey(c.ipv4()));
         assertTrue(a.ping(b).success(), "VLAN 10 still works");
-    }
-
-    private static int countArpFrom(VirtualHost from, VirtualHost at) {
-        return at.neighbors().containsKey(from.ipv4()) ? 1 : 0;
     }
 
     @Test
