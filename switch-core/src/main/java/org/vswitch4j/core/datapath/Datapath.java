@@ -168,7 +168,8 @@ public final class Datapath implements AutoCloseable {
 
     /**
      * Removes datapath port {@code dpPort}: when this returns it is no longer polled nor sent to, and every
-     * megaflow is gone. Closes nothing: the caller owns the {@link Port}.
+     * poll thread drops its cached flows before its next packet. Closes nothing: the caller owns the
+     * {@link Port}.
      */
     public void removePort(int dpPort) {
         reconfigure(() -> {

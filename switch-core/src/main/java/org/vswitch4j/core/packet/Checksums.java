@@ -10,7 +10,8 @@ import java.lang.foreign.ValueLayout;
  * <p>Vocabulary. A <em>sum</em> is an unfolded ones'-complement accumulator held in a {@code long}: add
  * sums of pieces with {@code +} (as long as each piece starts at an even offset of the checksummed data),
  * then {@link #fold} it to 16 bits or {@link #finish} it into the checksum that goes on the wire
- * (the complement of the folded sum). All 16-bit quantities are in network order as read by
+ * (the complement of the folded sum). Only folded values are comparable: the packet sums add 32-bit
+ * halves, equal modulo 0xFFFF to the 16-bit sum but not the same number before folding. All 16-bit quantities are in network order as read by
  * {@link Packet#u16(int)}: a checksum computed here is stored with {@link Packet#u16(int, int)}.
  *
  * <p>Why incremental updates: a set-field action that rewrites an address or a port must not re-sum the

@@ -1,0 +1,557 @@
+package org.vswitch4j.core.datapath;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.vswitch4j.core.key.FlowField;
+import org.vswitch4j.core.key.FlowKey;
+import org.vswitch4j.core.key.FlowMask;
+import org.vswitch4j.core.packet.BufferPool;
+import org.vswitch4j.core.port.PortStats;
+import org.vswitch4j.core.time.VirtualClock;
+
+/** The datapath in synchronous mode with in-test ports and pipelines, on a strict pool and a virtual clock. */
+class DatapathTest {
+    private BufferPool pool;
+    private VirtualClock clock;
+    private Datapath dp;
+    private TestPort p1;
+    private TestPort p2;
+    private TestPort p3;
+    private final List<String> calls = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        pool = BufferPool.builder().count(512).strict(true).build();
+        clock = new VirtualClock();
+        dp = Datapath.builder().clock(clock).memory(pool).emcEntries(64).build();
+        p1 = new TestPort("p1", pool);
+        p2 = new TestPort("p2", pool);
+        p3 = new TestPort("p3", pool);
+    }
+
+    @AfterEach
+    void noBufferLeaks() {
+        dp.close();
+        assertEquals(0, pool.usedCount(), "buffers still in use after the test: a leak");
+        pool.close();
+    }
+
+    /** "in_port 1 → output 2, else drop", consulting in_port only. */
+    private final Pipeline oneToTwo = (key, mask, tx) -> {
+        calls.add((tx.isRevalidation() ? "reval " : "upcall ") + key.inPort());
+        return key.inPort() == 1 ? DatapathActions.builder().output(2).build() : DatapathActions.DROP;
+    };
+
+    private void addThree(Pipeline p) {
+        assertEquals(1, dp.addPort(p1, p));
+        assertEquals(2, dp.addPort(p2, p));
+        assertEquals(3, dp.addPort(p3, p));
+    }
+
+    private static byte[] frame(int srcLow) {
+        return Frames.udp(0x0a000001, 0x0a000002 + srcLow, 1000 + srcLow, 53);
+    }
+
+    @Test
+    void firstPacketUpcallsAndTheRestHitTheExactMatchCache() {
+        addThree(oneToTwo);
+        byte[] f = frame(0);
+        p1.inject(f).inject(f).inject(f);
+        assertEquals(3, dp.poll());
+        DatapathStats s = dp.stats();
+        assertEquals(1, s.misses());
+        assertEquals(1, s.upcalls());
+        assertEquals(2, s.emcHits());
+        assertEquals(0, s.megaflowHits());
+        assertEquals(1, s.megaflows());
+        List<byte[]> out = p2.drain();
+        assertEquals(3, out.size());
+        for (byte[] o : out) {
+            assertArrayEquals(f, o);
+        }
+        assertEquals(1, p2.transmitCalls.get(), "one transmit per output port per rx batch");
+        assertEquals(List.of("upcall 1"), calls);
+    }
+
+    @Test
+    void oneMegaflowServesEveryPacketThatAgreesOnTheMask() {
+        addThree(oneToTwo);
+        for (int i = 0; i < 10; i++) {
+            p1.inject(frame(i));
+        }
+        dp.poll();
+        DatapathStats s = dp.stats();
+        assertEquals(1, s.upcalls());
+        assertEquals(9, s.megaflowHits(), "different keys, same in_port: the megaflow matches them all");
+        assertEquals(10, p2.drain().size());
+        p1.inject(frame(3));
+        dp.poll();
+        assertEquals(1, dp.stats().emcHits(), "a repeated key now hits the exact-match cache");
+        List<MegaflowEntry> flows = dp.dumpFlows();
+        assertEquals(1, flows.size());
+        MegaflowEntry e = flows.get(0);
+        assertEquals(1, e.key().inPort());
+        assertEquals(0xffff_ffffL, e.mask().get(FlowField.IN_PORT));
+        assertEquals(0, e.mask().get(FlowField.ETH_SRC));
+        assertEquals(11, e.packets());
+        assertTrue(e.format().contains("actions:2"), e.format());
+    }
+
+    @Test
+    void megaflowsMatchOnlyTheBitsThePipelineConsulted() {
+        // Output by the low bit of ip_dst: two megaflows, ip_dst masked to one bit.
+        Pipeline byLowBit = (key, mask, tx) -> {
+            mask.bits(FlowField.IPV4_DST, 1);
+            mask.exact(FlowField.ETH_TYPE);
+            return DatapathActions.builder().output((key.get(FlowField.IPV4_DST) & 1) == 0 ? 2 : 3).build();
+        };
+        addThree(byLowBit);
+        for (int i = 0; i < 8; i++) {
+            p1.inject(Frames.udp(0x0a000001, 0x0a000010 + i, 1, 2));
+        }
+        dp.poll();
+        assertEquals(2, dp.stats().upcalls());
+        assertEquals(4, p2.drain().size());
+        assertEquals(4, p3.drain().size());
+    }
+
+    @Test
+    void reconfigureTakesEffectForTheVeryNextPoll() {
+        AtomicInteger outPort = new AtomicInteger(2);
+        addThree((key, mask, tx) -> DatapathActions.builder().output(outPort.get()).build());
+        p1.inject(frame(0));
+        dp.poll();
+        assertEquals(1, p2.drain().size());
+        dp.reconfigure(() -> outPort.set(3));
+        p1.inject(frame(0));
+        dp.poll();
+        assertEquals(0, p2.drain().size());
+        assertEquals(1, p3.drain().size());
+        assertEquals(2, dp.stats().upcalls(), "the cached flow was dropped by the new epoch");
+    }
+
+    @Test
+    void reconfigureFromInsideTranslateDoesNotDeadlockAndIsNotInstalled() {
+        AtomicInteger outPort = new AtomicInteger(2);
+        addThree((key, mask, tx) -> {
+            if (outPort.get() == 2) {
+                dp.reconfigure(() -> outPort.set(3)); // e.g. a pipeline that learns and reconfigures
+            }
+            return DatapathActions.builder().output(outPort.get()).build();
+        });
+        p1.inject(frame(0)).inject(frame(0));
+        dp.poll();
+        assertEquals(2, p3.drain().size());
+        assertEquals(0, dp.stats().megaflows() - 1, "the second packet's upcall installed the flow");
+        assertEquals(2, dp.stats().upcalls(), "the translation during which the epoch moved was not installed");
+    }
+
+    @Test
+    void invalidateRemovesExactlyTheFlowsCarryingTheTag() {
+        Pipeline bySrc = (key, mask, tx) -> {
+            mask.exact(FlowField.IPV4_SRC);
+            tx.addTag(key.get(FlowField.IPV4_SRC));
+            return DatapathActions.builder().output(2).build();
+        };
+        addThree(bySrc);
+        p1.inject(Frames.udp(0x0a000001, 9, 1, 1)).inject(Frames.udp(0x0a000002, 9, 1, 1))
+                .inject(Frames.udp(0x0a000003, 9, 1, 1));
+        dp.poll();
+        assertEquals(3, dp.dumpFlows().size());
+        dp.invalidate(0x0a000002);
+        dp.poll();
+        List<MegaflowEntry> flows = dp.dumpFlows();
+        assertEquals(2, flows.size());
+        for (MegaflowEntry e : flows) {
+            assertTrue(e.key().get(FlowField.IPV4_SRC) != 0x0a000002, e.format());
+        }
+        assertEquals(1, dp.stats().invalidations());
+        p1.inject(Frames.udp(0x0a000002, 9, 1, 1)).inject(Frames.udp(0x0a000001, 9, 1, 1));
+        dp.poll();
+        assertEquals(4, dp.stats().upcalls(), "only the invalidated flow upcalls again");
+        p2.drain();
+    }
+
+    @Test
+    void invalidationDuringTheFlowsOwnTranslationDoesNotKillIt() {
+        addThree((key, mask, tx) -> {
+            tx.addTag(7);
+            dp.invalidate(7); // a bridge learning a MAC invalidates flows that depended on not knowing it
+            return DatapathActions.builder().output(2).build();
+        });
+        p1.inject(frame(0));
+        dp.poll();
+        dp.poll();
+        assertEquals(1, dp.stats().megaflows());
+        p2.drain();
+    }
+
+    @Test
+    void aThreadThatFellBehindTheLogDropsEverything() {
+        addThree((key, mask, tx) -> {
+            tx.addTag(1);
+            return DatapathActions.builder().output(2).build();
+        });
+        p1.inject(frame(0));
+        dp.poll();
+        for (int i = 0; i < Datapath.LOG_SIZE + 1; i++) {
+            dp.invalidate(1000 + i); // none is the flow's tag, but the log overflowed
+        }
+        dp.poll();
+        assertEquals(0, dp.stats().megaflows());
+        p2.drain();
+    }
+
+    @Test
+    void invalidateAllDropsEveryFlow() {
+        addThree(oneToTwo);
+        p1.inject(frame(0));
+        dp.poll();
+        dp.invalidateAll();
+        dp.poll();
+        assertEquals(0, dp.stats().megaflows());
+        p2.drain();
+    }
+
+    @Test
+    void idleFlowExpiresExactlyAtMaxIdle() {
+        addThree(oneToTwo);
+        p1.inject(frame(0));
+        dp.poll();
+        long t = Duration.ofSeconds(10).toNanos();
+        clock.set(t - 1);
+        dp.poll();
+        assertEquals(1, dp.stats().megaflows(), "at max-idle - 1 ns the flow stays");
+        clock.set(t);
+        dp.poll();
+        assertEquals(0, dp.stats().megaflows(), "at max-idle it is gone");
+        assertEquals(List.of("upcall 1"), calls, "an unused flow is not re-translated");
+        p2.drain();
+    }
+
+    @Test
+    void usedFlowsAreRevalidatedAndKeptAlive() {
+        List<Boolean> packetSeen = new ArrayList<>();
+        addThree((key, mask, tx) -> {
+            calls.add(tx.isRevalidation() ? "reval" : "upcall");
+            packetSeen.add(tx.packet() != null);
+            return DatapathActions.builder().output(2).build();
+        });
+        p1.inject(frame(0));
+        dp.poll();
+        clock.advanceMillis(100);
+        p1.inject(frame(0));
+        dp.poll();
+        clock.advanceMillis(400); // t = 500 ms: revalidation due; the flow was used since install
+        dp.poll();
+        assertEquals(List.of("upcall", "reval"), calls);
+        assertEquals(List.of(true, false), packetSeen, "a revalidation has no packet");
+        assertEquals(1, dp.stats().revalidations());
+        clock.advanceMillis(500); // unused since the last pass: no re-translation
+        dp.poll();
+        assertEquals(1, dp.stats().revalidations());
+        // Last use at 100 ms: expires at 10.1 s.
+        clock.set(Duration.ofMillis(10_100).toNanos() - 1);
+        dp.poll();
+        assertEquals(1, dp.stats().megaflows());
+        clock.set(Duration.ofMillis(10_100).toNanos());
+        dp.poll();
+        assertEquals(0, dp.stats().megaflows());
+        p2.drain();
+    }
+
+    @Test
+    void revalidationReplacesChangedActionsAndDropsChangedMasks() {
+        AtomicInteger out = new AtomicInteger(2);
+        AtomicInteger extraMask = new AtomicInteger();
+        addThree((key, mask, tx) -> {
+            if (extraMask.get() != 0) {
+                mask.exact(FlowField.ETH_SRC);
+            }
+            return DatapathActions.builder().output(out.get()).build();
+        });
+        p1.inject(frame(0));
+        dp.poll();
+        p1.inject(frame(0));
+        dp.poll();
+        out.set(3); // state changed without a reconfigure or tag: revalidation must catch it
+        clock.advanceMillis(500);
+        dp.poll();
+        assertEquals(1, dp.stats().megaflows());
+        assertEquals("3", dp.dumpFlows().get(0).actions().toString());
+        p1.inject(frame(0));
+        dp.poll();
+        assertEquals(1, p3.drain().size());
+        extraMask.set(1);
+        clock.advanceMillis(500);
+        dp.poll();
+        assertEquals(0, dp.stats().megaflows(), "a new mask removes the flow; the next packet upcalls");
+        p2.drain();
+    }
+
+    @Test
+    void multipleOutputsCopyForAllButTheLast() {
+        addThree((key, mask, tx) -> DatapathActions.builder().output(2).output(3).output(1).build());
+        byte[] f = frame(0);
+        p1.inject(f).inject(f);
+        dp.poll();
+        for (TestPort p : new TestPort[] {p1, p2, p3}) {
+            List<byte[]> out = p.drain();
+            assertEquals(2, out.size(), p.name());
+            assertArrayEquals(f, out.get(0));
+            assertEquals(1, p.transmitCalls.get(), p.name());
+        }
+        assertEquals(6, dp.portStats(2).txPackets() + dp.portStats(3).txPackets() + dp.portStats(1).txPackets());
+    }
+
+    @Test
+    void aCopyWithoutAFreeBufferCountsNoBufferAndTheLastOutputStillSends() {
+        try (BufferPool tiny = BufferPool.builder().count(1).strict(true).build()) {
+            long held = tiny.allocate();
+            Datapath d = Datapath.builder().clock(clock).memory(tiny).build();
+            d.addPort(p1, (key, mask, tx) -> DatapathActions.builder().output(2).output(3).build());
+            d.addPort(p2, oneToTwo);
+            d.addPort(p3, oneToTwo);
+            p1.inject(frame(0));
+            d.poll();
+            assertEquals(0, p2.drain().size());
+            assertEquals(1, p3.drain().size());
+            assertEquals(1, d.dropCount(1, DropReason.NO_BUFFER));
+            d.close();
+            tiny.release(held);
+        }
+    }
+
+    @Test
+    void outputToTheInputPortIsAllowed() {
+        addThree((key, mask, tx) -> DatapathActions.builder().output(key.inPort()).build());
+        p1.inject(frame(0));
+        dp.poll();
+        assertEquals(1, p1.drain().size());
+    }
+
+    @Test
+    void emptyActionsAndExplicitDropsAreCountedByReason() {
+        addThree((key, mask, tx) -> key.inPort() == 1 ? DatapathActions.DROP
+                : DatapathActions.builder().drop(DropReason.VLAN_MODE).build());
+        p1.inject(frame(0));
+        p2.inject(frame(0));
+        dp.poll();
+        assertEquals(1, dp.dropCount(1, DropReason.PIPELINE));
+        assertEquals(1, dp.dropCount(2, DropReason.VLAN_MODE));
+        assertEquals(1, dp.portStats(1).rxDropped());
+        assertEquals(1, dp.portStats(2).rxDropped());
+    }
+
+    @Test
+    void outputToAnAdminDownOrLinkDownPortDropsAsPortDown() {
+        addThree(oneToTwo);
+        dp.portAdminUp(2, false);
+        assertFalse(dp.portOperUp(2));
+        p1.inject(frame(0));
+        dp.poll();
+        assertEquals(0, p2.drain().size());
+        assertEquals(1, dp.dropCount(1, DropReason.PORT_DOWN));
+        assertEquals(1, dp.portStats(2).txDropped());
+        dp.portAdminUp(2, true);
+        p2.link = false;
+        assertFalse(dp.portOperUp(2));
+        p1.inject(frame(0));
+        dp.poll();
+        assertEquals(2, dp.dropCount(1, DropReason.PORT_DOWN));
+        p2.link = true;
+        assertTrue(dp.portOperUp(2));
+        p1.inject(frame(0));
+        dp.poll();
+        assertEquals(1, p2.drain().size());
+    }
+
+    @Test
+    void anAdminDownPortIsNotPolled() {
+        addThree(oneToTwo);
+        dp.portAdminUp(1, false);
+        p1.inject(frame(0));
+        assertEquals(0, dp.poll());
+        dp.portAdminUp(1, true);
+        assertEquals(1, dp.poll());
+        assertEquals(1, p2.drain().size());
+    }
+
+    @Test
+    void framesOverTheMtuAreDroppedOnRxAndOnTx() {
+        addThree(oneToTwo);
+        p1.mtu = 100;
+        p1.inject(Frames.ipv4(1, 2, new int[0], 17, 1, 2, 3, 4, 100 - 28, true)); // exactly 14 + 100
+        p1.inject(Frames.ipv4(1, 2, new int[0], 17, 1, 2, 3, 4, 100 - 27, true)); // one byte over
+        p1.inject(Frames.ipv4(1, 2, new int[] {0x8100_0005}, 17, 1, 2, 3, 4, 100 - 28, true)); // tag allowance
+        dp.poll();
+        assertEquals(1, dp.dropCount(1, DropReason.OVER_MTU));
+        assertEquals(1, dp.portStats(1).rxErrors());
+        assertEquals(2, p2.drain().size());
+        p2.mtu = 40; // the 60-byte frame is over 14 + 40
+        p1.inject(frame(0));
+        dp.poll();
+        assertEquals(1, dp.dropCount(1, DropReason.TX_OVER_MTU));
+        assertEquals(1, dp.portStats(2).txDropped());
+        assertEquals(0, p2.drain().size());
+    }
+
+    @Test
+    void runtsAreDroppedAndMalformedFramesCountedAndStillForwarded() {
+        addThree(oneToTwo);
+        p1.inject(new byte[0]).inject(new byte[13]);
+        byte[] cut = java.util.Arrays.copyOf(frame(0), 14 + 10); // IPv4 header cut short
+        p1.inject(cut);
+        dp.poll();
+        assertEquals(2, dp.dropCount(1, DropReason.RUNT));
+        assertEquals(1, dp.malformedCount(1));
+        assertEquals(3, dp.portStats(1).rxErrors());
+        assertEquals(3, dp.portStats(1).rxPackets());
+        assertEquals(1, p2.drain().size(), "a malformed frame is translated and forwarded");
+    }
+
+    @Test
+    void aPipelineThatThrowsLosesTheUpcallAndTheLoopLives() {
+        addThree((key, mask, tx) -> {
+            throw new IllegalStateException("boom");
+        });
+        p1.inject(frame(0));
+        dp.poll();
+        assertEquals(1, dp.stats().lost());
+        assertEquals(1, dp.dropCount(1, DropReason.UPCALL_FAILED));
+        assertEquals(0, dp.stats().megaflows());
+    }
+
+    @Test
+    void anUnsupportedSetFieldFailsTheUpcall() {
+        addThree((key, mask, tx) -> DatapathActions.builder().setField(FlowField.TUN_ID, 5).output(2).build());
+        p1.inject(frame(0));
+        dp.poll();
+        assertEquals(1, dp.stats().lost());
+    }
+
+    @Test
+    void aPortWhoseReceiveThrowsIsCountedAndTheOthersStillForward() {
+        addThree(oneToTwo);
+        p3.failReceive = new IllegalStateException("device gone");
+        p1.inject(frame(0));
+        dp.poll();
+        assertEquals(1, p2.drain().size());
+        assertEquals(1, dp.stats().portErrors());
+        assertEquals(1, dp.portStats(3).rxErrors());
+    }
+
+    @Test
+    void portCountersCountRxAndTxAndRestartForAReusedPortNumber() {
+        addThree(oneToTwo);
+        byte[] f = frame(0);
+        p1.inject(f).inject(f);
+        dp.poll();
+        PortStats s1 = dp.portStats(1);
+        assertEquals(2, s1.rxPackets());
+        assertEquals(2L * f.length, s1.rxBytes());
+        PortStats s2 = dp.portStats(2);
+        assertEquals(2, s2.txPackets());
+        assertEquals(2L * f.length, s2.txBytes());
+        p2.drain();
+        dp.removePort(1);
+        assertThrows(IllegalArgumentException.class, () -> dp.portStats(1));
+        TestPort p4 = new TestPort("p4", pool);
+        assertEquals(1, dp.addPort(p4, oneToTwo), "the lowest free number is reused");
+        assertEquals(PortStats.ZERO, dp.portStats(1));
+        dp.poll();
+        assertEquals(0, dp.stats().megaflows(), "removing a port dropped every flow before the next packet");
+    }
+
+    @Test
+    void removedPortIsNoLongerPolled() {
+        addThree(oneToTwo);
+        dp.removePort(1);
+        p1.inject(frame(0));
+        assertEquals(0, dp.poll());
+        p1.in.get(0).clear();
+    }
+
+    @Test
+    void misuseThrowsWithAMessage() {
+        addThree(oneToTwo);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> dp.port(9));
+        assertTrue(e.getMessage().contains("no datapath port 9"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> dp.addPort(p1, oneToTwo));
+        assertThrows(IllegalArgumentException.class, () -> Datapath.builder().emcEntries(1000));
+        assertThrows(IllegalArgumentException.class, () -> Datapath.builder().pollThreads(-1));
+        Datapath threaded = Datapath.builder().memory(pool).pollThreads(1).build();
+        assertThrows(IllegalStateException.class, threaded::poll);
+        threaded.close();
+    }
+
+    @Test
+    void maxMegaflowsLimitsInstallationButPacketsStillFlow() {
+        Datapath d = Datapath.builder().clock(clock).memory(pool).maxMegaflows(2).build();
+        d.addPort(p1, (key, mask, tx) -> {
+            mask.exact(FlowField.IPV4_SRC);
+            return DatapathActions.builder().output(2).build();
+        });
+        d.addPort(p2, oneToTwo);
+        for (int i = 0; i < 5; i++) {
+            p1.inject(Frames.udp(0x0a000001 + i, 9, 1, 1));
+        }
+        d.poll();
+        assertEquals(2, d.stats().megaflows());
+        assertEquals(5, p2.drain().size());
+        d.close();
+    }
+
+    @Test
+    void theFlowKeyCachedIsTheOriginalNotTheRewrittenOne() {
+        addThree((key, mask, tx) -> {
+            mask.exact(FlowField.ETH_SRC);
+            return DatapathActions.builder().setField(FlowField.ETH_SRC, 0x02_ff_ff_ff_ff_ffL).output(2).build();
+        });
+        p1.inject(frame(0)).inject(frame(0));
+        dp.poll();
+        MegaflowEntry e = dp.dumpFlows().get(0);
+        assertEquals(Frames.MAC_A, e.key().ethSrc());
+        List<byte[]> out = p2.drain();
+        assertEquals(0x02_ff_ff_ff_ff_ffL, Frames.mac(out.get(1), 6));
+        assertEquals(1, dp.stats().emcHits());
+    }
+
+    @Test
+    void translationSeesTheDatapathClockAndTheRealPacket() {
+        long[] seen = new long[2];
+        addThree((key, mask, tx) -> {
+            seen[0] = tx.nowNanos();
+            seen[1] = tx.packet().length();
+            return DatapathActions.DROP;
+        });
+        clock.set(12345);
+        byte[] f = frame(0);
+        p1.inject(f);
+        dp.poll();
+        assertArrayEquals(new long[] {12345, f.length}, seen);
+    }
+
+    @Test
+    void closeIsIdempotentAndPollAfterCloseIsRefused() {
+        dp.close();
+        dp.close();
+        assertThrows(IllegalStateException.class, dp::poll);
+        assertNull(null);
+        FlowKey k = new FlowKey();
+        FlowMask m = new FlowMask();
+        assertTrue(m.matches(k, k));
+    }
+}
