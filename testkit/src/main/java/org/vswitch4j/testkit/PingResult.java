@@ -50,7 +50,7 @@ public record PingResult(Status status, InetAddress target, long rttNanos, int r
     /** Like a ping tool's line: {@code reply from 10.0.0.2: time=0.012 ms} or {@code 10.0.0.3: no ARP/ND reply}. */
     @Override
     public String toString() {
-        String addr = target.getHostAddress();
+        String addr = Addresses.format(target);
         return success()
                 ? String.format("reply from %s: time=%.3f ms (%d rounds)", addr, rttNanos / 1e6, rounds)
                 : String.format("%s: %s (%d rounds)", addr, status.text(), rounds);

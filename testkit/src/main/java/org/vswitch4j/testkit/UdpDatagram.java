@@ -48,7 +48,7 @@ public record UdpDatagram(InetAddress source, int sourcePort, InetAddress destin
 
     @Override
     public String toString() {
-        return "UDP " + source.getHostAddress() + ":" + sourcePort + " > " + destination.getHostAddress() + ":"
+        return "UDP " + Addresses.format(source) + ":" + sourcePort + " > " + Addresses.format(destination) + ":"
                 + destinationPort + " len " + payload.length;
     }
 }

@@ -576,10 +576,10 @@ public final class VirtualHost {
     public String toString() {
         StringBuilder sb = new StringBuilder(name).append(" (").append(Addresses.formatMac(mac));
         if (ipv4 != null) {
-            sb.append(", ").append(ipv4.getHostAddress());
+            sb.append(", ").append(Addresses.format(ipv4));
         }
         if (ipv6 != null) {
-            sb.append(", ").append(ipv6.getHostAddress());
+            sb.append(", ").append(Addresses.format(ipv6));
         }
         if (vlan != 0) {
             sb.append(", tagged VLAN ").append(vlan);
