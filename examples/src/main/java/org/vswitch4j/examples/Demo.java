@@ -2,6 +2,7 @@ package org.vswitch4j.examples;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -35,8 +36,13 @@ public final class Demo {
     private Demo() {
     }
 
+    /** Runs the demo; {@code args[0]}, if given, is where the pcap file goes. */
     public static void main(String[] args) throws IOException {
-        Path pcap = Path.of(args.length > 0 ? args[0] : "target/demo-a.pcap").toAbsolutePath();
+        run(System.out, Path.of(args.length > 0 ? args[0] : "target/demo-a.pcap").toAbsolutePath());
+    }
+
+    /** Runs the demo, printing to {@code out} and writing host a's frames to {@code pcap}. */
+    public static void run(PrintStream out, Path pcap) throws IOException {
         try (TestNetwork net = TestNetwork.builder().clock(Clock.system()).build()) {
             VirtualHost a = net.addHost("a").ipv4("10.0.0.1").ipv6("fd00::1").access(10).add();
             VirtualHost b = net.addHost("b").ipv4("10.0.0.2").ipv6("fd00::2").access(10).add();
@@ -45,50 +51,50 @@ public final class Demo {
             a.capture(true);
 
             Bridge br = net.bridge();
-            System.out.println("vswitch4j demo: bridge " + br.name() + " with four in-process hosts");
+            out.println("vswitch4j demo: bridge " + br.name() + " with four in-process hosts");
             for (VirtualHost h : net.hosts()) {
-                System.out.printf("  port %d %-2s %-30s %s%n", br.ofport(h.name()), h.name(),
+                out.printf("  port %d %-2s %-30s %s%n", br.ofport(h.name()), h.name(),
                         br.portConfig(h.name()).toString().replaceFirst("^[^ ]* ?", ""), h);
             }
 
-            System.out.println();
-            System.out.println("Within VLAN 10:");
-            show("a -> b", a.ping(b));
-            show("b -> a", b.ping(a));
-            show("t -> a (tagged, through the trunk)", t.ping(a));
-            show("a -> t", a.ping(t));
-            show("a -> b (IPv6, neighbour discovery)", a.ping6(b));
+            out.println();
+            out.println("Within VLAN 10:");
+            show(out, "a -> b", a.ping(b));
+            show(out, "b -> a", b.ping(a));
+            show(out, "t -> a (tagged, through the trunk)", t.ping(a));
+            show(out, "a -> t", a.ping(t));
+            show(out, "a -> b (IPv6, neighbour discovery)", a.ping6(b));
 
-            System.out.println();
-            System.out.println("Across VLANs (same IP subnet, different VLAN: must fail):");
-            show("c -> a", c.ping(a));
-            show("a -> c", a.ping(c));
-            show("t -> c", t.ping(c));
+            out.println();
+            out.println("Across VLANs (same IP subnet, different VLAN: must fail):");
+            show(out, "c -> a", c.ping(a));
+            show(out, "a -> c", a.ping(c));
+            show(out, "t -> c", t.ping(c));
 
-            System.out.println();
+            out.println();
             a.sendUdp(t.ipv4(), 40000, 9, "hello over the trunk".getBytes(StandardCharsets.ISO_8859_1));
             net.settle();
             List<UdpDatagram> got = t.receivedUdp();
-            System.out.println("UDP a -> t: " + (got.isEmpty() ? "not delivered"
+            out.println("UDP a -> t: " + (got.isEmpty() ? "not delivered"
                     : got.getFirst() + ", \"" + got.getFirst().payloadText() + "\""));
 
-            System.out.println();
-            System.out.println("$ ovs-appctl fdb/show " + br.name());
-            System.out.print(net.fdbShow());
-            System.out.println();
-            System.out.println("$ ovs-ofctl dump-ports " + br.name());
-            System.out.print(net.dumpPorts());
+            out.println();
+            out.println("$ ovs-appctl fdb/show " + br.name());
+            out.print(net.fdbShow());
+            out.println();
+            out.println("$ ovs-ofctl dump-ports " + br.name());
+            out.print(net.dumpPorts());
 
             int frames = writePcap(pcap, a.captured());
-            System.out.println();
-            System.out.println("Wrote " + frames + " frames sent and received by host a (port " + br.ofport("a")
+            out.println();
+            out.println("Wrote " + frames + " frames sent and received by host a (port " + br.ofport("a")
                     + ") to " + pcap);
-            System.out.println("Read them with: tshark -r " + pcap);
+            out.println("Read them with: tshark -r " + pcap);
         }
     }
 
-    private static void show(String what, PingResult r) {
-        System.out.printf("  %-36s %s %s%n", what, r.success() ? "OK  " : "FAIL", r);
+    private static void show(PrintStream out, String what, PingResult r) {
+        out.printf("  %-36s %s %s%n", what, r.success() ? "OK  " : "FAIL", r);
     }
 
     /** Classic pcap (microsecond timestamps, Ethernet link type); returns the number of frames written. */
