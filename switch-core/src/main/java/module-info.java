@@ -12,4 +12,5 @@ module org.vswitch4j.core {
     exports org.vswitch4j.core.time;
     exports org.vswitch4j.core.bridge;
     exports org.vswitch4j.core;
+    exports org.vswitch4j.core.pcap;
 }
