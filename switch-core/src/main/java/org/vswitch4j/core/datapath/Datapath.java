@@ -320,22 +320,21 @@ public final class Datapath implements AutoCloseable {
      */
     public void reconfigure(Runnable change) {
         Objects.requireNonNull(change, "change");
-        long e;
         slowLock.lock();
         try {
             change.run();
         } finally {
-            e = epoch.incrementAndGet(); // volatile store; pairs with PollWorker.beginBusy's store + re-load
+            long e = epoch.incrementAndGet(); // volatile store; pairs with PollWorker.beginBusy's store + re-load
             slowLock.unlock();
+            awaitEpoch(e);
         }
-        awaitEpoch(e);
     }
 
     private void awaitEpoch(long e) {
         Thread me = Thread.currentThread();
         for (PollWorker w : workers) {
             if (w.thread == me) {
-                continue; // our own round is idle while we are in its slow path anyway
+                continue; // called from this worker's own round (a port callback, translate): never wait for it
             }
             int spins = 0;
             while (!w.passed(e)) {
@@ -390,7 +389,13 @@ public final class Datapath implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the datapath is closed");
         }
-        return workers[0].runOnce();
+        PollWorker w = workers[0];
+        w.thread = Thread.currentThread(); // so that a reconfigure from inside this round does not wait for itself
+        try {
+            return w.runOnce();
+        } finally {
+            w.thread = null;
+        }
     }
 
     /** Starts the poll threads (named {@code vsw-pmd-N}, daemons). Idempotent; a no-op when synchronous. */

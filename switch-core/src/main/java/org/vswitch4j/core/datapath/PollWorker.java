@@ -158,7 +158,10 @@ final class PollWorker {
     private volatile long state;
     /** The rx (port, queue) pairs this worker polls: [ports, queues]. Written under the slow-path lock. */
     volatile int[][] assignment = {new int[0], new int[0]};
-    /** The thread running {@link #runLoop()}, null in synchronous mode. */
+    /**
+     * The thread running this worker's rounds: its poll thread, or in synchronous mode the caller of
+     * {@link Datapath#poll()} while that runs (else null). A reconfigure from this thread does not wait for it.
+     */
     volatile Thread thread;
 
     PollWorker(Datapath dp, int index, int emcEntries, int burst, int maxMegaflows, long maxIdleNanos,
@@ -234,6 +237,9 @@ final class PollWorker {
                 }
                 if (n > 0) {
                     total += n;
+                    if (dp.epoch() != cacheEpoch) {
+                        beginBusy(); // reconfigured from inside this round (a port callback): apply it now
+                    }
                     processRx(s, n);
                     flushTx();
                 }

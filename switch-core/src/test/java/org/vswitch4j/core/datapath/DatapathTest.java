@@ -159,6 +159,23 @@ class DatapathTest {
     }
 
     @Test
+    void reconfigureFromAPortCallbackInsidePollAppliesToTheRestOfTheRound() {
+        AtomicInteger outPort = new AtomicInteger(2);
+        addThree((key, mask, tx) -> DatapathActions.builder().output(outPort.get()).build());
+        p1.inject(frame(0));
+        dp.poll();
+        assertEquals(1, p2.drain().size());
+        p1.onReceive = () -> {
+            p1.onReceive = null;
+            dp.reconfigure(() -> outPort.set(3));
+        };
+        p1.inject(frame(0));
+        dp.poll();
+        assertEquals(0, p2.drain().size());
+        assertEquals(1, p3.drain().size());
+    }
+
+    @Test
     void invalidateRemovesExactlyTheFlowsCarryingTheTag() {
         Pipeline bySrc = (key, mask, tx) -> {
             mask.exact(FlowField.IPV4_SRC);

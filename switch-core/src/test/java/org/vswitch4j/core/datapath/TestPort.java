@@ -25,6 +25,8 @@ final class TestPort implements Port {
     volatile boolean link = true;
     volatile int mtu = 1500;
     volatile RuntimeException failReceive;
+    /** Runs at the start of every receive (a device callback that reconfigures, say). */
+    volatile Runnable onReceive;
 
     TestPort(String name, BufferPool pool) {
         this(name, pool, 1);
@@ -73,6 +75,10 @@ final class TestPort implements Port {
         RuntimeException fail = failReceive;
         if (fail != null) {
             throw fail;
+        }
+        Runnable cb = onReceive;
+        if (cb != null) {
+            cb.run();
         }
         ConcurrentLinkedQueue<byte[]> q = in.get(queue);
         int n = 0;
