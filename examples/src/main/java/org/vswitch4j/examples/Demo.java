@@ -1,15 +1,13 @@
 package org.vswitch4j.examples;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.vswitch4j.core.bridge.Bridge;
+import org.vswitch4j.core.pcap.PcapWriter;
 import org.vswitch4j.core.time.Clock;
 import org.vswitch4j.testkit.PingResult;
 import org.vswitch4j.testkit.TestNetwork;
@@ -27,8 +25,8 @@ import org.vswitch4j.testkit.VirtualHost;
  *
  * Pings within VLAN 10 (access to access, trunk to access, IPv6) succeed; pings from VLAN 20 to VLAN 10
  * fail although every host is in the same IP subnet, because the bridge keeps VLANs apart at layer 2. Then it
- * prints the MAC table and the port counters as Open vSwitch's tools would, and writes what host {@code a}
- * sent and received to a pcap file (path: the first argument, default {@code target/demo-a.pcap}).
+ * prints the MAC table and the port counters as Open vSwitch's tools would, and captures host {@code a}'s
+ * port (both directions) into a pcap file (path: the first argument, default {@code target/demo-a.pcap}).
  *
  * <p>The switch runs in synchronous mode on the system clock, so ping times are real (in-process) times.
  */
@@ -48,7 +46,8 @@ public final class Demo {
             VirtualHost b = net.addHost("b").ipv4("10.0.0.2").ipv6("fd00::2").access(10).add();
             VirtualHost c = net.addHost("c").ipv4("10.0.0.3").access(20).add();
             VirtualHost t = net.addHost("t").ipv4("10.0.0.4").vlan(10).trunk(10, 20).add();
-            a.capture(true);
+            Files.createDirectories(pcap.getParent());
+            PcapWriter capture = net.capture("a", pcap);
 
             Bridge br = net.bridge();
             out.println("vswitch4j demo: bridge " + br.name() + " with four in-process hosts");
@@ -85,7 +84,8 @@ public final class Demo {
             out.println("$ ovs-ofctl dump-ports " + br.name());
             out.print(net.dumpPorts());
 
-            int frames = writePcap(pcap, a.captured());
+            capture.flush();
+            long frames = capture.records();
             out.println();
             out.println("Wrote " + frames + " frames sent and received by host a (port " + br.ofport("a")
                     + ") to " + pcap);
@@ -95,28 +95,5 @@ public final class Demo {
 
     private static void show(PrintStream out, String what, PingResult r) {
         out.printf("  %-36s %s %s%n", what, r.success() ? "OK  " : "FAIL", r);
-    }
-
-    /** Classic pcap (microsecond timestamps, Ethernet link type); returns the number of frames written. */
-    private static int writePcap(Path file, List<VirtualHost.CapturedFrame> frames) throws IOException {
-        Path dir = file.getParent();
-        if (dir != null) {
-            Files.createDirectories(dir);
-        }
-        long epochOffset = System.currentTimeMillis() * 1_000_000L - Clock.system().nanos();
-        try (OutputStream out = Files.newOutputStream(file)) {
-            ByteBuffer h = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
-            h.putInt(0xa1b2c3d4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535).putInt(1);
-            out.write(h.array());
-            for (VirtualHost.CapturedFrame f : frames) {
-                long t = f.nanos() + epochOffset;
-                ByteBuffer r = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-                r.putInt((int) (t / 1_000_000_000L)).putInt((int) (t % 1_000_000_000L / 1000))
-                        .putInt(f.frame().length).putInt(f.frame().length);
-                out.write(r.array());
-                out.write(f.frame());
-            }
-        }
-        return frames.size();
     }
 }

@@ -1,5 +1,6 @@
 package org.vswitch4j.testkit;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -10,6 +11,7 @@ import org.vswitch4j.core.Switch;
 import org.vswitch4j.core.bridge.Bridge;
 import org.vswitch4j.core.bridge.BridgePortConfig;
 import org.vswitch4j.core.packet.BufferPool;
+import org.vswitch4j.core.pcap.PcapWriter;
 import org.vswitch4j.core.port.MemoryPort;
 import org.vswitch4j.core.time.Clock;
 import org.vswitch4j.core.time.VirtualClock;
@@ -48,6 +50,7 @@ public final class TestNetwork implements Pump, AutoCloseable {
     private final int maxRounds;
     private final Map<String, VirtualHost> hosts = new LinkedHashMap<>();
     private final List<MemoryPort> ports = new ArrayList<>();
+    private final List<PcapWriter> captures = new ArrayList<>();
     private VirtualHost[] hostArray = new VirtualHost[0];
     private int nextMac = 1;
     private boolean closed;
@@ -173,6 +176,32 @@ public final class TestNetwork implements Pump, AutoCloseable {
         return bridge.dumpPorts();
     }
 
+    /**
+     * Captures every frame crossing the port of host (or bare port) {@code name} into a pcap file at
+     * {@code file}, stamped with the network's clock, until the network closes (which closes the file).
+     */
+    public PcapWriter capture(String name, Path file) {
+        checkOpen();
+        MemoryPort port = null;
+        VirtualHost h = hosts.get(name);
+        if (h != null) {
+            port = h.port();
+        } else {
+            for (MemoryPort p : ports) {
+                if (p.name().equals(name)) {
+                    port = p;
+                }
+            }
+        }
+        if (port == null) {
+            throw new IllegalArgumentException("no host or port named " + name + "; hosts: " + hosts.keySet());
+        }
+        PcapWriter w = PcapWriter.open(file, clock);
+        captures.add(w);
+        port.capture(w);
+        return w;
+    }
+
     // ---- closing ----------------------------------------------------------------------------------
 
     /**
@@ -191,6 +220,7 @@ public final class TestNetwork implements Pump, AutoCloseable {
                 h.port().close();
             }
             ports.forEach(MemoryPort::close);
+            captures.forEach(PcapWriter::close);
             leaked = pool.usedCount();
             pool.close();
         }

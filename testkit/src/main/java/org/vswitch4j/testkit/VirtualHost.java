@@ -45,8 +45,8 @@ import org.vswitch4j.core.port.MemoryPort;
  * assertEquals("hi", b.receivedUdp().getFirst().payloadText());
  * }</pre>
  *
- * <p>Capture: with {@link #capture(boolean)} on, every frame the host sends or sees is kept with its
- * switch-clock time ({@link #captured()}), for a pcap file.
+ * <p>Capture: {@link MemoryPort#capture} (or {@link TestNetwork#capture}) writes the frames crossing the
+ * host's port to a pcap file.
  *
  * <p>Thread-safety: none; one thread (the test's) drives the host and its network.
  */
@@ -78,11 +78,9 @@ public final class VirtualHost {
     private final Map<InetAddress, Long> neighbors = new LinkedHashMap<>();
     private final Map<Integer, Long> echoReplies = new HashMap<>(); // (id << 16 | seq) -> arrival nanos
     private final List<UdpDatagram> udp = new ArrayList<>();
-    private final List<CapturedFrame> capturedFrames = new ArrayList<>();
     private final int echoId;
     private int nextSeq = 1;
     private int nextIpId = 1;
-    private boolean capture;
 
     private long framesSent;
     private long framesReceived;
@@ -149,7 +147,6 @@ public final class VirtualHost {
         for (byte[] f = port.receive(); f != null; f = port.receive()) {
             n++;
             framesReceived++;
-            record(f);
             handle(f);
         }
         return n;
@@ -502,19 +499,12 @@ public final class VirtualHost {
     }
 
     private boolean send(byte[] frame) {
-        record(frame);
         if (port.send(frame)) {
             framesSent++;
             return true;
         }
         sendFailures++;
         return false;
-    }
-
-    private void record(byte[] frame) {
-        if (capture) {
-            capturedFrames.add(new CapturedFrame(pump.clock().nanos(), frame.clone()));
-        }
     }
 
     // ---- observations -----------------------------------------------------------------------------
@@ -537,16 +527,6 @@ public final class VirtualHost {
     /** Empties the ARP/ND cache (the next ping resolves again). */
     public void flushNeighbors() {
         neighbors.clear();
-    }
-
-    /** Keeps (or stops keeping) every frame sent and seen, for {@link #captured()}. */
-    public void capture(boolean on) {
-        this.capture = on;
-    }
-
-    /** Frames sent and seen while capturing, in order. */
-    public List<CapturedFrame> captured() {
-        return Collections.unmodifiableList(capturedFrames);
     }
 
     public long framesSent() {
@@ -585,15 +565,6 @@ public final class VirtualHost {
             sb.append(", tagged VLAN ").append(vlan);
         }
         return sb.append(')').toString();
-    }
-
-    /**
-     * One frame kept by capture.
-     *
-     * @param nanos switch-clock time it was sent or seen
-     * @param frame the bytes (owned by the record)
-     */
-    public record CapturedFrame(long nanos, byte[] frame) {
     }
 
     /** Options for a {@link VirtualHost}. */

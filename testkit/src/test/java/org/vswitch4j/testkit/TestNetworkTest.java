@@ -113,4 +113,13 @@ class TestNetworkTest {
         PingResult r = a.ping(b);
         assertEquals(0, r.rttNanos(), "nobody advanced the virtual clock");
     }
+
+    @Test
+    void captureOfAHostsPortRecordsWhatCrossesIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        VirtualHost a = net.addHost("a").ipv4("10.0.0.1").access(10).add();
+        VirtualHost b = net.addHost("b").ipv4("10.0.0.2").access(10).add();
+        org.vswitch4j.core.pcap.PcapWriter w = net.capture("b", dir.resolve("b.pcap"));
+        assertTrue(a.ping(b).success());
+        assertEquals(4, w.records(), "ARP request and reply, echo request and reply");
+    }
 }

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.LongAdder;
 import org.vswitch4j.core.packet.Packet;
 import org.vswitch4j.core.packet.PacketBatch;
 import org.vswitch4j.core.packet.PacketMemory;
+import org.vswitch4j.core.pcap.PcapWriter;
 import org.vswitch4j.core.ring.LongRing;
 import org.vswitch4j.core.ring.MpscLongRing;
 
@@ -87,6 +88,7 @@ public final class MemoryPort implements Port {
     private volatile boolean linkUp;
     private volatile int mtu;
     private volatile FrameListener listener;
+    private volatile PcapWriter capture;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     // Written by the switch's rx poller only (one thread at a time); read by stats().
@@ -288,6 +290,12 @@ public final class MemoryPort implements Port {
             bytes += len;
         }
         batch.size(base + n);
+        PcapWriter w = capture;
+        if (w != null) {
+            for (int i = 0; i < n; i++) {
+                w.write(batch.get(base + i));
+            }
+        }
         // Single writer (the rx poller): plain read-modify-write of a volatile is safe here.
         rxPackets = rxPackets + n;
         rxBytes = rxBytes + bytes;
@@ -310,6 +318,7 @@ public final class MemoryPort implements Port {
             return;
         }
         FrameListener l = listener;
+        PcapWriter w = capture;
         int limit = mtu + L2_OVERHEAD;
         long[] descs = l == null ? txScratch.get() : null;
         int k = 0;
@@ -318,6 +327,9 @@ public final class MemoryPort implements Port {
         long bytes = 0;
         for (int i = 0; i < n; i++) {
             Packet p = batch.get(i);
+            if (w != null) {
+                w.write(p);
+            }
             int len = p.length();
             if (len > limit) {
                 p.release();
@@ -476,6 +488,16 @@ public final class MemoryPort implements Port {
      */
     public void onReceive(FrameListener l) {
         this.listener = l;
+    }
+
+    /**
+     * Writes every frame crossing the port to {@code writer}, as the switch sees them: frames it receives from
+     * the port (when it takes them from the rx ring) and frames it transmits to the port (including those the
+     * port then drops). Null stops capturing. The port does not close the writer. Capturing costs a lock and a
+     * copy per frame: it is for tests and troubleshooting.
+     */
+    public void capture(PcapWriter writer) {
+        this.capture = writer;
     }
 
     private void bindDescriptor(Packet view, long d) {

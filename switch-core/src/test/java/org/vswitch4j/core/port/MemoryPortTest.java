@@ -428,4 +428,30 @@ class MemoryPortTest {
         assertEquals(1, a.pending(), "without a listener frames go to the ring");
         assertEquals(1, a.receiveAll().size());
     }
+
+    @Test
+    void captureWritesBothDirectionsAtTheSwitchSide(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        MemoryPort a = port("a", 8, 2);
+        java.nio.file.Path file = dir.resolve("a.pcap");
+        try (org.vswitch4j.core.pcap.PcapWriter w = org.vswitch4j.core.pcap.PcapWriter.open(file,
+                new org.vswitch4j.core.time.VirtualClock())) {
+            a.capture(w);
+            for (int i = 0; i < 3; i++) {
+                a.send(frame(60, i));
+            }
+            PacketBatch batch = new PacketBatch();
+            assertEquals(3, a.receive(0, batch));
+            assertEquals(3, w.records(), "frames the switch received");
+            a.transmit(batch);
+            assertEquals(6, w.records(), "and frames it transmitted, the one the full ring dropped included");
+            a.capture(null);
+            a.send(frame(60, 9));
+            a.receive(0, batch);
+            batch.releaseAll();
+            assertEquals(6, w.records());
+        }
+        assertEquals(24 + 6 * (16 + 60), java.nio.file.Files.size(file));
+        a.receiveAll();
+    }
 }
