@@ -25,8 +25,9 @@ import org.vswitch4j.testkit.VirtualHost;
  *
  * Pings within VLAN 10 (access to access, trunk to access, IPv6) succeed; pings from VLAN 20 to VLAN 10
  * fail although every host is in the same IP subnet, because the bridge keeps VLANs apart at layer 2. Then it
- * prints the MAC table and the port counters as Open vSwitch's tools would, and captures host {@code a}'s
- * port (both directions) into a pcap file (path: the first argument, default {@code target/demo-a.pcap}).
+ * prints the MAC table and the port counters as Open vSwitch's tools would, and captures the trunk port
+ * (both directions, tags visible) into a pcap file (path: the first argument, default
+ * {@code target/demo-trunk.pcap}).
  *
  * <p>The switch runs in synchronous mode on the system clock, so ping times are real (in-process) times.
  */
@@ -36,7 +37,7 @@ public final class Demo {
 
     /** Runs the demo; {@code args[0]}, if given, is where the pcap file goes. */
     public static void main(String[] args) throws IOException {
-        run(System.out, Path.of(args.length > 0 ? args[0] : "target/demo-a.pcap").toAbsolutePath());
+        run(System.out, Path.of(args.length > 0 ? args[0] : "target/demo-trunk.pcap").toAbsolutePath());
     }
 
     /** Runs the demo, printing to {@code out} and writing host a's frames to {@code pcap}. */
@@ -47,7 +48,7 @@ public final class Demo {
             VirtualHost c = net.addHost("c").ipv4("10.0.0.3").access(20).add();
             VirtualHost t = net.addHost("t").ipv4("10.0.0.4").vlan(10).trunk(10, 20).add();
             Files.createDirectories(pcap.getParent());
-            PcapWriter capture = net.capture("a", pcap);
+            PcapWriter capture = net.capture("t", pcap); // the trunk: frames show their 802.1Q tags
 
             Bridge br = net.bridge();
             out.println("vswitch4j demo: bridge " + br.name() + " with four in-process hosts");
@@ -87,8 +88,8 @@ public final class Demo {
             capture.flush();
             long frames = capture.records();
             out.println();
-            out.println("Wrote " + frames + " frames sent and received by host a (port " + br.ofport("a")
-                    + ") to " + pcap);
+            out.println("Wrote the " + frames + " frames that crossed trunk port t (port " + br.ofport("t")
+                    + ", tagged VLAN 10 and 20) to " + pcap);
             out.println("Read them with: tshark -r " + pcap);
         }
     }

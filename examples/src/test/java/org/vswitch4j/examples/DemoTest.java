@@ -20,7 +20,7 @@ class DemoTest {
     @Test
     void demoShowsPingsWithinVlan10WorkingAndAcrossVlansFailing(@TempDir Path dir) throws Exception {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        Path pcap = dir.resolve("a.pcap");
+        Path pcap = dir.resolve("trunk.pcap");
         Demo.run(new PrintStream(buf, true, StandardCharsets.UTF_8), pcap);
         String out = buf.toString(StandardCharsets.UTF_8);
         assertEquals(5, count(out, " OK   reply from "), out);
@@ -56,6 +56,7 @@ class DemoTest {
         assertFalse(text.contains("[incorrect"), text);
         assertFalse(text.toLowerCase(java.util.Locale.ROOT).contains("malformed"), text);
         assertTrue(text.contains("Echo (ping) reply"), text);
-        assertTrue(text.contains("Neighbor Advertisement"), text);
+        assertTrue(text.contains("802.1Q Virtual LAN, PRI: 0, DEI: 0, ID: 10"), text);
+        assertTrue(text.contains("802.1Q Virtual LAN, PRI: 0, DEI: 0, ID: 20"), "c's broadcast crosses the trunk in VLAN 20");
     }
 }
