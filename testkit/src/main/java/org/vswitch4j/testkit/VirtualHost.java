@@ -178,7 +178,7 @@ public final class VirtualHost {
         }
         boolean handled = switch (type) {
             case ETH_ARP -> handleArp(f, off);
-            case ETH_IPV4 -> handleIpv4(f, off);
+            case ETH_IPV4 -> handleIpv4(f, off, getMac(f, 6));
             case ETH_IPV6 -> handleIpv6(f, off, getMac(f, 6));
             default -> false;
         };
@@ -205,7 +205,7 @@ public final class VirtualHost {
         return op == ARP_REQUEST || op == ARP_REPLY;
     }
 
-    private boolean handleIpv4(byte[] f, int off) {
+    private boolean handleIpv4(byte[] f, int off, long ethSrc) {
         if (ipv4 == null || f.length < off + 20 || (f[off] & 0xf0) != 0x40) {
             return false;
         }
@@ -236,10 +236,7 @@ public final class VirtualHost {
             int seq = get16(f, l4 + 6);
             byte[] data = Arrays.copyOfRange(f, l4 + 8, l4 + l4len);
             if (icmpType == ICMP_ECHO_REQUEST) {
-                Long back = neighbors.get(Addresses.fromInt(src));
-                if (back != null) { // a request always teaches us its sender first (ARP), so this holds
-                    send(ip4(back, src).icmp4EchoReply(id, seq).payload(data));
-                }
+                send(ip4(replyMac(Addresses.fromInt(src), ethSrc), src).icmp4EchoReply(id, seq).payload(data));
                 return true;
             }
             if (icmpType == ICMP_ECHO_REPLY && id == echoId) {
@@ -321,11 +318,7 @@ public final class VirtualHost {
                 return true;
             }
             case ICMP6_ECHO_REQUEST -> {
-                Long back = neighbors.get(srcAddr);
-                if (back == null) {
-                    back = ethSrc; // as a real stack would after its own solicitation; the sender is on-link
-                }
-                send(ip6(back, src).icmp6EchoReply(get16(f, l4 + 4), get16(f, l4 + 6))
+                send(ip6(replyMac(srcAddr, ethSrc), src).icmp6EchoReply(get16(f, l4 + 4), get16(f, l4 + 6))
                         .payload(Arrays.copyOfRange(f, l4 + 8, l4 + plen)));
                 return true;
             }
@@ -342,6 +335,15 @@ public final class VirtualHost {
                 return false;
             }
         }
+    }
+
+    /**
+     * Where a reply to {@code ip} goes: its cached MAC, else the requesting frame's source (the sender is
+     * on-link; a real stack would resolve first and end up with the same address).
+     */
+    private long replyMac(InetAddress ip, long ethSrc) {
+        Long known = neighbors.get(ip);
+        return known != null ? known : ethSrc;
     }
 
     /** The link-layer address in the first ND option of {@code wanted} type in {@code [at, end)}, or -1. */
@@ -522,6 +524,11 @@ public final class VirtualHost {
     /** The ARP/ND cache: IP address to MAC, in learning order (a read-only snapshot). */
     public Map<InetAddress, Long> neighbors() {
         return Collections.unmodifiableMap(new LinkedHashMap<>(neighbors));
+    }
+
+    /** Adds (or replaces) a neighbour entry, as {@code ip neigh replace} would: no resolution for {@code ip}. */
+    public void addNeighbor(InetAddress ip, long neighborMac) {
+        neighbors.put(Objects.requireNonNull(ip, "ip"), neighborMac);
     }
 
     /** Empties the ARP/ND cache (the next ping resolves again). */

@@ -103,4 +103,16 @@ class VirtualHostTest {
         assertThrows(IllegalArgumentException.class, () -> VirtualHost.builder().ipv4("not-an-ip"));
         assertThrows(IllegalStateException.class, () -> VirtualHost.builder().name("x").build());
     }
+
+    @Test
+    void staticNeighbourSkipsArpAndTheTargetRepliesToTheFramesSource() {
+        VirtualHost a = hub.host("a", 0x0200_0000_000aL, "10.0.0.1", "fd00::a", 0);
+        VirtualHost b = hub.host("b", 0x0200_0000_000bL, "10.0.0.2", "fd00::b", 0);
+        a.addNeighbor(b.ipv4(), b.mac());
+        a.addNeighbor(b.ipv6(), b.mac());
+        PingResult r = a.ping(b);
+        assertTrue(r.success(), r.toString());
+        assertTrue(a.ping6(b).success());
+        assertTrue(b.neighbors().isEmpty(), "b answered without resolving a");
+    }
 }
