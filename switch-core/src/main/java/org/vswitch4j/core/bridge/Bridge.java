@@ -31,8 +31,10 @@ import org.vswitch4j.core.time.Clock;
  *       {@link DropReason#VLAN_MODE} (table below).</li>
  *   <li>The source MAC is learned in that VLAN on the input port (on a real upcall; a revalidation only
  *       refreshes the entry if it still points at the input port). Multicast sources are never learned.</li>
- *   <li>A known unicast destination goes to its port (dropped as {@link DropReason#LOOP} if that is the
- *       input port); an unknown unicast, broadcast or multicast destination is flooded to every other port that
+ *   <li>A known unicast destination goes to its port, even when that port is down (the datapath drops and
+ *       counts it there as {@link DropReason#PORT_DOWN}); it is dropped as {@link DropReason#LOOP} if that is the
+ *       input port, and as {@link DropReason#VLAN_MODE} if a static entry points at a port that does not carry the
+ *       VLAN. An unknown unicast, broadcast or multicast destination is flooded to every other port that
  *       carries the VLAN and is administratively and operationally up.</li>
  *   <li>Each output gets its port's VLAN treatment. Outputs that want the frame tagged the same way are
  *       grouped, so that a flood does at most one pop and one push per distinct tagging: first the ports that
@@ -95,7 +97,6 @@ public final class Bridge implements Pipeline {
     private static final DatapathActions DROP_RESERVED =
             DatapathActions.builder().drop(DropReason.RESERVED_MULTICAST).build();
     private static final DatapathActions DROP_LOOP = DatapathActions.builder().drop(DropReason.LOOP).build();
-    private static final DatapathActions DROP_PORT_DOWN = DatapathActions.builder().drop(DropReason.PORT_DOWN).build();
 
     private final String name;
     private final BridgeDatapath dp;
@@ -188,9 +189,13 @@ public final class Bridge implements Pipeline {
                     return DROP_LOOP;
                 }
                 BridgePort out = ps.get(known);
-                if (out == null || !out.config.adminUp() || !out.config.carries(vlan)) {
-                    return DROP_PORT_DOWN;
+                if (out == null || !out.config.carries(vlan)) {
+                    // Only a static entry can point at a port that does not carry the VLAN (a port's learned
+                    // entries are flushed when its VLANs change); Open vSwitch drops such an output too.
+                    return DROP_VLAN;
                 }
+                // Sent even when the port is down: the datapath drops it there and counts it in the output
+                // port's tx_dropped (PORT_DOWN), which says more than a drop here would.
                 outs[0] = out;
                 return outputs(1, mask);
             }
@@ -422,6 +427,27 @@ public final class Bridge implements Pipeline {
         return new BridgeStats(macTable.size(), macTable.learnedCount(), macTable.movedCount(),
                 macTable.agedCount(), macTable.evictedCount(), macTable.flushedCount(), floodDecisions, vlanDrops,
                 reserved);
+    }
+
+    /**
+     * The MAC table's counters as {@code ovs-appctl fdb/stats-show} prints them:
+     * <pre>
+     * Statistics for bridge "br0":
+     *   Current/maximum MAC entries in the table: 2/8192
+     *   Total number of learned MAC entries     : 2
+     *   Total number of expired MAC entries     : 0
+     *   Total number of evicted MAC entries     : 0
+     *   Total number of port moved MAC entries  : 0
+     * </pre>
+     */
+    public String formatMacStats() {
+        BridgeStats s = stats();
+        return "Statistics for bridge \"" + name + "\":\n"
+                + "  Current/maximum MAC entries in the table: " + s.macEntries() + "/" + macTable.maxEntries() + "\n"
+                + "  Total number of learned MAC entries     : " + s.learned() + "\n"
+                + "  Total number of expired MAC entries     : " + s.aged() + "\n"
+                + "  Total number of evicted MAC entries     : " + s.evicted() + "\n"
+                + "  Total number of port moved MAC entries  : " + s.moved() + "\n";
     }
 
     /**

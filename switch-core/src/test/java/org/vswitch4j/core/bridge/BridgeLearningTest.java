@@ -271,6 +271,17 @@ class BridgeLearningTest {
     }
 
     @Test
+    void staticEntryOnAPortWithoutTheVlanDropsAndOnADownPortStillOutputs() {
+        BridgeHarness h = threeAccessAndTrunk();
+        h.add(BridgePortConfig.access("p5", 20));
+        h.bridge.macTable().addStatic(10, C, 5);
+        assertEquals("drop(vlan_mode)", h.translate(frame(1, A, C)).toString());
+        h.bridge.macTable().addStatic(10, C, 3);
+        h.bridge.setPortConfig("p3", BridgePortConfig.builder("p3").tag(10).adminUp(false).build());
+        assertEquals("3", h.translate(frame(1, A, C)).toString(), "the datapath counts it as port_down at port 3");
+    }
+
+    @Test
     void staticEntryNeedsAUnicastMacAndAPortOfTheBridge() {
         BridgeHarness h = threeAccessAndTrunk();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -347,6 +358,20 @@ class BridgeLearningTest {
                 + "    2    10  50:54:00:00:00:03  static\n"
                 + "    1    10  50:54:00:00:00:01    8\n"
                 + "    4    20  50:54:00:00:00:02    1\n", h.bridge.macTable().format());
+    }
+
+    @Test
+    void fdbStatsShowFormat() {
+        BridgeHarness h = threeAccessAndTrunk();
+        h.translate(frame(1, A, BROADCAST));
+        h.translate(frame(2, A, BROADCAST));
+        h.translate(frame(2, B, BROADCAST));
+        assertEquals("Statistics for bridge \"br0\":\n"
+                + "  Current/maximum MAC entries in the table: 2/8192\n"
+                + "  Total number of learned MAC entries     : 2\n"
+                + "  Total number of expired MAC entries     : 0\n"
+                + "  Total number of evicted MAC entries     : 0\n"
+                + "  Total number of port moved MAC entries  : 1\n", h.bridge.formatMacStats());
     }
 
     @Test
