@@ -122,4 +122,19 @@ class TestNetworkTest {
         assertTrue(a.ping(b).success());
         assertEquals(4, w.records(), "ARP request and reply, echo request and reply");
     }
+
+    @Test
+    void learnedMacsAgeOutOnTheVirtualClockWithoutSleeping() {
+        VirtualHost a = net.addHost("a").ipv4("10.0.0.1").access(10).add();
+        VirtualHost b = net.addHost("b").ipv4("10.0.0.2").access(10).add();
+        assertTrue(a.ping(b).success());
+        assertEquals(2, net.bridge().macTable().size());
+        net.virtualClock().advance(java.time.Duration.ofSeconds(299));
+        net.settle();
+        assertEquals(2, net.bridge().macTable().size(), "still within the 300 s ageing time\n" + net.fdbShow());
+        net.virtualClock().advance(java.time.Duration.ofSeconds(2));
+        net.settle();
+        assertEquals(0, net.bridge().macTable().size(), "aged out\n" + net.fdbShow());
+        assertTrue(a.ping(b).success(), "and learnt again");
+    }
 }
