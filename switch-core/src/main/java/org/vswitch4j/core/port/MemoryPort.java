@@ -108,8 +108,10 @@ public final class MemoryPort implements Port {
     private final LongAdder txDropped = new LongAdder();
     private final LongAdder txErrors = new LongAdder();
 
-    // One descriptor array per transmitting thread, so a burst enters the tx ring with one offer.
-    private final ThreadLocal<long[]> txScratch = ThreadLocal.withInitial(() -> new long[MAX_BURST]);
+    // One descriptor array per transmitting thread, shared by all memory ports (a transmit never nests in
+    // another: listeners, which could transmit elsewhere, run only when the array is not in use), so a burst
+    // enters the tx ring with one offer.
+    private static final ThreadLocal<long[]> TX_SCRATCH = ThreadLocal.withInitial(() -> new long[MAX_BURST]);
 
     private MemoryPort(Builder b) {
         this.name = b.name;
@@ -320,7 +322,7 @@ public final class MemoryPort implements Port {
         FrameListener l = listener;
         PcapWriter w = capture;
         int limit = mtu + L2_OVERHEAD;
-        long[] descs = l == null ? txScratch.get() : null;
+        long[] descs = l == null ? TX_SCRATCH.get() : null;
         int k = 0;
         int dropped = 0;
         int errors = 0;
