@@ -65,9 +65,14 @@ import static org.vswitch4j.core.packet.Packet.BE_SHORT;
  *
  * <h2>Cost</h2>
  * The common cases (untagged or tagged IPv4 TCP/UDP) are straight-line: two 64-bit loads for the Ethernet
- * header, one 32-bit load per tag, two 64-bit loads for IPv4 (the second is word 5 verbatim), one 32-bit
- * load and a 16-bit load for L4, then 15 word stores. No allocation, no exceptions, no lambdas; nothing
- * else is kept per packet.
+ * header, one 32-bit load per tag, three 64-bit loads for IPv4 (the third is word 5 verbatim), one or two
+ * loads for L4, then 15 word stores and two offset stores. No allocation, no exceptions, no lambdas;
+ * nothing else is kept per packet.
+ *
+ * <p>Shape, for the JIT: {@code parse}, {@code ipv4} and {@code l4} (TCP and UDP) each stay under C2's
+ * hot-inlining limit (FreqInlineSize, 325 bytecodes), so the whole common path inlines into the
+ * datapath's loop; IPv6, ARP, the rarer L4 protocols, ND and every error path live in separate methods.
+ * Check with {@code javap -c} after editing: one method growing past the limit costs a call per packet.
  *
  * <p>Thread-safety: stateless; the packet and key belong to the calling thread.
  */
@@ -105,14 +110,7 @@ public final class FlowParser {
         final int len = p.length();
         final long[] w = key.w;
         if (len < 14) {
-            w[1] = 0;
-            w[2] = 0;
-            w[3] = 0;
-            w[4] = 0;
-            clearFrom5(w);
-            p.l3Offset(ABSENT);
-            p.l4Offset(ABSENT);
-            return ParseStatus.RUNT;
+            return runt(p, w);
         }
         long dst = r.get(BE_LONG, a);      // eth_dst(48) eth_src(16 of 48)
         long src = r.get(BE_LONG, a + 6);  // eth_src(48) type(16)
@@ -121,7 +119,7 @@ public final class FlowParser {
         int type = (int) src & 0xFFFF;
         int l3 = 14;
         long vlan = 0;
-        if (type == TPID_8021Q || type == TPID_8021AD) {
+        if (isTag(type)) {
             if (len < 18) {
                 return truncatedTag(p, w, type, vlan);
             }
@@ -129,7 +127,7 @@ public final class FlowParser {
             vlan = ((long) type << 48) | ((long) (t >>> 16) << 32);
             type = t & 0xFFFF;
             l3 = 18;
-            if (type == TPID_8021Q || type == TPID_8021AD) {
+            if (isTag(type)) {
                 if (len < 22) {
                     return truncatedTag(p, w, type, vlan);
                 }
@@ -147,11 +145,35 @@ public final class FlowParser {
         w[4] = vlan;
         if (type == ETH_TYPE_IPV4) {
             return ipv4(p, r, a, len, l3, w);
-        } else if (type == ETH_TYPE_IPV6) {
+        }
+        return notIpv4(p, r, a, len, l3, w, type);
+    }
+
+    private static boolean isTag(int type) {
+        return type == TPID_8021Q || type == TPID_8021AD;
+    }
+
+    private static ParseStatus notIpv4(Packet p, MemorySegment r, long a, int len, int l3, long[] w, int type) {
+        if (type == ETH_TYPE_IPV6) {
             return ipv6(p, r, a, len, l3, w);
         } else if (type == ETH_TYPE_ARP) {
             return arp(p, r, a, len, l3, w);
         }
+        return otherEtherType(p, w, l3);
+    }
+
+    private static ParseStatus runt(Packet p, long[] w) {
+        w[1] = 0;
+        w[2] = 0;
+        w[3] = 0;
+        w[4] = 0;
+        clearFrom5(w);
+        p.l3Offset(ABSENT);
+        p.l4Offset(ABSENT);
+        return ParseStatus.RUNT;
+    }
+
+    private static ParseStatus otherEtherType(Packet p, long[] w, int l3) {
         clearFrom5(w);
         p.l3Offset(l3);
         p.l4Offset(ABSENT);
@@ -203,28 +225,35 @@ public final class FlowParser {
         }
         long h1 = r.get(BE_LONG, a + l3 + 8);  // ttl(8) proto(8) csum(16) src(32)
         w[5] = r.get(BE_LONG, a + l3 + 12);    // src(32) dst(32): word 5 verbatim
-        int tos = (int) (h0 >>> 48) & 0xFF;
-        int fragOff = (int) h0 & 0x1FFF;
-        int mf = (int) (h0 >>> 13) & 1;
-        int later = fragOff != 0 ? 1 : 0;
-        int frag = mf | later | (later << 1);
         int proto = (int) (h1 >>> 48) & 0xFF;
-        w[6] = ((long) frag << 24) | ((h1 >>> 40) & 0xFF_0000L) | ((long) tos << 8) | proto;
+        // ip_frag(8) ttl(8) tos(8) proto(8); frag bits: FRAG_ANY = MF or offset, FRAG_LATER = offset.
+        long ip = ((h1 >>> 40) & 0xFF_0000L) | ((h0 >>> 40) & 0xFF00L) | proto;
         w[8] = 0;
         w[9] = 0;
         w[10] = 0;
         w[11] = 0;
         p.l3Offset(l3);
-        if (later != 0) {
-            w[7] = 0;
-            w[12] = 0;
-            w[13] = 0;
-            w[14] = 0;
-            w[15] = 0;
-            p.l4Offset(ABSENT);
-            return ParseStatus.OK;
+        if ((h0 & 0x3FFF) == 0) {  // neither MF nor an offset: the common case
+            w[6] = ip;
+            return l4(p, r, a, l3 + hlen, l3 + tot, proto, w);
         }
+        if ((h0 & 0x1FFF) != 0) {
+            w[6] = ip | ((long) (FRAG_ANY | FRAG_LATER) << 24);
+            return noL4(p, w);
+        }
+        w[6] = ip | ((long) FRAG_ANY << 24);
         return l4(p, r, a, l3 + hlen, l3 + tot, proto, w);
+    }
+
+    /** A later fragment: no L4 header to parse. */
+    private static ParseStatus noL4(Packet p, long[] w) {
+        w[7] = 0;
+        w[12] = 0;
+        w[13] = 0;
+        w[14] = 0;
+        w[15] = 0;
+        p.l4Offset(ABSENT);
+        return ParseStatus.OK;
     }
 
     // ---- IPv6 -------------------------------------------------------------------------------------------
@@ -273,13 +302,7 @@ public final class FlowParser {
                 off += 8;
                 if ((f & 0xFFF8) != 0) {
                     w[6] = fixed | ((long) (FRAG_ANY | FRAG_LATER) << 24) | next;
-                    w[7] = 0;
-                    w[12] = 0;
-                    w[13] = 0;
-                    w[14] = 0;
-                    w[15] = 0;
-                    p.l4Offset(ABSENT);
-                    return ParseStatus.OK;
+                    return noL4(p, w);
                 }
                 frag = FRAG_ANY;
             } else {
@@ -335,31 +358,42 @@ public final class FlowParser {
 
     // ---- L4 ---------------------------------------------------------------------------------------------
 
-    /** Parses the L4 header at {@code l4} (room up to {@code end}); writes words 7 and 12..15. */
+    /**
+     * Parses the L4 header at {@code l4} (room up to {@code end}); writes words 7 and 12..15. TCP and UDP
+     * are handled here, small enough to be inlined; the rest in {@link #l4Rare}.
+     */
     private static ParseStatus l4(Packet p, MemorySegment r, long a, int l4, int end, int proto, long[] w) {
         int room = end - l4;
         w[12] = 0;
         w[13] = 0;
         w[14] = 0;
         w[15] = 0;
-        switch (proto) {
-            case PROTO_TCP -> {
-                if (room < 20) {
-                    return l4Malformed(p, w);
+        if (proto == PROTO_TCP) {
+            if (room >= 20) {
+                long t = r.get(BE_LONG, a + l4 + 8);  // ack(32) data offset(4) reserved(3) flags(9) window(16)
+                int doff = (int) (t >>> 26) & 0x3C;
+                if (doff >= 20 && doff <= room) {
+                    w[7] = ((long) r.get(BE_INT, a + l4) << 32) | ((t >>> 16) & 0x0FFF);
+                    p.l4Offset(l4);
+                    return ParseStatus.OK;
                 }
-                int ctl = r.get(BE_SHORT, a + l4 + 12);  // data offset(4) reserved(3) flags(9)
-                int doff = (ctl >>> 10) & 0x3C;
-                if (doff < 20 || doff > room) {
-                    return l4Malformed(p, w);
-                }
-                w[7] = ((long) r.get(BE_INT, a + l4) << 32) | (ctl & 0x0FFF);
             }
-            case PROTO_UDP -> {
-                if (room < 8) {
-                    return l4Malformed(p, w);
-                }
+            return l4Malformed(p, w);
+        }
+        if (proto == PROTO_UDP) {
+            if (room >= 8) {
                 w[7] = (long) r.get(BE_INT, a + l4) << 32;
+                p.l4Offset(l4);
+                return ParseStatus.OK;
             }
+            return l4Malformed(p, w);
+        }
+        return l4Rare(p, r, a, l4, room, proto, w);
+    }
+
+    /** SCTP, ICMP, ICMPv6 (with ND) and protocols without parsed fields. */
+    private static ParseStatus l4Rare(Packet p, MemorySegment r, long a, int l4, int room, int proto, long[] w) {
+        switch (proto) {
             case PROTO_SCTP -> {
                 if (room < 12) {
                     return l4Malformed(p, w);
