@@ -348,6 +348,22 @@ public final class Datapath implements AutoCloseable {
     }
 
     /**
+     * Runs {@code task} under the slow-path lock without bumping the epoch and without waiting: for slow-path
+     * state changes whose effect on cached flows the caller expresses with {@link #invalidate(long)} (ageing
+     * out MAC entries, say), which {@link #reconfigure} would over-serve by dropping every cached flow.
+     * Re-entrant.
+     */
+    public void withSlowPathLock(Runnable task) {
+        Objects.requireNonNull(task, "task");
+        slowLock.lock();
+        try {
+            task.run();
+        } finally {
+            slowLock.unlock();
+        }
+    }
+
+    /**
      * Drops, in every poll thread before its next batch, every megaflow whose translation called
      * {@link Translation#addTag} with {@code tag}. For the slow path: may be called inside
      * {@link Pipeline#translate} or {@link #reconfigure}, or from any thread.
@@ -482,7 +498,9 @@ public final class Datapath implements AutoCloseable {
 
     /**
      * Stops the poll threads (waiting for them), releases every buffer the datapath still holds and the
-     * copy memory when it owns it. Does not close ports. Idempotent.
+     * copy memory when it owns it. Does not close ports; a port that still queues copies made in the owned
+     * memory must be drained first (or pass your own memory with {@link Builder#memory}). Idempotent. Not
+     * to be called while another thread is inside {@link #poll()}.
      */
     @Override
     public synchronized void close() {

@@ -4,6 +4,9 @@ package org.vswitch4j.core.datapath;
  * Datapath-wide counters, summed over poll threads when read (as {@code ovs-appctl dpif-netdev/pmd-stats-show}
  * and {@code dpctl/show} report them).
  *
+ * <p>Thread-safety: immutable. The sums are read without stopping the threads, so they may be a few packets
+ * apart from each other.
+ *
  * @param emcHits        packets whose flow was found in the exact-match cache
  * @param megaflowHits   packets that missed the exact-match cache and hit a megaflow
  * @param misses         packets that missed both caches

@@ -8,6 +8,8 @@ import org.vswitch4j.core.key.FlowMask;
  * One megaflow as {@code ovs-appctl dpctl/dump-flows} shows it: the masked key, the mask, the actions and
  * the counters, copied out of a poll thread's classifier at the time of the dump.
  *
+ * <p>Thread-safety: a snapshot; its key and mask are fresh copies that belong to the caller.
+ *
  * @param key       the key with every wildcarded bit zero
  * @param mask      the bits the megaflow matches
  * @param actions   what it does

@@ -161,8 +161,12 @@ final class PollWorker {
     /**
      * The thread running this worker's rounds: its poll thread, or in synchronous mode the caller of
      * {@link Datapath#poll()} while that runs (else null). A reconfigure from this thread does not wait for it.
+     * Plain on purpose (two volatile stores per synchronous round would cost two fences): the only reader
+     * that acts on it compares it with its own thread, and a thread always sees its own last write, while a
+     * stale value read by another thread is never that other thread. Poll threads set it before
+     * {@link Thread#start()}.
      */
-    volatile Thread thread;
+    Thread thread;
 
     PollWorker(Datapath dp, int index, int emcEntries, int burst, int maxMegaflows, long maxIdleNanos,
                long revalidateNanos) {
@@ -317,15 +321,15 @@ final class PollWorker {
         long[] kw = key.w;
         kw[FlowKey.W_IN_PORT] = dpPort;
         PacketBatch b = rx;
+        long rxBytes = 0;
         for (int i = 0; i < n; i++) {
             Packet p = b.get(i);
             p.inPort(dpPort);
             int len = p.length();
-            long[] c = portCounters;
-            c[base + RX_PACKETS]++;
-            c[base + RX_BYTES] += len;
+            rxBytes += len;
             ParseStatus st = FlowParser.parse(p, key);
             if (st != ParseStatus.OK) {
+                long[] c = portCounters;
                 c[base + RX_ERRORS]++;
                 if (st == ParseStatus.RUNT) {
                     drop(p, DropReason.RUNT);
@@ -334,7 +338,7 @@ final class PollWorker {
                 c[base + MALFORMED]++;
             }
             if (len > mtuLimit && len > mtuLimit + 4 * tags(kw[FlowKey.W_VLAN])) {
-                c[base + RX_ERRORS]++;
+                portCounters[base + RX_ERRORS]++;
                 drop(p, DropReason.OVER_MTU);
                 continue;
             }
@@ -366,6 +370,9 @@ final class PollWorker {
             }
         }
         b.size(0); // every view was moved to a tx batch or released
+        long[] c = portCounters; // re-read: an upcall may have grown it
+        c[base + RX_PACKETS] += n;
+        c[base + RX_BYTES] += rxBytes;
     }
 
     private static int tags(long vlanWord) {
@@ -703,7 +710,9 @@ final class PollWorker {
             f.actions = acts;
             f.compiled = ca;
         }
-        f.setTags(ctx.tags());
+        if (!ctx.sameTags(f.tags)) {
+            f.setTags(ctx.tags());
+        }
         return true;
     }
 
@@ -748,6 +757,19 @@ final class PollWorker {
 
         long[] tags() {
             return nTags == 0 ? NO_TAGS : Arrays.copyOf(tags, nTags);
+        }
+
+        /** Whether the collected tags are {@code old}, in order (the usual revalidation: nothing changed). */
+        boolean sameTags(long[] old) {
+            if (old.length != nTags) {
+                return false;
+            }
+            for (int i = 0; i < nTags; i++) {
+                if (old[i] != tags[i]) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         @Override

@@ -232,6 +232,21 @@ class DatapathTest {
     }
 
     @Test
+    void withSlowPathLockHoldsTheLockAndKeepsTheCaches() {
+        addThree(oneToTwo);
+        p1.inject(frame(0));
+        dp.poll();
+        boolean[] held = new boolean[1];
+        dp.withSlowPathLock(() -> held[0] = dp.slowPathLock().isHeldByCurrentThread());
+        assertTrue(held[0]);
+        assertFalse(dp.slowPathLock().isHeldByCurrentThread());
+        p1.inject(frame(0));
+        dp.poll();
+        assertEquals(1, dp.stats().upcalls(), "no epoch bump, no flush");
+        assertEquals(2, p2.drain().size());
+    }
+
+    @Test
     void invalidateAllDropsEveryFlow() {
         addThree(oneToTwo);
         p1.inject(frame(0));
