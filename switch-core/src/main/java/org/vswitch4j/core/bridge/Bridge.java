@@ -158,7 +158,7 @@ public final class Bridge implements Pipeline {
             return DatapathActions.DROP;
         }
         mask.exact(FlowField.ETH_DST);
-        long dst = key.ethDst();
+        long dst = key.get(FlowField.ETH_DST);     // by field: only the 48 bits the mask covers count
         if (!forwardBpdu && Mac.isReserved(dst)) {
             return DROP_RESERVED;
         }
@@ -168,7 +168,7 @@ public final class Bridge implements Pipeline {
         }
         int vlan = r.vlan;
 
-        long src = key.ethSrc();
+        long src = key.get(FlowField.ETH_SRC);
         if (Mac.isGroup(src)) {
             mask.bits(FlowField.ETH_SRC, Mac.GROUP_BIT);
         } else {

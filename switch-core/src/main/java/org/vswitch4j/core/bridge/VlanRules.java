@@ -82,7 +82,7 @@ final class VlanRules {
             // Priority tag: the frame is "untagged with a priority". Nothing may follow it: a second tag (whole or
             // cut) behind a priority tag is how VLAN hopping through an access port works, so it is dropped.
             mask.exact(FlowField.VLAN1_TPID);
-            if (key.vlan1() != 0 || !ethTypeIsNotTpid(key, mask)) {
+            if ((key.vlan1() >>> 16) != 0 || !ethTypeIsNotTpid(key, mask)) {
                 return false;
             }
             current = tpid0 << 16;
@@ -167,7 +167,7 @@ final class VlanRules {
      * a TPID, because then every bit was needed to say so).
      */
     static boolean ethTypeIsNotTpid(FlowKey key, FlowMask mask) {
-        int et = key.ethType();
+        int et = (int) key.get(FlowField.ETH_TYPE);
         int d1 = et ^ TPID_8021Q;
         int d2 = et ^ TPID_8021AD;
         if (d1 == 0 || d2 == 0) {
