@@ -64,12 +64,16 @@ class LongRingStressTest {
             }, "producer-" + pid);
         }
         for (Thread t : threads) {
+            t.setDaemon(true); // a thread stuck inside the ring must not keep the test JVM alive
             t.start();
         }
         long[] next = new long[producers];
         long received = consume(ring, producers, batch, new SplittableRandom(~seed), deadline, next, failure);
         for (Thread t : threads) {
-            t.join(TimeUnit.NANOSECONDS.toMillis(Math.max(1, deadline - System.nanoTime())) + 1000);
+            t.join(TimeUnit.NANOSECONDS.toMillis(Math.max(1, deadline - System.nanoTime())) + 5000);
+            if (t.isAlive()) {
+                throw new AssertionError(ctx + ": " + t.getName() + " is stuck inside the ring");
+            }
         }
         assertNull(failure.get(), () -> ctx + ": " + failure.get());
         assertEquals((long) producers * PER_PRODUCER, received, ctx);
