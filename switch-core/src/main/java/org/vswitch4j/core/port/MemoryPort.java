@@ -219,6 +219,26 @@ public final class MemoryPort implements Port {
     }
 
     /**
+     * Zero-copy with raw handles, for callers that manage buffers of {@link #memory()} themselves (a virtual
+     * NIC's descriptor ring, a benchmark): takes ownership of buffer {@code handle}, whose frame occupies
+     * {@code [dataOffset, dataOffset + length)} of the buffer (the buffer starts at
+     * {@code memory().bufferOffset(handle)} in {@code memory().region()}), and queues it for the switch.
+     * Returns false when it was dropped and released.
+     */
+    public boolean submit(long handle, int dataOffset, int length) {
+        if (dataOffset < 0 || length < 0 || (long) dataOffset + length > memory.bufferSize()) {
+            throw new IllegalArgumentException("frame [" + dataOffset + ", " + ((long) dataOffset + length)
+                    + ") does not fit a " + memory.bufferSize() + "-byte buffer");
+        }
+        if (!accepting()) {
+            memory.release(handle);
+            rxDropped.increment();
+            return false;
+        }
+        return enqueueRx(handle, dataOffset, length);
+    }
+
+    /**
      * Takes ownership of every buffer in {@code batch} and queues the frames for the switch in one burst;
      * leaves the batch empty. Returns how many were queued; the rest were dropped and released.
      */

@@ -454,4 +454,23 @@ class MemoryPortTest {
         assertEquals(24 + 6 * (16 + 60), java.nio.file.Files.size(file));
         a.receiveAll();
     }
+
+    @Test
+    void rawHandleSubmitQueuesTheCallersBufferAndChecksTheBounds() {
+        MemoryPort a = port("a", 8, 8);
+        long h = pool.allocate();
+        MemorySegment buf = pool.region().asSlice(pool.bufferOffset(h), pool.bufferSize());
+        MemorySegment.copy(frame(60, 7), 0, buf, ValueLayout.JAVA_BYTE, 100, 60);
+        assertTrue(a.submit(h, 100, 60));
+        PacketBatch batch = new PacketBatch();
+        a.receive(0, batch);
+        assertEquals(h, batch.get(0).handle());
+        assertEquals(100, batch.get(0).dataOffset());
+        assertArrayEquals(frame(60, 7), batch.get(0).toByteArray());
+        batch.releaseAll();
+        long h2 = pool.allocate();
+        assertThrows(IllegalArgumentException.class, () -> a.submit(h2, pool.bufferSize() - 10, 11));
+        a.setLinkUp(false);
+        assertFalse(a.submit(h2, 0, 60), "refused, and released: the afterEach leak check proves it");
+    }
 }
