@@ -24,8 +24,10 @@ final class Megaflow {
     final FlowKey upcallKey;
     /** The actions as the pipeline gave them (for dumps and for comparing after revalidation). */
     DatapathActions actions;
-    /** The actions compiled for execution. */
+    /** The actions compiled for execution. Set with {@link #setCompiled}. */
     CompiledActions compiled;
+    /** {@code compiled.singleOutput}, kept here so the common hit path reads one object less. */
+    int singleOutput;
     /** Tags of the translation ({@link Translation#addTag}), and a 64-bit summary: bit (tag hash & 63). */
     long[] tags;
     long tagBits;
@@ -47,9 +49,14 @@ final class Megaflow {
         this.subtable = subtable;
         this.upcallKey = upcallKey;
         this.actions = actions;
-        this.compiled = compiled;
+        setCompiled(compiled);
         setTags(tags);
         this.usedNanos = nowNanos;
+    }
+
+    void setCompiled(CompiledActions c) {
+        compiled = c;
+        singleOutput = c == null ? 0 : c.singleOutput;
     }
 
     void setTags(long[] t) {

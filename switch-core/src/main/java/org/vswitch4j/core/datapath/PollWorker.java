@@ -362,7 +362,7 @@ final class PollWorker {
             f.packets++;
             f.bytes += len;
             f.usedNanos = now;
-            int out = f.compiled.singleOutput;
+            int out = f.singleOutput;
             if (out != 0) {
                 enqueue(out, p);
             } else {
@@ -708,7 +708,7 @@ final class PollWorker {
                 return false;
             }
             f.actions = acts;
-            f.compiled = ca;
+            f.setCompiled(ca);
         }
         if (!ctx.sameTags(f.tags)) {
             f.setTags(ctx.tags());

@@ -103,6 +103,9 @@ class PollThreadsTest {
         List<List<String>> threaded;
         try (Datapath dp = Datapath.builder().memory(pool).pollThreads(2).build()) {
             threaded = run(dp, ports(), 300, true);
+            assertEquals(600, dp.portStats(1).rxPackets(), "counters summed over both threads");
+            assertEquals(600, dp.portStats(2).txPackets(), "port 1's frames");
+            assertEquals(600, dp.portStats(3).txPackets(), "port 2's frames (the copies)");
             DatapathStats s = dp.stats();
             assertEquals(1200, s.lookups());
             assertTrue(s.megaflows() >= 14 && s.megaflows() <= 28, "7 sources × 2 ports, per thread: " + s);
@@ -169,6 +172,45 @@ class PollThreadsTest {
             }
             await("every frame forwarded", () -> ps[2].sent.get() == 200);
             assertTrue(reconfigs.get() >= 1);
+            ps[2].drain();
+        }
+    }
+
+    @Test
+    void reconfiguresAndInvalidationsDuringTrafficLoseNothingAndLeakNothing() throws InterruptedException {
+        AtomicInteger outPort = new AtomicInteger(2);
+        int frames = 3000;
+        try (Datapath dp = Datapath.builder().memory(pool).pollThreads(2).build()) {
+            TestPort[] ps = ports();
+            for (TestPort p : ps) {
+                dp.addPort(p, (key, mask, tx) -> {
+                    mask.exact(FlowField.TP_SRC);
+                    tx.addTag(key.get(FlowField.TP_SRC));
+                    return DatapathActions.builder().output(outPort.get()).build();
+                });
+            }
+            dp.start();
+            Thread injector = new Thread(() -> {
+                for (int i = 0; i < frames; i++) {
+                    ps[0].inject(i % 2, Frames.udp(1, 2, i % 64, 9));
+                    if (i % 64 == 0) {
+                        Thread.yield();
+                    }
+                }
+            });
+            injector.start();
+            for (int i = 0; i < 60; i++) {
+                int target = 2 + i % 2;
+                dp.reconfigure(() -> outPort.set(target));
+                dp.invalidate(i % 64);
+                if (i % 10 == 0) {
+                    dp.invalidateAll();
+                }
+            }
+            injector.join();
+            await("every frame forwarded", () -> ps[1].sent.get() + ps[2].sent.get() == frames);
+            assertEquals(frames, dp.portStats(1).rxPackets());
+            ps[1].drain();
             ps[2].drain();
         }
     }
