@@ -70,7 +70,8 @@ import org.vswitch4j.core.time.Clock;
  * <table>
  *   <caption>Egress: how a frame of VLAN V leaves a port that carries V</caption>
  *   <tr><th>mode</th><th>the frame leaves</th></tr>
- *   <tr><td>access</td><td>untagged</td></tr>
+ *   <tr><td>access</td><td>untagged: the bridge tag is removed; an inner tag below it (a double-tagged frame from
+ *       a trunk) stays, as in Open vSwitch with {@code vlan-limit=1}</td></tr>
  *   <tr><td>trunk, native-tagged</td><td>tagged V (untagged when V = 0), keeping the received TPID and PCP/DEI;
  *       0x8100 for frames that arrived untagged; the dot1q-tunnel port's QinQ ethertype (0x88a8) with PCP 0
  *       for frames from a dot1q-tunnel port</td></tr>
@@ -87,6 +88,12 @@ import org.vswitch4j.core.time.Clock;
  * through the datapath's {@code reconfigure}: when the call returns, every packet the datapath processes
  * sees it. Changing a port's VLAN treatment or taking it administratively down flushes the MAC entries learned
  * on it; removing it removes its static entries too. Ofport numbers are the datapath's port numbers.
+ *
+ * <h2>Ageing</h2>
+ * Due MAC entries age out at the start of every translation (upcalls and the datapath's revalidations) and in
+ * {@link #runMaintenance()}, which {@code Switch.poll()} calls every round in synchronous mode; readers treat an
+ * expired entry as absent at once. With poll threads nothing calls {@code runMaintenance} by itself: entries then
+ * age on the next translation of the bridge, which the datapath's periodic revalidation of active flows provides.
  *
  * <p>Thread-safety: {@link #translate} is called by the datapath under its slow-path lock. Configuration
  * methods may be called from any thread except from inside a pipeline; they are serialised among themselves.
@@ -381,7 +388,9 @@ public final class Bridge implements Pipeline {
             return 0;
         }
         long before = macTable.agedCount();
-        dp.reconfigure(() -> macTable.expireLocked(clock.nanos()));
+        // No epoch barrier: each aged entry invalidates the flows that used it by its tag, and a flow that runs
+        // a little longer on an entry that has just aged is what would have happened a moment earlier anyway.
+        dp.withSlowPathLock(() -> macTable.expireLocked(clock.nanos()));
         return (int) (macTable.agedCount() - before);
     }
 

@@ -28,6 +28,9 @@ interface BridgeDatapath {
 
     void reconfigure(Runnable change);
 
+    /** Runs {@code task} under the slow-path lock without an epoch barrier (its effects are invalidated by tag). */
+    void withSlowPathLock(Runnable task);
+
     void invalidate(long tag);
 
     void invalidateAll();
@@ -71,6 +74,11 @@ interface BridgeDatapath {
             @Override
             public void reconfigure(Runnable change) {
                 dp.reconfigure(change);
+            }
+
+            @Override
+            public void withSlowPathLock(Runnable task) {
+                dp.withSlowPathLock(task);
             }
 
             @Override

@@ -140,6 +140,8 @@ public final class MacTable {
     private final HashMap<Integer, PortLru> ports = new HashMap<>();
     private final Node ageHead = new Node(-1, 0, 0);
     private int staticCount;
+    /** When the oldest learned entry expires (Long.MAX_VALUE: none); kept with the age list, read without the lock. */
+    private volatile long nextExpiry = Long.MAX_VALUE;
 
     // ---- counters (written under the monitor) ----
     private long learned;
@@ -194,6 +196,7 @@ public final class MacTable {
         host.reconfigure(() -> {
             synchronized (this) {
                 ageingNanos = nanos;
+                updateNextExpiry();
                 expireLocked(clock.nanos());
             }
         });
@@ -428,10 +431,17 @@ public final class MacTable {
         }
     }
 
-    /** The instant the next entry expires, or Long.MAX_VALUE when none will. */
-    synchronized long nextExpiry() {
+    /**
+     * The instant the next entry expires, or Long.MAX_VALUE when none will. Lock-free (a volatile read), so a
+     * poll loop can ask every round.
+     */
+    long nextExpiry() {
+        return nextExpiry;
+    }
+
+    private void updateNextExpiry() {
         Node n = ageHead.ageNext;
-        return n == ageHead ? Long.MAX_VALUE : n.lastUsed + ageingNanos;
+        nextExpiry = n == ageHead ? Long.MAX_VALUE : n.lastUsed + ageingNanos;
     }
 
     /** Removes learned entries matching {@code vlan} (-1: any) and {@code port} (-1: any). */
@@ -532,6 +542,7 @@ public final class MacTable {
         p.head.portPrev.portNext = n;
         p.head.portPrev = n;
         p.count++;
+        updateNextExpiry();
     }
 
     private void unlinkLearned(Node n) {
@@ -546,6 +557,7 @@ public final class MacTable {
         n.portNext = null;
         n.lru = null;
         p.count--;
+        updateNextExpiry();
     }
 
     private Entry snapshot(Node n, long now) {

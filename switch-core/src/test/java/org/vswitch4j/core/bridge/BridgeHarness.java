@@ -206,6 +206,11 @@ final class BridgeHarness {
         }
 
         @Override
+        public void withSlowPathLock(Runnable task) {
+            task.run();
+        }
+
+        @Override
         public void invalidate(long tag) {
             invalidated.add(tag);
         }

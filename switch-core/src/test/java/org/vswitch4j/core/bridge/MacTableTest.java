@@ -80,6 +80,7 @@ class MacTableTest {
     @Test
     void evictionMatchesAReferenceModel() {
         long seed = Long.getLong("vs4j.seed", System.nanoTime());
+        System.out.println("MacTableTest.evictionMatchesAReferenceModel seed " + seed + " (replay: -Dvs4j.seed=" + seed + ")");
         Random rnd = new Random(seed);
         MacTable m = table(16);
         // Reference: per port, entries in LRU order.

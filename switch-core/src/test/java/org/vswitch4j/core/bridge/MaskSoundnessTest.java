@@ -39,6 +39,7 @@ class MaskSoundnessTest {
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("seeds")
     void everyKeyMatchingTheMaskGetsTheSameDecision(long seed) {
+        System.out.println("MaskSoundnessTest seed " + seed + " (replay: -Dvs4j.seed=" + seed + ")");
         Random rnd = new Random(seed);
         BridgeHarness h = new BridgeHarness();
         h.add(BridgePortConfig.access("p1", 10));
