@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.vswitch4j.core.bridge.Bridge;
 import org.vswitch4j.core.datapath.Datapath;
+import org.vswitch4j.core.packet.PacketMemory;
 import org.vswitch4j.core.time.Clock;
 
 /**
@@ -35,7 +36,11 @@ public final class Switch implements AutoCloseable {
     private volatile boolean closed;
 
     private Switch(Builder b) {
-        this.datapath = Datapath.builder().clock(b.clock).pollThreads(b.pollThreads).build();
+        Datapath.Builder dp = Datapath.builder().clock(b.clock).pollThreads(b.pollThreads);
+        if (b.memory != null) {
+            dp.memory(b.memory);
+        }
+        this.datapath = dp.build();
     }
 
     /** A builder: system clock, 0 poll threads (synchronous mode). */
@@ -125,8 +130,18 @@ public final class Switch implements AutoCloseable {
     public static final class Builder {
         private Clock clock = Clock.system();
         private int pollThreads;
+        private PacketMemory memory;
 
         private Builder() {
+        }
+
+        /**
+         * The memory the datapath makes copies in (flooding, output to several ports); default: a pool the
+         * datapath owns. Tests pass their strict pool here so that leak checks cover the switch too.
+         */
+        public Builder memory(PacketMemory memory) {
+            this.memory = Objects.requireNonNull(memory, "memory");
+            return this;
         }
 
         /** The switch clock (default the system clock; a VirtualClock in tests). */

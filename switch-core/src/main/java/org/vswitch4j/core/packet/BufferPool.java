@@ -212,8 +212,27 @@ public final class BufferPool implements PacketMemory, AutoCloseable {
     @Override
     public void release(long[] handles, int offset, int n) {
         Objects.checkFromIndexSize(offset, n, handles.length);
-        for (int i = 0; i < n; i++) {
-            release(handles[offset + i]);
+        if (!threadCaches) {
+            for (int i = 0; i < n; i++) {
+                release(handles[offset + i]);
+            }
+            return;
+        }
+        Cache c = cache(); // one lookup for the whole burst
+        int have = c.n;
+        try {
+            for (int i = 0; i < n; i++) {
+                int idx = checkHandle(handles[offset + i]);
+                if (strict) {
+                    markReleased(idx);
+                }
+                if (have == CACHE_MAX) {
+                    have = flush(c);
+                }
+                c.idx[have++] = idx;
+            }
+        } finally {
+            c.setCount(have); // also when a strict check throws: the handles before it were released
         }
     }
 

@@ -134,7 +134,9 @@ public final class MpscLongRing implements LongRing {
         // Release: hands that edge on to producers that acquire the limit. Benign race: a slower producer
         // may overwrite a newer limit with an older, smaller one; that costs another re-read, never a
         // claim past the consumer.
-        PRODUCER_LIMIT.setRelease(this, limit);
+        if (limit != (long) PRODUCER_LIMIT.getOpaque(this)) {
+            PRODUCER_LIMIT.setRelease(this, limit); // only on change: offers into a full ring then write nothing
+        }
         return limit;
     }
 

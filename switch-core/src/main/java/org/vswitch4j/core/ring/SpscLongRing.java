@@ -97,7 +97,9 @@ public final class SpscLongRing implements LongRing {
         // Acquire: pairs with the consumer's setRelease of consumerIndex, so its reads of the slots it
         // freed happen-before our overwriting them.
         long limit = (long) CONSUMER_INDEX.getAcquire(this) + slots.length;
-        producerLimit = limit;
+        if (limit != producerLimit) {
+            producerLimit = limit; // only on change: a store to this shared line while full would bounce it
+        }
         return limit;
     }
 
@@ -137,7 +139,9 @@ public final class SpscLongRing implements LongRing {
     private long refreshProducerIndexCache() {
         // Acquire: pairs with the producer's setRelease, so the slots below it are seen written.
         long p = (long) PRODUCER_INDEX.getAcquire(this);
-        producerIndexCache = p;
+        if (p != producerIndexCache) {
+            producerIndexCache = p; // only on change: polling an empty ring then writes nothing
+        }
         return p;
     }
 

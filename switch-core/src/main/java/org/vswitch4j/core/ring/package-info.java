@@ -1,5 +1,15 @@
 /**
  * Bounded lock-free rings of primitive {@code long} slots (buffer handles), for hand-offs between threads:
- * an in-process port's rx and tx queues, the free list of the buffer pool.
+ * an in-process port's rx and tx queues, and any hand-off of buffer handles between poll threads.
+ *
+ * <h2>Conventions (for maintainers)</h2>
+ * Memory order is named by {@link java.lang.invoke.VarHandle} access modes only: {@code getAcquire} /
+ * {@code setRelease} pair to publish, {@code getOpaque} reads a field this thread owns or a value used only
+ * as a hint (a CAS or a later acquire validates it), {@code compareAndSet} claims. Each ordering load or
+ * store carries a comment saying what it publishes or pairs with; benign races are labelled as such. Indices
+ * are {@code long} and only grow (no wrap to handle); a slot is {@code index & (capacity - 1)}. Each side
+ * caches the other side's index and re-reads it only when the ring looks full (producer) or empty
+ * (consumer); {@link org.vswitch4j.core.ring.MpscLongRing}'s consumer instead reads the slot itself, which
+ * says whether it has been written. Nothing is padded until a benchmark shows false sharing.
  */
 package org.vswitch4j.core.ring;

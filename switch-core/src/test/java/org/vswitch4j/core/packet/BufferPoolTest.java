@@ -114,6 +114,33 @@ class BufferPoolTest {
 
     @ParameterizedTest(name = "thread caches {0}")
     @ValueSource(booleans = {false, true})
+    void bulkReleaseStopsAtTheFirstBadHandleKeepingTheOnesBefore(boolean caches) {
+        try (BufferPool p = pool(128, caches)) {
+            long[] h = new long[100];
+            assertEquals(100, p.allocate(h, 0, 100));
+            h[70] = h[10]; // h[10] is released first, then again at index 70
+            long lost = -1;
+            for (long x : p.leakCheck()) {
+                boolean listed = false;
+                for (long y : h) {
+                    listed |= x == y;
+                }
+                if (!listed) {
+                    lost = x; // the handle overwritten by the duplicate
+                }
+            }
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> p.release(h, 0, 100));
+            assertEquals("buffer handle " + h[10] + " released twice", e.getMessage());
+            assertEquals(128 - 100 + 70, p.freeCount(), "the 70 handles before the bad one were released");
+            p.release(h, 71, 29);
+            p.release(lost);
+            p.assertNoLeaks();
+            assertEquals(128, p.freeCount());
+        }
+    }
+
+    @ParameterizedTest(name = "thread caches {0}")
+    @ValueSource(booleans = {false, true})
     void strictPoolThrowsOnReleaseOfAHandleNeverAllocated(boolean caches) {
         try (BufferPool p = pool(64, caches)) {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> p.release(17));
