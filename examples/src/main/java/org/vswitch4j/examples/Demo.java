@@ -43,10 +43,10 @@ public final class Demo {
     /** Runs the demo, printing to {@code out} and writing host a's frames to {@code pcap}. */
     public static void run(PrintStream out, Path pcap) throws IOException {
         try (TestNetwork net = TestNetwork.builder().clock(Clock.system()).build()) {
-            VirtualHost a = net.addHost("a").ipv4("10.0.0.1").ipv6("fd00::1").access(10).add();
-            VirtualHost b = net.addHost("b").ipv4("10.0.0.2").ipv6("fd00::2").access(10).add();
-            VirtualHost c = net.addHost("c").ipv4("10.0.0.3").access(20).add();
-            VirtualHost t = net.addHost("t").ipv4("10.0.0.4").vlan(10).trunk(10, 20).add();
+            VirtualHost a = net.addHost("a").ipv4("192.0.2.1").ipv6("2001:db8::1").access(10).add();
+            VirtualHost b = net.addHost("b").ipv4("192.0.2.2").ipv6("2001:db8::2").access(10).add();
+            VirtualHost c = net.addHost("c").ipv4("192.0.2.3").access(20).add();
+            VirtualHost t = net.addHost("t").ipv4("192.0.2.4").vlan(10).trunk(10, 20).add();
             Files.createDirectories(pcap.getParent());
             PcapWriter capture = net.capture("t", pcap); // the trunk: frames show their 802.1Q tags
 

@@ -69,7 +69,7 @@ public final class Addresses {
     }
 
     /**
-     * The address as text: dotted quad for IPv4, RFC 5952 form for IPv6 ({@code fd00::1}: lower case, the
+     * The address as text: dotted quad for IPv4, RFC 5952 form for IPv6 ({@code 2001:db8::1}: lower case, the
      * longest run of two or more zero groups as {@code ::}), unlike {@link InetAddress#getHostAddress()}.
      */
     public static String format(InetAddress a) {

@@ -47,7 +47,7 @@ public record PingResult(Status status, InetAddress target, long rttNanos, int r
         return status == Status.REPLY;
     }
 
-    /** Like a ping tool's line: {@code reply from 10.0.0.2: time=0.012 ms} or {@code 10.0.0.3: no ARP/ND reply}. */
+    /** Like a ping tool's line: {@code reply from 192.0.2.2: time=0.012 ms} or {@code 192.0.2.3: no ARP/ND reply}. */
     @Override
     public String toString() {
         String addr = Addresses.format(target);

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * <pre>{@code
  * @SwitchTest
  * void hostsPing(TestNetwork net) {
- *     VirtualHost a = net.addHost("a").ipv4("10.0.0.1").access(10).add();
- *     VirtualHost b = net.addHost("b").ipv4("10.0.0.2").access(10).add();
+ *     VirtualHost a = net.addHost("a").ipv4("192.0.2.1").access(10).add();
+ *     VirtualHost b = net.addHost("b").ipv4("192.0.2.2").access(10).add();
  *     assertTrue(a.ping(b).success());
  * }
  * }</pre>

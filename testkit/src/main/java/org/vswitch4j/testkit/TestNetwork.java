@@ -22,8 +22,8 @@ import org.vswitch4j.core.time.VirtualClock;
  *
  * <pre>{@code
  * try (TestNetwork net = TestNetwork.builder().build()) {
- *     VirtualHost a = net.addHost("a").ipv4("10.0.0.1").access(10).add();
- *     VirtualHost b = net.addHost("b").ipv4("10.0.0.2").access(10).add();
+ *     VirtualHost a = net.addHost("a").ipv4("192.0.2.1").access(10).add();
+ *     VirtualHost b = net.addHost("b").ipv4("192.0.2.2").access(10).add();
  *     assertTrue(a.ping(b).success());
  *     net.virtualClock().advance(Duration.ofSeconds(301));   // MAC ageing, without sleeping
  * }

@@ -8,13 +8,13 @@ import org.junit.jupiter.api.Test;
 class AddressesTest {
     @Test
     void ipv6IsPrintedInRfc5952Form() {
-        assertEquals("fd00::1", Addresses.format(Addresses.ip("fd00:0:0:0:0:0:0:1")));
+        assertEquals("2001:db8::1", Addresses.format(Addresses.ip("2001:db8:0:0:0:0:0:0:1")));
         assertEquals("::", Addresses.format(Addresses.ip("::")));
         assertEquals("::1", Addresses.format(Addresses.ip("::1")));
         assertEquals("fe80::", Addresses.format(Addresses.ip("fe80::")));
         assertEquals("2001:db8:0:1:1:1:1:1", Addresses.format(Addresses.ip("2001:db8:0:1:1:1:1:1")), "one zero group stays");
         assertEquals("2001:0:0:1::1", Addresses.format(Addresses.ip("2001:0:0:1:0:0:0:1")), "the longest run wins");
-        assertEquals("10.0.0.1", Addresses.format(Addresses.ip("10.0.0.1")));
+        assertEquals("192.0.2.1", Addresses.format(Addresses.ip("192.0.2.1")));
     }
 
     @Test

@@ -57,8 +57,8 @@ class SwitchExtensionTest {
             assertSame(net.sw(), sw);
             assertSame(net.pool(), pool);
             assertEquals("br0", bridge.name());
-            VirtualHost a = net.addHost("a").ipv4("10.0.0.1").access(10).add();
-            VirtualHost b = net.addHost("b").ipv4("10.0.0.2").access(10).add();
+            VirtualHost a = net.addHost("a").ipv4("192.0.2.1").access(10).add();
+            VirtualHost b = net.addHost("b").ipv4("192.0.2.2").access(10).add();
             assertTrue(a.ping(b).success());
             clock.advance(Duration.ofSeconds(1));
             assertEquals(1_000_000_000L, net.clock().nanos());
@@ -95,7 +95,7 @@ class SwitchExtensionTest {
         @BeforeEach
         void setUp(TestNetwork net) {
             fromBeforeEach = net;
-            net.addHost("a").ipv4("10.0.0.1").add();
+            net.addHost("a").ipv4("192.0.2.1").add();
         }
 
         @Test

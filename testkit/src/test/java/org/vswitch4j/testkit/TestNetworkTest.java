@@ -21,8 +21,8 @@ class TestNetworkTest {
 
     @Test
     void twoHostsOnAccessPortsOfVlan10PingEachOther() {
-        VirtualHost a = net.addHost("a").ipv4("10.0.0.1").access(10).add();
-        VirtualHost b = net.addHost("b").ipv4("10.0.0.2").access(10).add();
+        VirtualHost a = net.addHost("a").ipv4("192.0.2.1").access(10).add();
+        VirtualHost b = net.addHost("b").ipv4("192.0.2.2").access(10).add();
         PingResult ab = a.ping(b);
         assertTrue(ab.success(), ab.toString());
         PingResult ba = b.ping(a);
@@ -32,9 +32,9 @@ class TestNetworkTest {
 
     @Test
     void hostOnVlan20CannotReachHostsOnVlan10() {
-        VirtualHost a = net.addHost("a").ipv4("10.0.0.1").access(10).add();
-        VirtualHost b = net.addHost("b").ipv4("10.0.0.2").access(10).add();
-        VirtualHost c = net.addHost("c").ipv4("10.0.0.3").access(20).add();
+        VirtualHost a = net.addHost("a").ipv4("192.0.2.1").access(10).add();
+        VirtualHost b = net.addHost("b").ipv4("192.0.2.2").access(10).add();
+        VirtualHost c = net.addHost("c").ipv4("192.0.2.3").access(20).add();
         PingResult ca = c.ping(a);
         assertEquals(PingResult.Status.NO_NEIGHBOR, ca.status(), ca.toString());
         assertEquals(PingResult.Status.NO_NEIGHBOR, a.ping(c).status());
@@ -45,9 +45,9 @@ class TestNetworkTest {
 
     @Test
     void hostBehindTrunkSendingTaggedFramesReachesVlan10() {
-        VirtualHost a = net.addHost("a").ipv4("10.0.0.1").access(10).add();
-        VirtualHost c = net.addHost("c").ipv4("10.0.0.3").access(20).add();
-        VirtualHost t = net.addHost("t").ipv4("10.0.0.4").vlan(10).trunk(10, 20).add();
+        VirtualHost a = net.addHost("a").ipv4("192.0.2.1").access(10).add();
+        VirtualHost c = net.addHost("c").ipv4("192.0.2.3").access(20).add();
+        VirtualHost t = net.addHost("t").ipv4("192.0.2.4").vlan(10).trunk(10, 20).add();
         PingResult ta = t.ping(a);
         assertTrue(ta.success(), ta.toString());
         assertTrue(a.ping(t).success());
@@ -56,8 +56,8 @@ class TestNetworkTest {
 
     @Test
     void taggedFrameFromHostOnAccessPortIsDropped() {
-        VirtualHost a = net.addHost("a").ipv4("10.0.0.1").access(10).add();
-        VirtualHost hopper = net.addHost("hopper").ipv4("10.0.0.9").vlan(10).access(20).add();
+        VirtualHost a = net.addHost("a").ipv4("192.0.2.1").access(10).add();
+        VirtualHost hopper = net.addHost("hopper").ipv4("192.0.2.9").vlan(10).access(20).add();
         assertFalse(hopper.ping(a).success(), "VLAN hopping through an access port");
         assertTrue(net.dumpPorts().contains("drop="), net.dumpPorts());
         assertEquals(0, a.framesReceived());
@@ -65,9 +65,9 @@ class TestNetworkTest {
 
     @Test
     void macTableLearnsEachHostOnItsPortAndVlan() {
-        VirtualHost a = net.addHost("a").ipv4("10.0.0.1").access(10).add();
-        VirtualHost b = net.addHost("b").ipv4("10.0.0.2").access(10).add();
-        VirtualHost t = net.addHost("t").ipv4("10.0.0.4").vlan(10).trunk(10, 20).add();
+        VirtualHost a = net.addHost("a").ipv4("192.0.2.1").access(10).add();
+        VirtualHost b = net.addHost("b").ipv4("192.0.2.2").access(10).add();
+        VirtualHost t = net.addHost("t").ipv4("192.0.2.4").vlan(10).trunk(10, 20).add();
         assertTrue(a.ping(b).success());
         assertTrue(t.ping(a).success());
         MacTable fdb = net.bridge().macTable();
@@ -82,8 +82,8 @@ class TestNetworkTest {
 
     @Test
     void arpAndNeighbourDiscoveryFillBothCaches() {
-        VirtualHost a = net.addHost("a").ipv4("10.0.0.1").ipv6("fd00::1").access(10).add();
-        VirtualHost b = net.addHost("b").ipv4("10.0.0.2").ipv6("fd00::2").access(10).add();
+        VirtualHost a = net.addHost("a").ipv4("192.0.2.1").ipv6("2001:db8::1").access(10).add();
+        VirtualHost b = net.addHost("b").ipv4("192.0.2.2").ipv6("2001:db8::2").access(10).add();
         assertEquals(b.mac(), a.resolve(b.ipv4()));
         assertEquals(a.mac(), b.neighbors().get(a.ipv4()), "b learnt a from a's request");
         PingResult r6 = a.ping6(b);
@@ -94,8 +94,8 @@ class TestNetworkTest {
 
     @Test
     void udpIsDeliveredOverV4AndV6() {
-        VirtualHost a = net.addHost("a").ipv4("10.0.0.1").ipv6("fd00::1").access(10).add();
-        VirtualHost b = net.addHost("b").ipv4("10.0.0.2").ipv6("fd00::2").access(10).add();
+        VirtualHost a = net.addHost("a").ipv4("192.0.2.1").ipv6("2001:db8::1").access(10).add();
+        VirtualHost b = net.addHost("b").ipv4("192.0.2.2").ipv6("2001:db8::2").access(10).add();
         assertTrue(a.sendUdp(b.ipv4(), 4000, 7, "over v4".getBytes(StandardCharsets.ISO_8859_1)));
         assertTrue(a.sendUdp(b.ipv6(), 4001, 7, "over v6".getBytes(StandardCharsets.ISO_8859_1)));
         net.settle();
@@ -108,16 +108,16 @@ class TestNetworkTest {
 
     @Test
     void pingRttIsMeasuredOnTheSwitchClock() {
-        VirtualHost a = net.addHost("a").ipv4("10.0.0.1").access(10).add();
-        VirtualHost b = net.addHost("b").ipv4("10.0.0.2").access(10).add();
+        VirtualHost a = net.addHost("a").ipv4("192.0.2.1").access(10).add();
+        VirtualHost b = net.addHost("b").ipv4("192.0.2.2").access(10).add();
         PingResult r = a.ping(b);
         assertEquals(0, r.rttNanos(), "nobody advanced the virtual clock");
     }
 
     @Test
     void captureOfAHostsPortRecordsWhatCrossesIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
-        VirtualHost a = net.addHost("a").ipv4("10.0.0.1").access(10).add();
-        VirtualHost b = net.addHost("b").ipv4("10.0.0.2").access(10).add();
+        VirtualHost a = net.addHost("a").ipv4("192.0.2.1").access(10).add();
+        VirtualHost b = net.addHost("b").ipv4("192.0.2.2").access(10).add();
         org.vswitch4j.core.pcap.PcapWriter w = net.capture("b", dir.resolve("b.pcap"));
         assertTrue(a.ping(b).success());
         assertEquals(4, w.records(), "ARP request and reply, echo request and reply");
@@ -125,8 +125,8 @@ class TestNetworkTest {
 
     @Test
     void learnedMacsAgeOutOnTheVirtualClockWithoutSleeping() {
-        VirtualHost a = net.addHost("a").ipv4("10.0.0.1").access(10).add();
-        VirtualHost b = net.addHost("b").ipv4("10.0.0.2").access(10).add();
+        VirtualHost a = net.addHost("a").ipv4("192.0.2.1").access(10).add();
+        VirtualHost b = net.addHost("b").ipv4("192.0.2.2").access(10).add();
         assertTrue(a.ping(b).success());
         assertEquals(2, net.bridge().macTable().size());
         net.virtualClock().advance(java.time.Duration.ofSeconds(299));

@@ -20,8 +20,8 @@ class VirtualHostTest {
 
     @Test
     void pingResolvesWithArpThenGetsAnEchoReply() {
-        VirtualHost a = hub.host("a", 0x0200_0000_000aL, "10.0.0.1", null, 0);
-        VirtualHost b = hub.host("b", 0x0200_0000_000bL, "10.0.0.2", null, 0);
+        VirtualHost a = hub.host("a", 0x0200_0000_000aL, "192.0.2.1", null, 0);
+        VirtualHost b = hub.host("b", 0x0200_0000_000bL, "192.0.2.2", null, 0);
         hub.nanosPerRound = 1_000;
         PingResult r = a.ping(b);
         assertTrue(r.success(), r.toString());
@@ -36,9 +36,9 @@ class VirtualHostTest {
 
     @Test
     void pingToAnAddressNobodyHasFailsWithNoNeighbor() {
-        VirtualHost a = hub.host("a", 0x0200_0000_000aL, "10.0.0.1", null, 0);
-        hub.host("b", 0x0200_0000_000bL, "10.0.0.2", null, 0);
-        PingResult r = a.ping(Addresses.ip("10.0.0.99"));
+        VirtualHost a = hub.host("a", 0x0200_0000_000aL, "192.0.2.1", null, 0);
+        hub.host("b", 0x0200_0000_000bL, "192.0.2.2", null, 0);
+        PingResult r = a.ping(Addresses.ip("192.0.2.99"));
         assertEquals(PingResult.Status.NO_NEIGHBOR, r.status());
         assertFalse(r.success());
         assertTrue(r.toString().contains("no ARP/ND reply"), r.toString());
@@ -46,8 +46,8 @@ class VirtualHostTest {
 
     @Test
     void ping6ResolvesWithNeighbourDiscovery() {
-        VirtualHost a = hub.host("a", 0x0200_0000_000aL, null, "fd00::a", 0);
-        VirtualHost b = hub.host("b", 0x0200_0000_000bL, null, "fd00::b", 0);
+        VirtualHost a = hub.host("a", 0x0200_0000_000aL, null, "2001:db8::a", 0);
+        VirtualHost b = hub.host("b", 0x0200_0000_000bL, null, "2001:db8::b", 0);
         PingResult r = a.ping(b);
         assertTrue(r.success(), r.toString());
         assertEquals(0x0200_0000_000bL, a.neighbors().get(b.ipv6()));
@@ -56,8 +56,8 @@ class VirtualHostTest {
 
     @Test
     void udpIsDeliveredWithPortsAndPayload() {
-        VirtualHost a = hub.host("a", 0x0200_0000_000aL, "10.0.0.1", "fd00::a", 0);
-        VirtualHost b = hub.host("b", 0x0200_0000_000bL, "10.0.0.2", "fd00::b", 0);
+        VirtualHost a = hub.host("a", 0x0200_0000_000aL, "192.0.2.1", "2001:db8::a", 0);
+        VirtualHost b = hub.host("b", 0x0200_0000_000bL, "192.0.2.2", "2001:db8::b", 0);
         assertTrue(a.sendUdp(b.ipv4(), 5000, 53, "hello".getBytes(StandardCharsets.ISO_8859_1)));
         assertTrue(a.sendUdp(b.ipv6(), 5001, 54, "hello6".getBytes(StandardCharsets.ISO_8859_1)));
         while (hub.pumpOnce() > 0) {
@@ -76,20 +76,20 @@ class VirtualHostTest {
 
     @Test
     void hostsOnDifferentVlanTagsIgnoreEachOther() {
-        VirtualHost a = hub.host("a", 0x0200_0000_000aL, "10.0.0.1", null, 10);
-        VirtualHost b = hub.host("b", 0x0200_0000_000bL, "10.0.0.2", null, 20);
-        VirtualHost c = hub.host("c", 0x0200_0000_000cL, "10.0.0.2", null, 10);
+        VirtualHost a = hub.host("a", 0x0200_0000_000aL, "192.0.2.1", null, 10);
+        VirtualHost b = hub.host("b", 0x0200_0000_000bL, "192.0.2.2", null, 20);
+        VirtualHost c = hub.host("c", 0x0200_0000_000cL, "192.0.2.2", null, 10);
         PingResult r = a.ping(b.ipv4());
-        assertTrue(r.success(), "c, on VLAN 10, answers for 10.0.0.2");
+        assertTrue(r.success(), "c, on VLAN 10, answers for 192.0.2.2");
         assertEquals(c.mac(), a.neighbors().get(b.ipv4()));
         assertTrue(b.framesIgnored() > 0, "b saw VLAN 10 frames and ignored them");
     }
 
     @Test
     void framesForAnotherMacAreIgnored() {
-        VirtualHost a = hub.host("a", 0x0200_0000_000aL, "10.0.0.1", null, 0);
-        VirtualHost b = hub.host("b", 0x0200_0000_000bL, "10.0.0.2", null, 0);
-        VirtualHost c = hub.host("c", 0x0200_0000_000cL, "10.0.0.3", null, 0);
+        VirtualHost a = hub.host("a", 0x0200_0000_000aL, "192.0.2.1", null, 0);
+        VirtualHost b = hub.host("b", 0x0200_0000_000bL, "192.0.2.2", null, 0);
+        VirtualHost c = hub.host("c", 0x0200_0000_000cL, "192.0.2.3", null, 0);
         assertTrue(a.ping(b).success());
         assertTrue(c.framesIgnored() >= 2, "the hub repeats a's unicast to c, which ignores it");
         assertEquals(0, c.receivedUdp().size());
@@ -99,15 +99,15 @@ class VirtualHostTest {
     void builderRefusesMissingPartsAndBadValues() {
         assertThrows(IllegalArgumentException.class, () -> VirtualHost.builder().vlan(4095));
         assertThrows(IllegalArgumentException.class, () -> VirtualHost.builder().mac("01:00:5e:00:00:01"));
-        assertThrows(IllegalArgumentException.class, () -> VirtualHost.builder().ipv4("fd00::1"));
+        assertThrows(IllegalArgumentException.class, () -> VirtualHost.builder().ipv4("2001:db8::1"));
         assertThrows(IllegalArgumentException.class, () -> VirtualHost.builder().ipv4("not-an-ip"));
         assertThrows(IllegalStateException.class, () -> VirtualHost.builder().name("x").build());
     }
 
     @Test
     void staticNeighbourSkipsArpAndTheTargetRepliesToTheFramesSource() {
-        VirtualHost a = hub.host("a", 0x0200_0000_000aL, "10.0.0.1", "fd00::a", 0);
-        VirtualHost b = hub.host("b", 0x0200_0000_000bL, "10.0.0.2", "fd00::b", 0);
+        VirtualHost a = hub.host("a", 0x0200_0000_000aL, "192.0.2.1", "2001:db8::a", 0);
+        VirtualHost b = hub.host("b", 0x0200_0000_000bL, "192.0.2.2", "2001:db8::b", 0);
         a.addNeighbor(b.ipv4(), b.mac());
         a.addNeighbor(b.ipv6(), b.mac());
         PingResult r = a.ping(b);

@@ -40,7 +40,7 @@ class VlanReachabilityTest {
             StringBuilder layout = new StringBuilder();
             for (int i = 0; i < n; i++) {
                 int v = VLANS[rnd.nextInt(VLANS.length)];
-                TestNetwork.HostBuilder hb = net.addHost("h" + i).ipv4("10.0.0." + (i + 1));
+                TestNetwork.HostBuilder hb = net.addHost("h" + i).ipv4("192.0.2." + (i + 1));
                 if (rnd.nextBoolean()) {
                     hb.access(v);
                     layout.append(" h").append(i).append("=access:").append(v);

@@ -38,7 +38,7 @@ class MemoryPortOnPollThreadsTest {
                 sw.start();
                 // Broadcast from a: the bridge floods every frame to b (ring) and c (listener).
                 byte[] frame = FrameBuilder.ethernet(0x0200_0000_000aL, 0xffff_ffff_ffffL)
-                        .ipv4("10.0.0.1", "10.0.0.255").udp(1, 2).payload(18).build();
+                        .ipv4("192.0.2.1", "192.0.2.255").udp(1, 2).payload(18).build();
                 int sent = 0;
                 int atB = 0;
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
