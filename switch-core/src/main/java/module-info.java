@@ -5,10 +5,10 @@
  */
 module org.vswitch4j.core {
     exports org.vswitch4j.core.packet;
-    exports org.vswitch4j.core.pcap;
     exports org.vswitch4j.core.key;
     exports org.vswitch4j.core.ring;
     exports org.vswitch4j.core.port;
     exports org.vswitch4j.core.datapath;
     exports org.vswitch4j.core.time;
+    exports org.vswitch4j.core.pcap;
 }
