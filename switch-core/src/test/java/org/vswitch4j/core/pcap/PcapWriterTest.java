@@ -122,6 +122,33 @@ class PcapWriterTest {
     }
 
     @Test
+    void writingAPacketAllocatesNothing() throws ReflectiveOperationException {
+        // The thread MXBean through reflection: the core module reads neither java.management nor jdk.management.
+        Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
+        java.lang.reflect.Method allocated = Class.forName("com.sun.management.ThreadMXBean")
+                .getMethod("getCurrentThreadAllocatedBytes");
+        byte[] fr = FrameBuilder.ethernet(A, B).ipv4("192.0.2.1", "192.0.2.2").udp(1, 2).padTo(60).build();
+        VirtualClock clock = new VirtualClock();
+        try (BufferPool pool = BufferPool.builder().count(4).build();
+             PcapWriter w = PcapWriter.builder(dir.resolve("z.pcap")).clock(clock).build()) {
+            Packet p = new Packet();
+            p.bindEmpty(pool, pool.allocate());
+            p.length(fr.length);
+            p.write(0, fr, 0, fr.length);
+            for (int i = 0; i < 100_000; i++) {
+                w.write(p);
+            }
+            long before = (long) allocated.invoke(mx);
+            for (int i = 0; i < 200_000; i++) {
+                w.write(p);
+            }
+            long bytes = (long) allocated.invoke(mx) - before;
+            assertTrue(bytes < 4096, bytes + " bytes allocated by 200,000 records");
+            p.release();
+        }
+    }
+
+    @Test
     void writeAfterCloseThrows() {
         PcapWriter w = PcapWriter.open(dir.resolve("c.pcap"), new VirtualClock());
         w.close();
