@@ -23,7 +23,8 @@ import java.util.List;
  * recent header of their kind.
  *
  * <p>At {@link #build()}: IPv4 total length and header checksum, IPv6 payload length, UDP length, and the
- * TCP/UDP/ICMP/ICMPv6 checksums (pseudo-header from the nearest enclosing IP header) are computed; then
+ * TCP/UDP/ICMP/ICMPv6 checksums (pseudo-header from the nearest enclosing IP header) and SCTP's CRC32c
+ * are computed; then
  * {@link #padTo} pads with zeros (not counted in any length), and {@link #truncate} cuts the frame. The
  * breakers ({@link #ihl}, {@link #totalLength}, {@link #payloadLength6}, {@link #badIpChecksum},
  * {@link #badL4Checksum}, {@link #truncate}) make malformed frames on purpose.
@@ -572,7 +573,7 @@ public final class FrameBuilder {
         return this;
     }
 
-    /** Adds an SCTP common header (12 bytes, verification tag 0; the CRC32c checksum is left 0). */
+    /** Adds an SCTP common header (12 bytes, verification tag 0, CRC32c checksum over what follows). */
     public FrameBuilder sctp(int srcPort, int dstPort) {
         Sctp x = new Sctp();
         x.sport = port(srcPort);
@@ -581,7 +582,7 @@ public final class FrameBuilder {
         return this;
     }
 
-    /** Breaker: stores a wrong checksum in the last TCP, UDP, ICMP or ICMPv6 header. */
+    /** Breaker: stores a wrong checksum in the last TCP, UDP, SCTP, ICMP or ICMPv6 header. */
     public FrameBuilder badL4Checksum() {
         last(L4.class, "badL4Checksum").badChecksum = true;
         return this;
@@ -640,7 +641,9 @@ public final class FrameBuilder {
         }
         // Checksums inside out, so an outer checksum (ICMP error carrying a segment, tunnels) covers inner ones.
         for (int i = n - 1; i >= 0; i--) {
-            if (layers.get(i) instanceof L4 l4 && l4.hasChecksum()) {
+            if (layers.get(i) instanceof Sctp sctp) {
+                sctpChecksum(f, sctp, at[i], end);
+            } else if (layers.get(i) instanceof L4 l4) {
                 l4Checksum(f, l4, at[i], end, enclosingIp(i), at);
             }
         }
@@ -687,6 +690,17 @@ public final class FrameBuilder {
         }
         int c = Checksums.l4(f, off, len, proto, pseudo);
         put16(f, off + Checksums.checksumOffset(proto), l4.badChecksum ? c ^ 0x5555 : c);
+    }
+
+    /** RFC 4960 appendix B: CRC32c over the packet with the field zero, its bytes stored least significant first. */
+    private static void sctpChecksum(byte[] f, Sctp x, int off, int end) {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(f, off, end - off);
+        int c = (int) crc.getValue() ^ (x.badChecksum ? 0x5555 : 0);
+        f[off + 8] = (byte) c;
+        f[off + 9] = (byte) (c >>> 8);
+        f[off + 10] = (byte) (c >>> 16);
+        f[off + 11] = (byte) (c >>> 24);
     }
 
     private int enclosingIp(int i) {
@@ -975,11 +989,6 @@ public final class FrameBuilder {
         boolean badChecksum;
 
         abstract int proto();
-
-        /** Whether build() computes an Internet checksum for it (SCTP's CRC32c is left zero). */
-        boolean hasChecksum() {
-            return true;
-        }
     }
 
     private static final class Icmp extends L4 {
@@ -1075,11 +1084,6 @@ public final class FrameBuilder {
         @Override
         int proto() {
             return 132;
-        }
-
-        @Override
-        boolean hasChecksum() {
-            return false;
         }
 
         @Override

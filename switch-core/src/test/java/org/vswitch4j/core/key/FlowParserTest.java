@@ -13,6 +13,7 @@ import org.vswitch4j.core.packet.TestSeeds;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Edge cases of {@link FlowParser}: bad lengths, cut headers, odd tags, ND options; each by name. */
 class FlowParserTest {
@@ -362,6 +363,47 @@ class FlowParserTest {
         fresh.inPort(7);
         fresh.set(FlowField.REG0, 99);
         assertEquals(fresh, key);
+    }
+
+    @Test
+    void parsingAllocatesNothing() throws ReflectiveOperationException {
+        // The thread MXBean through reflection: the core module reads neither java.management nor jdk.management.
+        Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
+        java.lang.reflect.Method allocated = Class.forName("com.sun.management.ThreadMXBean")
+                .getMethod("getCurrentThreadAllocatedBytes");
+        byte[][] frames = {
+            ip4().udp(1, 2).padTo(60).build(),
+            eth().vlan(10).ipv4("192.0.2.1", "192.0.2.2").tcp(1, 2, 0x10).padTo(60).build(),
+            ip6().hopByHop().udp(1, 2).build(),
+            ip6().ndNs("2001:db8::99").sll(1).build(),
+            eth().arp(1, A, "192.0.2.1", B, "192.0.2.2").build(),
+            ip4().ihl(2).build(),
+            new byte[10],
+        };
+        try (org.vswitch4j.core.packet.BufferPool pool = org.vswitch4j.core.packet.BufferPool.builder().count(16).build()) {
+            Packet[] ps = new Packet[frames.length];
+            for (int i = 0; i < frames.length; i++) {
+                ps[i] = new Packet();
+                long h = pool.allocate();
+                ps[i].bindEmpty(pool, h);
+                ps[i].length(frames[i].length);
+                ps[i].write(0, frames[i], 0, frames[i].length);
+            }
+            long sink = 0;
+            for (int i = 0; i < 200_000; i++) {
+                sink += FlowParser.parse(ps[i % ps.length], key).ordinal();
+            }
+            long before = (long) allocated.invoke(mx);
+            for (int i = 0; i < 1_000_000; i++) {
+                sink += FlowParser.parse(ps[i % ps.length], key).ordinal();
+            }
+            long bytes = (long) allocated.invoke(mx) - before;
+            // A few hundred bytes of slack for the measurement itself (reflection, boxing of its result).
+            assertTrue(bytes < 1024, bytes + " bytes allocated by 1,000,000 parses (sink " + sink + ")");
+            for (Packet p : ps) {
+                p.release();
+            }
+        }
     }
 
     static LongStream seeds() {

@@ -372,20 +372,20 @@ final class FrameSpec {
         k.set(FlowField.IP_ECN, ecn);
         k.set(FlowField.IP_TTL, ttl);
         k.set(FlowField.IP_PROTO, expectedProto());
-        boolean anyFrag = v4 ? mf || fragOffset != 0 : exts.stream().anyMatch(e -> e.type == 44);
-        int frag = (anyFrag ? FlowKey.FRAG_ANY : 0) | (laterFragment() ? FlowKey.FRAG_LATER : 0);
+        int frag = laterFragment() ? FlowKey.FRAG_ANY | FlowKey.FRAG_LATER : 0;
+        if (v4 && mf) {
+            frag |= FlowKey.FRAG_ANY;
+        }
         if (!v4) {
-            // Fragment headers after the one that stops the parse are not seen.
-            boolean seen = false;
+            // Any fragment header up to the one that stops the parse (later ones are not seen).
             for (Ext e : exts) {
                 if (e.type == 44) {
-                    seen = true;
+                    frag |= FlowKey.FRAG_ANY;
                     if (e.a != 0) {
                         break;
                     }
                 }
             }
-            frag = (seen ? FlowKey.FRAG_ANY : 0) | (laterFragment() ? FlowKey.FRAG_LATER : 0);
         }
         k.set(FlowField.IP_FRAG, frag);
         if (laterFragment()) {

@@ -58,6 +58,9 @@ class PcapWriterTest {
                 .build(), "eth:ethertype:ipv6:tcp"});
         l.add(new Object[] {FrameBuilder.ethernet(A, B).ipv6("2001:db8::1", "2001:db8::2").hopByHop().destOptions()
                 .udp(40000, 40001).payload(3).build(), "eth:ethertype:ipv6:ipv6.hopopts:ipv6.dstopts:udp:data"});
+        // An SCTP common header with one DATA-less chunk stub: tshark verifies the CRC32c.
+        l.add(new Object[] {FrameBuilder.ethernet(A, B).ipv4("192.0.2.1", "192.0.2.2").sctp(40000, 40001)
+                .payload(new byte[] {14, 0, 0, 4}).build(), "eth:ethertype:ip:sctp"});
         return l;
     }
 
@@ -116,6 +119,33 @@ class PcapWriterTest {
         assertEquals(64, b.getInt(32));
         assertEquals(100, b.getInt(36));
         assertEquals(24 + 16 + 64, b.limit());
+    }
+
+    @Test
+    void writingAPacketAllocatesNothing() throws ReflectiveOperationException {
+        // The thread MXBean through reflection: the core module reads neither java.management nor jdk.management.
+        Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
+        java.lang.reflect.Method allocated = Class.forName("com.sun.management.ThreadMXBean")
+                .getMethod("getCurrentThreadAllocatedBytes");
+        byte[] fr = FrameBuilder.ethernet(A, B).ipv4("192.0.2.1", "192.0.2.2").udp(1, 2).padTo(60).build();
+        VirtualClock clock = new VirtualClock();
+        try (BufferPool pool = BufferPool.builder().count(4).build();
+             PcapWriter w = PcapWriter.builder(dir.resolve("z.pcap")).clock(clock).build()) {
+            Packet p = new Packet();
+            p.bindEmpty(pool, pool.allocate());
+            p.length(fr.length);
+            p.write(0, fr, 0, fr.length);
+            for (int i = 0; i < 100_000; i++) {
+                w.write(p);
+            }
+            long before = (long) allocated.invoke(mx);
+            for (int i = 0; i < 200_000; i++) {
+                w.write(p);
+            }
+            long bytes = (long) allocated.invoke(mx) - before;
+            assertTrue(bytes < 4096, bytes + " bytes allocated by 200,000 records");
+            p.release();
+        }
     }
 
     @Test
@@ -192,16 +222,16 @@ class PcapWriterTest {
                     .badL4Checksum().payload(5).build());
         }
         List<String> lines = run(tshark, "-r", f.toString(), "-T", "fields", "-e", "frame.protocols",
-                "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE",
+                "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE", "-o", "sctp.checksum:CRC-32C",
                 "-e", "ip.checksum.status", "-e", "udp.checksum.status", "-e", "tcp.checksum.status",
-                "-e", "icmp.checksum.status", "-e", "icmpv6.checksum.status", "-e", "_ws.expert.severity");
+                "-e", "icmp.checksum.status", "-e", "icmpv6.checksum.status", "-e", "sctp.checksum.status");
         assertEquals(frames.size() + 1, lines.size(), "tshark output: " + lines);
         // The control frame proves tshark really checks: the breakers' checksums are reported bad.
         assertTrue(lines.get(frames.size()).startsWith("eth:ethertype:ip:udp:data\t0\t0"), lines.get(frames.size()));
         for (int i = 0; i < frames.size(); i++) {
             String[] cols = lines.get(i).split("\t", -1);
             assertEquals(frames.get(i)[1], cols[0], "frame " + (i + 1) + ": " + lines.get(i));
-            for (int c = 1; c <= 5; c++) {
+            for (int c = 1; c <= 6; c++) {
                 // tshark's checksum status field: 0 bad, 1 good, 2 unverified; empty when there is no such header.
                 assertTrue(cols[c].isEmpty() || cols[c].equals("1"),
                         "frame " + (i + 1) + " checksum column " + c + ": " + lines.get(i));
