@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class AddressesTest {
     @Test
     void ipv6IsPrintedInRfc5952Form() {
-        assertEquals("2001:db8::1", Addresses.format(Addresses.ip("2001:db8:0:0:0:0:0:0:1")));
+        assertEquals("2001:db8::1", Addresses.format(Addresses.ip("2001:db8:0:0:0:0:0:1")));
         assertEquals("::", Addresses.format(Addresses.ip("::")));
         assertEquals("::1", Addresses.format(Addresses.ip("::1")));
         assertEquals("fe80::", Addresses.format(Addresses.ip("fe80::")));
