@@ -55,15 +55,13 @@ public final class MpscLongRing implements LongRing {
     private final long[] slots;
     private final int mask;
 
-    // Written by producers (compareAndSet / setRelease).
-    // accessed through PRODUCER_INDEX only
+    // Written by producers: next index to claim (compareAndSet), through PRODUCER_INDEX only.
     private long producerIndex;
-    /** Shared producer cache: consumerIndex + capacity as some producer last read it; never above the truth. */
-    // accessed through PRODUCER_LIMIT (and the constructor)
+    // Written by producers: consumerIndex + capacity as some producer last read it, never above the truth;
+    // through PRODUCER_LIMIT (and the constructor).
     private long producerLimit;
 
-    // Written by the consumer only.
-    // accessed through CONSUMER_INDEX only
+    // Written by the consumer only: next index to take, through CONSUMER_INDEX only.
     private long consumerIndex;
 
     /** A ring of {@code capacity} slots: a power of two in 1..2^30. */

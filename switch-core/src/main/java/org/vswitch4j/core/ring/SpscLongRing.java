@@ -39,16 +39,15 @@ public final class SpscLongRing implements LongRing {
     private final long[] slots;
     private final int mask;
 
-    // Written by the producer only.
-    // accessed through PRODUCER_INDEX only
+    // Written by the producer only: next index to write, through PRODUCER_INDEX only.
     private long producerIndex;
-    /** Producer's cache: consumerIndex + capacity as last read; offers below it need no read of the consumer. */
+    // Producer-private (plain): consumerIndex + capacity as last read; offers below it need no read of the
+    // consumer's index.
     private long producerLimit;
 
-    // Written by the consumer only.
-    // accessed through CONSUMER_INDEX only
+    // Written by the consumer only: next index to read, through CONSUMER_INDEX only.
     private long consumerIndex;
-    /** Consumer's cache of producerIndex as last read; polls below it need no read of the producer. */
+    // Consumer-private (plain): producerIndex as last read; polls below it need no read of the producer's index.
     private long producerIndexCache;
 
     /** A ring of {@code capacity} slots: a power of two in 1..2^30. */
