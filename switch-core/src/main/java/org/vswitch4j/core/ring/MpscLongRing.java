@@ -33,7 +33,9 @@ import java.util.Arrays;
  * the slot store; of a poll: the slot load that sees the value.
  *
  * <p>Not padded: the producers' shared {@code producerIndex}/{@code producerLimit} and the consumer's
- * {@code consumerIndex} share the object's cache lines; pad only if a JMH run shows false sharing.
+ * {@code consumerIndex} share the object's cache lines, so each poll's index store may pull the line the
+ * producers CAS. Pad only when a JMH run on quiet cores shows it ({@code RingPairBenchmark}; see
+ * {@link SpscLongRing} for why the first runs could not tell).
  */
 public final class MpscLongRing implements LongRing {
     private static final VarHandle PRODUCER_INDEX;
