@@ -34,7 +34,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * <p>Costs of the per-thread caches: {@link #allocate()} may return {@code -1} while other threads' caches
  * still hold free buffers (at most {@value #CACHE_MAX} per live thread); {@link #flushThreadCache()} hands
  * a thread's cache back (call it before a thread idles for long or ends). {@link #freeCount()} sums the
- * shared list and every cache, exact when the pool is quiescent.
+ * shared list and every cache, exact when the pool is quiescent. The shared list is lock-free but not
+ * wait-free for its readers: if a releasing thread is descheduled between claiming slots and filling them,
+ * allocations wait for it a few microseconds and then return {@code -1} (a drop, counted by the caller),
+ * even though later slots may hold free buffers.
  *
  * <p>Strict mode ({@link Builder#strict(boolean)}) keeps a state per buffer (never allocated, allocated,
  * released) updated atomically, throws {@link IllegalStateException} naming the handle on a double release or
@@ -65,6 +68,12 @@ public final class BufferPool implements PacketMemory, AutoCloseable {
     private static final int NEVER_ALLOCATED = 0;
     private static final int ALLOCATED = 1;
     private static final int RELEASED = 2;
+    /**
+     * Times an allocation re-tries a shared list that looks non-empty but has its oldest slot still being
+     * written by a releasing thread (claimed, not yet published), before it gives up and returns -1. A few
+     * microseconds: enough for a thread that is running, not for one the scheduler has just descheduled.
+     */
+    private static final int POP_PATIENCE = 256;
     /** Failed pushes of an index that is not in the list before we call the list overfull (a double release). */
     private static final int PUSH_PATIENCE = 1 << 22;
 
@@ -146,7 +155,7 @@ public final class BufferPool implements PacketMemory, AutoCloseable {
             }
             idx = c.idx[--n];
             c.setCount(n);
-        } else if ((idx = free.pop()) < 0) {
+        } else if ((idx = popOne()) < 0) {
             return -1;
         }
         if (strict) {
@@ -161,7 +170,7 @@ public final class BufferPool implements PacketMemory, AutoCloseable {
         if (!threadCaches) {
             int got = 0;
             int idx;
-            while (got < n && (idx = free.pop()) >= 0) {
+            while (got < n && (idx = popOne()) >= 0) {
                 if (strict) {
                     markAllocated(idx);
                 }
@@ -376,11 +385,25 @@ public final class BufferPool implements PacketMemory, AutoCloseable {
     /** Empty cache: takes a run from the shared list; returns the new count (0 when the pool is dry). */
     private int refill(Cache c) {
         int k = free.pop(c.idx, 0, CACHE_BULK);
+        for (int spin = 0; k == 0 && spin < POP_PATIENCE && free.size() > 0; spin++) {
+            Thread.onSpinWait(); // a releasing thread is between its claim and its stores
+            k = free.pop(c.idx, 0, CACHE_BULK);
+        }
         if (k == 0 && reclaimDeadCaches()) {
             k = free.pop(c.idx, 0, CACHE_BULK);
         }
         c.setCount(k);
         return k;
+    }
+
+    /** One index from the shared list (pools without thread caches), or -1. */
+    private int popOne() {
+        int idx = free.pop();
+        for (int spin = 0; idx < 0 && spin < POP_PATIENCE && free.size() > 0; spin++) {
+            Thread.onSpinWait(); // as in refill
+            idx = free.pop();
+        }
+        return idx;
     }
 
     /** Full cache: gives its oldest run back; returns the new count. */

@@ -33,7 +33,9 @@ import java.util.Arrays;
  * the slot store; of a poll: the slot load that sees the value.
  *
  * <p>Not padded: the producers' shared {@code producerIndex}/{@code producerLimit} and the consumer's
- * {@code consumerIndex} share the object's cache lines; pad only if a JMH run shows false sharing.
+ * {@code consumerIndex} share the object's cache lines, so each poll's index store may pull the line the
+ * producers CAS. Pad only when a JMH run on quiet cores shows it ({@code RingPairBenchmark}; see
+ * {@link SpscLongRing} for why the first runs could not tell).
  */
 public final class MpscLongRing implements LongRing {
     private static final VarHandle PRODUCER_INDEX;
@@ -55,15 +57,13 @@ public final class MpscLongRing implements LongRing {
     private final long[] slots;
     private final int mask;
 
-    // Written by producers (compareAndSet / setRelease).
-    // accessed through PRODUCER_INDEX only
+    // Written by producers: next index to claim (compareAndSet), through PRODUCER_INDEX only.
     private long producerIndex;
-    /** Shared producer cache: consumerIndex + capacity as some producer last read it; never above the truth. */
-    // accessed through PRODUCER_LIMIT (and the constructor)
+    // Written by producers: consumerIndex + capacity as some producer last read it, never above the truth;
+    // through PRODUCER_LIMIT (and the constructor).
     private long producerLimit;
 
-    // Written by the consumer only.
-    // accessed through CONSUMER_INDEX only
+    // Written by the consumer only: next index to take, through CONSUMER_INDEX only.
     private long consumerIndex;
 
     /** A ring of {@code capacity} slots: a power of two in 1..2^30. */

@@ -19,8 +19,11 @@ import java.lang.invoke.VarHandle;
  * {@code offer(v)} happen-before actions of the consumer after the {@code poll} that returns {@code v}.
  *
  * <p>Not padded: the producer's fields ({@code producerIndex}, {@code producerLimit}) and the consumer's
- * ({@code consumerIndex}, {@code producerIndexCache}) share the object's cache lines; pad only if a JMH run
- * shows false sharing (see {@code benchmarks/}).
+ * ({@code consumerIndex}, {@code producerIndexCache}) share the object's cache lines, so when the two threads
+ * run at once each index store may pull the line from the other core. A padded copy is measured beside this
+ * class in {@code benchmarks/} ({@code RingPairBenchmark}, group {@code spscPadded}); on the loaded 2-core
+ * machine of the first runs both ranged from under 1 to about 45 million values/s from run to run, so no
+ * false sharing was shown either way. Pad when a run on quiet cores shows it.
  */
 public final class SpscLongRing implements LongRing {
     private static final VarHandle PRODUCER_INDEX;
@@ -39,16 +42,15 @@ public final class SpscLongRing implements LongRing {
     private final long[] slots;
     private final int mask;
 
-    // Written by the producer only.
-    // accessed through PRODUCER_INDEX only
+    // Written by the producer only: next index to write, through PRODUCER_INDEX only.
     private long producerIndex;
-    /** Producer's cache: consumerIndex + capacity as last read; offers below it need no read of the consumer. */
+    // Producer-private (plain): consumerIndex + capacity as last read; offers below it need no read of the
+    // consumer's index.
     private long producerLimit;
 
-    // Written by the consumer only.
-    // accessed through CONSUMER_INDEX only
+    // Written by the consumer only: next index to read, through CONSUMER_INDEX only.
     private long consumerIndex;
-    /** Consumer's cache of producerIndex as last read; polls below it need no read of the producer. */
+    // Consumer-private (plain): producerIndex as last read; polls below it need no read of the producer's index.
     private long producerIndexCache;
 
     /** A ring of {@code capacity} slots: a power of two in 1..2^30. */
