@@ -364,9 +364,9 @@ final class PollWorker {
             f.usedNanos = now;
             int out = f.singleOutput;
             if (out != 0) {
-                enqueue(out, p);
+                enqueue(out, i);
             } else {
-                executeList(f.compiled, p);
+                executeList(f.compiled, p, i);
             }
         }
         b.size(0); // every view was moved to a tx batch or released
@@ -381,14 +381,15 @@ final class PollWorker {
 
     // ---- actions -----------------------------------------------------------------------------------
 
-    private void executeList(CompiledActions a, Packet p) {
+    /** Executes an action list on {@code p}, which is view {@code idx} of the rx batch. */
+    private void executeList(CompiledActions a, Packet p, int idx) {
         int[] op = a.op;
         int last = a.lastOutput;
         for (int k = 0; k < op.length; k++) {
             switch (op[k]) {
                 case CompiledActions.OP_OUTPUT -> {
                     if (k == last) {
-                        enqueue(a.arg[k], p);
+                        enqueue(a.arg[k], idx);
                         return;
                     }
                     copyOut(a.arg[k], p);
@@ -411,14 +412,14 @@ final class PollWorker {
         drop(p, DropReason.PIPELINE);
     }
 
-    /** Moves {@code p} into the tx batch of {@code port}. */
-    private void enqueue(int port, Packet p) {
+    /** Moves view {@code idx} of the rx batch into the tx batch of {@code port} (views exchanged, no copy). */
+    private void enqueue(int port, int idx) {
         PacketBatch b = txBatch(port);
         if (b == null) {
-            dropTx(p, port, DropReason.PORT_DOWN);
+            dropTx(rx.get(idx), port, DropReason.PORT_DOWN);
             return;
         }
-        p.moveTo(b.add());
+        b.takeFrom(rx, idx);
     }
 
     /** Copies {@code p} into a fresh buffer in the tx batch of {@code port} (an output that is not the last). */

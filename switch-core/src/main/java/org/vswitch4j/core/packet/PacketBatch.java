@@ -69,6 +69,20 @@ public final class PacketBatch {
         return packets[size++];
     }
 
+    /**
+     * Appends view {@code i} of {@code from} to this batch without copying a field: the two batches exchange
+     * view objects, and {@code from}'s slot {@code i} receives this batch's next spare (unbound) view. Moves the
+     * buffer's ownership with the view. Throws when this batch is full (a caller bug).
+     */
+    public void takeFrom(PacketBatch from, int i) {
+        if (size == packets.length) {
+            throw new IllegalStateException("batch is full (" + packets.length + " packets)");
+        }
+        Packet spare = packets[size];
+        packets[size++] = from.packets[i];
+        from.packets[i] = spare;
+    }
+
     /** Sets the number of bound views, after a port filled views 0..n-1 directly. */
     public void size(int n) {
         if (n < 0 || n > packets.length) {
