@@ -51,7 +51,6 @@ public class RingPairBenchmark {
     @State(Scope.Group)
     public static class Rings {
         LongRing spsc;
-        LongRing padded;
         LongRing mpsc;
         SpscAtomicArrayQueue<Long> jcSpsc;
         MpscAtomicArrayQueue<Long> jcMpsc;
@@ -59,7 +58,6 @@ public class RingPairBenchmark {
         @Setup(Level.Trial)
         public void setUp() {
             spsc = new SpscLongRing(CAPACITY);
-            padded = new PaddedSpscLongRing(CAPACITY);
             mpsc = new MpscLongRing(CAPACITY);
             jcSpsc = new SpscAtomicArrayQueue<>(CAPACITY);
             jcMpsc = new MpscAtomicArrayQueue<>(CAPACITY);
@@ -114,22 +112,6 @@ public class RingPairBenchmark {
     @GroupThreads(1)
     public long spscPoll(Rings r, Polls p) {
         return pollOne(r.spsc, p);
-    }
-
-    // ---- the padding experiment (PaddedSpscLongRing), one value per attempt ----
-
-    @Benchmark
-    @Group("spscPadded")
-    @GroupThreads(1)
-    public void paddedOffer(Rings r, Offers o) {
-        offerOne(r.padded, o);
-    }
-
-    @Benchmark
-    @Group("spscPadded")
-    @GroupThreads(1)
-    public long paddedPoll(Rings r, Polls p) {
-        return pollOne(r.padded, p);
     }
 
     // ---- MpscLongRing (one producer here), one value per attempt ----

@@ -20,10 +20,9 @@ import java.lang.invoke.VarHandle;
  *
  * <p>Not padded: the producer's fields ({@code producerIndex}, {@code producerLimit}) and the consumer's
  * ({@code consumerIndex}, {@code producerIndexCache}) share the object's cache lines, so when the two threads
- * run at once each index store may pull the line from the other core. A padded copy is measured beside this
- * class in {@code benchmarks/} ({@code RingPairBenchmark}, group {@code spscPadded}); on the loaded 2-core
- * machine of the first runs both ranged from under 1 to about 45 million values/s from run to run, so no
- * false sharing was shown either way. Pad when a run on quiet cores shows it.
+ * run at once each index store may pull the line from the other core. A padded copy was measured beside this
+ * class once (on a loaded 2-core machine both ranged from under 1 to about 45 million values/s from run to
+ * run, so no false sharing was shown either way) and removed; pad when a run on quiet cores shows it.
  */
 public final class SpscLongRing implements LongRing {
     private static final VarHandle PRODUCER_INDEX;
