@@ -105,8 +105,8 @@ public final class Datapath implements AutoCloseable {
         int n = Math.max(1, b.pollThreads);
         this.workers = new PollWorker[n];
         for (int i = 0; i < n; i++) {
-            workers[i] = new PollWorker(this, i, b.emcEntries, b.burst, b.maxMegaflows, b.maxIdle.toNanos(),
-                    b.revalidateInterval.toNanos());
+            workers[i] = new PollWorker(this, i, b.emcEntries, b.emcInsertInvProb, b.burst, b.maxMegaflows,
+                    b.maxIdle.toNanos(), b.revalidateInterval.toNanos());
         }
     }
 
@@ -599,6 +599,7 @@ public final class Datapath implements AutoCloseable {
         int pollThreads;
         PacketMemory memory;
         int emcEntries = 8192;
+        int emcInsertInvProb = 100;
         int maxMegaflows = 65536;
         Duration maxIdle = Duration.ofSeconds(10);
         Duration revalidateInterval = Duration.ofMillis(500);
@@ -634,6 +635,21 @@ public final class Datapath implements AutoCloseable {
                 throw new IllegalArgumentException("EMC entries " + n + " must be a power of two in 2..1048576");
             }
             this.emcEntries = n;
+            return this;
+        }
+
+        /**
+         * How rarely a packet served by a megaflow puts its key into the exact-match cache: on average one in
+         * {@code n} such packets does (Open vSwitch's {@code other_config:emc-insert-inv-prob}, default 100).
+         * 1 inserts every time; 0 never inserts (upcalls still do). Inserting rarely keeps a cache that cannot
+         * hold every active flow from thrashing: the flows it holds stay, instead of each packet evicting
+         * another with an 18-word copy. Allowed 0..1000000.
+         */
+        public Builder emcInsertInverseProbability(int n) {
+            if (n < 0 || n > 1_000_000) {
+                throw new IllegalArgumentException("EMC insert inverse probability " + n + " is outside 0..1000000");
+            }
+            this.emcInsertInvProb = n;
             return this;
         }
 

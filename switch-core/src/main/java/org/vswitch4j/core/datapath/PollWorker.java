@@ -124,6 +124,9 @@ final class PollWorker {
     private final long maxIdleNanos;
     private final long revalidateNanos;
     private final long[] scratchTags = new long[Datapath.LOG_SIZE];
+    private final int emcInsertThreshold;
+    private final boolean emcInsertNever;
+    private int random = 0x9E3779B9; // xorshift32 state for the EMC insertion draw
 
     private PacketBatch[] tx = new PacketBatch[0];
     private boolean[] txDirty = new boolean[0];
@@ -168,11 +171,14 @@ final class PollWorker {
      */
     Thread thread;
 
-    PollWorker(Datapath dp, int index, int emcEntries, int burst, int maxMegaflows, long maxIdleNanos,
-               long revalidateNanos) {
+    PollWorker(Datapath dp, int index, int emcEntries, int emcInsertInvProb, int burst, int maxMegaflows,
+               long maxIdleNanos, long revalidateNanos) {
         this.dp = dp;
         this.index = index;
         this.emc = new ExactMatchCache(emcEntries);
+        // Insert when a uniform 32-bit draw is <= this threshold (unsigned): probability 1/emcInsertInvProb.
+        this.emcInsertThreshold = emcInsertInvProb == 0 ? -1 : (int) (0xFFFF_FFFFL / emcInsertInvProb);
+        this.emcInsertNever = emcInsertInvProb == 0;
         this.burst = burst;
         this.rx = new PacketBatch(burst);
         this.maxMegaflows = maxMegaflows;
@@ -350,7 +356,9 @@ final class PollWorker {
                 f = classifier.lookup(kw);
                 if (f != null) {
                     megaflowHits++;
-                    emc.insert(kw, h, f);
+                    if (insertIntoEmc()) {
+                        emc.insert(kw, h, f);
+                    }
                 } else {
                     misses++;
                     f = upcall(p, s, h);
@@ -373,6 +381,16 @@ final class PollWorker {
         long[] c = portCounters; // re-read: an upcall may have grown it
         c[base + RX_PACKETS] += n;
         c[base + RX_BYTES] += rxBytes;
+    }
+
+    /** Whether this megaflow hit should enter the EMC: a draw of probability 1/emc-insert-inv-prob. */
+    private boolean insertIntoEmc() {
+        int x = random;
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        random = x;
+        return !emcInsertNever && Integer.compareUnsigned(x, emcInsertThreshold) <= 0;
     }
 
     private static int tags(long vlanWord) {

@@ -35,7 +35,7 @@ class DatapathTest {
     void setUp() {
         pool = BufferPool.builder().count(512).strict(true).build();
         clock = new VirtualClock();
-        dp = Datapath.builder().clock(clock).memory(pool).emcEntries(64).build();
+        dp = Datapath.builder().clock(clock).memory(pool).emcEntries(64).emcInsertInverseProbability(1).build();
         p1 = new TestPort("p1", pool);
         p2 = new TestPort("p2", pool);
         p3 = new TestPort("p3", pool);
@@ -83,6 +83,54 @@ class DatapathTest {
         }
         assertEquals(1, p2.transmitCalls.get(), "one transmit per output port per rx batch");
         assertEquals(List.of("upcall 1"), calls);
+    }
+
+    @Test
+    void megaflowHitsEnterTheExactMatchCacheWithTheConfiguredProbability() {
+        int[] inverse = {0, 100};
+        for (int inv : inverse) {
+            try (MiniNet net = new MiniNet(inv)) {
+                net.dp.poll();
+                for (int round = 0; round < 200; round++) {
+                    for (int i = 0; i < 32; i++) {
+                        net.in.inject(frame(1 + (i & 3)));  // four keys, one megaflow
+                    }
+                    net.dp.poll();
+                    net.out.drain();
+                }
+                DatapathStats s = net.dp.stats();
+                assertEquals(1, s.upcalls());
+                if (inv == 0) {
+                    // Only the upcall's own key is in the EMC; the three other keys always go to the classifier.
+                    assertEquals(200 * 24, s.megaflowHits(), "never inserted on a megaflow hit");
+                } else {
+                    assertTrue(s.emcHits() > 200 * 32 / 2,
+                            "1-in-100 insertion still brings four hot keys into the EMC: " + s);
+                    assertTrue(s.megaflowHits() > 3, "but not at once: " + s);
+                }
+            }
+        }
+    }
+
+    /** A datapath with one test port in and one out, forwarding 1 → 2, for tests that need their own options. */
+    private final class MiniNet implements AutoCloseable {
+        final Datapath dp;
+        final TestPort in = new TestPort("in", pool);
+        final TestPort out = new TestPort("out", pool);
+
+        MiniNet(int emcInsertInverseProbability) {
+            dp = Datapath.builder().clock(clock).memory(pool).emcInsertInverseProbability(emcInsertInverseProbability)
+                    .build();
+            dp.addPort(in, oneToTwo);
+            dp.addPort(out, oneToTwo);
+        }
+
+        @Override
+        public void close() {
+            dp.close();
+            in.close();
+            out.close();
+        }
     }
 
     @Test
