@@ -35,7 +35,8 @@ import org.vswitch4j.core.time.Clock;
  *       counts it there as {@link DropReason#PORT_DOWN}); it is dropped as {@link DropReason#LOOP} if that is the
  *       input port, and as {@link DropReason#VLAN_MODE} if a static entry points at a port that does not carry the
  *       VLAN. An unknown unicast, broadcast or multicast destination is flooded to every other port that
- *       carries the VLAN and is administratively and operationally up.</li>
+ *       carries the VLAN and is administratively and operationally up (the datapath drops cached decisions
+ *       when a port's link changes, within one revalidation interval).</li>
  *   <li>Each output gets its port's VLAN treatment. Outputs that want the frame tagged the same way are
  *       grouped, so that a flood does at most one pop and one push per distinct tagging: first the ports that
  *       take the frame as it came, then the untagged ones, then the tagged ones.</li>

@@ -45,6 +45,10 @@ import org.vswitch4j.core.time.Clock;
  * that tag; {@link #invalidateAll()} drops all. Neither waits.</li>
  * <li>Revalidation (per thread, by the {@link Clock}): megaflows idle for {@code maxIdle} go; megaflows
  * used since the last pass are re-translated with {@link Translation#isRevalidation()} true.</li>
+ * <li>Link state: pipelines may read {@link Port#linkUp()} (the bridge floods only to ports whose link is up),
+ * which no one announces. Each poll thread's housekeeping (at most one revalidation interval apart, by the
+ * {@link Clock}) compares every port's link with the state last seen and, on any change, drops every cached
+ * flow ({@link #invalidateAll()}): within one revalidation interval of a carrier change, decisions follow it.</li>
  * </ul>
  *
  * <h2>Counters</h2>
@@ -577,12 +581,52 @@ public final class Datapath implements AutoCloseable {
         return workers[i];
     }
 
+    /**
+     * Housekeeping, from any poll thread (never per packet): when some port's {@link Port#linkUp()} differs
+     * from the state last seen, records the new states and drops every cached flow ({@link #invalidateAll()}),
+     * because pipelines read link state (the bridge floods only to ports whose link is up) but cannot tag it:
+     * nothing calls them when a carrier changes. A link flap is rare and flushing is cheap next to it, so
+     * there is no per-port tag. Cost when nothing changed: one {@code linkUp()} per port. Returns whether it
+     * invalidated.
+     */
+    boolean checkLinkState() {
+        for (PortSlot p : slots) {
+            if (p != null && p.linkSeen != p.linkUpNow()) {
+                slowLock.lock(); // re-check under the lock: of several threads seeing one change, one flushes
+                try {
+                    boolean changed = false;
+                    for (PortSlot q : slots) {
+                        if (q != null) {
+                            boolean up = q.linkUpNow();
+                            if (up != q.linkSeen) {
+                                q.linkSeen = up;
+                                changed = true;
+                            }
+                        }
+                    }
+                    if (changed) {
+                        invalidateAll();
+                    }
+                    return changed;
+                } finally {
+                    slowLock.unlock();
+                }
+            }
+        }
+        return false;
+    }
+
     /** A port as the datapath holds it. Written under the slow-path lock; read by poll threads. */
     static final class PortSlot {
         final int dpPort;
         final Port port;
         final Pipeline pipeline;
         volatile boolean adminUp = true;
+        /**
+         * The link state {@link #checkLinkState()} last saw (written under the slow-path lock). Taken when the
+         * port is added, before any translation can read the link, so a change after that is never missed.
+         */
+        volatile boolean linkSeen;
         /** Counter sums when the port was added (a reused port number starts from zero). */
         final long[] base = new long[PollWorker.STRIDE];
 
@@ -590,6 +634,16 @@ public final class Datapath implements AutoCloseable {
             this.dpPort = dpPort;
             this.port = port;
             this.pipeline = pipeline;
+            this.linkSeen = linkUpNow();
+        }
+
+        /** The port's link state; a port whose {@code linkUp()} throws counts as down. */
+        boolean linkUpNow() {
+            try {
+                return port.linkUp();
+            } catch (RuntimeException e) {
+                return false;
+            }
         }
     }
 

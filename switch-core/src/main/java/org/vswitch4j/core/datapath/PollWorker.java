@@ -642,7 +642,13 @@ final class PollWorker {
 
     // ---- housekeeping and revalidation ------------------------------------------------------------
 
+    /**
+     * Expires idle megaflows, revalidates used ones (a full pass every {@code revalidateInterval}), re-ranks
+     * the subtables, and checks the ports' link state ({@link Datapath#checkLinkState()}: a change drops every
+     * cached flow, applied by this round's {@code applyInvalidations} before any packet).
+     */
     private void housekeeping(long t) {
+        dp.checkLinkState();
         long earliestUse = Long.MAX_VALUE;
         boolean full = t - lastRevalidation >= revalidateNanos;
         MegaflowClassifier cls = classifier;
