@@ -30,7 +30,8 @@ import org.vswitch4j.core.time.Clock;
  *   <li>The input port's VLAN mode says which VLAN the frame belongs to, or drops it as
  *       {@link DropReason#VLAN_MODE} (table below).</li>
  *   <li>The source MAC is learned in that VLAN on the input port (on a real upcall; a revalidation only
- *       refreshes the entry if it still points at the input port). Multicast sources are never learned.</li>
+ *       refreshes the entry if it still points at the input port, and does so through {@link #refresh}
+ *       without re-translating). Multicast sources are never learned.</li>
  *   <li>A known unicast destination goes to its port, even when that port is down (the datapath drops and
  *       counts it there as {@link DropReason#PORT_DOWN}); it is dropped as {@link DropReason#LOOP} if that is the
  *       input port, and as {@link DropReason#VLAN_MODE} if a static entry points at a port that does not carry the
@@ -121,6 +122,7 @@ public final class Bridge implements Pipeline {
     private final VlanRules rules = new VlanRules();
     private BridgePort[] outs = new BridgePort[8];
     private int[] wants = new int[8];
+    private final FlowMask refreshMask = new FlowMask();
     private volatile long floodDecisions;
 
     private Bridge(Builder b) {
@@ -221,6 +223,38 @@ public final class Bridge implements Pipeline {
             }
         }
         return n == 0 ? DatapathActions.DROP : outputs(n, mask);
+    }
+
+    /**
+     * Revalidation without re-translation, allocation-free: ages out due MAC entries (as {@link #translate}
+     * does first), refreshes the source entry's age when it still points at the input port, and says the
+     * cached decision stands. That is sound because everything a decision reads is covered: the source and
+     * destination MAC entries by their tags (learning, moves, ageing, eviction, flushes invalidate them; an
+     * entry that ages out here invalidates its tag before the next packet), the bridge's and its ports'
+     * configuration by {@code reconfigure}/{@code invalidateAll}, and the ports' link state by the datapath's
+     * link check. Returns false, to have the datapath re-translate, when it cannot be sure: the input port is
+     * gone or down, or the source's entry does not point at the input port (absent, elsewhere, aged out).
+     */
+    @Override
+    public boolean refresh(FlowKey key, FlowMask mask, Translation tx) {
+        long now = tx.nowNanos();
+        macTable.expireLocked(now);
+        int in = key.inPort();
+        BridgePort inPort = ports.get(in);
+        if (inPort == null || !inPort.config.adminUp()) {
+            return false;
+        }
+        if (!forwardBpdu && Mac.isReserved(key.get(FlowField.ETH_DST))) {
+            return true;                               // dropped by configuration alone
+        }
+        VlanRules r = rules;
+        FlowMask scratch = refreshMask;
+        scratch.clear();                               // ingress un-wildcards; the megaflow's mask is not ours
+        if (!r.ingress(inPort.config, key, scratch)) {
+            return true;                               // dropped by the port's VLAN mode alone
+        }
+        long src = key.get(FlowField.ETH_SRC);
+        return Mac.isGroup(src) || macTable.refresh(r.vlan, src, in, now);
     }
 
     /** The actions that send the frame to {@code outs[0..n)}, each with its VLAN treatment, grouped by tagging. */

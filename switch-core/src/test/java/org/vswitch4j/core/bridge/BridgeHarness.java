@@ -63,6 +63,25 @@ final class BridgeHarness {
         return translate(key, true);
     }
 
+    /**
+     * Asks the bridge to refresh the megaflow it installed for {@code key} (the datapath's revalidation of a used
+     * megaflow); {@link #mask} and {@link #tags} are those of the last translation of {@code key}'s megaflow,
+     * and a refresh must leave the key and the mask alone and add no tag.
+     */
+    boolean refresh(FlowKey key) {
+        FlowKey before = key.copy();
+        FlowMask m = new FlowMask();
+        TestTranslation tx = new TestTranslation(clock.nanos(), true);
+        boolean stands = bridge.refresh(key, m, tx);
+        if (!before.equals(key)) {
+            throw new AssertionError("refresh changed the key");
+        }
+        if (!m.equals(new FlowMask()) || !tx.tags.isEmpty()) {
+            throw new AssertionError("refresh wrote into the mask " + m + " or added tags " + tx.tags);
+        }
+        return stands;
+    }
+
     private DatapathActions translate(FlowKey key, boolean revalidation) {
         FlowKey before = key.copy();
         mask = new FlowMask();

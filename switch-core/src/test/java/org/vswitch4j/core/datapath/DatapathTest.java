@@ -304,6 +304,78 @@ class DatapathTest {
         p2.drain();
     }
 
+    /** "in_port 1 → output 2", consulting in_port only, whose {@code refresh} answers {@code answer}. */
+    private Pipeline refreshing(java.util.function.Supplier<Boolean> answer) {
+        return new Pipeline() {
+            @Override
+            public DatapathActions translate(FlowKey key, FlowMask mask, Translation tx) {
+                return oneToTwo.translate(key, mask, tx);
+            }
+
+            @Override
+            public boolean refresh(FlowKey key, FlowMask mask, Translation tx) {
+                FlowMask expected = new FlowMask().exact(FlowField.IN_PORT);
+                calls.add("refresh " + key.inPort() + (mask.equals(expected) ? "" : " wrong mask " + mask)
+                        + (tx.isRevalidation() && tx.packet() == null && tx.nowNanos() == clock.nanos() ? "" : " bad tx"));
+                mask.exact(FlowField.ETH_SRC); // read-only: must not leak into the megaflow
+                tx.addTag(42);                // ignored
+                return answer.get();
+            }
+        };
+    }
+
+    @Test
+    void aPipelineWhoseRefreshSaysTheDecisionStandsIsNotReTranslated() {
+        addThree(refreshing(() -> true));
+        p1.inject(frame(0));
+        dp.poll();
+        p1.inject(frame(0));
+        dp.poll();
+        clock.advanceMillis(500);
+        dp.poll();
+        assertEquals(List.of("upcall 1", "refresh 1"), calls, "refreshed with the megaflow's mask, not translated");
+        assertEquals(1, dp.stats().revalidations());
+        assertEquals(1, dp.stats().megaflows());
+        assertEquals("in_port=0x1, packets:2, bytes:" + 2 * frame(0).length + ", used:0ns, actions:2",
+                dp.dumpFlows().get(0).format(), "mask and actions unchanged");
+        dp.invalidate(42);
+        p1.inject(frame(0));
+        dp.poll();
+        assertEquals(1, dp.stats().megaflows(), "a tag added by refresh is ignored");
+        assertEquals(0, dp.stats().invalidations());
+        assertEquals(3, p2.drain().size());
+    }
+
+    @Test
+    void aPipelineWhoseRefreshSaysFalseOrThrowsIsReTranslatedAsBefore() {
+        AtomicInteger n = new AtomicInteger();
+        addThree(refreshing(() -> {
+            if (n.incrementAndGet() == 2) {
+                throw new IllegalStateException("cannot tell");
+            }
+            return false;
+        }));
+        p1.inject(frame(0));
+        dp.poll();
+        for (int pass = 0; pass < 2; pass++) {
+            p1.inject(frame(0));
+            dp.poll();                // a use since the last pass
+            clock.advanceMillis(500);
+            dp.poll();                // the pass
+        }
+        assertEquals(List.of("upcall 1", "refresh 1", "reval 1", "refresh 1", "reval 1"), calls);
+        assertEquals(2, dp.stats().revalidations());
+        assertEquals(1, dp.stats().megaflows());
+        assertEquals(1, dp.stats().upcalls());
+        assertEquals(3, p2.drain().size());
+    }
+
+    @Test
+    void pipelinesThatDoNotOverrideRefreshAreReTranslated() {
+        Pipeline plain = oneToTwo::translate;
+        assertFalse(plain.refresh(new FlowKey(), new FlowMask(), null));
+    }
+
     @Test
     void revalidationReplacesChangedActionsAndDropsChangedMasks() {
         AtomicInteger out = new AtomicInteger(2);
