@@ -13,6 +13,7 @@ import org.vswitch4j.core.datapath.Translation;
 import org.vswitch4j.core.key.FlowField;
 import org.vswitch4j.core.key.FlowKey;
 import org.vswitch4j.core.key.FlowMask;
+import org.vswitch4j.core.pcap.PcapWriter;
 import org.vswitch4j.core.port.Port;
 import org.vswitch4j.core.port.PortStats;
 import org.vswitch4j.core.time.Clock;
@@ -427,6 +428,29 @@ public final class Bridge implements Pipeline {
         // a little longer on an entry that has just aged is what would have happened a moment earlier anyway.
         dp.withSlowPathLock(() -> macTable.expireLocked(clock.nanos()));
         return (int) (macTable.agedCount() - before);
+    }
+
+    /**
+     * Captures port {@code portName} into {@code writer}, whatever its driver: every frame the bridge receives from
+     * it and every frame it sends to it, with their VLAN tags as on the wire (see {@link Datapath#capture} for
+     * exactly which frames and when the writer may be closed). Build the writer with the switch's clock:
+     * {@code PcapWriter.open(path, sw.clock())}. Replaces an earlier capture of the port; the bridge never closes
+     * the writer.
+     *
+     * @throws IllegalArgumentException when there is no such port
+     */
+    public void capture(String portName, PcapWriter writer) {
+        Objects.requireNonNull(writer, "writer");
+        synchronized (configLock) {
+            dp.capture(require(portName).dpPort, writer);
+        }
+    }
+
+    /** Stops capturing {@code portName}; returns whether it was captured. After it returns the writer may be closed. */
+    public boolean stopCapture(String portName) {
+        synchronized (configLock) {
+            return dp.stopCapture(require(portName).dpPort);
+        }
     }
 
     // ================================ reading ================================

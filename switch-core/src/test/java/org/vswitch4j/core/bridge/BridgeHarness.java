@@ -16,6 +16,7 @@ import org.vswitch4j.core.key.FlowMask;
 import org.vswitch4j.core.packet.Packet;
 import org.vswitch4j.core.packet.PacketBatch;
 import org.vswitch4j.core.packet.PacketMemory;
+import org.vswitch4j.core.pcap.PcapWriter;
 import org.vswitch4j.core.port.Port;
 import org.vswitch4j.core.port.PortStats;
 import org.vswitch4j.core.time.Clock;
@@ -242,6 +243,16 @@ final class BridgeHarness {
         @Override
         public Clock clock() {
             return clock;
+        }
+
+        @Override
+        public void capture(int dpPort, PcapWriter writer) {
+            throw new UnsupportedOperationException("the stand-in datapath forwards no frames to capture");
+        }
+
+        @Override
+        public boolean stopCapture(int dpPort) {
+            return false;
         }
     }
 

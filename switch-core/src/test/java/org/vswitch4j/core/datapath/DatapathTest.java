@@ -376,6 +376,64 @@ class DatapathTest {
         assertFalse(plain.refresh(new FlowKey(), new FlowMask(), null));
     }
 
+    /** The frames of a pcap file written by {@code PcapWriter} (little-endian, classic format). */
+    private static List<byte[]> pcapFrames(java.nio.file.Path f) throws java.io.IOException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(f))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertEquals(0xa1b2c3d4, b.getInt(0));
+        List<byte[]> out = new ArrayList<>();
+        for (int pos = 24; pos < b.limit(); ) {
+            int cap = b.getInt(pos + 8);
+            byte[] fr = new byte[cap];
+            b.get(pos + 16, fr);
+            out.add(fr);
+            pos += 16 + cap;
+        }
+        return out;
+    }
+
+    @Test
+    void captureRecordsWhatAnyPortTypeReceivesAndIsSentUntilStopped(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        addThree(oneToTwo);
+        byte[] f0 = frame(0);
+        byte[] f1 = frame(1);
+        p1.inject(f0);
+        dp.poll();                                             // before the capture: not recorded
+        java.nio.file.Path in = dir.resolve("p1.pcap");
+        java.nio.file.Path out = dir.resolve("p2.pcap");
+        try (org.vswitch4j.core.pcap.PcapWriter w1 = org.vswitch4j.core.pcap.PcapWriter.open(in, clock);
+             org.vswitch4j.core.pcap.PcapWriter w2 = org.vswitch4j.core.pcap.PcapWriter.open(out, clock)) {
+            dp.capture(1, w1);
+            dp.capture(2, w2);
+            assertEquals(p1, dp.port(1), "port() is the device, also while captured");
+            p1.inject(f1);
+            p2.inject(f0);                                     // p2's frames are dropped: rx recorded anyway
+            dp.poll();
+            assertEquals(1, w1.records());
+            assertEquals(2, w2.records(), "one sent to p2, one received from it");
+            assertTrue(dp.stopCapture(1));
+            assertFalse(dp.stopCapture(1));
+            p1.inject(f0);
+            dp.poll();
+            assertEquals(1, w1.records(), "stopped");
+            assertEquals(3, w2.records());
+        }
+        List<byte[]> got = pcapFrames(in);
+        assertEquals(1, got.size());
+        assertArrayEquals(f1, got.get(0));
+        got = pcapFrames(out);
+        assertEquals(3, got.size());
+        assertArrayEquals(f1, got.get(0), "sent to p2");
+        assertArrayEquals(f0, got.get(1), "received from p2");
+        assertArrayEquals(f0, got.get(2));
+        assertEquals(3, dp.portStats(1).rxPackets(), "counters go on across capture start and stop");
+        assertEquals(3, dp.portStats(2).txPackets());
+        assertEquals(3, p2.drain().size());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> dp.stopCapture(9));
+        assertTrue(e.getMessage().startsWith("no datapath port 9"), e.getMessage());
+    }
+
     @Test
     void revalidationReplacesChangedActionsAndDropsChangedMasks() {
         AtomicInteger out = new AtomicInteger(2);
