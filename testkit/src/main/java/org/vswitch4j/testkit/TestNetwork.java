@@ -177,28 +177,20 @@ public final class TestNetwork implements Pump, AutoCloseable {
     }
 
     /**
-     * Captures every frame crossing the port of host (or bare port) {@code name} into a pcap file at
-     * {@code file}, stamped with the network's clock, until the network closes (which closes the file).
+     * Captures every frame crossing the bridge port of host (or bare port) {@code name} into a pcap file at
+     * {@code file}, stamped with the network's clock, until the network closes (which closes the file). The
+     * capture is the bridge's ({@link Bridge#capture}): frames as the switch receives them from the port and
+     * sends them to it, so it works the same for any port type.
      */
     public PcapWriter capture(String name, Path file) {
         checkOpen();
-        MemoryPort port = null;
-        VirtualHost h = hosts.get(name);
-        if (h != null) {
-            port = h.port();
-        } else {
-            for (MemoryPort p : ports) {
-                if (p.name().equals(name)) {
-                    port = p;
-                }
-            }
-        }
-        if (port == null) {
-            throw new IllegalArgumentException("no host or port named " + name + "; hosts: " + hosts.keySet());
+        if (!bridge.portNames().contains(name)) {
+            throw new IllegalArgumentException("no host or port named " + name + "; hosts: " + hosts.keySet()
+                    + ", bridge ports: " + bridge.portNames());
         }
         PcapWriter w = PcapWriter.open(file, clock);
         captures.add(w);
-        port.capture(w);
+        bridge.capture(name, w);
         return w;
     }
 

@@ -13,6 +13,7 @@ import org.vswitch4j.core.datapath.Translation;
 import org.vswitch4j.core.key.FlowField;
 import org.vswitch4j.core.key.FlowKey;
 import org.vswitch4j.core.key.FlowMask;
+import org.vswitch4j.core.pcap.PcapWriter;
 import org.vswitch4j.core.port.Port;
 import org.vswitch4j.core.port.PortStats;
 import org.vswitch4j.core.time.Clock;
@@ -30,12 +31,14 @@ import org.vswitch4j.core.time.Clock;
  *   <li>The input port's VLAN mode says which VLAN the frame belongs to, or drops it as
  *       {@link DropReason#VLAN_MODE} (table below).</li>
  *   <li>The source MAC is learned in that VLAN on the input port (on a real upcall; a revalidation only
- *       refreshes the entry if it still points at the input port). Multicast sources are never learned.</li>
+ *       refreshes the entry if it still points at the input port, and does so through {@link #refresh}
+ *       without re-translating). Multicast sources are never learned.</li>
  *   <li>A known unicast destination goes to its port, even when that port is down (the datapath drops and
  *       counts it there as {@link DropReason#PORT_DOWN}); it is dropped as {@link DropReason#LOOP} if that is the
  *       input port, and as {@link DropReason#VLAN_MODE} if a static entry points at a port that does not carry the
  *       VLAN. An unknown unicast, broadcast or multicast destination is flooded to every other port that
- *       carries the VLAN and is administratively and operationally up.</li>
+ *       carries the VLAN and is administratively and operationally up (the datapath drops cached decisions
+ *       when a port's link changes, within one revalidation interval).</li>
  *   <li>Each output gets its port's VLAN treatment. Outputs that want the frame tagged the same way are
  *       grouped, so that a flood does at most one pop and one push per distinct tagging: first the ports that
  *       take the frame as it came, then the untagged ones, then the tagged ones.</li>
@@ -120,6 +123,7 @@ public final class Bridge implements Pipeline {
     private final VlanRules rules = new VlanRules();
     private BridgePort[] outs = new BridgePort[8];
     private int[] wants = new int[8];
+    private final FlowMask refreshMask = new FlowMask();
     private volatile long floodDecisions;
 
     private Bridge(Builder b) {
@@ -220,6 +224,38 @@ public final class Bridge implements Pipeline {
             }
         }
         return n == 0 ? DatapathActions.DROP : outputs(n, mask);
+    }
+
+    /**
+     * Revalidation without re-translation, allocation-free: ages out due MAC entries (as {@link #translate}
+     * does first), refreshes the source entry's age when it still points at the input port, and says the
+     * cached decision stands. That is sound because everything a decision reads is covered: the source and
+     * destination MAC entries by their tags (learning, moves, ageing, eviction, flushes invalidate them; an
+     * entry that ages out here invalidates its tag before the next packet), the bridge's and its ports'
+     * configuration by {@code reconfigure}/{@code invalidateAll}, and the ports' link state by the datapath's
+     * link check. Returns false, to have the datapath re-translate, when it cannot be sure: the input port is
+     * gone or down, or the source's entry does not point at the input port (absent, elsewhere, aged out).
+     */
+    @Override
+    public boolean refresh(FlowKey key, FlowMask mask, Translation tx) {
+        long now = tx.nowNanos();
+        macTable.expireLocked(now);
+        int in = key.inPort();
+        BridgePort inPort = ports.get(in);
+        if (inPort == null || !inPort.config.adminUp()) {
+            return false;
+        }
+        if (!forwardBpdu && Mac.isReserved(key.get(FlowField.ETH_DST))) {
+            return true;                               // dropped by configuration alone
+        }
+        VlanRules r = rules;
+        FlowMask scratch = refreshMask;
+        scratch.clear();                               // ingress un-wildcards; the megaflow's mask is not ours
+        if (!r.ingress(inPort.config, key, scratch)) {
+            return true;                               // dropped by the port's VLAN mode alone
+        }
+        long src = key.get(FlowField.ETH_SRC);
+        return Mac.isGroup(src) || macTable.refresh(r.vlan, src, in, now);
     }
 
     /** The actions that send the frame to {@code outs[0..n)}, each with its VLAN treatment, grouped by tagging. */
@@ -392,6 +428,29 @@ public final class Bridge implements Pipeline {
         // a little longer on an entry that has just aged is what would have happened a moment earlier anyway.
         dp.withSlowPathLock(() -> macTable.expireLocked(clock.nanos()));
         return (int) (macTable.agedCount() - before);
+    }
+
+    /**
+     * Captures port {@code portName} into {@code writer}, whatever its driver: every frame the bridge receives from
+     * it and every frame it sends to it, with their VLAN tags as on the wire (see {@link Datapath#capture} for
+     * exactly which frames and when the writer may be closed). Build the writer with the switch's clock:
+     * {@code PcapWriter.open(path, sw.clock())}. Replaces an earlier capture of the port; the bridge never closes
+     * the writer.
+     *
+     * @throws IllegalArgumentException when there is no such port
+     */
+    public void capture(String portName, PcapWriter writer) {
+        Objects.requireNonNull(writer, "writer");
+        synchronized (configLock) {
+            dp.capture(require(portName).dpPort, writer);
+        }
+    }
+
+    /** Stops capturing {@code portName}; returns whether it was captured. After it returns the writer may be closed. */
+    public boolean stopCapture(String portName) {
+        synchronized (configLock) {
+            return dp.stopCapture(require(portName).dpPort);
+        }
     }
 
     // ================================ reading ================================

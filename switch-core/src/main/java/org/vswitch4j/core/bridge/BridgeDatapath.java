@@ -4,6 +4,7 @@ import java.util.Objects;
 import org.vswitch4j.core.datapath.Datapath;
 import org.vswitch4j.core.datapath.DropReason;
 import org.vswitch4j.core.datapath.Pipeline;
+import org.vswitch4j.core.pcap.PcapWriter;
 import org.vswitch4j.core.port.Port;
 import org.vswitch4j.core.port.PortStats;
 import org.vswitch4j.core.time.Clock;
@@ -36,6 +37,10 @@ interface BridgeDatapath {
     void invalidateAll();
 
     Clock clock();
+
+    void capture(int dpPort, PcapWriter writer);
+
+    boolean stopCapture(int dpPort);
 
     /** The bridge's view of {@code dp}. */
     static BridgeDatapath of(Datapath dp) {
@@ -94,6 +99,16 @@ interface BridgeDatapath {
             @Override
             public Clock clock() {
                 return dp.clock();
+            }
+
+            @Override
+            public void capture(int dpPort, PcapWriter writer) {
+                dp.capture(dpPort, writer);
+            }
+
+            @Override
+            public boolean stopCapture(int dpPort) {
+                return dp.stopCapture(dpPort);
             }
 
             @Override

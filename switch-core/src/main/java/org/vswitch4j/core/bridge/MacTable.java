@@ -2,6 +2,7 @@ package org.vswitch4j.core.bridge;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Objects;
@@ -107,6 +108,8 @@ public final class MacTable {
         PortLru lru;
         Node portPrev;
         Node portNext;
+        /** Next node in the same {@link NodeMap} bucket. */
+        Node hashNext;
 
         Node(long key, int vlan, long mac) {
             this.key = key;
@@ -136,7 +139,7 @@ public final class MacTable {
     private long ageingNanos;
 
     // ---- state (guarded by the monitor) ----
-    private final HashMap<Long, Node> map = new HashMap<>();
+    private final NodeMap map = new NodeMap();
     private final HashMap<Integer, PortLru> ports = new HashMap<>();
     private final Node ageHead = new Node(-1, 0, 0);
     private int staticCount;
@@ -227,7 +230,7 @@ public final class MacTable {
     public synchronized List<Entry> entries() {
         long now = clock.nanos();
         List<Entry> out = new ArrayList<>(map.size());
-        map.values().stream().filter(n -> n.isStatic)
+        Arrays.stream(map.toArray()).filter(n -> n.isStatic)
                 .sorted((a, b) -> a.vlan != b.vlan ? Integer.compare(a.vlan, b.vlan) : Long.compare(a.mac, b.mac))
                 .forEach(n -> out.add(snapshot(n, now)));
         for (Node n = ageHead.ageNext; n != ageHead; n = n.ageNext) {
@@ -363,7 +366,7 @@ public final class MacTable {
             n = new Node(k, vlan, mac);
             n.port = port;
             n.lastUsed = now;
-            map.put(k, n);
+            map.put(n);
             linkLearned(n);
             learned++;
             host.invalidate(tag(vlan, mac));
@@ -391,20 +394,23 @@ public final class MacTable {
 
     /**
      * Refreshes the age of {@code mac} in {@code vlan} if its learned entry still points at {@code port} (the
-     * revalidation of a megaflow that packets from it used). Returns whether it did.
+     * revalidation of a megaflow that packets from it used). Returns whether the entry points at {@code port}
+     * now: a learned one refreshed, or a static one (which has no age to refresh).
      */
     synchronized boolean refresh(int vlan, long mac, int port, long now) {
         Node n = map.get(key(vlan, mac));
-        if (n == null || n.isStatic || n.port != port) {
+        if (n == null || n.port != port) {
             return false;
+        }
+        if (n.isStatic) {
+            return true;
         }
         if (expired(n, now)) {
             ageOut(n);
             return false;
         }
         n.lastUsed = now;
-        unlinkLearned(n);
-        linkLearned(n);
+        touch(n);
         return true;
     }
 
@@ -460,7 +466,7 @@ public final class MacTable {
     /** Removes every entry on {@code port}, static ones included (the port is going away). */
     synchronized void removePortLocked(int port) {
         flushLocked(-1, port);
-        for (Node n : map.values().toArray(Node[]::new)) {
+        for (Node n : map.toArray()) {
             if (n.port == port) {
                 removeLocked(n);
             }
@@ -478,7 +484,7 @@ public final class MacTable {
                 return new IllegalStateException("MAC table is full of static entries (" + maxEntries + ")");
             }
             n = new Node(k, vlan, mac);
-            map.put(k, n);
+            map.put(n);
         } else if (!n.isStatic) {
             unlinkLearned(n);
         } else if (n.port == port) {
@@ -503,7 +509,7 @@ public final class MacTable {
     }
 
     private void removeLocked(Node n) {
-        map.remove(n.key);
+        map.remove(n);
         if (n.isStatic) {
             staticCount--;
         } else {
@@ -527,6 +533,27 @@ public final class MacTable {
         removeLocked(busiest.head.portNext);
         evicted++;
         return true;
+    }
+
+    /**
+     * Moves learned entry {@code n} to the most recently used end of the age list and of its port's LRU list,
+     * in place (its port is unchanged): unlike unlink + link, no port map lookup, nothing boxed.
+     */
+    private void touch(Node n) {
+        n.agePrev.ageNext = n.ageNext;
+        n.ageNext.agePrev = n.agePrev;
+        n.agePrev = ageHead.agePrev;
+        n.ageNext = ageHead;
+        ageHead.agePrev.ageNext = n;
+        ageHead.agePrev = n;
+        Node head = n.lru.head;
+        n.portPrev.portNext = n.portNext;
+        n.portNext.portPrev = n.portPrev;
+        n.portPrev = head.portPrev;
+        n.portNext = head;
+        head.portPrev.portNext = n;
+        head.portPrev = n;
+        updateNextExpiry();
     }
 
     private void linkLearned(Node n) {
@@ -563,6 +590,87 @@ public final class MacTable {
     private Entry snapshot(Node n, long now) {
         long age = n.isStatic ? 0 : Math.max(0, (now - n.lastUsed) / 1_000_000_000L);
         return new Entry(n.port, n.vlan, n.mac, age, n.isStatic);
+    }
+
+    /**
+     * (VLAN, MAC) key → entry, chained through {@link Node#hashNext}: a {@code HashMap<Long, Node>} that does
+     * not box the key, because the datapath's revalidation looks up one entry per used megaflow per pass and
+     * must allocate nothing. Guarded by the table's monitor.
+     */
+    private static final class NodeMap {
+        private Node[] buckets = new Node[64];
+        private int size;
+
+        int size() {
+            return size;
+        }
+
+        Node get(long key) {
+            for (Node n = buckets[index(key, buckets.length)]; n != null; n = n.hashNext) {
+                if (n.key == key) {
+                    return n;
+                }
+            }
+            return null;
+        }
+
+        /** Adds {@code n}, whose key must be absent. */
+        void put(Node n) {
+            if (size >= buckets.length - (buckets.length >>> 2)) {
+                grow();
+            }
+            int i = index(n.key, buckets.length);
+            n.hashNext = buckets[i];
+            buckets[i] = n;
+            size++;
+        }
+
+        void remove(Node n) {
+            int i = index(n.key, buckets.length);
+            Node prev = null;
+            for (Node c = buckets[i]; c != null; prev = c, c = c.hashNext) {
+                if (c == n) {
+                    if (prev == null) {
+                        buckets[i] = c.hashNext;
+                    } else {
+                        prev.hashNext = c.hashNext;
+                    }
+                    c.hashNext = null;
+                    size--;
+                    return;
+                }
+            }
+        }
+
+        Node[] toArray() {
+            Node[] out = new Node[size];
+            int j = 0;
+            for (Node b : buckets) {
+                for (Node n = b; n != null; n = n.hashNext) {
+                    out[j++] = n;
+                }
+            }
+            return out;
+        }
+
+        private void grow() {
+            Node[] old = buckets;
+            Node[] nb = new Node[old.length * 2];
+            for (Node b : old) {
+                for (Node n = b; n != null; ) {
+                    Node next = n.hashNext;
+                    int i = index(n.key, nb.length);
+                    n.hashNext = nb[i];
+                    nb[i] = n;
+                    n = next;
+                }
+            }
+            buckets = nb;
+        }
+
+        private static int index(long key, int length) {
+            return (int) (mix(key) >>> 32) & (length - 1);
+        }
     }
 
     private static long key(int vlan, long mac) {

@@ -11,6 +11,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.vswitch4j.core.key.FlowMask;
 import org.vswitch4j.core.packet.BufferPool;
 import org.vswitch4j.core.packet.PacketMemory;
+import org.vswitch4j.core.pcap.PcapWriter;
 import org.vswitch4j.core.port.Port;
 import org.vswitch4j.core.port.PortStats;
 import org.vswitch4j.core.time.Clock;
@@ -45,6 +46,10 @@ import org.vswitch4j.core.time.Clock;
  * that tag; {@link #invalidateAll()} drops all. Neither waits.</li>
  * <li>Revalidation (per thread, by the {@link Clock}): megaflows idle for {@code maxIdle} go; megaflows
  * used since the last pass are re-translated with {@link Translation#isRevalidation()} true.</li>
+ * <li>Link state: pipelines may read {@link Port#linkUp()} (the bridge floods only to ports whose link is up),
+ * which no one announces. Each poll thread's housekeeping (at most one revalidation interval apart, by the
+ * {@link Clock}) compares every port's link with the state last seen and, on any change, drops every cached
+ * flow ({@link #invalidateAll()}): within one revalidation interval of a carrier change, decisions follow it.</li>
  * </ul>
  *
  * <h2>Counters</h2>
@@ -138,7 +143,7 @@ public final class Datapath implements AutoCloseable {
             PortSlot[] s = slots;
             int free = -1;
             for (int i = 1; i < s.length; i++) {
-                if (s[i] != null && s[i].port == port) {
+                if (s[i] != null && s[i].device == port) {
                     throw new IllegalArgumentException("port " + port.name() + " is already datapath port " + i);
                 }
                 if (s[i] == null && free < 0) {
@@ -181,9 +186,58 @@ public final class Datapath implements AutoCloseable {
         });
     }
 
-    /** The port added as {@code dpPort}. */
+    /** The port added as {@code dpPort} (the device itself, also while it is captured). */
     public Port port(int dpPort) {
-        return slot(dpPort).port;
+        return slot(dpPort).device;
+    }
+
+    /**
+     * Captures datapath port {@code dpPort} into {@code writer}, whatever the port's type: every frame the
+     * datapath receives from it (right after the port's {@code receive}, before parsing, so runts and malformed
+     * frames too) and every frame it hands to the port's {@code transmit} (after the datapath's own tx drops,
+     * port down and over-MTU, which are not recorded), as {@code tcpdump -i} on the port would see them. Records
+     * are stamped with this datapath's {@link #clock()} (build the writer with the same clock so that its
+     * epoch mapping fits). Replaces an earlier capture of the port.
+     *
+     * <p>How: the port's slot gets a decorator around the device (the fast path does not know about capture;
+     * nothing is spent while no capture runs). Applied as {@link #reconfigure}, so every poll thread drops its
+     * cached flows once. The datapath never closes the writer: after {@link #stopCapture}, {@link #removePort}
+     * or {@link #close()} returns it is written no more and its owner may close it. A writer that fails (I/O
+     * error, closed early) loses records but never disturbs forwarding.
+     *
+     * @throws IllegalArgumentException when there is no such port
+     */
+    public void capture(int dpPort, PcapWriter writer) {
+        Objects.requireNonNull(writer, "writer");
+        reconfigure(() -> {
+            PortSlot old = slot(dpPort);
+            replaceSlot(old.withPort(new CapturingPort(old.device, writer, clock)));
+        });
+    }
+
+    /**
+     * Stops a capture started with {@link #capture}: when this returns the writer is written no more. Applied as
+     * {@link #reconfigure}. Returns whether the port was being captured.
+     *
+     * @throws IllegalArgumentException when there is no such port
+     */
+    public boolean stopCapture(int dpPort) {
+        boolean[] was = new boolean[1];
+        reconfigure(() -> {
+            PortSlot old = slot(dpPort);
+            if (old.port != old.device) {
+                was[0] = true;
+                replaceSlot(old.withPort(old.device));
+            }
+        });
+        return was[0];
+    }
+
+    /** Puts {@code s} in its port's place. Under slowLock (in a reconfigure, so threads pick it up). */
+    private void replaceSlot(PortSlot s) {
+        PortSlot[] ss = slots.clone();
+        ss[s.dpPort] = s;
+        slots = ss;
     }
 
     /** The pipeline that decides for packets received on {@code dpPort}. */
@@ -215,8 +269,8 @@ public final class Datapath implements AutoCloseable {
      * ({@link DropReason#PORT_DOWN}). Applied as {@link #reconfigure}.
      */
     public void portAdminUp(int dpPort, boolean up) {
-        PortSlot s = slot(dpPort);
-        reconfigure(() -> s.adminUp = up);
+        slot(dpPort);
+        reconfigure(() -> slot(dpPort).adminUp = up); // looked up inside: a capture may have replaced the slot
     }
 
     /** Whether the port is administratively up. */
@@ -577,19 +631,89 @@ public final class Datapath implements AutoCloseable {
         return workers[i];
     }
 
+    /**
+     * Housekeeping, from any poll thread (never per packet): when some port's {@link Port#linkUp()} differs
+     * from the state last seen, records the new states and drops every cached flow ({@link #invalidateAll()}),
+     * because pipelines read link state (the bridge floods only to ports whose link is up) but cannot tag it:
+     * nothing calls them when a carrier changes. A link flap is rare and flushing is cheap next to it, so
+     * there is no per-port tag. Cost when nothing changed: one {@code linkUp()} per port. Returns whether it
+     * invalidated.
+     */
+    boolean checkLinkState() {
+        for (PortSlot p : slots) {
+            if (p != null && p.linkSeen != p.linkUpNow()) {
+                slowLock.lock(); // re-check under the lock: of several threads seeing one change, one flushes
+                try {
+                    boolean changed = false;
+                    for (PortSlot q : slots) {
+                        if (q != null) {
+                            boolean up = q.linkUpNow();
+                            if (up != q.linkSeen) {
+                                q.linkSeen = up;
+                                changed = true;
+                            }
+                        }
+                    }
+                    if (changed) {
+                        invalidateAll();
+                    }
+                    return changed;
+                } finally {
+                    slowLock.unlock();
+                }
+            }
+        }
+        return false;
+    }
+
     /** A port as the datapath holds it. Written under the slow-path lock; read by poll threads. */
     static final class PortSlot {
         final int dpPort;
+        /** What the poll threads call: the device, or a {@link CapturingPort} around it. */
         final Port port;
+        /** The port as it was added. */
+        final Port device;
         final Pipeline pipeline;
         volatile boolean adminUp = true;
+        /**
+         * The link state {@link #checkLinkState()} last saw (written under the slow-path lock). Taken when the
+         * port is added, before any translation can read the link, so a change after that is never missed.
+         */
+        volatile boolean linkSeen;
         /** Counter sums when the port was added (a reused port number starts from zero). */
-        final long[] base = new long[PollWorker.STRIDE];
+        final long[] base;
 
         PortSlot(int dpPort, Port port, Pipeline pipeline) {
             this.dpPort = dpPort;
             this.port = port;
+            this.device = port;
             this.pipeline = pipeline;
+            this.base = new long[PollWorker.STRIDE];
+            this.linkSeen = linkUpNow();
+        }
+
+        private PortSlot(PortSlot old, Port polled) {
+            this.dpPort = old.dpPort;
+            this.port = polled;
+            this.device = old.device;
+            this.pipeline = old.pipeline;
+            this.base = old.base; // the same port: its counters go on
+            this.adminUp = old.adminUp;
+            this.linkSeen = old.linkSeen;
+        }
+
+        /** This slot with {@code polled} in place of the port the poll threads call. Under the slow-path lock. */
+        PortSlot withPort(Port polled) {
+            return new PortSlot(this, polled);
+        }
+
+        /** The port's link state; a port whose {@code linkUp()} throws counts as down. */
+        boolean linkUpNow() {
+            try {
+                return port.linkUp();
+            } catch (RuntimeException e) {
+                return false;
+            }
         }
     }
 

@@ -57,10 +57,10 @@ import org.vswitch4j.core.packet.PacketBatch;
  * Every {@code revalidateInterval} of switch time, and also at the earliest instant a megaflow can reach
  * {@code maxIdle} (so that expiry happens exactly at max-idle, T−1 kept, T gone, whatever the interval),
  * the worker walks its megaflows: one idle for {@code maxIdle} or longer is removed; one that matched
- * packets since the last pass is re-translated from the key of its upcall with
- * {@link Translation#isRevalidation()} true (this is how MAC ageing learns a station is still there). New
- * actions replace the old in place; a new mask (or a failed translation) removes the megaflow, and the next
- * packet upcalls.
+ * packets since the last pass is offered to {@link Pipeline#refresh} (this is how MAC ageing learns a station
+ * is still there) and, unless that says the decision stands, re-translated from the key of its upcall with
+ * {@link Translation#isRevalidation()} true. New actions replace the old in place; a new mask (or a failed
+ * translation) removes the megaflow, and the next packet upcalls. A refreshed megaflow costs no allocation.
  *
  * <h2>Idle strategy ({@link #runLoop()})</h2>
  * After a round that found no packet: up to {@value #SPINS} rounds spin, then up to {@value #YIELDS} rounds
@@ -661,7 +661,13 @@ final class PollWorker {
 
     // ---- housekeeping and revalidation ------------------------------------------------------------
 
+    /**
+     * Expires idle megaflows, revalidates used ones (a full pass every {@code revalidateInterval}), re-ranks
+     * the subtables, and checks the ports' link state ({@link Datapath#checkLinkState()}: a change drops every
+     * cached flow, applied by this round's {@code applyInvalidations} before any packet).
+     */
     private void housekeeping(long t) {
+        dp.checkLinkState();
         long earliestUse = Long.MAX_VALUE;
         boolean full = t - lastRevalidation >= revalidateNanos;
         MegaflowClassifier cls = classifier;
@@ -691,7 +697,10 @@ final class PollWorker {
         nextHousekeeping = next;
     }
 
-    /** Re-translates {@code f}; false when it must go (translation failed, mask changed, port gone). */
+    /**
+     * Revalidates {@code f}: asks the pipeline to {@link Pipeline#refresh refresh} it, else re-translates it;
+     * false when it must go (translation failed, mask changed, port gone).
+     */
     private boolean revalidate(Megaflow f, long t) {
         revalidations++;
         FlowKey k = f.upcallKey;
@@ -702,14 +711,25 @@ final class PollWorker {
             return false;
         }
         FlowMask m = mask;
-        m.clear();
-        m.w[FlowKey.W_IN_PORT] = 0xffff_ffffL;
         UpcallContext ctx = context;
         ctx.reset(t, null, true);
         DatapathActions acts;
         ReentrantLock lock = dp.slowPathLock();
         lock.lock();
         try {
+            System.arraycopy(f.subtable.mask, 0, m.w, 0, m.w.length);
+            boolean stands;
+            try {
+                stands = s.pipeline.refresh(k, m, ctx);
+            } catch (RuntimeException e) {
+                stands = false; // a refresh that fails is one that cannot be sure: translate
+            }
+            if (stands) {
+                return true; // actions, mask and tags stand; an invalidated tag is applied before the next packet
+            }
+            m.clear();
+            m.w[FlowKey.W_IN_PORT] = 0xffff_ffffL;
+            ctx.reset(t, null, true); // forget tags a refresh may have added
             acts = s.pipeline.translate(k, m, ctx);
         } catch (RuntimeException e) {
             acts = null;

@@ -7,7 +7,7 @@ import org.vswitch4j.core.packet.Packet;
  * besides actions and mask.
  *
  * <p>An instance is reused by the datapath; a pipeline must not keep it after {@link Pipeline#translate}
- * returns.
+ * (or {@link Pipeline#refresh}) returns.
  */
 public interface Translation {
 

@@ -516,7 +516,8 @@ public final class MemoryPort implements Port {
      * Writes every frame crossing the port to {@code writer}, as the switch sees them: frames it receives from
      * the port (when it takes them from the rx ring) and frames it transmits to the port (including those the
      * port then drops). Null stops capturing. The port does not close the writer. Capturing costs a lock and a
-     * copy per frame: it is for tests and troubleshooting.
+     * copy per frame: it is for tests and troubleshooting. {@code Bridge.capture} and {@code Datapath.capture}
+     * record the same frames for any port type, at the datapath.
      */
     public void capture(PcapWriter writer) {
         this.capture = writer;

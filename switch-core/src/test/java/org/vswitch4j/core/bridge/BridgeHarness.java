@@ -16,6 +16,7 @@ import org.vswitch4j.core.key.FlowMask;
 import org.vswitch4j.core.packet.Packet;
 import org.vswitch4j.core.packet.PacketBatch;
 import org.vswitch4j.core.packet.PacketMemory;
+import org.vswitch4j.core.pcap.PcapWriter;
 import org.vswitch4j.core.port.Port;
 import org.vswitch4j.core.port.PortStats;
 import org.vswitch4j.core.time.Clock;
@@ -61,6 +62,25 @@ final class BridgeHarness {
     /** Translates a revalidation. */
     DatapathActions revalidate(FlowKey key) {
         return translate(key, true);
+    }
+
+    /**
+     * Asks the bridge to refresh the megaflow it installed for {@code key} (the datapath's revalidation of a used
+     * megaflow); {@link #mask} and {@link #tags} are those of the last translation of {@code key}'s megaflow,
+     * and a refresh must leave the key and the mask alone and add no tag.
+     */
+    boolean refresh(FlowKey key) {
+        FlowKey before = key.copy();
+        FlowMask m = new FlowMask();
+        TestTranslation tx = new TestTranslation(clock.nanos(), true);
+        boolean stands = bridge.refresh(key, m, tx);
+        if (!before.equals(key)) {
+            throw new AssertionError("refresh changed the key");
+        }
+        if (!m.equals(new FlowMask()) || !tx.tags.isEmpty()) {
+            throw new AssertionError("refresh wrote into the mask " + m + " or added tags " + tx.tags);
+        }
+        return stands;
     }
 
     private DatapathActions translate(FlowKey key, boolean revalidation) {
@@ -223,6 +243,16 @@ final class BridgeHarness {
         @Override
         public Clock clock() {
             return clock;
+        }
+
+        @Override
+        public void capture(int dpPort, PcapWriter writer) {
+            throw new UnsupportedOperationException("the stand-in datapath forwards no frames to capture");
+        }
+
+        @Override
+        public boolean stopCapture(int dpPort) {
+            return false;
         }
     }
 

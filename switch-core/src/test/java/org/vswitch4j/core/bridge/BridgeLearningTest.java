@@ -220,6 +220,60 @@ class BridgeLearningTest {
     }
 
     @Test
+    void refreshKeepsTheSourceAliveWithoutReTranslatingButNeitherLearnsNorMoves() {
+        BridgeHarness h = BridgeHarness.withTable(100, Duration.ofSeconds(60));
+        h.add(BridgePortConfig.access("p1", 10));
+        h.add(BridgePortConfig.access("p2", 10));
+        assertFalse(h.refresh(frame(1, A, B)), "nothing learned yet: not sure, re-translate");
+        assertEquals(0, h.bridge.macTable().size(), "a refresh has no packet to learn from");
+
+        h.translate(frame(1, A, B));
+        h.dp.invalidated.clear();
+        h.clock.advance(Duration.ofSeconds(30));
+        assertTrue(h.refresh(frame(1, A, B)), "the flood to B stands: A and B are tagged");
+        assertEquals(List.of(), h.dp.invalidated, "a refresh changes no cached decision");
+        h.clock.advanceNanos(Duration.ofSeconds(60).toNanos() - 1);   // 90 s after learning, T-1 after refresh
+        assertEquals(1, h.bridge.macTable().lookup(10, A), "present at T-1 after the refresh");
+        assertFalse(h.refresh(frame(2, A, B)), "from another port: not refreshed, not moved, not sure");
+        assertEquals(1, h.bridge.macTable().lookup(10, A));
+        h.clock.advanceNanos(1);
+        assertEquals(0, h.bridge.macTable().lookup(10, A), "aged at T after the refresh");
+        assertFalse(h.refresh(frame(1, A, B)));
+        assertEquals(List.of(h.tag(10, A)), h.dp.invalidated, "the refresh aged it out, which invalidates");
+        assertEquals(1, h.bridge.stats().aged());
+    }
+
+    @Test
+    void refreshAgesOutDueEntriesLikeATranslation() {
+        BridgeHarness h = BridgeHarness.withTable(100, Duration.ofSeconds(15));
+        h.add(BridgePortConfig.access("p1", 10));
+        h.add(BridgePortConfig.access("p2", 10));
+        h.translate(frame(1, A, BROADCAST));
+        h.clock.advance(Duration.ofSeconds(10));
+        h.translate(frame(2, B, A));
+        h.clock.advance(Duration.ofSeconds(5));                         // A is due, B is not
+        h.dp.invalidated.clear();
+        assertTrue(h.refresh(frame(2, B, A)), "B refreshed; the unicast to A carries A's tag");
+        assertEquals(List.of(h.tag(10, A)), h.dp.invalidated, "A aged out: its flows go before the next packet");
+        assertEquals(0, h.bridge.macTable().lookup(10, A));
+        assertEquals(2, h.bridge.macTable().lookup(10, B));
+    }
+
+    @Test
+    void refreshStandsForDecisionsThatNeedNoEntryAndNotForAPortThatIsGone() {
+        BridgeHarness h = threeAccessAndTrunk();
+        h.bridge.macTable().addStatic(10, A, 1);
+        assertTrue(h.refresh(frame(1, A, B)), "a static source on the input port: nothing to refresh");
+        assertTrue(h.refresh(frame(1, BROADCAST, B)), "a multicast source is never learned");
+        assertTrue(h.refresh(frame(1, C, B, q(0, 20), 0, ETH_IPV4)), "a VLAN drop depends on configuration only");
+        assertTrue(h.refresh(frame(1, C, 0x0180_c200_0000L)), "so does a reserved-multicast drop");
+        assertFalse(h.refresh(frame(9, C, B)), "not a port of the bridge");
+        h.bridge.setPortConfig("p2", BridgePortConfig.builder("p2").tag(10).adminUp(false).build());
+        assertFalse(h.refresh(frame(2, C, B)), "an administratively down input port");
+        assertEquals(1, h.bridge.macTable().size(), "nothing learned");
+    }
+
+    @Test
     void entriesAgeOutAtExactlyTheAgeingTimeAndInvalidate() {
         BridgeHarness h = BridgeHarness.withTable(100, Duration.ofSeconds(60));
         h.add(BridgePortConfig.access("p1", 10));

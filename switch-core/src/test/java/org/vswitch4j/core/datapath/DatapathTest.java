@@ -352,6 +352,136 @@ class DatapathTest {
         p2.drain();
     }
 
+    /** "in_port 1 → output 2", consulting in_port only, whose {@code refresh} answers {@code answer}. */
+    private Pipeline refreshing(java.util.function.Supplier<Boolean> answer) {
+        return new Pipeline() {
+            @Override
+            public DatapathActions translate(FlowKey key, FlowMask mask, Translation tx) {
+                return oneToTwo.translate(key, mask, tx);
+            }
+
+            @Override
+            public boolean refresh(FlowKey key, FlowMask mask, Translation tx) {
+                FlowMask expected = new FlowMask().exact(FlowField.IN_PORT);
+                calls.add("refresh " + key.inPort() + (mask.equals(expected) ? "" : " wrong mask " + mask)
+                        + (tx.isRevalidation() && tx.packet() == null && tx.nowNanos() == clock.nanos() ? "" : " bad tx"));
+                mask.exact(FlowField.ETH_SRC); // read-only: must not leak into the megaflow
+                tx.addTag(42);                // ignored
+                return answer.get();
+            }
+        };
+    }
+
+    @Test
+    void aPipelineWhoseRefreshSaysTheDecisionStandsIsNotReTranslated() {
+        addThree(refreshing(() -> true));
+        p1.inject(frame(0));
+        dp.poll();
+        p1.inject(frame(0));
+        dp.poll();
+        clock.advanceMillis(500);
+        dp.poll();
+        assertEquals(List.of("upcall 1", "refresh 1"), calls, "refreshed with the megaflow's mask, not translated");
+        assertEquals(1, dp.stats().revalidations());
+        assertEquals(1, dp.stats().megaflows());
+        assertEquals("in_port=0x1, packets:2, bytes:" + 2 * frame(0).length + ", used:0ns, actions:2",
+                dp.dumpFlows().get(0).format(), "mask and actions unchanged");
+        dp.invalidate(42);
+        p1.inject(frame(0));
+        dp.poll();
+        assertEquals(1, dp.stats().megaflows(), "a tag added by refresh is ignored");
+        assertEquals(0, dp.stats().invalidations());
+        assertEquals(3, p2.drain().size());
+    }
+
+    @Test
+    void aPipelineWhoseRefreshSaysFalseOrThrowsIsReTranslatedAsBefore() {
+        AtomicInteger n = new AtomicInteger();
+        addThree(refreshing(() -> {
+            if (n.incrementAndGet() == 2) {
+                throw new IllegalStateException("cannot tell");
+            }
+            return false;
+        }));
+        p1.inject(frame(0));
+        dp.poll();
+        for (int pass = 0; pass < 2; pass++) {
+            p1.inject(frame(0));
+            dp.poll();                // a use since the last pass
+            clock.advanceMillis(500);
+            dp.poll();                // the pass
+        }
+        assertEquals(List.of("upcall 1", "refresh 1", "reval 1", "refresh 1", "reval 1"), calls);
+        assertEquals(2, dp.stats().revalidations());
+        assertEquals(1, dp.stats().megaflows());
+        assertEquals(1, dp.stats().upcalls());
+        assertEquals(3, p2.drain().size());
+    }
+
+    @Test
+    void pipelinesThatDoNotOverrideRefreshAreReTranslated() {
+        Pipeline plain = oneToTwo::translate;
+        assertFalse(plain.refresh(new FlowKey(), new FlowMask(), null));
+    }
+
+    /** The frames of a pcap file written by {@code PcapWriter} (little-endian, classic format). */
+    private static List<byte[]> pcapFrames(java.nio.file.Path f) throws java.io.IOException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(f))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertEquals(0xa1b2c3d4, b.getInt(0));
+        List<byte[]> out = new ArrayList<>();
+        for (int pos = 24; pos < b.limit(); ) {
+            int cap = b.getInt(pos + 8);
+            byte[] fr = new byte[cap];
+            b.get(pos + 16, fr);
+            out.add(fr);
+            pos += 16 + cap;
+        }
+        return out;
+    }
+
+    @Test
+    void captureRecordsWhatAnyPortTypeReceivesAndIsSentUntilStopped(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        addThree(oneToTwo);
+        byte[] f0 = frame(0);
+        byte[] f1 = frame(1);
+        p1.inject(f0);
+        dp.poll();                                             // before the capture: not recorded
+        java.nio.file.Path in = dir.resolve("p1.pcap");
+        java.nio.file.Path out = dir.resolve("p2.pcap");
+        try (org.vswitch4j.core.pcap.PcapWriter w1 = org.vswitch4j.core.pcap.PcapWriter.open(in, clock);
+             org.vswitch4j.core.pcap.PcapWriter w2 = org.vswitch4j.core.pcap.PcapWriter.open(out, clock)) {
+            dp.capture(1, w1);
+            dp.capture(2, w2);
+            assertEquals(p1, dp.port(1), "port() is the device, also while captured");
+            p1.inject(f1);
+            p2.inject(f0);                                     // p2's frames are dropped: rx recorded anyway
+            dp.poll();
+            assertEquals(1, w1.records());
+            assertEquals(2, w2.records(), "one sent to p2, one received from it");
+            assertTrue(dp.stopCapture(1));
+            assertFalse(dp.stopCapture(1));
+            p1.inject(f0);
+            dp.poll();
+            assertEquals(1, w1.records(), "stopped");
+            assertEquals(3, w2.records());
+        }
+        List<byte[]> got = pcapFrames(in);
+        assertEquals(1, got.size());
+        assertArrayEquals(f1, got.get(0));
+        got = pcapFrames(out);
+        assertEquals(3, got.size());
+        assertArrayEquals(f1, got.get(0), "sent to p2");
+        assertArrayEquals(f0, got.get(1), "received from p2");
+        assertArrayEquals(f0, got.get(2));
+        assertEquals(3, dp.portStats(1).rxPackets(), "counters go on across capture start and stop");
+        assertEquals(3, dp.portStats(2).txPackets());
+        assertEquals(3, p2.drain().size());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> dp.stopCapture(9));
+        assertTrue(e.getMessage().startsWith("no datapath port 9"), e.getMessage());
+    }
+
     @Test
     void revalidationReplacesChangedActionsAndDropsChangedMasks() {
         AtomicInteger out = new AtomicInteger(2);
