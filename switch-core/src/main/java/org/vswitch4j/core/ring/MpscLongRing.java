@@ -1,7 +1,10 @@
 package org.vswitch4j.core.ring;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import static org.vswitch4j.core.ring.Rings.CONSUMER_INDEX;
+import static org.vswitch4j.core.ring.Rings.PRODUCER_INDEX;
+import static org.vswitch4j.core.ring.Rings.PRODUCER_LIMIT;
+import static org.vswitch4j.core.ring.Rings.SLOT;
+
 import java.util.Arrays;
 
 /**
@@ -32,39 +35,23 @@ import java.util.Arrays;
  * acquire that follows the consumer's reset of slot {@code i - capacity}. Linearization point of an offer:
  * the slot store; of a poll: the slot load that sees the value.
  *
- * <p>Not padded: the producers' shared {@code producerIndex}/{@code producerLimit} and the consumer's
- * {@code consumerIndex} share the object's cache lines, so each poll's index store may pull the line the
- * producers CAS. Pad only when a JMH run on quiet cores shows it ({@code RingPairBenchmark}; see
- * {@link SpscLongRing} for why the first runs could not tell).
+ * <p>Padded (see {@code Rings}): the producers' {@code producerIndex}/{@code producerLimit}, the consumer's
+ * {@code consumerIndex} and the fields both only read sit on separate lines. Unpadded, each poll's index
+ * store pulled the line the producer CASes and every operation's read of {@code slots}/{@code mask} missed;
+ * {@code RingPairBenchmark} (one producer, one consumer, two cores) showed the padded ring several times
+ * faster (figures in the commit that added the padding).
  */
-public final class MpscLongRing implements LongRing {
-    private static final VarHandle PRODUCER_INDEX;
-    private static final VarHandle PRODUCER_LIMIT;
-    private static final VarHandle CONSUMER_INDEX;
-    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(long[].class);
-
-    static {
-        try {
-            MethodHandles.Lookup l = MethodHandles.lookup();
-            PRODUCER_INDEX = l.findVarHandle(MpscLongRing.class, "producerIndex", long.class);
-            PRODUCER_LIMIT = l.findVarHandle(MpscLongRing.class, "producerLimit", long.class);
-            CONSUMER_INDEX = l.findVarHandle(MpscLongRing.class, "consumerIndex", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
+public final class MpscLongRing extends Rings.PaddedIndices implements LongRing {
     private final long[] slots;
     private final int mask;
 
-    // Written by producers: next index to claim (compareAndSet), through PRODUCER_INDEX only.
-    private long producerIndex;
-    // Written by producers: consumerIndex + capacity as some producer last read it, never above the truth;
-    // through PRODUCER_LIMIT (and the constructor).
-    private long producerLimit;
-
-    // Written by the consumer only: next index to take, through CONSUMER_INDEX only.
-    private long consumerIndex;
+    // Inherited fields and their access:
+    // producerIndex: next index to claim; written by producers (compareAndSet), read by them (getAcquire)
+    //   and by size() (getAcquire).
+    // producerLimit: consumerIndex + capacity as some producer last read it, never above the truth;
+    //   through PRODUCER_LIMIT (and the constructor). On the producers' line: they read it beside the CAS.
+    // consumerIndex: next index to take; written by the consumer only (setRelease), read by the consumer
+    //   (getOpaque), by producers past their limit and by size() (getAcquire).
 
     /** A ring of {@code capacity} slots: a power of two in 1..2^30. */
     public MpscLongRing(int capacity) {
