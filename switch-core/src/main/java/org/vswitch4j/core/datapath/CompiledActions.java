@@ -13,6 +13,15 @@ import org.vswitch4j.core.key.FlowField;
  * When the list is exactly one output, {@link #singleOutput} is its port and execution is a single branch
  * and a move into the port's tx batch — no loop, no copy.
  *
+ * <p>A 128-bit set-field ({@link DatapathAction.SetField128}) compiles into two set ops, one per 64-bit
+ * half: each half fixes the checksums on its own (RFC 1624 updates compose), so the executor's one-long
+ * argument suffices and a compiled list may be longer than the action list.
+ *
+ * <p>Aliased fields (Open vSwitch stores them in the same key bits) compile to one code whose meaning the
+ * packet decides at execution: ip_src/arp_spa and ip_dst/arp_tpa by the EtherType (IPv4 or ARP),
+ * tp_src/icmp_type and tp_dst/icmp_code by the L4 protocol (TCP, UDP, SCTP: ports; ICMP, ICMPv6: type and
+ * code). Metadata fields (tunnel, metadata, registers) are no packet edit and are refused here.
+ *
  * <p>Thread-safety: immutable.
  */
 final class CompiledActions {
@@ -37,6 +46,20 @@ final class CompiledActions {
     static final int SET_IP_TTL = 12;
     static final int SET_TP_SRC = 13;
     static final int SET_TP_DST = 14;
+    static final int SET_IPV6_LABEL = 15;
+    static final int SET_ARP_OP = 16;
+    static final int SET_ARP_SHA = 17;
+    static final int SET_ARP_THA = 18;
+    static final int SET_IPV6_SRC_HI = 19;
+    static final int SET_IPV6_SRC_LO = 20;
+    static final int SET_IPV6_DST_HI = 21;
+    static final int SET_IPV6_DST_LO = 22;
+    static final int SET_ND_TARGET_HI = 23;
+    static final int SET_ND_TARGET_LO = 24;
+
+    private static final String SETTABLE = "settable: eth_src, eth_dst, vlan0, vlan_vid, vlan_pcp, vlan_dei,"
+            + " ip_src, ip_dst, arp_spa, arp_tpa, arp_op, arp_sha, arp_tha, nw_tos, ip_dscp, ip_ecn, nw_ttl,"
+            + " ipv6_label, tp_src, tp_dst, icmp_type, icmp_code, and (128-bit) ipv6_src, ipv6_dst, nd_target";
 
     /** The output port when the actions are exactly one output, else 0. */
     final int singleOutput;
@@ -60,44 +83,73 @@ final class CompiledActions {
     /**
      * Compiles {@code actions}. Throws {@link IllegalArgumentException} naming the action when the datapath
      * cannot execute it (an action kind it does not know, or a set-field of a field that is not a header
-     * field of at most 64 bits).
+     * field of at most 64 bits, or a 128-bit set of another field than ipv6_src, ipv6_dst or
+     * nd_target; metadata fields are refused).
      */
     static CompiledActions compile(DatapathActions actions) {
         int n = actions.size();
-        int[] op = new int[n];
-        int[] arg = new int[n];
-        long[] val = new long[n];
-        DropReason[] reasons = new DropReason[n];
-        int last = -1;
+        int slots = n;
         for (int i = 0; i < n; i++) {
+            if (actions.get(i) instanceof DatapathAction.SetField128) {
+                slots++;
+            }
+        }
+        int[] op = new int[slots];
+        int[] arg = new int[slots];
+        long[] val = new long[slots];
+        DropReason[] reasons = new DropReason[slots];
+        int last = -1;
+        int k = 0;
+        for (int i = 0; i < n; i++, k++) {
             DatapathAction a = actions.get(i);
             switch (a) {
                 case DatapathAction.Output o -> {
-                    op[i] = OP_OUTPUT;
-                    arg[i] = o.port();
-                    last = i;
+                    op[k] = OP_OUTPUT;
+                    arg[k] = o.port();
+                    last = k;
                 }
                 case DatapathAction.PushVlan p -> {
-                    op[i] = OP_PUSH_VLAN;
-                    arg[i] = p.tpid();
-                    val[i] = p.tci();
+                    op[k] = OP_PUSH_VLAN;
+                    arg[k] = p.tpid();
+                    val[k] = p.tci();
                 }
-                case DatapathAction.PopVlan _ -> op[i] = OP_POP_VLAN;
+                case DatapathAction.PopVlan _ -> op[k] = OP_POP_VLAN;
                 case DatapathAction.SetField s -> {
-                    op[i] = OP_SET;
-                    arg[i] = setCode(s.field());
-                    val[i] = s.value();
+                    op[k] = OP_SET;
+                    arg[k] = setCode(s.field());
+                    val[k] = s.value();
+                }
+                case DatapathAction.SetField128 s -> {
+                    int hi = setCode128(s.field());
+                    op[k] = OP_SET;
+                    arg[k] = hi;
+                    val[k] = s.high();
+                    k++;
+                    op[k] = OP_SET;
+                    arg[k] = hi + 1;
+                    val[k] = s.low();
                 }
                 case DatapathAction.Drop d -> {
-                    op[i] = OP_DROP;
-                    reasons[i] = d.reason();
+                    op[k] = OP_DROP;
+                    reasons[k] = d.reason();
                 }
                 default -> throw new IllegalArgumentException("the datapath cannot execute action " + a
                         + " (" + a.getClass().getName() + "); it executes output, push_vlan, pop_vlan, set and drop");
             }
         }
-        int single = n == 1 && op[0] == OP_OUTPUT ? arg[0] : 0;
+        int single = slots == 1 && op[0] == OP_OUTPUT ? arg[0] : 0;
         return new CompiledActions(single, op, arg, val, last, reasons);
+    }
+
+    /** The code of the high half of a 128-bit set-field; the low half's is one more. */
+    private static int setCode128(FlowField f) {
+        return switch (f) {
+            case IPV6_SRC -> SET_IPV6_SRC_HI;
+            case IPV6_DST -> SET_IPV6_DST_HI;
+            case ND_TARGET -> SET_ND_TARGET_HI;
+            default -> throw new IllegalArgumentException("the datapath cannot set 128-bit field " + f.ovsName()
+                    + "; allowed: ipv6_src, ipv6_dst, nd_target");
+        };
     }
 
     /** The set-field code for {@code f}; every field is listed so that a new one fails to compile here. */
@@ -109,22 +161,28 @@ final class CompiledActions {
             case VLAN0_PCP -> SET_VLAN_PCP;
             case VLAN0_DEI -> SET_VLAN_DEI;
             case VLAN0 -> SET_VLAN_TPID_TCI;
-            case IPV4_SRC -> SET_IPV4_SRC;
-            case IPV4_DST -> SET_IPV4_DST;
+            case IPV4_SRC, ARP_SPA -> SET_IPV4_SRC;
+            case IPV4_DST, ARP_TPA -> SET_IPV4_DST;
             case IP_TOS -> SET_IP_TOS;
             case IP_DSCP -> SET_IP_DSCP;
             case IP_ECN -> SET_IP_ECN;
             case IP_TTL -> SET_IP_TTL;
-            case TP_SRC -> SET_TP_SRC;
-            case TP_DST -> SET_TP_DST;
-            case IN_PORT, ETH_TYPE, VLAN0_TPID, VLAN1, VLAN1_TPID, VLAN1_PCP, VLAN1_DEI, VLAN1_VID, ARP_SPA, ARP_TPA,
-                 IPV6_LABEL, IP_FRAG, IP_PROTO, ARP_OP, TCP_FLAGS, ICMP_TYPE, ICMP_CODE, IPV6_SRC, IPV6_DST,
-                 ARP_SHA, ARP_THA, ND_SLL, ND_TLL, ND_TARGET, TUN_ID, TUN_SRC, TUN_DST, METADATA,
+            case IPV6_LABEL -> SET_IPV6_LABEL;
+            case TP_SRC, ICMP_TYPE -> SET_TP_SRC;
+            case TP_DST, ICMP_CODE -> SET_TP_DST;
+            case ARP_OP -> SET_ARP_OP;
+            case ARP_SHA -> SET_ARP_SHA;
+            case ARP_THA -> SET_ARP_THA;
+            case IPV6_SRC, IPV6_DST, ND_TARGET -> throw new IllegalArgumentException("field " + f.ovsName()
+                    + " is 128 bits wide: use DatapathActions.Builder.setField(field, high, low)");
+            case TUN_ID, TUN_SRC, TUN_DST, METADATA,
                  REG0, REG1, REG2, REG3, REG4, REG5, REG6, REG7, REG8, REG9, REG10, REG11, REG12, REG13, REG14,
                  REG15, XREG0, XREG1, XREG2, XREG3, XREG4, XREG5, XREG6, XREG7 ->
-                    throw new IllegalArgumentException("the datapath cannot set field " + f.ovsName()
-                            + "; settable: eth_src, eth_dst, vlan0, vlan_vid, vlan_pcp, vlan_dei, ip_src, ip_dst,"
-                            + " nw_tos, ip_dscp, ip_ecn, nw_ttl, tp_src, tp_dst");
+                    throw new IllegalArgumentException("field " + f.ovsName() + " is metadata, not a packet"
+                            + " header: the pipeline sets it on the flow key, the datapath cannot set it; " + SETTABLE);
+            case IN_PORT, ETH_TYPE, VLAN0_TPID, VLAN1, VLAN1_TPID, VLAN1_PCP, VLAN1_DEI, VLAN1_VID,
+                 IP_FRAG, IP_PROTO, TCP_FLAGS, ND_SLL, ND_TLL ->
+                    throw new IllegalArgumentException("the datapath cannot set field " + f.ovsName() + "; " + SETTABLE);
         };
     }
 }

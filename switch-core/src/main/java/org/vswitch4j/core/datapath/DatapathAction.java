@@ -59,6 +59,26 @@ public interface DatapathAction {
         }
     }
 
+    /**
+     * Rewrite a 128-bit header field ({@code ipv6_src}, {@code ipv6_dst} or {@code nd_target}) to
+     * {@code high:low} (high word = first 8 bytes on the wire), fixing the TCP/UDP/ICMPv6 checksums the
+     * change affects. Why a record of its own: {@link SetField} carries one long.
+     */
+    record SetField128(FlowField field, long high, long low) implements DatapathAction {
+        public SetField128 {
+            java.util.Objects.requireNonNull(field, "field");
+            if (field.width() != 128) {
+                throw new IllegalArgumentException("set-field with a 128-bit value needs a 128-bit field;"
+                        + " " + field.ovsName() + " is " + field.width() + " bits; allowed: ipv6_src, ipv6_dst, nd_target");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return String.format("set(%s=0x%016x%016x)", field.ovsName(), high, low);
+        }
+    }
+
     /** Drop the packet, counting it under {@code reason}. An action list that ends without output drops too. */
     record Drop(DropReason reason) implements DatapathAction {
         @Override

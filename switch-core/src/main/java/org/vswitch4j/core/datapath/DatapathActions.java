@@ -88,6 +88,11 @@ public final class DatapathActions {
             return add(new DatapathAction.SetField(field, value));
         }
 
+        /** Sets a 128-bit field (ipv6_src, ipv6_dst, nd_target) to {@code high:low}. */
+        public Builder setField(FlowField field, long high, long low) {
+            return add(new DatapathAction.SetField128(field, high, low));
+        }
+
         public Builder drop(DropReason reason) {
             return add(new DatapathAction.Drop(reason));
         }
