@@ -2,10 +2,14 @@ package org.vswitch4j.core.datapath;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -13,6 +17,8 @@ import org.vswitch4j.core.key.FlowField;
 import org.vswitch4j.core.key.FlowKey;
 import org.vswitch4j.core.key.FlowParser;
 import org.vswitch4j.core.packet.BufferPool;
+import org.vswitch4j.core.packet.Checksums;
+import org.vswitch4j.core.packet.FrameBuilder;
 import org.vswitch4j.core.packet.Packet;
 import org.vswitch4j.core.time.VirtualClock;
 
@@ -28,6 +34,7 @@ class PacketEditsTest {
     private Datapath dp;
     private TestPort in;
     private TestPort out;
+    private boolean used;
 
     @BeforeEach
     void setUp() {
@@ -46,6 +53,13 @@ class PacketEditsTest {
 
     /** Sends {@code frame} through a datapath whose only decision is {@code actions} then output 2. */
     private byte[] through(byte[] frame, DatapathActions.Builder actions) {
+        if (used) { // a fresh datapath per frame: tests send several
+            dp.close();
+            dp = Datapath.builder().clock(new VirtualClock()).memory(pool).build();
+            in = new TestPort("in", pool);
+            out = new TestPort("out", pool);
+        }
+        used = true;
         DatapathActions a = actions.output(2).build();
         dp.addPort(in, (key, mask, tx) -> a);
         dp.addPort(out, (key, mask, tx) -> DatapathActions.DROP);
@@ -202,5 +216,310 @@ class PacketEditsTest {
         dp.poll();
         assertArrayEquals(f0, third.drain().get(0));
         assertArrayEquals(udp(new int[] {0x8100_0009}, true), out.drain().get(0));
+    }
+
+    // ---- IPv6, ICMP, SCTP, ARP (expected frames are built afresh by FrameBuilder, whose checksums are
+    // computed from scratch: byte equality checks the incremental updates) --------------------------------
+
+    private static final String S6 = "2001:db8::1";
+    private static final String D6 = "2001:db8:0:1::2";
+    private static final String S6B = "fd00:1234:5678::abcd";
+    private static final String D6B = "2001:db8:ffff:ffff::9";
+
+    private static FrameBuilder eth() {
+        return FrameBuilder.ethernet(Frames.MAC_A, Frames.MAC_B);
+    }
+
+    private static long hi(String v6) {
+        return ByteBuffer.wrap(FrameBuilder.ipv6(v6)).getLong(0);
+    }
+
+    private static long lo(String v6) {
+        return ByteBuffer.wrap(FrameBuilder.ipv6(v6)).getLong(8);
+    }
+
+    private static DatapathActions.Builder setV6(String src, String dst) {
+        return DatapathActions.builder().setField(FlowField.IPV6_SRC, hi(src), lo(src))
+                .setField(FlowField.IPV6_DST, hi(dst), lo(dst));
+    }
+
+    /** Independent check: the L4 checksum over IPv6 recomputed from scratch equals the stored one. */
+    private static void assertV6L4Checksum(byte[] f, int l4, int proto) {
+        int len = f.length - l4;
+        int stored = Frames.u16(f, l4 + Checksums.checksumOffset(proto));
+        assertEquals(Checksums.l4(f, l4, len, proto, Checksums.pseudoHeaderV6(f, 14, proto, len)), stored);
+    }
+
+    @Test
+    void setIpv6AddressesUpdatesTheTcpChecksum() {
+        byte[] f = through(eth().ipv6(S6, D6).tcp(40000, 80).payload(33).build(), setV6(S6B, D6B));
+        assertArrayEquals(eth().ipv6(S6B, D6B).tcp(40000, 80).payload(33).build(), f);
+        assertV6L4Checksum(f, 54, TCP);
+    }
+
+    @Test
+    void setIpv6AddressesUpdatesTheUdpAndIcmpv6Checksums() {
+        byte[] u = through(eth().ipv6(S6, D6).udp(1000, 53).payload(7).build(), setV6(S6B, D6B));
+        assertArrayEquals(eth().ipv6(S6B, D6B).udp(1000, 53).payload(7).build(), u);
+        assertV6L4Checksum(u, 54, UDP);
+        byte[] i = through(eth().ipv6(S6, D6).icmp6Echo(7, 9).payload(5).build(), setV6(S6B, D6B));
+        assertArrayEquals(eth().ipv6(S6B, D6B).icmp6Echo(7, 9).payload(5).build(), i);
+        assertV6L4Checksum(i, 54, 58);
+    }
+
+    @Test
+    void setIpv6AddressesLeavesIcmpv4AndSctpChecksumsAlone() {
+        // Neither ICMPv4 nor SCTP has a pseudo-header.
+        byte[] i = through(eth().ipv6(S6, D6).icmp4(3, 1).payload(4).build(), setV6(S6B, D6B));
+        assertArrayEquals(eth().ipv6(S6B, D6B).icmp4(3, 1).payload(4).build(), i);
+        byte[] s = through(eth().ipv6(S6, D6).sctp(5000, 6000).payload(16).build(), setV6(S6B, D6B));
+        assertArrayEquals(eth().ipv6(S6B, D6B).sctp(5000, 6000).payload(16).build(), s);
+    }
+
+    @Test
+    void setIpv6AddressBehindExtensionHeadersUpdatesTheChecksum() {
+        byte[] f = through(eth().ipv6(S6, D6).hopByHop().routing(4, 0, 1).destOptions().ah(4).udp(1, 2)
+                .payload(10).build(), setV6(S6B, D6B).setField(FlowField.TP_SRC, 777).setField(FlowField.TP_DST, 888));
+        assertArrayEquals(eth().ipv6(S6B, D6B).hopByHop().routing(4, 0, 1).destOptions().ah(4).udp(777, 888)
+                .payload(10).build(), f);
+    }
+
+    @Test
+    void withSegmentsLeftTheDestinationIsNotInThePseudoHeader() {
+        // RFC 8200 8.1: the pseudo-header carries the routing header's final address, so rewriting the
+        // fixed header's destination must not touch the L4 checksum.
+        byte[] f0 = eth().ipv6(S6, D6).routing(4, 2, 2).tcp(1, 2).build();
+        byte[] f = through(f0, DatapathActions.builder().setField(FlowField.IPV6_DST, hi(D6B), lo(D6B)));
+        int l4 = 54 + 24;
+        assertEquals(Frames.u16(f0, l4 + 16), Frames.u16(f, l4 + 16));
+        assertArrayEquals(FrameBuilder.ipv6(D6B), Arrays.copyOfRange(f, 14 + 24, 14 + 40));
+    }
+
+    @Test
+    void udpOverIpv6NeverEndsWithAZeroChecksum() {
+        byte[] f0 = eth().ipv6(S6, D6).udp(1000, 53).payload(7).build();
+        int c = Frames.u16(f0, 54 + 6);
+        int oldWord = Frames.u16(f0, 14 + 38);
+        // The last word of the destination that makes ~C + ~old + new fold to 0xffff: a computed 0.
+        int newWord = ~Checksums.fold((~c & 0xffff) + (~oldWord & 0xffff)) & 0xffff;
+        byte[] dst = FrameBuilder.ipv6(D6);
+        dst[14] = (byte) (newWord >>> 8);
+        dst[15] = (byte) newWord;
+        long dHi = ByteBuffer.wrap(dst).getLong(0);
+        long dLo = ByteBuffer.wrap(dst).getLong(8);
+        byte[] f = through(f0, DatapathActions.builder().setField(FlowField.IPV6_DST, dHi, dLo));
+        assertEquals(0xffff, Frames.u16(f, 54 + 6));
+        assertArrayEquals(eth().ipv6(FrameBuilder.ipv6(S6), dst).udp(1000, 53).payload(7).build(), f);
+    }
+
+    @Test
+    void aZeroUdpChecksumOverIpv6StaysZero() {
+        byte[] f0 = eth().ipv6(S6, D6).udp(1000, 53).payload(7).build();
+        f0[54 + 6] = 0;
+        f0[54 + 7] = 0;
+        byte[] f = through(f0, setV6(S6B, D6B));
+        assertEquals(0, Frames.u16(f, 54 + 6));
+    }
+
+    @Test
+    void setIpv6HopLimitTrafficClassAndFlowLabel() {
+        byte[] f = through(eth().ipv6(S6, D6).tos(10, 2).flowLabel(0xabcde).hopLimit(64).udp(1, 2).build(),
+                DatapathActions.builder().setField(FlowField.IP_TTL, 3).setField(FlowField.IP_DSCP, 46)
+                        .setField(FlowField.IPV6_LABEL, 0x12345));
+        assertArrayEquals(eth().ipv6(S6, D6).tos(46, 2).flowLabel(0x12345).hopLimit(3).udp(1, 2).build(), f);
+        byte[] g = through(eth().ipv6(S6, D6).tos(10, 2).flowLabel(0xfffff).udp(1, 2).build(),
+                DatapathActions.builder().setField(FlowField.IP_ECN, 1).setField(FlowField.IP_TOS, 0xff)
+                        .setField(FlowField.IP_ECN, 0));
+        assertArrayEquals(eth().ipv6(S6, D6).tos(63, 0).flowLabel(0xfffff).udp(1, 2).build(), g);
+    }
+
+    @Test
+    void setPortsBehindIpv6ExtensionHeadersAndInAFirstFragment() {
+        byte[] f = through(eth().ipv6(S6, D6).hopByHop().destOptions().tcp(1000, 2000).payload(9).build(),
+                DatapathActions.builder().setField(FlowField.TP_SRC, 3000).setField(FlowField.TP_DST, 4000));
+        assertArrayEquals(eth().ipv6(S6, D6).hopByHop().destOptions().tcp(3000, 4000).payload(9).build(), f);
+        byte[] g = through(eth().ipv6(S6, D6).fragment6(0, true, 99).udp(1000, 2000).payload(9).build(),
+                DatapathActions.builder().setField(FlowField.TP_DST, 4000));
+        assertArrayEquals(eth().ipv6(S6, D6).fragment6(0, true, 99).udp(1000, 4000).payload(9).build(), g);
+    }
+
+    @Test
+    void aLaterIpv6FragmentKeepsItsBytesForL4Fields() {
+        byte[] f0 = eth().ipv6(S6, D6).fragment6(5, false, 99).payload(16).build();
+        assertArrayEquals(f0, through(f0, DatapathActions.builder().setField(FlowField.TP_DST, 4000)
+                .setField(FlowField.ICMP_TYPE, 1)));
+    }
+
+    @Test
+    void setIcmpTypeAndCodeUpdatesTheIcmpChecksum() {
+        byte[] f = through(eth().ipv4("10.0.0.1", "10.0.0.2").icmp4Echo(0x1234, 7).payload(12).build(),
+                DatapathActions.builder().setField(FlowField.ICMP_TYPE, 0).setField(FlowField.IPV4_DST, 0x0a000009L));
+        assertArrayEquals(eth().ipv4("10.0.0.1", "10.0.0.9").icmp4EchoReply(0x1234, 7).payload(12).build(), f);
+        byte[] g = through(eth().ipv4("10.0.0.1", "10.0.0.2").icmp4(3, 1).payload(28).build(),
+                DatapathActions.builder().setField(FlowField.ICMP_CODE, 13).setField(FlowField.TP_SRC, 11));
+        assertArrayEquals(eth().ipv4("10.0.0.1", "10.0.0.2").icmp4(11, 13).payload(28).build(), g);
+    }
+
+    @Test
+    void setIcmpv6TypeAndCodeUpdatesTheIcmpv6Checksum() {
+        byte[] f = through(eth().ipv6(S6, D6).icmp6Echo(1, 2).payload(8).build(),
+                DatapathActions.builder().setField(FlowField.ICMP_TYPE, 129));
+        assertArrayEquals(eth().ipv6(S6, D6).icmp6EchoReply(1, 2).payload(8).build(), f);
+        byte[] g = through(eth().ipv6(S6, D6).destOptions().icmp6(1, 0).payload(48).build(),
+                DatapathActions.builder().setField(FlowField.ICMP_CODE, 4).setField(FlowField.ICMP_TYPE, 3));
+        assertArrayEquals(eth().ipv6(S6, D6).destOptions().icmp6(3, 4).payload(48).build(), g);
+        assertV6L4Checksum(eth().ipv6(S6, D6).icmp6(3, 4).payload(48).build(), 54, 58);
+    }
+
+    @Test
+    void setNdTargetUpdatesTheIcmpv6Checksum() {
+        byte[] f = through(eth().ipv6(S6, D6).ndNs(D6).sll(Frames.MAC_A).build(),
+                DatapathActions.builder().setField(FlowField.ND_TARGET, hi(D6B), lo(D6B)));
+        assertArrayEquals(eth().ipv6(S6, D6).ndNs(D6B).sll(Frames.MAC_A).build(), f);
+    }
+
+    @Test
+    void setSctpPortsRecomputesTheCrc32c() {
+        byte[] f = through(eth().ipv4("10.0.0.1", "10.0.0.2").sctp(5000, 6000).payload(37).padTo(120).build(),
+                DatapathActions.builder().setField(FlowField.TP_SRC, 1).setField(FlowField.TP_DST, 65535));
+        byte[] expected = eth().ipv4("10.0.0.1", "10.0.0.2").sctp(1, 65535).payload(37).padTo(120).build();
+        assertArrayEquals(expected, f);
+        int l4 = 34;
+        int sctpLen = 12 + 37;
+        CRC32C ref = new CRC32C();
+        byte[] zeroed = Arrays.copyOfRange(f, l4, l4 + sctpLen);
+        Arrays.fill(zeroed, 8, 12, (byte) 0);
+        ref.update(zeroed);
+        assertEquals((int) ref.getValue(), Integer.reverseBytes(ByteBuffer.wrap(f).getInt(l4 + 8)));
+        byte[] g = through(eth().ipv6(S6, D6).hopByHop().sctp(5000, 6000).payload(100).build(),
+                DatapathActions.builder().setField(FlowField.TP_DST, 9));
+        assertArrayEquals(eth().ipv6(S6, D6).hopByHop().sctp(5000, 9).payload(100).build(), g);
+    }
+
+    @Test
+    void aWrongSctpCrcStaysWrongByTheSameError() {
+        byte[] f = through(eth().ipv4("10.0.0.1", "10.0.0.2").sctp(5000, 6000).badL4Checksum().payload(20).build(),
+                DatapathActions.builder().setField(FlowField.TP_SRC, 42));
+        assertArrayEquals(eth().ipv4("10.0.0.1", "10.0.0.2").sctp(42, 6000).badL4Checksum().payload(20).build(), f);
+    }
+
+    @Test
+    void aFragmentedSctpPacketIsLeftAlone() {
+        byte[] f0 = eth().ipv4("10.0.0.1", "10.0.0.2").mf().sctp(5000, 6000).payload(20).build();
+        assertArrayEquals(f0, through(f0, DatapathActions.builder().setField(FlowField.TP_SRC, 42)));
+    }
+
+    @Test
+    void crc32cMatchesTheJdkForEveryLengthAndAlignment() {
+        long seed = Long.getLong("vs4j.seed", System.nanoTime());
+        System.out.println("crc32c seed " + seed);
+        Random r = new Random(seed);
+        try (BufferPool mem = BufferPool.builder().count(1).strict(true).build()) {
+            Packet p = new Packet().bindEmpty(mem, mem.allocate());
+            byte[] b = new byte[300];
+            r.nextBytes(b);
+            p.length(b.length);
+            p.write(0, b, 0, b.length);
+            for (int off = 0; off < 9; off++) {
+                for (int len = 0; len < 280; len += 1 + r.nextInt(5)) {
+                    CRC32C ref = new CRC32C();
+                    ref.update(b, off, len);
+                    assertEquals((int) ref.getValue(), PacketEdits.crc32c(p, off, len), "off " + off + " len " + len);
+                }
+            }
+            p.release();
+        }
+    }
+
+    @Test
+    void setArpFields() {
+        byte[] f = through(eth().arp(1, "02:00:00:00:00:01", "10.0.0.1", "00:00:00:00:00:00", "10.0.0.2").build(),
+                DatapathActions.builder().setField(FlowField.ARP_OP, 2)
+                        .setField(FlowField.ARP_SHA, 0x02_00_00_00_00_77L).setField(FlowField.ARP_THA, 0x02_00_00_00_00_01L)
+                        .setField(FlowField.ARP_SPA, 0x0a000002L).setField(FlowField.IPV4_DST, 0x0a000001L));
+        assertArrayEquals(eth().arp(2, "02:00:00:00:00:77", "10.0.0.2", "02:00:00:00:00:01", "10.0.0.1").build(), f);
+    }
+
+    @Test
+    void arpSpaOnAnIpv4FrameSetsTheIpSourceAndArpFieldsLeaveIpAlone() {
+        byte[] f = through(eth().ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).build(),
+                DatapathActions.builder().setField(FlowField.ARP_SPA, 0x0a000005L).setField(FlowField.ARP_OP, 2)
+                        .setField(FlowField.ARP_SHA, 1).setField(FlowField.ARP_THA, 1));
+        assertArrayEquals(eth().ipv4("10.0.0.5", "10.0.0.2").udp(1, 2).build(), f);
+    }
+
+    @Test
+    void fieldsOfAnotherFamilyLeaveTheFrameAlone() {
+        byte[] v4 = eth().ipv4("10.0.0.1", "10.0.0.2").tcp(1, 2).build();
+        assertArrayEquals(v4, through(v4, setV6(S6B, D6B).setField(FlowField.IPV6_LABEL, 5)
+                .setField(FlowField.ND_TARGET, 1, 2)));
+        byte[] v6 = eth().ipv6(S6, D6).udp(1, 2).build();
+        assertArrayEquals(v6, through(v6, DatapathActions.builder().setField(FlowField.IPV4_SRC, 1)
+                .setField(FlowField.ARP_OP, 1).setField(FlowField.ND_TARGET, 1, 2)));
+    }
+
+    @Test
+    void setFieldOnTruncatedIpv6FramesWritesNothingOutsideTheFrame() {
+        for (int cut = 14; cut < 74; cut += 3) {
+            byte[] f0 = eth().ipv6(S6, D6).hopByHop().tcp(1, 2).truncate(cut).build();
+            byte[] f = through(f0, setV6(S6B, D6B).setField(FlowField.TP_SRC, 5).setField(FlowField.IPV6_LABEL, 9)
+                    .setField(FlowField.ICMP_CODE, 3).setField(FlowField.IP_TTL, 1));
+            assertEquals(f0.length, f.length);
+        }
+    }
+
+    @Test
+    void metadataAnd128BitMisusesAreRefusedAtCompileTime() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CompiledActions.compile(
+                DatapathActions.builder().setField(FlowField.REG3, 1).build()));
+        assertTrue(e.getMessage().contains("reg3 is metadata"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> CompiledActions.compile(
+                DatapathActions.builder().setField(FlowField.IPV6_SRC, 1).build()));
+        assertTrue(e.getMessage().contains("setField(field, high, low)"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> DatapathActions.builder().setField(FlowField.IPV4_SRC, 1, 2));
+        assertTrue(e.getMessage().contains("allowed: ipv6_src, ipv6_dst, nd_target"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> CompiledActions.compile(
+                DatapathActions.builder().setField(FlowField.ND_SLL, 1).build()));
+    }
+
+    @Test
+    void a128BitSetCompilesIntoTwoHalvesAndKeepsTheLastOutput() {
+        CompiledActions c = CompiledActions.compile(DatapathActions.builder().output(3)
+                .setField(FlowField.IPV6_DST, 7, 8).output(2).build());
+        assertEquals(4, c.op.length);
+        assertEquals(3, c.lastOutput);
+        assertEquals(CompiledActions.SET_IPV6_DST_HI, c.arg[1]);
+        assertEquals(7, c.val[1]);
+        assertEquals(CompiledActions.SET_IPV6_DST_LO, c.arg[2]);
+        assertEquals(8, c.val[2]);
+        assertEquals(0, c.singleOutput);
+    }
+
+    @Test
+    void setFieldAllocatesNothing() throws ReflectiveOperationException {
+        // The thread MXBean through reflection: the core module reads neither java.management nor jdk.management.
+        Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
+        java.lang.reflect.Method allocated = Class.forName("com.sun.management.ThreadMXBean")
+                .getMethod("getCurrentThreadAllocatedBytes");
+        Packet p = new Packet().bindEmpty(pool, pool.allocate());
+        eth().ipv6(S6, D6).hopByHop().sctp(1, 2).payload(64).writeTo(p);
+        FlowParser.parse(p, new FlowKey());
+        Packet q = new Packet().bindEmpty(pool, pool.allocate());
+        eth().ipv6(S6, D6).tcp(1, 2).payload(64).writeTo(q);
+        FlowParser.parse(q, new FlowKey());
+        for (int round = 0; round < 2; round++) {
+            long before = (long) allocated.invoke(mx);
+            for (int i = 0; i < 20_000; i++) {
+                PacketEdits.setField(p, CompiledActions.SET_TP_SRC, i);
+                PacketEdits.setField(q, CompiledActions.SET_IPV6_SRC_LO, i);
+                PacketEdits.setField(q, CompiledActions.SET_TP_DST, i);
+            }
+            long used = (long) allocated.invoke(mx) - before;
+            if (round == 1) {
+                assertTrue(used < 1024, "allocated " + used + " bytes");
+            }
+        }
+        p.release();
+        q.release();
     }
 }
