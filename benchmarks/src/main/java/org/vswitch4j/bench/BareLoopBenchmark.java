@@ -43,6 +43,14 @@ public class BareLoopBenchmark {
     @Param({"4", "10000"})
     public int flows;
 
+    /**
+     * Whether each frame is first stamped with its flow's MACs, as the forwarding benchmark's generator does
+     * ({@code true}), or the frames are written once in set-up and only read ({@code false}: the loop the
+     * issue quotes).
+     */
+    @Param({"true", "false"})
+    public boolean stamp;
+
     private Arena arena;
     private MemorySegment frames;
     private long[] srcMacs;
@@ -52,11 +60,17 @@ public class BareLoopBenchmark {
     private int[] tableValues;
     private int tableMask;
     private int next;
+    private int buffers;
+    private long stride;
 
     @Setup(Level.Trial)
     public void setUp() {
         arena = Arena.ofShared();
-        frames = arena.allocate((long) BUFFERS * BUFFER_SIZE, 4096);
+        // Stamped: 512 recycled 2 KB buffers, as the generator. Unstamped: one frame per flow (at least 512),
+        // packed 128 bytes apart, so every flow is really read and the frames stay cache-friendly (a best case).
+        buffers = stamp ? BUFFERS : Math.max(BUFFERS, Integer.highestOneBit(flows - 1) << 1);
+        stride = stamp ? BUFFER_SIZE : 128;
+        frames = arena.allocate(buffers * stride, 4096);
         int size = Integer.highestOneBit(Math.max(16, 4 * 2 * flows)) * 2;
         tableKeys = new long[size];
         tableValues = new int[size];
@@ -68,6 +82,13 @@ public class BareLoopBenchmark {
             srcMacs[f] = 0x02_10_00_00_00_00L | f;
             put(dstMacs[f], 2);
             put(srcMacs[f], 1);
+        }
+        // The frames as the unstamped loop reads them: buffer b holds flow b % flows, as stamping would leave it.
+        for (int b = 0; b < buffers; b++) {
+            long a = b * stride + (stamp ? 256 : 0);
+            int f = b % flows;
+            frames.set(Packet.BE_LONG, a, dstMacs[f] << 16 | srcMacs[f] >>> 32);
+            frames.set(Packet.BE_LONG, a + 6, srcMacs[f] << 16 | 0x0800);
         }
     }
 
@@ -105,13 +126,20 @@ public class BareLoopBenchmark {
         int n = next;
         int f = nextFlow;
         int sum = 0;
+        boolean st = stamp;
+        int bm = buffers - 1;
         for (int i = 0; i < BURST; i++) {
-            long a = (long) ((n + i) & (BUFFERS - 1)) * BUFFER_SIZE + 256;
-            long src = srcMacs[f];
-            s.set(Packet.BE_LONG, a, dstMacs[f] << 16 | src >>> 32);
-            s.set(Packet.BE_LONG, a + 6, src << 16 | 0x0800);
-            if (++f == flows) {
-                f = 0;
+            long a = st ? (long) ((n + i) & (BUFFERS - 1)) * BUFFER_SIZE + 256 : ((n + i) & bm) * 128L;
+            if (st) {
+                // Stamp the buffer one burst ahead, as the generator stamps a buffer when it comes back:
+                // stores right before loads of the same bytes would stall (see GeneratorPort).
+                long ahead = (long) ((n + i + BURST) & (BUFFERS - 1)) * BUFFER_SIZE + 256;
+                long src = srcMacs[f];
+                s.set(Packet.BE_LONG, ahead, dstMacs[f] << 16 | src >>> 32);
+                s.set(Packet.BE_LONG, ahead + 6, src << 16 | 0x0800);
+                if (++f == flows) {
+                    f = 0;
+                }
             }
             long w0 = s.get(Packet.BE_LONG, a);
             long w1 = s.get(Packet.BE_LONG, a + 6);
