@@ -11,7 +11,14 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 /**
  * The core's packet memory: {@code count} fixed-size buffers in one off-heap segment, each with headroom
  * for headers pushed later. A handle is a buffer's index; buffer {@code h} starts at
- * {@code h * bufferSize} in {@link #region()}.
+ * {@code h * stride} in {@link #region()}, where the stride is the buffer size rounded up to an odd number of
+ * 64-byte cache lines.
+ *
+ * <p>Why an odd number of lines: with a power-of-two stride (2048 bytes) every frame's first line falls into
+ * the same two of the 64 sets of an L1 data cache (address bits 6-11 repeat), so only 16 frames' headers can
+ * be cached at once, and the datapath's header reads and a port's header writes miss L1 for nearly every
+ * packet. An odd number of lines walks consecutive buffers through all the sets (DPDK's mempool spreads its
+ * objects for the same reason). The cost is one line per buffer (3 % of 2 KB).
  *
  * <p>Shape: a lock-free shared free list of indices (a multi-producer multi-consumer ring that moves a run of
  * up to {@value #CACHE_BULK} indices per compare-and-set, see {@code FreeList}) and, in pools of at least
@@ -80,6 +87,8 @@ public final class BufferPool implements PacketMemory, AutoCloseable {
     private final Arena arena;
     private final MemorySegment region;
     private final int bufferSize;
+    /** Distance between buffers: bufferSize rounded up to an odd number of cache lines (class comment). */
+    private final long stride;
     private final int headroom;
     private final int count;
     private final boolean strict;
@@ -105,7 +114,9 @@ public final class BufferPool implements PacketMemory, AutoCloseable {
         this.count = b.count;
         this.strict = b.strict;
         this.threadCaches = b.threadCaches != null ? b.threadCaches : count >= CACHE_THRESHOLD;
-        long bytes = (long) bufferSize * count;
+        long lines = (bufferSize + 63L) >>> 6;
+        this.stride = ((lines & 1) == 0 ? lines + 1 : lines) << 6;
+        long bytes = stride * count;
         this.arena = Arena.ofShared();
         this.region = arena.allocate(bytes, bytes >= HUGE_PAGE ? HUGE_PAGE : 4096);
         this.free = new FreeList(count);
@@ -141,7 +152,7 @@ public final class BufferPool implements PacketMemory, AutoCloseable {
 
     @Override
     public long bufferOffset(long handle) {
-        return handle * bufferSize;
+        return handle * stride;
     }
 
     @Override
