@@ -320,6 +320,15 @@ final class PollWorker {
 
     // ---- per packet --------------------------------------------------------------------------------
 
+    /**
+     * Parses, classifies and executes the {@code n} packets of the rx batch, received on {@code s}.
+     *
+     * <p>Deferred output: a burst usually goes to one port (one flow, or several flows to one peer). As long as
+     * every packet so far has the same single-output action and none was dropped, the views are left in the
+     * rx batch instead of being moved one by one to the tx batch; a burst that ends that way is handed to the
+     * port as it is. The first packet that breaks the run moves the deferred ones to the tx batch before
+     * anything is done with it, so every port still sees packets in arrival order.
+     */
     private void processRx(Datapath.PortSlot s, int n) {
         int dpPort = s.dpPort;
         int base = dpPort * STRIDE;
@@ -328,6 +337,10 @@ final class PollWorker {
         kw[FlowKey.W_IN_PORT] = dpPort;
         PacketBatch b = rx;
         long rxBytes = 0;
+        // Deferred output (see processRx's comment): while every packet so far goes to the one port `lazyOut`,
+        // the views stay where they are; `deferred` counts them. 0 = none yet, -1 = given up for this burst.
+        int lazyOut = 0;
+        int deferred = 0;
         for (int i = 0; i < n; i++) {
             Packet p = b.get(i);
             p.inPort(dpPort);
@@ -371,13 +384,31 @@ final class PollWorker {
             f.bytes += len;
             f.usedNanos = now;
             int out = f.singleOutput;
+            if (lazyOut >= 0) {
+                if (out != 0 && deferred == i && (lazyOut == 0 || lazyOut == out)) {
+                    lazyOut = out;
+                    deferred = i + 1;
+                    continue;
+                }
+                // Something else happens to this packet (or one before it was dropped): the deferred ones go
+                // first, so that no port sees them after a later packet.
+                moveDeferred(lazyOut, deferred);
+                lazyOut = -1;
+            }
             if (out != 0) {
                 enqueue(out, i);
             } else {
                 executeList(f.compiled, p, i);
             }
         }
-        b.size(0); // every view was moved to a tx batch or released
+        if (lazyOut > 0) {
+            if (deferred == n) {
+                flushPort(lazyOut, b); // the whole burst to one port: transmit the rx batch itself
+            } else {
+                moveDeferred(lazyOut, deferred); // the rest were dropped
+            }
+        }
+        b.size(0); // every view was transmitted, moved to a tx batch or released
         long[] c = portCounters; // re-read: an upcall may have grown it
         c[base + RX_PACKETS] += n;
         c[base + RX_BYTES] += rxBytes;
@@ -428,6 +459,13 @@ final class PollWorker {
             }
         }
         drop(p, DropReason.PIPELINE);
+    }
+
+    /** Moves the deferred views 0..count-1 of the rx batch, all bound for {@code port}, to its tx batch. */
+    private void moveDeferred(int port, int count) {
+        for (int j = 0; j < count; j++) {
+            enqueue(port, j);
+        }
     }
 
     /** Moves view {@code idx} of the rx batch into the tx batch of {@code port} (views exchanged, no copy). */

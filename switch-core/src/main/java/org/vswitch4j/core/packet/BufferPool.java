@@ -11,8 +11,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 /**
  * The core's packet memory: {@code count} fixed-size buffers in one off-heap segment, each with headroom
  * for headers pushed later. A handle is a buffer's index; buffer {@code h} starts at
- * {@code h * stride} in {@link #region()}, where the stride is the buffer size rounded up to an odd number of
- * 64-byte cache lines.
+ * {@code h * stride} in {@link #region()}, where the stride is the buffer size (a multiple of 64) made an odd number
+ * of 64-byte cache lines.
  *
  * <p>Why an odd number of lines: with a power-of-two stride (2048 bytes) every frame's first line falls into
  * the same two of the 64 sets of an L1 data cache (address bits 6-11 repeat), so only 16 frames' headers can
@@ -87,7 +87,7 @@ public final class BufferPool implements PacketMemory, AutoCloseable {
     private final Arena arena;
     private final MemorySegment region;
     private final int bufferSize;
-    /** Distance between buffers: bufferSize rounded up to an odd number of cache lines (class comment). */
+    /** Distance between buffers: bufferSize, plus one line when it is an even number of lines (class comment). */
     private final long stride;
     private final int headroom;
     private final int count;
@@ -114,7 +114,7 @@ public final class BufferPool implements PacketMemory, AutoCloseable {
         this.count = b.count;
         this.strict = b.strict;
         this.threadCaches = b.threadCaches != null ? b.threadCaches : count >= CACHE_THRESHOLD;
-        long lines = (bufferSize + 63L) >>> 6;
+        long lines = bufferSize >>> 6; // the builder allows multiples of 64 only
         this.stride = ((lines & 1) == 0 ? lines + 1 : lines) << 6;
         long bytes = stride * count;
         this.arena = Arena.ofShared();

@@ -85,6 +85,68 @@ class DatapathTest {
         assertEquals(List.of("upcall 1"), calls);
     }
 
+    /**
+     * By UDP source port: 1xxx → port 2, 2000 → ports 2 and 3, 3000 → port 3, 4000 → drop. The datapath
+     * leaves a run of packets for one port in the rx batch (deferred output); these bursts break the run in
+     * every way and check that each port still gets its packets in arrival order.
+     */
+    private final Pipeline bySourcePort = (key, mask, tx) -> {
+        mask.exact(FlowField.TP_SRC);
+        long sport = key.get(FlowField.TP_SRC);
+        if (sport == 2000) {
+            return DatapathActions.builder().output(2).output(3).build();
+        } else if (sport == 3000) {
+            return DatapathActions.builder().output(3).build();
+        } else if (sport == 4000) {
+            return DatapathActions.DROP;
+        }
+        return DatapathActions.builder().output(2).build();
+    };
+
+    private static byte[] fromPort(int sport) {
+        return Frames.udp(0x0a000001, 0x0a000002, sport, 53);
+    }
+
+    @Test
+    void packetsLeaveEachPortInArrivalOrderWhateverBreaksARunForOnePort() {
+        addThree(bySourcePort);
+        int[][] bursts = {
+            {1001, 1002, 1003},                                // the whole burst to one port
+            {1001, 1002, 2000, 1003, 4000, 1004, 3000, 1005},  // multi-output, drop, other port mid-run
+            {1001, 4000, 1002, 1003},                          // a drop breaks the run
+            {1001, 1002, 4000},                                // the run ends with drops
+            {3000, 1001, 1002},                                // another port first
+            {4000, 1001, 1002},                                // a drop first
+        };
+        for (int round = 0; round < 2; round++) { // round 0 upcalls, round 1 hits the caches
+            for (int[] burst : bursts) {
+                List<Integer> want2 = new ArrayList<>();
+                List<Integer> want3 = new ArrayList<>();
+                for (int sport : burst) {
+                    p1.inject(fromPort(sport));
+                    if (sport != 3000 && sport != 4000) {
+                        want2.add(sport);
+                    }
+                    if (sport == 2000 || sport == 3000) {
+                        want3.add(sport);
+                    }
+                }
+                assertEquals(burst.length, dp.poll());
+                assertEquals(want2, sourcePorts(p2.drain()), "port 2, burst " + java.util.Arrays.toString(burst));
+                assertEquals(want3, sourcePorts(p3.drain()), "port 3, burst " + java.util.Arrays.toString(burst));
+            }
+        }
+        assertEquals(8, dp.stats().upcalls(), "one upcall per source port (8), in round 0 only");
+    }
+
+    private static List<Integer> sourcePorts(List<byte[]> frames) {
+        List<Integer> r = new ArrayList<>();
+        for (byte[] f : frames) {
+            r.add(((f[34] & 0xff) << 8) | (f[35] & 0xff)); // UDP source port after Ethernet (14) + IPv4 (20)
+        }
+        return r;
+    }
+
     @Test
     void megaflowHitsEnterTheExactMatchCacheWithTheConfiguredProbability() {
         int[] inverse = {0, 100};

@@ -192,19 +192,37 @@ class BufferPoolTest {
     }
 
     @Test
-    void buffersAreLaidOutBackToBackInOneRegion() {
+    void buffersAreLaidOutAnOddNumberOfCacheLinesApartInOneRegion() {
+        // 512 bytes = 8 lines, an even number: the stride grows to 9 lines (576 bytes), see BufferPool.
         try (BufferPool p = BufferPool.builder().count(10).bufferSize(512).headroom(128).build()) {
-            assertEquals(10L * 512, p.region().byteSize());
+            assertEquals(10L * 576, p.region().byteSize());
             assertEquals(0, p.bufferOffset(0));
-            assertEquals(9L * 512, p.bufferOffset(9));
+            assertEquals(9L * 576, p.bufferOffset(9));
             assertEquals(0, p.region().address() % 4096, "page aligned");
+        }
+        // 1088 bytes are 17 lines already.
+        try (BufferPool p = BufferPool.builder().count(4).bufferSize(1088).headroom(128).build()) {
+            assertEquals(1088, p.bufferOffset(1));
+        }
+    }
+
+    @Test
+    void framesOfConsecutiveBuffersFallIntoEveryL1Set() {
+        // The point of the odd stride: the first line of 64 consecutive frames covers all 64 sets of a
+        // 64-set L1 (address bits 6..11), instead of 2 with a 2048-byte stride.
+        try (BufferPool p = BufferPool.builder().count(64).bufferSize(2048).build()) {
+            java.util.Set<Long> sets = new java.util.HashSet<>();
+            for (int h = 0; h < 64; h++) {
+                sets.add(((p.region().address() + p.bufferOffset(h) + p.headroom()) >>> 6) & 63);
+            }
+            assertEquals(64, sets.size());
         }
     }
 
     @Test
     void poolsOfTwoMegabytesOrMoreAreAlignedForHugePages() {
         try (BufferPool p = BufferPool.builder().count(1024).bufferSize(2048).build()) {
-            assertEquals(2L << 20, p.region().byteSize());
+            assertEquals(1024L * (2048 + 64), p.region().byteSize());
             assertEquals(0, p.region().address() % (2L << 20));
         }
     }
