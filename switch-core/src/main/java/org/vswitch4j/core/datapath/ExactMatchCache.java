@@ -7,34 +7,46 @@ import org.vswitch4j.core.key.FlowKey;
  * A poll thread's exact-match cache (OVS's EMC): full flow key → megaflow, checked before the classifier.
  *
  * <p>What: {@code entries} slots (a power of two); a key may live in one of two slots, chosen by two parts
- * of its hash (a 2-way set-associative cache, as OVS does). Keys are stored flat in one {@code long[]} of
- * {@code entries × }{@link #KEY_WORDS} words next to a parallel array of hashes and of megaflow references,
- * so a lookup is: hash, compare one int, compare {@link #KEY_WORDS} contiguous longs (a vectorised
- * {@link Arrays#equals(long[], int, int, long[], int, int)}), check the megaflow is alive. No objects per
- * entry, no pointer chasing before the compare.
+ * of its hash (a 2-way set-associative cache, as OVS does). Keys are stored flat in {@code long[]}s next to a
+ * parallel array of hashes and of megaflow references, so a lookup is: hash, compare one int, compare the key
+ * words, check the megaflow is alive. No objects per entry, no pointer chasing before the compare.
  *
  * <p>Which words: a received packet's key sets only words 0..{@link FlowKey#PACKET_WORDS}-1 plus the tunnel
  * words; metadata and registers (18..26) are always zero on rx (only the pipeline writes them, on its own
- * copy), so the cache stores and compares words 0..{@link #KEY_WORDS}-1. The hash reads fewer still: words
- * 0..7 (in_port, Ethernet, VLANs, IPv4 addresses, IP fields, L4 ports) and the low words of the IPv6
- * addresses (9 and 11, where interface identifiers vary). Words left out of the hash cost nothing when they
- * agree and only a collision (never a wrong answer) when they alone differ — the compare covers them. The
- * hash is a sum of ten independent products and one final mix (see {@link #hash}), cheaper than hashing all
- * 18 words or chaining the multiplies.
+ * copy), so the cache keeps words 0..{@link #KEY_WORDS}-1. Most keys are <em>narrow</em>: words 8..17 (IPv6
+ * addresses, ARP/ND hardware addresses and target, tunnel) are all zero, as for every IPv4 TCP/UDP/ICMP
+ * packet without a tunnel. A slot stores words 0..7 inline, 64 bytes (half of the 18 words' 144, so twice as
+ * many entries stay in cache); a wide key also stores words 8..17 in a side array, created on the first wide
+ * insertion. Bit 63 of the stored word 0 (in_port uses the low 32 bits) marks a wide entry, so comparing
+ * word 0 also tells narrow from wide, and a narrow lookup never touches the side array.
+ *
+ * <p>The hash reads words 0..7 (in_port, Ethernet, VLANs, IPv4 addresses, IP fields, L4 ports) and the low
+ * words of the IPv6 addresses (9 and 11, where interface identifiers vary). Words left out of the hash cost
+ * nothing when they agree and only a collision (never a wrong answer) when they alone differ — the compare
+ * covers them. The hash is a sum of ten independent products and one final mix (see {@link #hash}), cheaper
+ * than hashing all 18 words or chaining the multiplies.
  *
  * <p>Replacement: a key goes into whichever of its two slots is free or dead; when both are live it
  * replaces one chosen by a hash bit. A dead megaflow (removed by invalidation or revalidation) is a miss, and
  * its slots are reused.
  *
- * <p>Cost: entries × (18 × 8 + 4 + 4) bytes ≈ 1.2 MB for the default 8192 entries, per poll thread.
+ * <p>Cost: entries × (8 × 8 + 4 + 4) bytes ≈ 590 KB for the default 8192 entries, per poll thread, plus
+ * entries × 80 bytes once a wide key is cached.
  *
  * <p>Thread-safety: owned by one poll thread; never read by others.
  */
 final class ExactMatchCache {
-    /** Words of the key stored and compared: 0..17 (packet words and the tunnel words). */
+    /** Words of the key the cache is exact on: 0..17 (packet words and the tunnel words). */
     static final int KEY_WORDS = FlowKey.W_TUN_IP + 1;
+    /** Words stored inline per slot: 0..7. */
+    static final int NARROW_WORDS = 8;
+    /** Words 8..17, stored in the side array for wide keys. */
+    static final int WIDE_WORDS = KEY_WORDS - NARROW_WORDS;
+    /** Set in the stored word 0 of a wide entry (and in the probe's word 0 for a wide key). */
+    static final long WIDE = 1L << 63;
 
     private final long[] keys;
+    private long[] wideKeys; // created on the first wide insertion
     private final int[] hashes;
     private final Megaflow[] flows;
     private final int mask;
@@ -44,7 +56,7 @@ final class ExactMatchCache {
         if (entries < 2 || Integer.bitCount(entries) != 1) {
             throw new IllegalArgumentException("EMC entries " + entries + " must be a power of two >= 2");
         }
-        keys = new long[entries * KEY_WORDS];
+        keys = new long[entries * NARROW_WORDS];
         hashes = new int[entries];
         flows = new Megaflow[entries];
         mask = entries - 1;
@@ -65,31 +77,47 @@ final class ExactMatchCache {
         return (int) (h ^ (h >>> 32));
     }
 
+    /** Word 0 as a slot stores it for key {@code w}: with {@link #WIDE} set when any of words 8..17 is not zero. */
+    private static long tagged0(long[] w) {
+        long wide = w[8] | w[9] | w[10] | w[11] | w[12] | w[13] | w[14] | w[15] | w[16] | w[17];
+        return wide == 0 ? w[0] : w[0] | WIDE;
+    }
+
     /** The live megaflow cached for key {@code w} with hash {@code h}, or null. Allocation-free. */
     Megaflow lookup(long[] w, int h) {
+        long w0 = tagged0(w);
         int i = h & mask;
         Megaflow f = flows[i];
-        if (f != null && hashes[i] == h && !f.dead && sameKey(keys, i * KEY_WORDS, w)) {
+        if (f != null && hashes[i] == h && sameKey(i, w0, w) && !f.dead) {
             return f;
         }
         i = (h >>> 16 ^ h >>> 3) & mask;
         f = flows[i];
-        if (f != null && hashes[i] == h && !f.dead && sameKey(keys, i * KEY_WORDS, w)) {
+        if (f != null && hashes[i] == h && sameKey(i, w0, w) && !f.dead) {
             return f;
         }
         return null;
     }
 
     /**
-     * Whether {@code keys[o..o+KEY_WORDS)} equals {@code w[0..KEY_WORDS)}: the xors or-ed together and tested
-     * once, branch-free, which for 18 words beats a call into the vectorised mismatch stub.
+     * Whether slot {@code i} holds key {@code w} (whose tagged word 0 is {@code w0}): the xors of the inline
+     * words or-ed together and tested once, branch-free; the side array only for a wide key.
      */
-    private static boolean sameKey(long[] keys, int o, long[] w) {
-        long d = (keys[o] ^ w[0]) | (keys[o + 1] ^ w[1]) | (keys[o + 2] ^ w[2]) | (keys[o + 3] ^ w[3])
-                | (keys[o + 4] ^ w[4]) | (keys[o + 5] ^ w[5]) | (keys[o + 6] ^ w[6]) | (keys[o + 7] ^ w[7])
-                | (keys[o + 8] ^ w[8]) | (keys[o + 9] ^ w[9]) | (keys[o + 10] ^ w[10]) | (keys[o + 11] ^ w[11])
-                | (keys[o + 12] ^ w[12]) | (keys[o + 13] ^ w[13]) | (keys[o + 14] ^ w[14])
-                | (keys[o + 15] ^ w[15]) | (keys[o + 16] ^ w[16]) | (keys[o + 17] ^ w[17]);
+    private boolean sameKey(int i, long w0, long[] w) {
+        long[] k = keys;
+        int o = i * NARROW_WORDS;
+        long d = (k[o] ^ w0) | (k[o + 1] ^ w[1]) | (k[o + 2] ^ w[2]) | (k[o + 3] ^ w[3])
+                | (k[o + 4] ^ w[4]) | (k[o + 5] ^ w[5]) | (k[o + 6] ^ w[6]) | (k[o + 7] ^ w[7]);
+        return d == 0 && (w0 >= 0 || sameWide(i, w));
+    }
+
+    private boolean sameWide(int i, long[] w) {
+        long[] x = wideKeys;
+        int o = i * WIDE_WORDS;
+        long d = 0;
+        for (int j = 0; j < WIDE_WORDS; j++) {
+            d |= x[o + j] ^ w[NARROW_WORDS + j];
+        }
         return d == 0;
     }
 
@@ -105,7 +133,16 @@ final class ExactMatchCache {
             Megaflow f2 = flows[i2];
             i = f2 == null || f2.dead ? i2 : ((h & 0x40000000) == 0 ? i1 : i2);
         }
-        System.arraycopy(w, 0, keys, i * KEY_WORDS, KEY_WORDS);
+        long w0 = tagged0(w);
+        int o = i * NARROW_WORDS;
+        keys[o] = w0;
+        System.arraycopy(w, 1, keys, o + 1, NARROW_WORDS - 1);
+        if (w0 < 0) {
+            if (wideKeys == null) {
+                wideKeys = new long[flows.length * WIDE_WORDS];
+            }
+            System.arraycopy(w, NARROW_WORDS, wideKeys, i * WIDE_WORDS, WIDE_WORDS);
+        }
         hashes[i] = h;
         flows[i] = f;
     }

@@ -78,4 +78,29 @@ class ExactMatchCacheTest {
         // With 2 ways and a load of 0.6, nearly every key must survive (a 1-way cache would keep ~75%).
         assertEquals(true, found > n * 0.85, "found " + found + " of " + n);
     }
+
+    @Test
+    void wideKeysAreComparedOnEveryWordAndNeverMatchANarrowEntry() {
+        ExactMatchCache c = new ExactMatchCache(16);
+        FlowKey narrow = key(1);
+        FlowKey wide = key(1);
+        wide.w[FlowKey.W_IPV6_SRC + 1] = 0x1;        // word 9: hashed
+        FlowKey wideOther = key(1);
+        wideOther.w[FlowKey.W_IPV6_SRC + 1] = 0x1;
+        wideOther.w[FlowKey.W_TUN_IP] = 0xc0000201L; // word 17: not hashed, only compared
+        Megaflow fn = flow();
+        Megaflow fw = flow();
+        c.insert(wide.w, ExactMatchCache.hash(wide.w), fw);
+        assertSame(fw, c.lookup(wide.w, ExactMatchCache.hash(wide.w)));
+        assertNull(c.lookup(wideOther.w, ExactMatchCache.hash(wideOther.w)), "differs in word 17 only");
+        assertNull(c.lookup(narrow.w, ExactMatchCache.hash(narrow.w)), "narrow probe, wide entry");
+        c.insert(narrow.w, ExactMatchCache.hash(narrow.w), fn);
+        assertSame(fn, c.lookup(narrow.w, ExactMatchCache.hash(narrow.w)));
+        assertSame(fw, c.lookup(wide.w, ExactMatchCache.hash(wide.w)), "both live side by side");
+        // A narrow entry and a wide probe that agree on words 0..7 and hash alike (word 12 is not hashed).
+        FlowKey arp = key(1);
+        arp.w[FlowKey.W_ARP_SHA] = 0x02_00_00_00_00_09L;
+        assertEquals(ExactMatchCache.hash(narrow.w), ExactMatchCache.hash(arp.w));
+        assertNull(c.lookup(arp.w, ExactMatchCache.hash(arp.w)), "wide probe, narrow entry");
+    }
 }
