@@ -83,34 +83,36 @@ final class ExactMatchCache {
         return wide == 0 ? w[0] : w[0] | WIDE;
     }
 
-    /** The live megaflow cached for key {@code w} with hash {@code h}, or null. Allocation-free. */
+    /**
+     * The live megaflow cached for key {@code w} with hash {@code h}, or null. Allocation-free.
+     *
+     * <p>One loop over the two ways, with the compare written out in it: the inline words' xors or-ed together
+     * and tested once, branch-free; the side array only for a wide key. Shape, for the JIT: a separate compare
+     * method was not inlined where the hash check usually fails (a cold call site, 10,000 flows), costing a
+     * call per probe; keep this method small enough to inline into the datapath's loop (under 325 bytecodes).
+     */
     Megaflow lookup(long[] w, int h) {
         long w0 = tagged0(w);
-        int i = h & mask;
-        Megaflow f = flows[i];
-        if (f != null && hashes[i] == h && sameKey(i, w0, w) && !f.dead) {
-            return f;
-        }
-        i = (h >>> 16 ^ h >>> 3) & mask;
-        f = flows[i];
-        if (f != null && hashes[i] == h && sameKey(i, w0, w) && !f.dead) {
-            return f;
-        }
-        return null;
-    }
-
-    /**
-     * Whether slot {@code i} holds key {@code w} (whose tagged word 0 is {@code w0}): the xors of the inline
-     * words or-ed together and tested once, branch-free; the side array only for a wide key.
-     */
-    private boolean sameKey(int i, long w0, long[] w) {
         long[] k = keys;
-        int o = i * NARROW_WORDS;
-        long d = (k[o] ^ w0) | (k[o + 1] ^ w[1]) | (k[o + 2] ^ w[2]) | (k[o + 3] ^ w[3])
-                | (k[o + 4] ^ w[4]) | (k[o + 5] ^ w[5]) | (k[o + 6] ^ w[6]) | (k[o + 7] ^ w[7]);
-        return d == 0 && (w0 >= 0 || sameWide(i, w));
+        int i = h & mask;
+        for (int way = 0; ; way++) {
+            Megaflow f = flows[i];
+            if (f != null && hashes[i] == h) {
+                int o = i * NARROW_WORDS;
+                long d = (k[o] ^ w0) | (k[o + 1] ^ w[1]) | (k[o + 2] ^ w[2]) | (k[o + 3] ^ w[3])
+                        | (k[o + 4] ^ w[4]) | (k[o + 5] ^ w[5]) | (k[o + 6] ^ w[6]) | (k[o + 7] ^ w[7]);
+                if (d == 0 && (w0 >= 0 || sameWide(i, w)) && !f.dead) {
+                    return f;
+                }
+            }
+            if (way == 1) {
+                return null;
+            }
+            i = (h >>> 16 ^ h >>> 3) & mask;
+        }
     }
 
+    /** Whether slot {@code i}'s side words equal words 8..17 of {@code w} (wide keys only). */
     private boolean sameWide(int i, long[] w) {
         long[] x = wideKeys;
         int o = i * WIDE_WORDS;

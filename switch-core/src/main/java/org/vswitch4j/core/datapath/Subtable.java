@@ -6,48 +6,67 @@ import org.vswitch4j.core.key.FlowKey;
  * One subtable of the megaflow classifier: every megaflow with one particular mask, in a hash table keyed
  * by the masked key.
  *
- * <p>Shape: open addressing with linear probing over two parallel arrays (megaflow references and their
- * hashes), deletion by backward shift (no tombstones, so a lookup's probe length depends only on the live
- * entries), grown at 50% load. The mask is kept as the list of its non-zero words, so hashing and comparing a
- * key touch only the words the mask covers: a typical L2 megaflow (in_port, eth_dst, eth_src, vlan) costs
- * four loads, four ANDs and four multiply-mix steps to hash, then a compare of the same four words.
+ * <p>Shape: open addressing with linear probing over three parallel arrays — megaflow references, their
+ * hashes, and their masked keys' covered words stored flat ({@code n} words per slot, where {@code n} is the
+ * number of non-zero mask words) — deletion by backward shift (no tombstones, so a lookup's probe length
+ * depends only on the live entries), grown at 50% load. The mask is kept as the list of its non-zero words,
+ * so hashing and comparing a key touch only the words the mask covers: a typical L2 megaflow (in_port,
+ * eth_dst, eth_src, vlan) costs four loads, four ANDs and four independent multiplies to hash, then a compare
+ * of the same four words against the flat copy. The megaflow object is read only once its key matched: with
+ * thousands of megaflows the objects are cache misses, the flat keys far fewer.
  *
  * <p>Thread-safety: owned by one poll thread (see {@link MegaflowClassifier}).
  */
 final class Subtable {
+    /** One odd constant per covered word (cycled), so the hash is a sum of independent products. */
+    private static final long[] MULTIPLIERS = {
+        0x9E3779B97F4A7C15L, 0xC2B2AE3D27D4EB4FL, 0x165667B19E3779F9L, 0xD6E8FEB86659FD93L,
+        0xFF51AFD7ED558CCDL, 0xC4CEB9FE1A85EC53L, 0x94D049BB133111EBL, 0xBF58476D1CE4E5B9L,
+    };
+
     /** The mask, all {@link FlowKey#WORDS} words. */
     final long[] mask;
     /** Indices of the mask's non-zero words, ascending. */
     final int[] words;
     /** The mask's words at those indices (dense copy for the lookup loop). */
     final long[] maskWords;
+    /** {@link #MULTIPLIERS} for each covered word. */
+    private final long[] mults;
+    /** Covered words per slot in {@link #keys}. */
+    private final int n;
 
     private Megaflow[] slots;
     private int[] hashes;
+    /** Slot i's masked key, covered words only: keys[i*n .. i*n+n). */
+    private long[] keys;
     private int size;
     /** Hits since the last ranking; the classifier sorts subtables by it. Owner thread only. */
     long hits;
 
     Subtable(long[] mask) {
         this.mask = mask.clone();
-        int n = 0;
+        int c = 0;
         for (long m : mask) {
             if (m != 0) {
-                n++;
+                c++;
             }
         }
+        n = c;
         words = new int[n];
         maskWords = new long[n];
+        mults = new long[n];
         int j = 0;
         for (int i = 0; i < mask.length; i++) {
             if (mask[i] != 0) {
                 words[j] = i;
                 maskWords[j] = mask[i];
+                mults[j] = MULTIPLIERS[j % MULTIPLIERS.length];
                 j++;
             }
         }
         slots = new Megaflow[16];
         hashes = new int[16];
+        keys = new long[16 * n];
     }
 
     int size() {
@@ -56,23 +75,31 @@ final class Subtable {
 
     /** Hash of {@code key} (a full key) under this subtable's mask. */
     int hash(long[] key) {
-        long h = 0x2545F4914F6CDD1DL;
+        long h = 0;
         int[] ws = words;
         long[] ms = maskWords;
+        long[] cs = mults;
         for (int i = 0; i < ws.length; i++) {
-            h = (h ^ (key[ws[i]] & ms[i])) * 0x9E3779B97F4A7C15L;
+            h += (key[ws[i]] & ms[i]) * cs[i];
         }
-        return (int) (h ^ (h >>> 29) ^ (h >>> 47));
+        return mix(h);
     }
 
-    /** Hash of a key that is already masked (a megaflow's). */
+    /** Hash of a key that is already masked (a megaflow's); equals {@link #hash} of any key it matches. */
     private int hashMasked(long[] maskedKey) {
-        long h = 0x2545F4914F6CDD1DL;
+        long h = 0;
         int[] ws = words;
-        for (int w : ws) {
-            h = (h ^ maskedKey[w]) * 0x9E3779B97F4A7C15L;
+        long[] cs = mults;
+        for (int i = 0; i < ws.length; i++) {
+            h += maskedKey[ws[i]] * cs[i];
         }
-        return (int) (h ^ (h >>> 29) ^ (h >>> 47));
+        return mix(h);
+    }
+
+    private static int mix(long h) {
+        h ^= h >>> 29;
+        h *= 0xBF58476D1CE4E5B9L;
+        return (int) (h ^ (h >>> 32));
     }
 
     /** The megaflow whose masked key equals {@code key} under the mask, or null. Allocation-free. */
@@ -82,23 +109,23 @@ final class Subtable {
         int m = s.length - 1;
         int i = h & m;
         for (Megaflow f; (f = s[i]) != null; i = (i + 1) & m) {
-            if (hashes[i] == h && matches(f.maskedKey, key)) {
+            if (hashes[i] == h && matches(i, key)) {
                 return f;
             }
         }
         return null;
     }
 
-    private boolean matches(long[] maskedKey, long[] key) {
+    private boolean matches(int slot, long[] key) {
         int[] ws = words;
         long[] ms = maskWords;
+        long[] k = keys;
+        int o = slot * n;
+        long d = 0;
         for (int i = 0; i < ws.length; i++) {
-            int w = ws[i];
-            if ((key[w] & ms[i]) != maskedKey[w]) {
-                return false;
-            }
+            d |= (key[ws[i]] & ms[i]) ^ k[o + i];
         }
-        return true;
+        return d == 0;
     }
 
     /** Adds {@code f} (whose masked key must not be present already). */
@@ -106,11 +133,17 @@ final class Subtable {
         if ((size + 1) * 2 > slots.length) {
             grow();
         }
-        put(f, hashMasked(f.maskedKey));
+        int i = put(f, hashMasked(f.maskedKey));
+        long[] mk = f.maskedKey;
+        int o = i * n;
+        for (int j = 0; j < n; j++) {
+            keys[o + j] = mk[words[j]];
+        }
         size++;
     }
 
-    private void put(Megaflow f, int h) {
+    /** Places {@code f} in the first free slot of its probe sequence; returns the slot (keys not written). */
+    private int put(Megaflow f, int h) {
         int m = slots.length - 1;
         int i = h & m;
         while (slots[i] != null) {
@@ -118,16 +151,20 @@ final class Subtable {
         }
         slots[i] = f;
         hashes[i] = h;
+        return i;
     }
 
     private void grow() {
         Megaflow[] old = slots;
         int[] oldH = hashes;
+        long[] oldK = keys;
         slots = new Megaflow[old.length * 2];
         hashes = new int[old.length * 2];
+        keys = new long[old.length * 2 * n];
         for (int i = 0; i < old.length; i++) {
             if (old[i] != null) {
-                put(old[i], oldH[i]);
+                int to = put(old[i], oldH[i]);
+                System.arraycopy(oldK, i * n, keys, to * n, n);
             }
         }
     }
@@ -158,6 +195,7 @@ final class Subtable {
             if (!homeInRange) {
                 s[hole] = s[j];
                 hashes[hole] = hashes[j];
+                System.arraycopy(keys, j * n, keys, hole * n, n);
                 hole = j;
             }
         }
