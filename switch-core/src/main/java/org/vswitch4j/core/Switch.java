@@ -103,8 +103,9 @@ public final class Switch implements AutoCloseable {
      */
     public int poll() {
         int n = datapath.poll();
+        long t = datapath.lastPollNanos();
         for (Bridge br : bridgeArray) {
-            br.runMaintenance();
+            br.runMaintenance(t);
         }
         return n;
     }

@@ -468,6 +468,15 @@ public final class Datapath implements AutoCloseable {
         }
     }
 
+    /**
+     * The switch time that the last {@link #poll()} read at its start (synchronous mode; else the last time
+     * poll thread 0 started a round). Lets the caller of {@code poll()} schedule its own work on the same
+     * reading instead of reading the clock again.
+     */
+    public long lastPollNanos() {
+        return workers[0].now();
+    }
+
     /** Starts the poll threads (named {@code vsw-pmd-N}, daemons). Idempotent; a no-op when synchronous. */
     public synchronized void start() {
         if (!threaded || threads != null) {

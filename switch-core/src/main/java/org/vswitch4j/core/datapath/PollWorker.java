@@ -217,6 +217,11 @@ final class PollWorker {
         }
     }
 
+    /** The switch time read at the start of the last round (racy when read by another thread). */
+    long now() {
+        return now;
+    }
+
     /** One round over this worker's rx queues; returns the number of packets received. */
     int runOnce() {
         long t = dp.clock().nanos();

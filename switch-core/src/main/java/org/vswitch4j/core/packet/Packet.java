@@ -52,11 +52,15 @@ public final class Packet {
      * {@code dataOffset} from the buffer's start. Takes ownership of the buffer. Header offsets are reset.
      */
     public Packet bind(PacketMemory memory, long handle, int dataOffset, int length) {
-        this.memory = memory;
-        this.region = memory.region();
+        if (memory != this.memory) {
+            // Views are rebound to the same memory burst after burst: skip the reference stores (each a GC
+            // write barrier) and the memory's region/size calls unless it really changed.
+            this.memory = memory;
+            this.region = memory.region();
+            this.bufferSize = memory.bufferSize();
+        }
         this.handle = handle;
         this.base = memory.bufferOffset(handle);
-        this.bufferSize = memory.bufferSize();
         this.dataOffset = dataOffset;
         this.length = length;
         this.inPort = 0;
@@ -72,23 +76,23 @@ public final class Packet {
 
     /** Whether this view currently holds a buffer. */
     public boolean isBound() {
-        return memory != null;
+        return handle != -1;
     }
 
     /** Gives the buffer back to its memory and unbinds. */
     public void release() {
-        PacketMemory m = memory;
-        if (m != null) {
-            long h = handle;
+        long h = handle;
+        if (h != -1) {
             unbind();
-            m.release(h);
+            memory.release(h);
         }
     }
 
-    /** Forgets the buffer without releasing it (the caller has passed ownership elsewhere). */
+    /**
+     * Forgets the buffer without releasing it (the caller has passed ownership elsewhere). The view keeps
+     * its reference to the memory (not the buffer), so that rebinding it to the same memory is cheaper.
+     */
     public void unbind() {
-        memory = null;
-        region = null;
         handle = -1;
     }
 
@@ -97,11 +101,13 @@ public final class Packet {
      * first) and unbinds this view. No bytes are copied.
      */
     public void moveTo(Packet to) {
-        to.memory = memory;
-        to.region = region;
+        if (to.memory != memory) {
+            to.memory = memory;
+            to.region = region;
+            to.bufferSize = bufferSize;
+        }
         to.handle = handle;
         to.base = base;
-        to.bufferSize = bufferSize;
         to.dataOffset = dataOffset;
         to.length = length;
         to.inPort = inPort;
@@ -134,8 +140,9 @@ public final class Packet {
 
     // ---- binding -------------------------------------------------------------------------------------
 
+    /** The memory holding the buffer, or null when unbound. */
     public PacketMemory memory() {
-        return memory;
+        return handle == -1 ? null : memory;
     }
 
     public long handle() {
@@ -306,7 +313,7 @@ public final class Packet {
 
     @Override
     public String toString() {
-        return memory == null ? "Packet[unbound]"
+        return handle == -1 ? "Packet[unbound]"
                 : "Packet[handle=" + handle + ", len=" + length + ", inPort=" + inPort + "]";
     }
 }
