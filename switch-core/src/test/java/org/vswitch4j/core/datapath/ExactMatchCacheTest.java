@@ -15,9 +15,18 @@ class ExactMatchCacheTest {
     }
 
     private static FlowKey key(long dst) {
+        return key(dst, 0x0800);
+    }
+
+    /**
+     * Keys as the parser fills them: words 8..15 may be set only with eth_type IPv6 or ARP (the cache tells
+     * narrow keys from wide ones by that, see FlowParser's "narrow keys").
+     */
+    private static FlowKey key(long dst, int ethType) {
         FlowKey k = new FlowKey();
         k.set(FlowField.ETH_DST, dst);
         k.set(FlowField.IN_PORT, 1);
+        k.set(FlowField.ETH_TYPE, ethType);
         return k;
     }
 
@@ -38,8 +47,11 @@ class ExactMatchCacheTest {
         FlowKey k = key(1);
         c.insert(k.w, ExactMatchCache.hash(k.w), flow());
         FlowKey v6 = key(1);
+        v6.w[FlowKey.W_ETH_TYPE] = 0x86DD;
         v6.w[FlowKey.W_IPV6_SRC] = 0x20010db8_00000000L; // word 8 is not hashed
+        v6.w[FlowKey.W_ETH_TYPE] = 0x0800; // same eth_type as k, so only word 8 differs
         assertEquals(ExactMatchCache.hash(k.w), ExactMatchCache.hash(v6.w));
+        v6.w[FlowKey.W_ETH_TYPE] = 0x86DD;
         assertNull(c.lookup(v6.w, ExactMatchCache.hash(v6.w)));
     }
 
@@ -82,10 +94,10 @@ class ExactMatchCacheTest {
     @Test
     void wideKeysAreComparedOnEveryWordAndNeverMatchANarrowEntry() {
         ExactMatchCache c = new ExactMatchCache(16);
-        FlowKey narrow = key(1);
-        FlowKey wide = key(1);
+        FlowKey narrow = key(1, 0x86DD);             // IPv6 with words 8..15 zero: stored wide all the same
+        FlowKey wide = key(1, 0x86DD);
         wide.w[FlowKey.W_IPV6_SRC + 1] = 0x1;        // word 9: hashed
-        FlowKey wideOther = key(1);
+        FlowKey wideOther = key(1, 0x86DD);
         wideOther.w[FlowKey.W_IPV6_SRC + 1] = 0x1;
         wideOther.w[FlowKey.W_TUN_IP] = 0xc0000201L; // word 17: not hashed, only compared
         Megaflow fn = flow();
@@ -93,14 +105,26 @@ class ExactMatchCacheTest {
         c.insert(wide.w, ExactMatchCache.hash(wide.w), fw);
         assertSame(fw, c.lookup(wide.w, ExactMatchCache.hash(wide.w)));
         assertNull(c.lookup(wideOther.w, ExactMatchCache.hash(wideOther.w)), "differs in word 17 only");
-        assertNull(c.lookup(narrow.w, ExactMatchCache.hash(narrow.w)), "narrow probe, wide entry");
+        assertNull(c.lookup(narrow.w, ExactMatchCache.hash(narrow.w)), "same words 0..7, differs in word 9");
         c.insert(narrow.w, ExactMatchCache.hash(narrow.w), fn);
         assertSame(fn, c.lookup(narrow.w, ExactMatchCache.hash(narrow.w)));
         assertSame(fw, c.lookup(wide.w, ExactMatchCache.hash(wide.w)), "both live side by side");
-        // A narrow entry and a wide probe that agree on words 0..7 and hash alike (word 12 is not hashed).
-        FlowKey arp = key(1);
+        // Tunnel words make any key wide: a probe that agrees on words 0..7 with a narrow IPv4 entry and hashes
+        // alike (word 16 is not hashed) must miss, and one equal in every word must hit.
+        FlowKey v4 = key(1);
+        Megaflow f4 = flow();
+        c.insert(v4.w, ExactMatchCache.hash(v4.w), f4);
+        FlowKey tunnelled = key(1);
+        tunnelled.w[FlowKey.W_TUN_ID] = 42;
+        assertEquals(ExactMatchCache.hash(v4.w), ExactMatchCache.hash(tunnelled.w));
+        assertNull(c.lookup(tunnelled.w, ExactMatchCache.hash(tunnelled.w)), "wide probe, narrow entry");
+        assertSame(f4, c.lookup(v4.w, ExactMatchCache.hash(v4.w)));
+        // An ARP entry with its sender hardware address (word 12, not hashed) is compared on it.
+        FlowKey arp = key(1, 0x0806);
         arp.w[FlowKey.W_ARP_SHA] = 0x02_00_00_00_00_09L;
-        assertEquals(ExactMatchCache.hash(narrow.w), ExactMatchCache.hash(arp.w));
-        assertNull(c.lookup(arp.w, ExactMatchCache.hash(arp.w)), "wide probe, narrow entry");
+        c.insert(arp.w, ExactMatchCache.hash(arp.w), flow());
+        FlowKey arpOther = key(1, 0x0806);
+        arpOther.w[FlowKey.W_ARP_SHA] = 0x02_00_00_00_00_0aL;
+        assertNull(c.lookup(arpOther.w, ExactMatchCache.hash(arpOther.w)), "ARP keys differing in word 12");
     }
 }
