@@ -101,6 +101,11 @@ public class L2ForwardBenchmark {
         if (forwarded <= 0) {
             throw new IllegalStateException("nothing was forwarded to p2");
         }
+        // Where the packets were served, for the record (printed with the fork's output).
+        org.vswitch4j.core.datapath.DatapathStats st = sw.datapath().stats();
+        double all = st.emcHits() + st.megaflowHits() + st.misses();
+        System.out.printf("%n[flows=%d: %.1f %% EMC hits, %.1f %% megaflow hits, %d upcalls]%n", flows,
+                100 * st.emcHits() / all, 100 * st.megaflowHits() / all, st.upcalls());
         sw.close();
         p1.close();
         p2.close();
