@@ -23,8 +23,10 @@ import org.vswitch4j.core.key.FlowKey;
  * <p>The hash reads words 0..7 (in_port, Ethernet, VLANs, IPv4 addresses, IP fields, L4 ports) and the low
  * words of the IPv6 addresses (9 and 11, where interface identifiers vary). Words left out of the hash cost
  * nothing when they agree and only a collision (never a wrong answer) when they alone differ — the compare
- * covers them. The hash is a sum of ten independent products and one final mix (see {@link #hash}), cheaper
- * than hashing all 18 words or chaining the multiplies.
+ * covers them. The hash is a sum of seven independent products and one final mix (see {@link #hash}),
+ * cheaper than hashing all 18 words or chaining the multiplies: the words that rarely differ between flows
+ * (in_port, eth_type, VLANs, TTL/TOS/proto) are rotated apart and xor-ed into one product, the addresses and
+ * ports get one each.
  *
  * <p>Replacement: a key goes into whichever of its two slots is free or dead; when both are live it
  * replaces one chosen by a hash bit. A dead megaflow (removed by invalidation or revalidation) is a miss, and
@@ -63,14 +65,17 @@ final class ExactMatchCache {
     }
 
     /**
-     * The cache's hash of a key: a sum of independent products (one odd constant per word, so every multiply
+     * The cache's hash of a key: a sum of independent products (one odd constant per term, so every multiply
      * can issue at once instead of waiting on a chain), then one xor-shift-multiply to bring the high bits,
-     * where products mix best, down to the low bits the slots are chosen by.
+     * where products mix best, down to the low bits the slots are chosen by. Measured with 10,000 flows
+     * (interleaved runs): seven products instead of ten gave 11.0-13.4 Mpps against 10.1-11.7.
      */
     static int hash(long[] w) {
-        long h = w[0] * 0x9E3779B97F4A7C15L + w[1] * 0xC2B2AE3D27D4EB4FL + w[2] * 0x165667B19E3779F9L
-                + w[3] * 0xD6E8FEB86659FD93L + w[4] * 0xFF51AFD7ED558CCDL + w[5] * 0xC4CEB9FE1A85EC53L
-                + w[6] * 0x94D049BB133111EBL + w[7] * 0xBF58476D1CE4E5B9L + w[9] * 0x27D4EB2F165667C5L
+        // Words that rarely vary between flows (in_port, eth_type, VLANs, IP TTL/TOS/proto) share one product:
+        // rotated apart so their fields do not overlap, then xor-ed.
+        long quiet = w[0] ^ Long.rotateLeft(w[3], 40) ^ Long.rotateLeft(w[4], 7) ^ Long.rotateLeft(w[6], 23);
+        long h = quiet * 0x9E3779B97F4A7C15L + w[1] * 0xC2B2AE3D27D4EB4FL + w[2] * 0x165667B19E3779F9L
+                + w[5] * 0xC4CEB9FE1A85EC53L + w[7] * 0xBF58476D1CE4E5B9L + w[9] * 0x27D4EB2F165667C5L
                 + w[11] * 0x85EBCA77C2B2AE63L;
         h ^= h >>> 29;
         h *= 0xBF58476D1CE4E5B9L;

@@ -127,4 +127,35 @@ class ExactMatchCacheTest {
         arpOther.w[FlowKey.W_ARP_SHA] = 0x02_00_00_00_00_0aL;
         assertNull(c.lookup(arpOther.w, ExactMatchCache.hash(arpOther.w)), "ARP keys differing in word 12");
     }
+
+    @Test
+    void keysThatDifferOnlyInAQuietWordStillSpreadOverTheCache() {
+        // in_port, eth_type, VLANs and the IP TTL/TOS/proto word share one product in the hash: flows that differ
+        // only there (one flow per VLAN on a trunk, the same flow from many ports) must still spread.
+        String[] words = {"in_port", "vlan", "ip"};
+        for (String which : words) {
+            ExactMatchCache c = new ExactMatchCache(1024);
+            int n = 600;
+            Megaflow[] fs = new Megaflow[n];
+            FlowKey[] ks = new FlowKey[n];
+            for (int i = 0; i < n; i++) {
+                FlowKey k = key(7);
+                switch (which) {
+                    case "in_port" -> k.w[FlowKey.W_IN_PORT] = 1 + i;
+                    case "vlan" -> k.w[FlowKey.W_VLAN] = (0x8100L << 48) | ((long) (1 + i) << 32);
+                    default -> k.w[FlowKey.W_IP] = (64L << 16) | i;
+                }
+                ks[i] = k;
+                fs[i] = flow();
+                c.insert(k.w, ExactMatchCache.hash(k.w), fs[i]);
+            }
+            int found = 0;
+            for (int i = 0; i < n; i++) {
+                if (c.lookup(ks[i].w, ExactMatchCache.hash(ks[i].w)) == fs[i]) {
+                    found++;
+                }
+            }
+            assertEquals(true, found > n * 0.85, which + ": found " + found + " of " + n);
+        }
+    }
 }
