@@ -7,17 +7,24 @@
 #
 #   sudo benchmarks/ovs-side-by-side.sh [rounds]      (default 3 rounds; about 2.5 minutes per round)
 #
-# Needs root, Debian's OVS-DPDK and the DPDK plugins it loads for net_null ports (apt-get install
-# openvswitch-switch-dpdk librte-net-null23 librte-net-pcap23 librte-bus-vdev23 librte-mempool-ring23) and 2 MB
-# hugepages (it reserves 256 and gives back what it reserved). Everything it starts runs in a private
-# temporary directory and is stopped by pid at the end; nothing is sent anywhere (net_null ports).
+# Needs root; installs Debian's OVS-DPDK and the DPDK plugins it loads for net_null and net_pcap ports when they
+# are missing (openvswitch-switch-dpdk librte-net-null23 librte-net-pcap23 librte-bus-vdev23
+# librte-mempool-ring23); reserves 256 2 MB hugepages and gives back what it reserved. Everything it starts
+# runs in a private temporary directory and is stopped by pid at the end; nothing is sent anywhere (the ports
+# are net_null and net_pcap devices inside OVS).
 # Prints one line per measurement: what, Mpps.
 set -euo pipefail
 rounds=${1:-3}
 here=$(cd "$(dirname "$0")/.." && pwd)
 vswitchd=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
 [ "$(id -u)" = 0 ] || { echo "needs root (hugepages, DPDK)" >&2; exit 2; }
-[ -x "$vswitchd" ] || { echo "needs $vswitchd: apt-get install openvswitch-switch-dpdk librte-net-null23 librte-net-pcap23 librte-bus-vdev23 librte-mempool-ring23" >&2; exit 2; }
+packages="openvswitch-switch-dpdk librte-net-null23 librte-net-pcap23 librte-bus-vdev23 librte-mempool-ring23"
+# shellcheck disable=SC2086
+if ! dpkg -s $packages >/dev/null 2>&1; then
+    echo "installing $packages" >&2
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $packages >/dev/null
+fi
+[ -x "$vswitchd" ] || { echo "no $vswitchd after installing $packages" >&2; exit 2; }
 
 hp=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
 hp_before=$(cat $hp)

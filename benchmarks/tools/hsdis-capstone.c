@@ -1,7 +1,6 @@
 // A profiling aid, not part of vswitch4j: the disassembler plugin HotSpot loads for -XX:+PrintAssembly (and so
 // JMH's -prof perfasm), as a few lines over the capstone library. JDK builds ship without one.
-//   apt-get install libcapstone-dev && mkdir -p /tmp/hsdis
-//   gcc -O2 -shared -fPIC -o /tmp/hsdis/hsdis-amd64.so benchmarks/tools/hsdis-capstone.c -lcapstone
+//   benchmarks/tools/hsdis.sh      (installs libcapstone-dev if missing, builds /tmp/hsdis/hsdis-amd64.so)
 //   LD_LIBRARY_PATH=/tmp/hsdis ./vsw bench L2Forward -p flows=4 -prof "perfasm:events=cpu-clock"
 // (cpu-clock: the guest has no hardware counters; a software timer event works, with some skid.)
 #include <inttypes.h>
