@@ -56,10 +56,13 @@ final class CompiledActions {
     static final int SET_IPV6_DST_LO = 22;
     static final int SET_ND_TARGET_HI = 23;
     static final int SET_ND_TARGET_LO = 24;
+    static final int SET_ND_SLL = 25;
+    static final int SET_ND_TLL = 26;
 
     private static final String SETTABLE = "settable: eth_src, eth_dst, vlan0, vlan_vid, vlan_pcp, vlan_dei,"
             + " ip_src, ip_dst, arp_spa, arp_tpa, arp_op, arp_sha, arp_tha, nw_tos, ip_dscp, ip_ecn, nw_ttl,"
-            + " ipv6_label, tp_src, tp_dst, icmp_type, icmp_code, and (128-bit) ipv6_src, ipv6_dst, nd_target";
+            + " ipv6_label, tp_src, tp_dst, icmp_type, icmp_code, nd_sll, nd_tll, and (128-bit) ipv6_src, ipv6_dst,"
+            + " nd_target";
 
     /** The output port when the actions are exactly one output, else 0. */
     final int singleOutput;
@@ -173,6 +176,8 @@ final class CompiledActions {
             case ARP_OP -> SET_ARP_OP;
             case ARP_SHA -> SET_ARP_SHA;
             case ARP_THA -> SET_ARP_THA;
+            case ND_SLL -> SET_ND_SLL;
+            case ND_TLL -> SET_ND_TLL;
             case IPV6_SRC, IPV6_DST, ND_TARGET -> throw new IllegalArgumentException("field " + f.ovsName()
                     + " is 128 bits wide: use DatapathActions.Builder.setField(field, high, low)");
             case TUN_ID, TUN_SRC, TUN_DST, METADATA,
@@ -181,7 +186,7 @@ final class CompiledActions {
                     throw new IllegalArgumentException("field " + f.ovsName() + " is metadata, not a packet"
                             + " header: the pipeline sets it on the flow key, the datapath cannot set it; " + SETTABLE);
             case IN_PORT, ETH_TYPE, VLAN0_TPID, VLAN1, VLAN1_TPID, VLAN1_PCP, VLAN1_DEI, VLAN1_VID,
-                 IP_FRAG, IP_PROTO, TCP_FLAGS, ND_SLL, ND_TLL ->
+                 IP_FRAG, IP_PROTO, TCP_FLAGS ->
                     throw new IllegalArgumentException("the datapath cannot set field " + f.ovsName() + "; " + SETTABLE);
         };
     }

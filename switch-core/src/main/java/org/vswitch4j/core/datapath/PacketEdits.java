@@ -139,6 +139,8 @@ final class PacketEdits {
             case CompiledActions.SET_IPV6_DST_LO -> setIpv6Half(p, 32, v);
             case CompiledActions.SET_ND_TARGET_HI -> setNdTargetHalf(p, 8, v);
             case CompiledActions.SET_ND_TARGET_LO -> setNdTargetHalf(p, 16, v);
+            case CompiledActions.SET_ND_SLL -> setNdLinkAddress(p, ND_OPT_SLL, v);
+            case CompiledActions.SET_ND_TLL -> setNdLinkAddress(p, ND_OPT_TLL, v);
             default -> throw new IllegalStateException("unknown set-field code " + code);
         }
     }
@@ -431,20 +433,62 @@ final class PacketEdits {
         }
     }
 
-    /** Half of the target address of an ICMPv6 neighbor solicitation/advertisement, with its checksum. */
-    private static void setNdTargetHalf(Packet p, int off, long v) {
+    /** Offset of a complete neighbor solicitation or advertisement (ICMPv6 135/136, code 0, 24 bytes), or -1. */
+    private static int ndMessage(Packet p) {
         int proto = l4Proto(p);
         int l4 = p.l4Offset();
         if (proto < 0 || (proto & 0xff) != PROTO_ICMPV6 || l4 + 24 > p.length()) {
-            return;
+            return -1;
         }
         int type = p.u8(l4);
-        if (type != 135 && type != 136 || p.u8(l4 + 1) != 0) {
+        return (type == 135 || type == 136) && p.u8(l4 + 1) == 0 ? l4 : -1;
+    }
+
+    /** Half of the target address of an ICMPv6 neighbor solicitation/advertisement, with its checksum. */
+    private static void setNdTargetHalf(Packet p, int off, long v) {
+        int l4 = ndMessage(p);
+        if (l4 < 0) {
             return;
         }
         long old = p.i64(l4 + off);
         p.i64(l4 + off, v);
         p.u16(l4 + 2, Checksums.update64(p.u16(l4 + 2), old, v));
+    }
+
+    static final int ND_OPT_SLL = 1;
+    static final int ND_OPT_TLL = 2;
+
+    /**
+     * Rewrites the link-layer address option {@code optType} (1 = source, 2 = target; one 8-byte unit) of a
+     * neighbor solicitation or advertisement and updates the ICMPv6 checksum, as Open vSwitch's set_field of
+     * nd_sll/nd_tll does: the first such option is changed, a message without one is left alone (no option is
+     * added), and so is one whose options run off the end or have length 0 (the parser calls it malformed).
+     */
+    private static void setNdLinkAddress(Packet p, int optType, long mac) {
+        int l4 = ndMessage(p);
+        if (l4 < 0) {
+            return;
+        }
+        int l3 = p.l3Offset();
+        int end = Math.min(p.length(), l3 + 40 + p.u16(l3 + 4));
+        for (int off = l4 + 24; off + 8 <= end; ) {
+            int units = p.u8(off + 1);
+            if (units == 0 || off + 8 * units > end) {
+                return;
+            }
+            if (p.u8(off) == optType && units == 1) {
+                int c = p.u16(l4 + 2);
+                for (int i = 0; i < 6; i += 2) { // the option starts 8-aligned from l4: its words are checksum words
+                    int oldWord = p.u16(off + 2 + i);
+                    int newWord = (int) (mac >>> (32 - 8 * i)) & 0xffff;
+                    p.u16(off + 2 + i, newWord);
+                    c = Checksums.update16(c, oldWord, newWord);
+                }
+                p.u16(l4 + 2, c);
+                return;
+            }
+            off += 8 * units;
+        }
     }
 
     // ---- CRC32c (Castagnoli, reflected polynomial 0x82F63B78), slice-by-8 ------------------------------

@@ -379,6 +379,43 @@ class PacketEditsTest {
     }
 
     @Test
+    void setNdSourceAndTargetLinkAddressesRewriteTheirOptionAndTheIcmpv6Checksum() {
+        long mac = 0x02_00_00_00_0b_0cL;
+        // NS with SLL: nd_sll changes it; nd_tll finds no TLL option and changes nothing.
+        byte[] ns = through(eth().ipv6(S6, D6).ndNs(D6).sll(Frames.MAC_A).build(),
+                DatapathActions.builder().setField(FlowField.ND_SLL, mac).setField(FlowField.ND_TLL, 1));
+        assertArrayEquals(eth().ipv6(S6, D6).ndNs(D6).sll(mac).build(), ns);
+        assertV6L4Checksum(ns, 54, 58);
+        // NA with TLL behind an unrelated option (a nonce, type 14, one unit): the TLL is found and changed.
+        byte[] nonce = {1, 2, 3, 4, 5, 6};
+        byte[] na = through(eth().ipv6(S6, D6).ndNa(S6, 0x60000000).ndOption(14, nonce).tll(Frames.MAC_A).build(),
+                DatapathActions.builder().setField(FlowField.ND_TLL, mac));
+        assertArrayEquals(eth().ipv6(S6, D6).ndNa(S6, 0x60000000).ndOption(14, nonce).tll(mac).build(), na);
+        assertV6L4Checksum(na, 54, 58);
+        // No option at all, or not ND (an echo request): left alone.
+        byte[] bare = eth().ipv6(S6, D6).ndNs(D6).build();
+        assertArrayEquals(bare, through(bare, DatapathActions.builder().setField(FlowField.ND_SLL, mac)));
+        byte[] v4 = eth().ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).build();
+        assertArrayEquals(v4, through(v4, DatapathActions.builder().setField(FlowField.ND_SLL, mac)
+                .setField(FlowField.ND_TLL, mac)));
+    }
+
+    @Test
+    void setNdLinkAddressOnTruncatedOrMalformedOptionsWritesNothingOutsideTheFrame() {
+        long mac = 0x02_00_00_00_0b_0cL;
+        byte[] full = eth().ipv6(S6, D6).ndNs(D6).sll(Frames.MAC_A).build();
+        for (int cut = 14; cut < full.length; cut++) {
+            byte[] f0 = java.util.Arrays.copyOf(full, cut);
+            byte[] f = through(f0, DatapathActions.builder().setField(FlowField.ND_SLL, mac));
+            assertEquals(f0.length, f.length);
+            assertArrayEquals(f0, f, "a cut option or header is left alone, cut at " + cut);
+        }
+        // An option of length 0 ends the scan (the parser calls the message malformed).
+        byte[] zero = eth().ipv6(S6, D6).ndNs(D6).ndOptionRaw(new byte[] {1, 0, 2, 0, 0, 0, 0, 1}).build();
+        assertArrayEquals(zero, through(zero, DatapathActions.builder().setField(FlowField.ND_SLL, mac)));
+    }
+
+    @Test
     void setSctpPortsRecomputesTheCrc32c() {
         byte[] f = through(eth().ipv4("10.0.0.1", "10.0.0.2").sctp(5000, 6000).payload(37).padTo(120).build(),
                 DatapathActions.builder().setField(FlowField.TP_SRC, 1).setField(FlowField.TP_DST, 65535));
@@ -478,8 +515,10 @@ class PacketEditsTest {
         assertTrue(e.getMessage().contains("setField(field, high, low)"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> DatapathActions.builder().setField(FlowField.IPV4_SRC, 1, 2));
         assertTrue(e.getMessage().contains("allowed: ipv6_src, ipv6_dst, nd_target"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> CompiledActions.compile(
-                DatapathActions.builder().setField(FlowField.ND_SLL, 1).build()));
+        e = assertThrows(IllegalArgumentException.class, () -> CompiledActions.compile(
+                DatapathActions.builder().setField(FlowField.TCP_FLAGS, 1).build()));
+        assertTrue(e.getMessage().contains("cannot set field tcp_flags") && e.getMessage().contains("nd_sll"),
+                e.getMessage());
     }
 
     @Test
