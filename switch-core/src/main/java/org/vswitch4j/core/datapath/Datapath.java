@@ -595,6 +595,7 @@ public final class Datapath implements AutoCloseable {
             w.releaseHeld();
             w.classifier.clear();
             w.emc.clear();
+            w.raw.clear();
         }
         if (ownsMemory && memory instanceof BufferPool p) {
             p.close();

@@ -7,7 +7,8 @@ package org.vswitch4j.core.datapath;
  * <p>Thread-safety: immutable. The sums are read without stopping the threads, so they may be a few packets
  * apart from each other.
  *
- * @param emcHits        packets whose flow was found in the exact-match cache
+ * @param emcHits        packets whose flow was found in the exact-match cache (its parsed-key table or, for
+ *                       untagged IPv4 TCP/UDP, its raw-header table)
  * @param megaflowHits   packets that missed the exact-match cache and hit a megaflow
  * @param misses         packets that missed both caches
  * @param upcalls        translations run for misses (a miss whose translation failed still counts)

@@ -35,6 +35,9 @@ import org.vswitch4j.core.key.FlowKey;
  * <p>Cost: entries × (8 × 8 + 4 + 4) bytes ≈ 590 KB for the default 8192 entries, per poll thread, plus
  * entries × 80 bytes once a wide key is cached.
  *
+ * <p>Keys of untagged IPv4 TCP/UDP frames without options or fragments never come here: the poll thread keeps
+ * them in {@link RawHeaderCache}, the same cache keyed by the raw header bytes, whose hits skip the parse.
+ *
  * <p>Thread-safety: owned by one poll thread; never read by others.
  */
 final class ExactMatchCache {
@@ -130,16 +133,7 @@ final class ExactMatchCache {
 
     /** Caches key {@code w} (hash {@code h}) → {@code f}. */
     void insert(long[] w, int h, Megaflow f) {
-        int i1 = h & mask;
-        int i2 = (h >>> 16 ^ h >>> 3) & mask;
-        int i;
-        Megaflow f1 = flows[i1];
-        if (f1 == null || f1.dead) {
-            i = i1;
-        } else {
-            Megaflow f2 = flows[i2];
-            i = f2 == null || f2.dead ? i2 : ((h & 0x40000000) == 0 ? i1 : i2);
-        }
+        int i = slotFor(flows, h, mask);
         long w0 = tagged0(w);
         int o = i * NARROW_WORDS;
         keys[o] = w0;
@@ -161,6 +155,25 @@ final class ExactMatchCache {
 
     /** Live entries (tests and diagnostics; O(entries)). */
     int liveCount() {
+        return liveCount(flows);
+    }
+
+    /**
+     * The slot a new entry of hash {@code h} goes to in a 2-way table of {@code flows} (this cache's and
+     * {@link RawHeaderCache}'s): the first of its two slots that is free or dead, else one chosen by a hash bit.
+     */
+    static int slotFor(Megaflow[] flows, int h, int mask) {
+        int i1 = h & mask;
+        int i2 = (h >>> 16 ^ h >>> 3) & mask;
+        Megaflow f1 = flows[i1];
+        if (f1 == null || f1.dead) {
+            return i1;
+        }
+        Megaflow f2 = flows[i2];
+        return f2 == null || f2.dead ? i2 : ((h & 0x40000000) == 0 ? i1 : i2);
+    }
+
+    static int liveCount(Megaflow[] flows) {
         int n = 0;
         for (Megaflow f : flows) {
             if (f != null && !f.dead) {

@@ -26,7 +26,8 @@ import org.vswitch4j.core.packet.PacketBatch;
  * epoch drop every cached flow and pick up the new rx assignment and port table.</li>
  * <li>Apply new entries of the invalidation log.</li>
  * <li>For each assigned (port, rx queue) whose port is administratively up: receive a burst; for each
- * packet parse, look up EMC then classifier then upcall, execute; then flush the tx batches (one
+ * packet look up the EMC (by raw header bytes for untagged IPv4 TCP/UDP, see {@link RawHeaderCache}; else
+ * parse first and look up by the flow key), then the classifier, then upcall; execute; then flush the tx batches (one
  * {@link org.vswitch4j.core.port.Port#transmit} per output port per rx burst).</li>
  * <li>Leave the busy section.</li>
  * </ol>
@@ -93,6 +94,10 @@ final class PollWorker {
     static final int DROP_BASE = 9;
     static final int STRIDE = DROP_BASE + DropReason.values().length;
 
+    /** Header offsets of every frame the raw-header table accepts (untagged, 20-byte IPv4 header). */
+    static final int RAW_L3 = 14;
+    static final int RAW_L4 = 34;
+
     static final int SPINS = 64;
     static final int YIELDS = 128;
     static final long PARK_NANOS = 50_000L;
@@ -112,6 +117,8 @@ final class PollWorker {
     final Datapath dp;
     final int index;
     final ExactMatchCache emc;
+    /** The EMC's table for the common IPv4 TCP/UDP shape, keyed by raw header bytes (see RawHeaderCache). */
+    final RawHeaderCache raw;
     final MegaflowClassifier classifier = new MegaflowClassifier();
 
     // ---- written by the owner thread --------------------------------------------------------------
@@ -176,6 +183,7 @@ final class PollWorker {
         this.dp = dp;
         this.index = index;
         this.emc = new ExactMatchCache(emcEntries);
+        this.raw = new RawHeaderCache(emcEntries);
         // Insert when a uniform 32-bit draw is <= this threshold (unsigned): probability 1/emcInsertInvProb.
         this.emcInsertThreshold = emcInsertInvProb == 0 ? -1 : (int) (0xFFFF_FFFFL / emcInsertInvProb);
         this.emcInsertNever = emcInsertInvProb == 0;
@@ -321,6 +329,7 @@ final class PollWorker {
     private void flushAll() {
         invalidations += classifier.clear();
         emc.clear();
+        raw.clear();
     }
 
     // ---- per packet --------------------------------------------------------------------------------
@@ -351,35 +360,45 @@ final class PollWorker {
             p.inPort(dpPort);
             int len = p.length();
             rxBytes += len;
-            ParseStatus st = FlowParser.parse(p, key);
-            if (st != ParseStatus.OK) {
-                long[] c = portCounters;
-                c[base + RX_ERRORS]++;
-                if (st == ParseStatus.RUNT) {
-                    drop(p, DropReason.RUNT);
-                    continue;
-                }
-                c[base + MALFORMED]++;
-            }
-            if (len > mtuLimit && len > mtuLimit + 4 * tags(kw[FlowKey.W_VLAN])) {
-                portCounters[base + RX_ERRORS]++;
-                drop(p, DropReason.OVER_MTU);
-                continue;
-            }
-            int h = ExactMatchCache.hash(kw);
-            Megaflow f = emc.lookup(kw, h);
+            // The common IPv4 TCP/UDP shape is looked up by its raw header bytes first: a hit needs no parse.
+            // Such keys live only in the raw table, every other key only in the EMC's parsed-key table.
+            boolean rawKey = len <= mtuLimit && raw.load(p, len, dpPort);
+            Megaflow f = rawKey ? raw.lookup() : null;
             if (f != null) {
+                p.l3Offset(RAW_L3);
+                p.l4Offset(RAW_L4);
                 emcHits++;
             } else {
-                f = classifier.lookup(kw);
-                if (f != null) {
+                ParseStatus st = FlowParser.parse(p, key);
+                if (st != ParseStatus.OK) {
+                    long[] c = portCounters;
+                    c[base + RX_ERRORS]++;
+                    if (st == ParseStatus.RUNT) {
+                        drop(p, DropReason.RUNT);
+                        continue;
+                    }
+                    c[base + MALFORMED]++;
+                }
+                if (len > mtuLimit && len > mtuLimit + 4 * tags(kw[FlowKey.W_VLAN])) {
+                    portCounters[base + RX_ERRORS]++;
+                    drop(p, DropReason.OVER_MTU);
+                    continue;
+                }
+                int h = rawKey ? 0 : ExactMatchCache.hash(kw);
+                if (!rawKey && (f = emc.lookup(kw, h)) != null) {
+                    emcHits++;
+                } else if ((f = classifier.lookup(kw)) != null) {
                     megaflowHits++;
                     if (insertIntoEmc()) {
-                        emc.insert(kw, h, f);
+                        if (rawKey) {
+                            raw.insert(f);
+                        } else {
+                            emc.insert(kw, h, f);
+                        }
                     }
                 } else {
                     misses++;
-                    f = upcall(p, s, h);
+                    f = upcall(p, s, h, rawKey);
                     if (f == null) {
                         continue; // dropped and counted
                     }
@@ -605,7 +624,7 @@ final class PollWorker {
      * The slow path for a packet that missed both caches: translate under the slow-path lock, install,
      * return the megaflow to execute (installed or not), or null when the packet was dropped (failed upcall).
      */
-    private Megaflow upcall(Packet p, Datapath.PortSlot s, int emcHash) {
+    private Megaflow upcall(Packet p, Datapath.PortSlot s, int emcHash, boolean rawKey) {
         upcalls++;
         FlowMask m = mask;
         m.clear();
@@ -654,7 +673,11 @@ final class PollWorker {
         f.packetsAtRevalidation = 1; // the upcall's own packet is not a "use" to revalidate
         if (install) {
             classifier.insert(f);
-            emc.insert(key.w, emcHash, f);
+            if (rawKey) {
+                raw.insert(f); // its raw key is still the loaded one: no other packet ran meanwhile
+            } else {
+                emc.insert(key.w, emcHash, f);
+            }
         }
         return f;
     }

@@ -1,0 +1,202 @@
+package org.vswitch4j.core.datapath;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.vswitch4j.core.key.FlowField;
+import org.vswitch4j.core.key.FlowKey;
+import org.vswitch4j.core.key.FlowParser;
+import org.vswitch4j.core.key.ParseStatus;
+import org.vswitch4j.core.packet.BufferPool;
+import org.vswitch4j.core.packet.FrameBuilder;
+import org.vswitch4j.core.packet.Packet;
+import org.vswitch4j.core.packet.TestSeeds;
+import org.vswitch4j.core.time.VirtualClock;
+
+/**
+ * The raw-header table must stand for the parser exactly: for every frame it accepts, the parser returns OK with
+ * the offsets the datapath then sets, and two accepted frames have equal raw keys exactly when the parser gives
+ * them equal flow keys. Checked on random TCP and UDP frames and on every single-byte change of their first 64
+ * bytes (which walks through every shape the table must refuse: tags, other EtherTypes, IHL, fragments, other
+ * protocols, total lengths, TCP data offsets), then end to end through a datapath.
+ */
+class RawHeaderCacheTest {
+    private final BufferPool pool = BufferPool.builder().count(64).strict(true).build();
+
+    @AfterEach
+    void noLeaks() {
+        assertEquals(0, pool.usedCount());
+        pool.close();
+    }
+
+    static LongStream seeds() {
+        Random r = new Random(TestSeeds.base());
+        return LongStream.generate(r::nextLong).limit(60);
+    }
+
+    private static byte[] randomFrame(Random r) {
+        int a = r.nextInt();
+        int b = r.nextInt();
+        FrameBuilder fb = FrameBuilder.ethernet(0x02_00_00_00_00_00L | (r.nextLong() & 0xFF_FFFF_FFFFL),
+                        0x02_00_00_00_00_00L | (r.nextLong() & 0xFF_FFFF_FFFFL))
+                .ipv4(a, b).ttl(1 + r.nextInt(255)).tos(r.nextInt(64), r.nextInt(4));
+        if (r.nextBoolean()) {
+            fb.tcp(r.nextInt(65536), r.nextInt(65536), r.nextInt(0x1000)).tcpSeq(r.nextInt(), r.nextInt());
+        } else {
+            fb.udp(r.nextInt(65536), r.nextInt(65536));
+        }
+        return fb.payload(r.nextInt(20)).padTo(64 + r.nextInt(8)).build();
+    }
+
+    private Packet packet(byte[] f) {
+        Packet p = new Packet().bindEmpty(pool, pool.allocate());
+        p.length(f.length);
+        p.write(0, f, 0, f.length);
+        return p;
+    }
+
+    /** Raw key of {@code f} on in_port 3, or null when the table refuses it; the packet is parsed too. */
+    private long[] rawKey(RawHeaderCache c, byte[] f, FlowKey key, ParseStatus[] st, String why) {
+        Packet p = packet(f);
+        try {
+            boolean ok = c.load(p, f.length, 3);
+            key.w[0] = 3;
+            st[0] = FlowParser.parse(p, key);
+            if (!ok) {
+                return null;
+            }
+            assertEquals(ParseStatus.OK, st[0], "accepted but the parser says otherwise: " + why);
+            assertEquals(14, p.l3Offset(), why);
+            assertEquals(34, p.l4Offset(), why);
+            return new long[] {c.k0, c.k1, c.k2, c.k3, c.k4, c.k5, c.k6, c.hash};
+        } finally {
+            p.release();
+        }
+    }
+
+    @ParameterizedTest(name = "case {index}")
+    @MethodSource("seeds")
+    void equalRawKeysExactlyWhenTheParserGivesEqualFlowKeys(long seed) {
+        Random r = new Random(seed);
+        RawHeaderCache c = new RawHeaderCache(16);
+        byte[] base = randomFrame(r);
+        FlowKey k1 = new FlowKey();
+        ParseStatus[] st1 = new ParseStatus[1];
+        long[] raw1 = rawKey(c, base, k1, st1, "base " + TestSeeds.replay(seed));
+        assertTrue(raw1 != null, "a well-formed untagged IPv4 TCP/UDP frame is accepted" + TestSeeds.replay(seed));
+        FlowKey k2 = new FlowKey();
+        ParseStatus[] st2 = new ParseStatus[1];
+        for (int pos = 0; pos < 64; pos++) {
+            for (int v : new int[] {base[pos] ^ 0x01, base[pos] ^ 0x80, base[pos] ^ 0x10, r.nextInt(256), 0, 0xFF}) {
+                byte[] f = base.clone();
+                f[pos] = (byte) v;
+                String why = "byte " + pos + " = " + (v & 0xFF) + TestSeeds.replay(seed);
+                long[] raw2 = rawKey(c, f, k2, st2, why);
+                if (raw2 == null) {
+                    continue;
+                }
+                boolean sameFlow = Arrays.equals(k1.w, 0, FlowKey.WORDS, k2.w, 0, FlowKey.WORDS);
+                boolean sameRaw = Arrays.equals(raw1, 0, 7, raw2, 0, 7);
+                assertEquals(sameFlow, sameRaw, "raw key equality must match flow key equality: " + why);
+                if (sameRaw) {
+                    assertEquals(raw1[7], raw2[7], "equal raw keys hash alike: " + why);
+                }
+            }
+        }
+        // Length cuts: a shorter frame is refused or, if accepted, still parses OK with the same offsets.
+        for (int n = 0; n < base.length; n++) {
+            rawKey(c, Arrays.copyOf(base, n), k2, st2, "cut at " + n + TestSeeds.replay(seed));
+        }
+    }
+
+    @Test
+    void otherShapesAreRefused() {
+        RawHeaderCache c = new RawHeaderCache(16);
+        List<byte[]> refused = List.of(
+                FrameBuilder.ethernet(1, 2).vlan(10).ipv4("192.0.2.1", "192.0.2.2").udp(1, 2).build(),
+                FrameBuilder.ethernet(1, 2).ipv4("192.0.2.1", "192.0.2.2").ipOptions(new byte[] {1, 1, 1, 1})
+                        .udp(1, 2).build(),
+                FrameBuilder.ethernet(1, 2).ipv4("192.0.2.1", "192.0.2.2").mf().udp(1, 2).build(),
+                FrameBuilder.ethernet(1, 2).ipv4("192.0.2.1", "192.0.2.2").icmp4Echo(1, 1).build(),
+                FrameBuilder.ethernet(1, 2).ipv6("2001:db8::1", "2001:db8::2").udp(1, 2).build(),
+                FrameBuilder.ethernet(1, 2).arp(1, "02:00:00:00:00:01", "192.0.2.1", "00:00:00:00:00:00",
+                        "192.0.2.2").build());
+        for (byte[] f : refused) {
+            Packet p = packet(f);
+            assertTrue(!c.load(p, f.length, 1), Arrays.toString(f));
+            p.release();
+        }
+    }
+
+    @Test
+    void aDeadMegaflowIsAMissAndClearForgetsEverything() {
+        RawHeaderCache c = new RawHeaderCache(4);
+        byte[] f = FrameBuilder.ethernet(1, 2).ipv4("192.0.2.1", "192.0.2.2").udp(1, 2).padTo(64).build();
+        Packet p = packet(f);
+        assertTrue(c.load(p, f.length, 1));
+        p.release();
+        Megaflow m = new Megaflow(new long[FlowKey.WORDS], null, new FlowKey(), DatapathActions.DROP, null,
+                new long[0], 0);
+        assertNull(c.lookup());
+        c.insert(m);
+        assertSame(m, c.lookup());
+        m.dead = true;
+        assertNull(c.lookup());
+        m.dead = false;
+        c.clear();
+        assertNull(c.lookup());
+        assertEquals(0, c.liveCount());
+    }
+
+    /**
+     * End to end: repeated packets of a TCP and a UDP flow are served from the raw table (EMC hits after the
+     * first) and actions that need the header offsets (set nw_src and tp_dst, with checksum updates) give the
+     * same bytes as on the upcalled first packet.
+     */
+    @Test
+    void rawHitsExecuteActionsThatNeedTheHeaderOffsets() {
+        try (Datapath dp = Datapath.builder().clock(new VirtualClock()).memory(pool).emcInsertInverseProbability(1)
+                .build()) {
+            TestPort in = new TestPort("in", pool);
+            TestPort out = new TestPort("out", pool);
+            Pipeline rewrite = (key, mask, tx) -> {
+                mask.exact(FlowField.IPV4_SRC).exact(FlowField.TP_DST).exact(FlowField.IP_PROTO)
+                        .exact(FlowField.ETH_TYPE);
+                return DatapathActions.builder().setField(FlowField.IPV4_SRC, 0xC633_6401L) // 198.51.100.1
+                        .setField(FlowField.TP_DST, 4242).output(2).build();
+            };
+            dp.addPort(in, rewrite);
+            dp.addPort(out, rewrite);
+            byte[] udp = FrameBuilder.ethernet(1, 2).ipv4("192.0.2.1", "192.0.2.2").udp(1000, 53).payload(10)
+                    .padTo(64).build();
+            byte[] tcp = FrameBuilder.ethernet(1, 2).ipv4("192.0.2.1", "192.0.2.2").tcp(1000, 80, 0x18)
+                    .payload(10).build();
+            byte[] udpWant = FrameBuilder.ethernet(1, 2).ipv4("198.51.100.1", "192.0.2.2").udp(1000, 4242)
+                    .payload(10).padTo(64).build();
+            byte[] tcpWant = FrameBuilder.ethernet(1, 2).ipv4("198.51.100.1", "192.0.2.2").tcp(1000, 4242, 0x18)
+                    .payload(10).build();
+            for (int round = 0; round < 3; round++) {
+                in.inject(udp).inject(tcp);
+                assertEquals(2, dp.poll());
+                List<byte[]> got = out.drain();
+                assertEquals(2, got.size());
+                assertArrayEquals(udpWant, got.get(0), "udp, round " + round);
+                assertArrayEquals(tcpWant, got.get(1), "tcp, round " + round);
+            }
+            DatapathStats s = dp.stats();
+            assertEquals(2, s.upcalls());
+            assertEquals(4, s.emcHits(), "rounds 1 and 2 are raw-table hits: " + s);
+        }
+    }
+}
