@@ -29,7 +29,8 @@ import org.vswitch4j.core.packet.FrameBuilder;
  * <p>{@code flows} distinct MAC pairs are sent round-robin from port p1 to port p2; before measuring, p2
  * sends one frame from every destination MAC so the bridge has learned them all (known unicast, not flood),
  * and p1's first round installs the megaflows. With few flows every packet hits the exact-match cache; with
- * 10,000 the 8192-entry EMC thrashes and most packets are served by the megaflow classifier.
+ * 10,000 the 16384-entry EMC holds most of them (its 1-in-100 insertion and two-way slots leave a few percent to
+ * the megaflow classifier).
  * The score is packets per second ({@code ops/s}, each invocation is one burst of 32).
  * Check with {@code -prof gc}: {@code gc.alloc.rate.norm} is the allocation per packet.
  */

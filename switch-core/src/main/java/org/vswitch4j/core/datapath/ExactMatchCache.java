@@ -32,7 +32,7 @@ import org.vswitch4j.core.key.FlowKey;
  * replaces one chosen by a hash bit. A dead megaflow (removed by invalidation or revalidation) is a miss, and
  * its slots are reused.
  *
- * <p>Cost: entries × (8 × 8 + 4 + 4) bytes ≈ 590 KB for the default 8192 entries, per poll thread, plus
+ * <p>Cost: entries × (8 × 8 + 4 + 4) bytes ≈ 1.1 MB for the default 16384 entries, per poll thread, plus
  * entries × 80 bytes once a wide key is cached.
  *
  * <p>Keys of untagged IPv4 TCP/UDP frames without options or fragments never come here: the poll thread keeps

@@ -20,7 +20,7 @@ import org.vswitch4j.core.packet.Packet;
  *
  * <p>Table: like {@link ExactMatchCache}, {@code entries} slots, 2-way (two slots by two parts of the hash),
  * the raw key (7 words) flat in a {@code long[]} beside arrays of hashes and of megaflow references; a dead
- * megaflow is a miss. Cost: entries × (56 + 4 + 4) bytes, 512 KB for 8192 entries.
+ * megaflow is a miss. Cost: entries × (56 + 4 + 4) bytes, 1 MB for the default 16384.
  *
  * <p>Thread-safety: owned by one poll thread.
  */
