@@ -427,7 +427,8 @@ final class PollWorker {
         }
         if (lazyOut > 0) {
             if (deferred == n) {
-                flushPort(lazyOut, b); // the whole burst to one port: transmit the rx batch itself
+                // The whole burst to one port, unchanged: transmit the rx batch itself.
+                flushPort(lazyOut, b, mtuLimit, rxBytes);
             } else {
                 moveDeferred(lazyOut, deferred); // the rest were dropped
             }
@@ -530,7 +531,7 @@ final class PollWorker {
             txDirty[port] = true;
             dirtyPorts[nDirty++] = port;
         } else if (b.isFull()) {
-            flushPort(port, b);
+            flushPort(port, b, -1, 0);
         }
         return b;
     }
@@ -542,14 +543,19 @@ final class PollWorker {
             txDirty[port] = false;
             PacketBatch b = tx[port];
             if (!b.isEmpty()) {
-                flushPort(port, b);
+                flushPort(port, b, -1, 0);
             }
         }
         nDirty = 0;
     }
 
-    /** Transmits one port's batch: down ports and over-MTU frames are dropped and counted first. */
-    private void flushPort(int port, PacketBatch b) {
+    /**
+     * Transmits one port's batch: down ports and over-MTU frames are dropped and counted first.
+     * {@code rxLimit} ≥ 0 says the batch is a whole rx burst passed through unchanged, every frame already
+     * checked against that limit (rx MTU + 14, plus 4 per VLAN tag) and {@code rxBytes} long in all: when this
+     * port's MTU is no smaller, no frame can be over it and the per-frame check is skipped. -1: check each.
+     */
+    private void flushPort(int port, PacketBatch b, int rxLimit, long rxBytes) {
         Datapath.PortSlot s = slots[port];
         int n = b.size();
         if (s == null || !s.adminUp || !s.port.linkUp()) {
@@ -562,7 +568,11 @@ final class PollWorker {
         int limit = s.port.mtu() + 14;
         int kept = 0;
         long bytes = 0;
-        for (int i = 0; i < n; i++) {
+        if (rxLimit >= 0 && limit >= rxLimit) {
+            kept = n;
+            bytes = rxBytes;
+        }
+        for (int i = kept; i < n; i++) {
             Packet q = b.get(i);
             int len = q.length();
             if (len > limit && len > limit + 4 * PacketEdits.tagCount(q)) {

@@ -680,6 +680,38 @@ class DatapathTest {
         assertEquals(0, p2.drain().size());
     }
 
+    /**
+     * A burst that goes whole to one port unchanged skips the per-frame tx MTU check when the tx MTU is no smaller
+     * than the rx MTU: every frame passed the rx check, so none may be lost, and the tx byte count must still be
+     * exact (it comes from the rx side then).
+     */
+    @Test
+    void aWholeBurstToAPortWithALargerMtuIsSentWhole() {
+        addThree(oneToTwo);
+        p1.mtu = 100;
+        p2.mtu = 101;
+        byte[][] frames = {
+            Frames.ipv4(1, 2, new int[0], 17, 1, 2, 3, 4, 100 - 28, true),                // exactly 14 + 100
+            Frames.ipv4(1, 2, new int[] {0x8100_0005}, 17, 1, 2, 3, 4, 100 - 28, true),  // 4 more: one tag
+            frame(0),
+        };
+        long bytes = 0;
+        for (byte[] f : frames) {
+            p1.inject(f);
+            bytes += f.length;
+        }
+        assertEquals(3, dp.poll());
+        List<byte[]> got = p2.drain();
+        assertEquals(3, got.size());
+        for (int i = 0; i < frames.length; i++) {
+            assertArrayEquals(frames[i], got.get(i), "frame " + i);
+        }
+        assertEquals(3, dp.portStats(2).txPackets());
+        assertEquals(bytes, dp.portStats(2).txBytes());
+        assertEquals(bytes, dp.portStats(1).rxBytes());
+        assertEquals(0, dp.portStats(2).txDropped());
+    }
+
     @Test
     void runtsAreDroppedAndMalformedFramesCountedAndStillForwarded() {
         addThree(oneToTwo);
