@@ -159,8 +159,8 @@ final class ExactMatchCache {
     }
 
     /**
-     * The slot a new entry of hash {@code h} goes to in a 2-way table of {@code flows} (this cache's and
-     * {@link RawHeaderCache}'s): the first of its two slots that is free or dead, else one chosen by a hash bit.
+     * The slot a new entry of hash {@code h} goes to in a 2-way table of {@code flows}: the first of its two slots
+     * that is free or dead, else one chosen by a hash bit. ({@link RawHeaderCache} displaces instead.)
      */
     static int slotFor(Megaflow[] flows, int h, int mask) {
         int i1 = h & mask;
