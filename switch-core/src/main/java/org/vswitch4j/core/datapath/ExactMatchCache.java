@@ -28,9 +28,9 @@ import org.vswitch4j.core.key.FlowKey;
  * (in_port, eth_type, VLANs, TTL/TOS/proto) are rotated apart and xor-ed into one product, the addresses and
  * ports get one each.
  *
- * <p>Replacement: a key goes into whichever of its two slots is free or dead; when both are live it
- * replaces one chosen by a hash bit. A dead megaflow (removed by invalidation or revalidation) is a miss, and
- * its slots are reused.
+ * <p>Replacement: a key goes into whichever of its two slots is free or dead; when both are live it takes one
+ * (chosen by a hash bit) and the entry there moves to its other slot, and so on (cuckoo displacement, see
+ * {@link #insert}). A dead megaflow (removed by invalidation or revalidation) is a miss, and its slots are reused.
  *
  * <p>Cost: entries × (8 × 8 + 4 + 4) bytes ≈ 1.1 MB for the default 16384 entries, per poll thread, plus
  * entries × 80 bytes once a wide key is cached.
@@ -55,6 +55,8 @@ final class ExactMatchCache {
     private final int[] hashes;
     private final Megaflow[] flows;
     private final int mask;
+    /** The entry being moved during an insertion: stored word 0, then words 1..17. */
+    private final long[] carry = new long[KEY_WORDS];
 
     /** {@code entries}: a power of two ≥ 2. */
     ExactMatchCache(int entries) {
@@ -116,7 +118,7 @@ final class ExactMatchCache {
             if (way == 1) {
                 return null;
             }
-            i = (h >>> 16 ^ h >>> 3) & mask;
+            i = second(h);
         }
     }
 
@@ -131,21 +133,86 @@ final class ExactMatchCache {
         return d == 0;
     }
 
-    /** Caches key {@code w} (hash {@code h}) → {@code f}. */
+    /**
+     * Caches key {@code w} (hash {@code h}) → {@code f}: into a free or dead one of its two slots, else by cuckoo
+     * displacement as {@link RawHeaderCache#insert} (the entry moved carries its side words when wide), dropping
+     * an entry only when {@value RawHeaderCache#MAX_KICKS} moves find no free slot.
+     */
     void insert(long[] w, int h, Megaflow f) {
-        int i = slotFor(flows, h, mask);
-        long w0 = tagged0(w);
-        int o = i * NARROW_WORDS;
-        keys[o] = w0;
-        System.arraycopy(w, 1, keys, o + 1, NARROW_WORDS - 1);
-        if (w0 < 0) {
-            if (wideKeys == null) {
-                wideKeys = new long[flows.length * WIDE_WORDS];
+        int i1 = h & mask;
+        int i2 = second(h);
+        int pos = free(i1) ? i1 : free(i2) ? i2 : -1;
+        long[] c = carry;
+        c[0] = tagged0(w);
+        System.arraycopy(w, 1, c, 1, KEY_WORDS - 1);
+        if (pos >= 0) {
+            store(pos, c, h, f);
+            return;
+        }
+        int ch = h;
+        Megaflow cf = f;
+        pos = (h & 0x40000000) == 0 ? i1 : i2;
+        long[] k = keys;
+        for (int kick = 0; kick < RawHeaderCache.MAX_KICKS; kick++) {
+            // Swap the carried entry into pos; the resident becomes the carried one.
+            int o = pos * NARROW_WORDS;
+            boolean wide = c[0] < 0 || k[o] < 0;
+            for (int j = 0; j < NARROW_WORDS; j++) {
+                long t = k[o + j];
+                k[o + j] = c[j];
+                c[j] = t;
             }
-            System.arraycopy(w, NARROW_WORDS, wideKeys, i * WIDE_WORDS, WIDE_WORDS);
+            if (wide) {
+                long[] x = wideKeys();
+                int ow = pos * WIDE_WORDS;
+                for (int j = 0; j < WIDE_WORDS; j++) {
+                    long t = x[ow + j];
+                    x[ow + j] = c[NARROW_WORDS + j];
+                    c[NARROW_WORDS + j] = t;
+                }
+            }
+            int th = hashes[pos];
+            hashes[pos] = ch;
+            ch = th;
+            Megaflow tf = flows[pos];
+            flows[pos] = cf;
+            cf = tf;
+            int a = ch & mask;
+            pos = pos == a ? second(ch) : a; // the displaced entry's other slot
+            if (free(pos)) {
+                store(pos, c, ch, cf);
+                return;
+            }
+        }
+        // No free slot within the moves allowed: the carried entry is dropped from the cache.
+    }
+
+    /** Writes an entry (stored word 0, words 1..17) into slot {@code i}; the side words only when wide. */
+    private void store(int i, long[] c, int h, Megaflow f) {
+        System.arraycopy(c, 0, keys, i * NARROW_WORDS, NARROW_WORDS);
+        if (c[0] < 0) {
+            System.arraycopy(c, NARROW_WORDS, wideKeys(), i * WIDE_WORDS, WIDE_WORDS);
         }
         hashes[i] = h;
         flows[i] = f;
+    }
+
+    private long[] wideKeys() {
+        long[] x = wideKeys;
+        if (x == null) {
+            x = new long[flows.length * WIDE_WORDS]; // on the first wide entry
+            wideKeys = x;
+        }
+        return x;
+    }
+
+    private int second(int h) {
+        return (h >>> 16 ^ h >>> 3) & mask;
+    }
+
+    private boolean free(int i) {
+        Megaflow f = flows[i];
+        return f == null || f.dead;
     }
 
     /** Forgets everything (drops the references so dead megaflows can be collected). */
@@ -156,21 +223,6 @@ final class ExactMatchCache {
     /** Live entries (tests and diagnostics; O(entries)). */
     int liveCount() {
         return liveCount(flows);
-    }
-
-    /**
-     * The slot a new entry of hash {@code h} goes to in a 2-way table of {@code flows}: the first of its two slots
-     * that is free or dead, else one chosen by a hash bit. ({@link RawHeaderCache} displaces instead.)
-     */
-    static int slotFor(Megaflow[] flows, int h, int mask) {
-        int i1 = h & mask;
-        int i2 = (h >>> 16 ^ h >>> 3) & mask;
-        Megaflow f1 = flows[i1];
-        if (f1 == null || f1.dead) {
-            return i1;
-        }
-        Megaflow f2 = flows[i2];
-        return f2 == null || f2.dead ? i2 : ((h & 0x40000000) == 0 ? i1 : i2);
     }
 
     static int liveCount(Megaflow[] flows) {

@@ -3,10 +3,13 @@ package org.vswitch4j.core.datapath;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.vswitch4j.core.key.FlowField;
 import org.vswitch4j.core.key.FlowKey;
+import org.vswitch4j.core.packet.TestSeeds;
 
 class ExactMatchCacheTest {
 
@@ -89,6 +92,55 @@ class ExactMatchCacheTest {
         }
         // With 2 ways and a load of 0.6, nearly every key must survive (a 1-way cache would keep ~75%).
         assertEquals(true, found > n * 0.85, "found " + found + " of " + n);
+    }
+
+    /**
+     * Cuckoo displacement: at 60 % load nearly every key is placed (plain replacement by a hash bit keeps ~89 %),
+     * entries moved between their two slots keep their side words (a third of the keys here are wide: IPv6 with a
+     * source address, or a tunnel id), and at any load a lookup answers the megaflow of that very key or nothing.
+     */
+    @Test
+    void displacementPlacesNearlyEveryKeyAndMovesWideKeysWhole() {
+        Random r = new Random(TestSeeds.base());
+        int slots = 4096;
+        ExactMatchCache c = new ExactMatchCache(slots);
+        int n = slots + slots / 2;
+        FlowKey[] ks = new FlowKey[n];
+        Megaflow[] fs = new Megaflow[n];
+        for (int i = 0; i < n; i++) {
+            FlowKey k;
+            switch (i % 3) {
+                case 0 -> {
+                    k = key(0x02_00_00_00_00_00L | i, 0x86DD);
+                    k.w[FlowKey.W_IPV6_SRC] = 0x20010db8_00000000L;
+                    k.w[FlowKey.W_IPV6_SRC + 1] = r.nextLong(); // word 9: a wide key
+                }
+                case 1 -> {
+                    k = key(0x02_00_00_00_00_00L | i);
+                    k.w[FlowKey.W_TUN_ID] = 1 + r.nextInt(1000); // a tunnel word: wide, not hashed
+                }
+                default -> k = key(0x02_00_00_00_00_00L | i);
+            }
+            ks[i] = k;
+            int h = ExactMatchCache.hash(k.w);
+            assertNull(c.lookup(k.w, h), "a new key is a miss" + TestSeeds.replay(0));
+            fs[i] = flow();
+            c.insert(k.w, h, fs[i]);
+            if (i + 1 == slots * 6 / 10 || i + 1 == n) {
+                int found = 0;
+                for (int j = 0; j <= i; j++) {
+                    Megaflow got = c.lookup(ks[j].w, ExactMatchCache.hash(ks[j].w));
+                    assertTrue(got == null || got == fs[j], "key " + j + " answered another's" + TestSeeds.replay(0));
+                    found += got == null ? 0 : 1;
+                }
+                if (i + 1 < n) {
+                    assertTrue(found >= (i + 1) * 95 / 100, "at 60 % load " + found + " of " + (i + 1) + " placed"
+                            + TestSeeds.replay(0));
+                } else {
+                    assertEquals(found, c.liveCount(), "every live slot holds a key that finds it");
+                }
+            }
+        }
     }
 
     @Test
