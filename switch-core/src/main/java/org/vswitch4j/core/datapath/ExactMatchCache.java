@@ -1,6 +1,5 @@
 package org.vswitch4j.core.datapath;
 
-import java.util.Arrays;
 import org.vswitch4j.core.key.FlowKey;
 
 /**
@@ -40,7 +39,7 @@ import org.vswitch4j.core.key.FlowKey;
  *
  * <p>Thread-safety: owned by one poll thread; never read by others.
  */
-final class ExactMatchCache {
+final class ExactMatchCache extends TwoWaySlots {
     /** Words of the key the cache is exact on: 0..17 (packet words and the tunnel words). */
     static final int KEY_WORDS = FlowKey.W_TUN_IP + 1;
     /** Words stored inline per slot: 0..7. */
@@ -52,21 +51,13 @@ final class ExactMatchCache {
 
     private final long[] keys;
     private long[] wideKeys; // created on the first wide insertion
-    private final int[] hashes;
-    private final Megaflow[] flows;
-    private final int mask;
     /** The entry being moved during an insertion: stored word 0, then words 1..17. */
     private final long[] carry = new long[KEY_WORDS];
 
     /** {@code entries}: a power of two ≥ 2. */
     ExactMatchCache(int entries) {
-        if (entries < 2 || Integer.bitCount(entries) != 1) {
-            throw new IllegalArgumentException("EMC entries " + entries + " must be a power of two >= 2");
-        }
+        super(entries, "EMC");
         keys = new long[entries * NARROW_WORDS];
-        hashes = new int[entries];
-        flows = new Megaflow[entries];
-        mask = entries - 1;
     }
 
     /**
@@ -118,7 +109,7 @@ final class ExactMatchCache {
             if (way == 1) {
                 return null;
             }
-            i = second(h);
+            i = (h >>> 16 ^ h >>> 3) & mask;
         }
     }
 
@@ -134,67 +125,34 @@ final class ExactMatchCache {
     }
 
     /**
-     * Caches key {@code w} (hash {@code h}) → {@code f}: into a free or dead one of its two slots, else by cuckoo
-     * displacement as {@link RawHeaderCache#insert} (the entry moved carries its side words when wide), dropping
-     * an entry only when {@value RawHeaderCache#MAX_KICKS} moves find no free slot.
+     * Caches key {@code w} (hash {@code h}) → {@code f}: {@link TwoWaySlots#place}, which may move other entries (a
+     * wide entry moves with its side words).
      */
     void insert(long[] w, int h, Megaflow f) {
-        int i1 = h & mask;
-        int i2 = second(h);
-        int pos = free(i1) ? i1 : free(i2) ? i2 : -1;
         long[] c = carry;
         c[0] = tagged0(w);
         System.arraycopy(w, 1, c, 1, KEY_WORDS - 1);
-        if (pos >= 0) {
-            store(pos, c, h, f);
-            return;
-        }
-        int ch = h;
-        Megaflow cf = f;
-        pos = (h & 0x40000000) == 0 ? i1 : i2;
-        long[] k = keys;
-        for (int kick = 0; kick < RawHeaderCache.MAX_KICKS; kick++) {
-            // Swap the carried entry into pos; the resident becomes the carried one.
-            int o = pos * NARROW_WORDS;
-            boolean wide = c[0] < 0 || k[o] < 0;
-            for (int j = 0; j < NARROW_WORDS; j++) {
-                long t = k[o + j];
-                k[o + j] = c[j];
-                c[j] = t;
-            }
-            if (wide) {
-                long[] x = wideKeys();
-                int ow = pos * WIDE_WORDS;
-                for (int j = 0; j < WIDE_WORDS; j++) {
-                    long t = x[ow + j];
-                    x[ow + j] = c[NARROW_WORDS + j];
-                    c[NARROW_WORDS + j] = t;
-                }
-            }
-            int th = hashes[pos];
-            hashes[pos] = ch;
-            ch = th;
-            Megaflow tf = flows[pos];
-            flows[pos] = cf;
-            cf = tf;
-            int a = ch & mask;
-            pos = pos == a ? second(ch) : a; // the displaced entry's other slot
-            if (free(pos)) {
-                store(pos, c, ch, cf);
-                return;
-            }
-        }
-        // No free slot within the moves allowed: the carried entry is dropped from the cache.
+        place(h, f);
     }
 
-    /** Writes an entry (stored word 0, words 1..17) into slot {@code i}; the side words only when wide. */
-    private void store(int i, long[] c, int h, Megaflow f) {
-        System.arraycopy(c, 0, keys, i * NARROW_WORDS, NARROW_WORDS);
-        if (c[0] < 0) {
-            System.arraycopy(c, NARROW_WORDS, wideKeys(), i * WIDE_WORDS, WIDE_WORDS);
+    @Override
+    void swapCarriedKey(int pos) {
+        long[] c = carry;
+        int o = pos * NARROW_WORDS;
+        boolean wide = c[0] < 0 || keys[o] < 0; // before the swap: either side's stored word 0
+        swapWords(keys, o, c, 0, NARROW_WORDS);
+        if (wide) {
+            swapWords(wideKeys(), pos * WIDE_WORDS, c, NARROW_WORDS, WIDE_WORDS);
         }
-        hashes[i] = h;
-        flows[i] = f;
+    }
+
+    @Override
+    void storeCarriedKey(int pos) {
+        long[] c = carry;
+        System.arraycopy(c, 0, keys, pos * NARROW_WORDS, NARROW_WORDS);
+        if (c[0] < 0) {
+            System.arraycopy(c, NARROW_WORDS, wideKeys(), pos * WIDE_WORDS, WIDE_WORDS);
+        }
     }
 
     private long[] wideKeys() {
@@ -204,34 +162,5 @@ final class ExactMatchCache {
             wideKeys = x;
         }
         return x;
-    }
-
-    private int second(int h) {
-        return (h >>> 16 ^ h >>> 3) & mask;
-    }
-
-    private boolean free(int i) {
-        Megaflow f = flows[i];
-        return f == null || f.dead;
-    }
-
-    /** Forgets everything (drops the references so dead megaflows can be collected). */
-    void clear() {
-        Arrays.fill(flows, null);
-    }
-
-    /** Live entries (tests and diagnostics; O(entries)). */
-    int liveCount() {
-        return liveCount(flows);
-    }
-
-    static int liveCount(Megaflow[] flows) {
-        int n = 0;
-        for (Megaflow f : flows) {
-            if (f != null && !f.dead) {
-                n++;
-            }
-        }
-        return n;
     }
 }

@@ -1,6 +1,5 @@
 package org.vswitch4j.core.datapath;
 
-import java.util.Arrays;
 import org.vswitch4j.core.packet.Packet;
 
 /**
@@ -24,15 +23,10 @@ import org.vswitch4j.core.packet.Packet;
  *
  * <p>Thread-safety: owned by one poll thread.
  */
-final class RawHeaderCache {
+final class RawHeaderCache extends TwoWaySlots {
     static final int WORDS = 7;
-    /** Displacements an insertion may make before it drops an entry (see {@link #insert}). */
-    static final int MAX_KICKS = 8;
 
     private final long[] keys;
-    private final int[] hashes;
-    private final Megaflow[] flows;
-    private final int mask;
     /** The entry being moved during a cuckoo insertion (its raw key). */
     private final long[] carry = new long[WORDS];
 
@@ -48,13 +42,8 @@ final class RawHeaderCache {
 
     /** {@code entries}: a power of two ≥ 2. */
     RawHeaderCache(int entries) {
-        if (entries < 2 || Integer.bitCount(entries) != 1) {
-            throw new IllegalArgumentException("raw-header cache entries " + entries + " must be a power of two >= 2");
-        }
+        super(entries, "raw-header cache");
         keys = new long[entries * WORDS];
-        hashes = new int[entries];
-        flows = new Megaflow[entries];
-        mask = entries - 1;
     }
 
     /**
@@ -132,28 +121,12 @@ final class RawHeaderCache {
             if (way == 1) {
                 return null;
             }
-            i = second(h);
+            i = (h >>> 16 ^ h >>> 3) & mask;
         }
     }
 
-    /**
-     * Caches the loaded raw key → {@code f}. Into a free or dead one of its two slots if there is one; else by
-     * cuckoo displacement: it takes one of its slots (chosen by a hash bit) and the entry living there moves to its
-     * own other slot, taking that one in turn, up to {@value #MAX_KICKS} moves; only when no move ends on a free
-     * slot is the last entry moved dropped (its megaflow stays in the classifier). Why: with plain replacement a
-     * table holding ~60 % of its capacity in flows (10,000 in 16,384) keeps evicting live entries and serves ~94 %
-     * of packets; displacement places nearly every flow. Insertions are rare (upcalls and a fraction of megaflow
-     * hits), so the extra moves cost nothing on the hit path.
-     */
+    /** Caches the loaded raw key → {@code f}: {@link TwoWaySlots#place}, which may move other entries. */
     void insert(Megaflow f) {
-        int h = hash;
-        int i1 = h & mask;
-        int i2 = second(h);
-        int pos = free(i1) ? i1 : free(i2) ? i2 : -1;
-        if (pos >= 0) {
-            put(pos, k0, k1, k2, k3, k4, k5, k6, h, f);
-            return;
-        }
         long[] c = carry;
         c[0] = k0;
         c[1] = k1;
@@ -162,64 +135,16 @@ final class RawHeaderCache {
         c[4] = k4;
         c[5] = k5;
         c[6] = k6;
-        int ch = h;
-        Megaflow cf = f;
-        pos = (h & 0x40000000) == 0 ? i1 : i2;
-        long[] k = keys;
-        for (int kick = 0; kick < MAX_KICKS; kick++) {
-            // Swap the carried entry into pos; the resident becomes the carried one.
-            int o = pos * WORDS;
-            for (int w = 0; w < WORDS; w++) {
-                long t = k[o + w];
-                k[o + w] = c[w];
-                c[w] = t;
-            }
-            int th = hashes[pos];
-            hashes[pos] = ch;
-            ch = th;
-            Megaflow tf = flows[pos];
-            flows[pos] = cf;
-            cf = tf;
-            int a = ch & mask;
-            pos = pos == a ? second(ch) : a; // the displaced entry's other slot
-            if (free(pos)) {
-                put(pos, c[0], c[1], c[2], c[3], c[4], c[5], c[6], ch, cf);
-                return;
-            }
-        }
-        // No free slot within MAX_KICKS moves: the carried entry is dropped from the cache.
+        place(hash, f);
     }
 
-    private int second(int h) {
-        return (h >>> 16 ^ h >>> 3) & mask;
+    @Override
+    void swapCarriedKey(int pos) {
+        swapWords(keys, pos * WORDS, carry, 0, WORDS);
     }
 
-    private boolean free(int i) {
-        Megaflow f = flows[i];
-        return f == null || f.dead;
-    }
-
-    private void put(int i, long a0, long a1, long a2, long a3, long a4, long a5, long a6, int h, Megaflow f) {
-        int o = i * WORDS;
-        long[] k = keys;
-        k[o] = a0;
-        k[o + 1] = a1;
-        k[o + 2] = a2;
-        k[o + 3] = a3;
-        k[o + 4] = a4;
-        k[o + 5] = a5;
-        k[o + 6] = a6;
-        hashes[i] = h;
-        flows[i] = f;
-    }
-
-    /** Forgets everything. */
-    void clear() {
-        Arrays.fill(flows, null);
-    }
-
-    /** Live entries (tests). */
-    int liveCount() {
-        return ExactMatchCache.liveCount(flows);
+    @Override
+    void storeCarriedKey(int pos) {
+        System.arraycopy(carry, 0, keys, pos * WORDS, WORDS);
     }
 }
