@@ -18,8 +18,9 @@ import org.vswitch4j.core.packet.Packet;
  * tunnel metadata (the only kind there is yet); a tunnel port's keys would need the tunnel words too.
  *
  * <p>Table: like {@link ExactMatchCache}, {@code entries} slots, 2-way (two slots by two parts of the hash, filled
- * by cuckoo displacement, see {@link #insert}), the raw key (7 words) flat in a {@code long[]} beside arrays of hashes and of megaflow references; a dead
- * megaflow is a miss. Cost: entries × (56 + 4 + 4) bytes, 1 MB for the default 16384.
+ * by cuckoo displacement, see {@link TwoWaySlots}), the raw key (7 words) flat in a {@code long[]} beside arrays of
+ * hashes and of megaflow references; a dead megaflow is a miss. Cost: entries × (56 + 4 + 4) bytes, 1 MB for the
+ * default 16384.
  *
  * <p>Thread-safety: owned by one poll thread.
  */

@@ -174,15 +174,16 @@ class RawHeaderCacheTest {
         }
     }
 
-    /**
-     * Cuckoo insertion: with flows for 60 % of the slots, nearly every one is placed (measured: 97-98 %; plain
-     * replacement by a hash bit keeps 88-90 %), and whatever the load, a lookup answers either the megaflow last inserted for that very key or
-     * nothing — never another key's, even after entries were moved between their two slots.
-     */
     static LongStream fewSeeds() {
         return seeds().limit(6);
     }
 
+    /**
+     * Cuckoo insertion: with flows for 60 % of the slots, nearly every one is placed (measured: 97-98 %; plain
+     * replacement by a hash bit keeps 88-90 %), and whatever the load, a lookup answers either the megaflow last
+     * inserted for that very key or nothing — never another key's, even after entries were moved between their
+     * two slots.
+     */
     @ParameterizedTest(name = "case {index}")
     @MethodSource("fewSeeds")
     void displacementPlacesNearlyEveryFlowAndNeverAnswersAnotherKeys(long seed) {
@@ -202,7 +203,8 @@ class RawHeaderCacheTest {
                 for (int j = 0; j <= i; j++) {
                     loadUdp(c, base + j, 53);
                     Megaflow got = c.lookup();
-                    assertTrue(got == null || got == fs[j], "key " + j + " answered another's" + TestSeeds.replay(seed));
+                    assertTrue(got == null || got == fs[j],
+                            "key " + j + " answered another's" + TestSeeds.replay(seed));
                     found += got == null ? 0 : 1;
                 }
                 assertTrue(found >= (i + 1) * 95 / 100,
