@@ -47,6 +47,13 @@ public class L2ForwardBenchmark {
     @Param({"4", "10000"})
     public int flows;
 
+    /**
+     * 0: untagged frames (the raw-header table serves them without a parse); a VLAN id: frames tagged with it on
+     * both trunk ports, which take the parse and the parsed-key EMC (run with {@code -p vlan=10}).
+     */
+    @Param({"0"})
+    public int vlan;
+
     private BufferPool pool;
     private Switch sw;
     private GeneratorPort p1;
@@ -58,8 +65,11 @@ public class L2ForwardBenchmark {
         pool = BufferPool.builder().count(4096).build();
         sw = Switch.builder().build();
         Bridge br = sw.addBridge(Bridge.builder("br0").macTableSize(Math.max(8192, 4 * flows)));
-        byte[] template = FrameBuilder.ethernet(0x02_00_00_00_00_01L, 0x02_00_00_00_00_02L)
-                .ipv4("192.0.2.1", "192.0.2.2").udp(1024, 2048).padTo(64).build();
+        FrameBuilder fb = FrameBuilder.ethernet(0x02_00_00_00_00_01L, 0x02_00_00_00_00_02L);
+        if (vlan > 0) {
+            fb.vlan(vlan);
+        }
+        byte[] template = fb.ipv4("192.0.2.1", "192.0.2.2").udp(1024, 2048).padTo(64).build();
         p1 = new GeneratorPort("p1", pool, template, 512);
         p2 = new GeneratorPort("p2", pool, template, 512);
         p1.recycleTo(p1);  // frames p1 → p2 come back to p1's generator

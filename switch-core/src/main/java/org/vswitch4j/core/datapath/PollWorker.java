@@ -26,9 +26,9 @@ import org.vswitch4j.core.packet.PacketBatch;
  * epoch drop every cached flow and pick up the new rx assignment and port table.</li>
  * <li>Apply new entries of the invalidation log.</li>
  * <li>For each assigned (port, rx queue) whose port is administratively up: receive a burst; for each
- * packet look up the EMC (by raw header bytes for untagged IPv4 TCP/UDP, see {@link RawHeaderCache}; else
- * parse first and look up by the flow key), then the classifier, then upcall; execute; then flush the tx batches (one
- * {@link org.vswitch4j.core.port.Port#transmit} per output port per rx burst).</li>
+ * packet look up the EMC (by raw header bytes for IPv4 TCP/UDP, untagged or behind one 802.1Q tag, see
+ * {@link RawHeaderCache}; else parse first and look up by the flow key), then the classifier, then upcall; execute;
+ * then flush the tx batches (one {@link org.vswitch4j.core.port.Port#transmit} per output port per rx burst).</li>
  * <li>Leave the busy section.</li>
  * </ol>
  *
@@ -93,10 +93,6 @@ final class PollWorker {
     static final int MALFORMED = 8;
     static final int DROP_BASE = 9;
     static final int STRIDE = DROP_BASE + DropReason.values().length;
-
-    /** Header offsets of every frame the raw-header table accepts (untagged, 20-byte IPv4 header). */
-    static final int RAW_L3 = 14;
-    static final int RAW_L4 = 34;
 
     static final int SPINS = 64;
     static final int YIELDS = 128;
@@ -365,8 +361,9 @@ final class PollWorker {
             boolean rawKey = len <= mtuLimit && raw.load(p, len, dpPort);
             Megaflow f = rawKey ? raw.lookup() : null;
             if (f != null) {
-                p.l3Offset(RAW_L3);
-                p.l4Offset(RAW_L4);
+                int l3 = raw.l3; // 14, or 18 behind a tag; the IPv4 header is 20 bytes
+                p.l3Offset(l3);
+                p.l4Offset(l3 + 20);
                 emcHits++;
             } else {
                 ParseStatus st = FlowParser.parse(p, key);

@@ -6,7 +6,8 @@ import org.vswitch4j.core.packet.Packet;
  * The exact-match cache's table for the commonest frame shape, keyed by the frame's raw header bytes instead of
  * the parsed flow key, so that a hit skips the parse, the key and the key hash.
  *
- * <p>The shape ({@link #load}): an untagged Ethernet frame carrying IPv4 with a 20-byte header (0x45), not a
+ * <p>The shape ({@link #load}): an Ethernet frame, untagged or with one 802.1Q tag (TPID 0x8100), carrying IPv4
+ * with a 20-byte header (0x45), not a
  * fragment (MF and offset zero), TCP or UDP, whose total length leaves room for the L4 header (and, for TCP, a
  * data offset of 5..room/4) and lies within the frame. For exactly these frames {@code FlowParser} fills the flow
  * key from these header bytes alone: eth_dst and eth_src (bytes 0..11), ip_tos (15), ip_ttl and ip_proto
@@ -14,7 +15,10 @@ import org.vswitch4j.core.packet.Packet;
  * (0x0800), VLANs (none), ip_frag (0), everything IPv6/ARP/ND (zero) are fixed by the shape. So the raw key —
  * in_port and those bytes, with every other byte of the first 40 (total length, id, DF, checksum, UDP length,
  * TCP sequence) masked out — is equal for two such frames exactly when their flow keys are equal, and the
- * megaflow the EMC would give is the one cached here. The datapath only uses this table for ports that set no
+ * megaflow the EMC would give is the one cached here. With the tag everything after byte 11 sits 4 bytes later,
+ * and the tag's TPID and TCI (bytes 12..15, which decide the flow key's VLAN word) take the place of the EtherType,
+ * version and TOS in the key's second word (the TOS moves to its fourth): the TPID there keeps the two shapes'
+ * keys apart. The datapath only uses this table for ports that set no
  * tunnel metadata (the only kind there is yet); a tunnel port's keys would need the tunnel words too.
  *
  * <p>Table: like {@link ExactMatchCache}, {@code entries} slots, 2-way (two slots by two parts of the hash, filled
@@ -31,7 +35,8 @@ final class RawHeaderCache extends TwoWaySlots {
     /** The entry being moved during a cuckoo insertion (its raw key). */
     private final long[] carry = new long[WORDS];
 
-    // The raw key of the last packet {@link #load}ed: in_port, bytes 0..7, 8..15, 22..23, 26..31, 32..37, flags.
+    // The raw key of the last packet {@link #load}ed: in_port, bytes 0..7, 8..15, 22..23, 26..31, 32..37, flags
+    // (untagged; tagged: bytes 0..7, 8..15, TOS 19 with 26..27, 30..35, 36..41, flags).
     long k0;
     long k1;
     long k2;
@@ -40,6 +45,8 @@ final class RawHeaderCache extends TwoWaySlots {
     long k5;
     long k6;
     int hash;
+    /** The IPv4 header's offset in the loaded frame: 14, or 18 behind a tag (the L4 header follows 20 later). */
+    int l3;
 
     /** {@code entries}: a power of two ≥ 2. */
     RawHeaderCache(int entries) {
@@ -55,43 +62,57 @@ final class RawHeaderCache extends TwoWaySlots {
         if (len < 42) {
             return false;
         }
-        long b = p.i64(8);   // src(4 of 6) type(2) ver/ihl(1) tos(1)
-        long c = p.i64(16);  // tot_len(2) id(2) flags/frag(2) ttl(1) proto(1)
-        if ((b & 0xFFFF_FF00L) != 0x0800_4500L || (c & 0x3FFF_0000L) != 0) {
+        long b = p.i64(8);   // src(4 of 6) type(2) ver/ihl(1) tos(1); tagged: src(4) TPID(2) TCI(2)
+        int t;               // tag bytes before the IPv4 header
+        long tos;            // the TOS, when it is not in b
+        if ((b & 0xFFFF_FF00L) == 0x0800_4500L) {
+            t = 0;
+            tos = 0;
+        } else if ((b & 0xFFFF_0000L) == 0x8100_0000L && len >= 46) {
+            int v = p.i32(16); // inner type(2) ver/ihl(1) tos(1)
+            if ((v & 0xFFFF_FF00) != 0x0800_4500) {
+                return false;
+            }
+            t = 4;
+            tos = (v & 0xFF) << 16;
+        } else {
             return false;
         }
+        long c = p.i64(16 + t);  // tot_len(2) id(2) flags/frag(2) ttl(1) proto(1)
         int room = (int) (c >>> 48) - 20; // bytes after the IPv4 header, by its total length
-        if (room > len - 34) {
+        if ((c & 0x3FFF_0000L) != 0 || room > len - 34 - t) {
             return false;
         }
-        long flags = l4Flags(p, (int) c & 0xFF, room);
+        long flags = l4Flags(p, 34 + t, (int) c & 0xFF, room);
         if (flags < 0) {
             return false;
         }
         k0 = inPort;
         k1 = p.i64(0);                                   // dst(6) src(2 of 6)
         k2 = b;
-        k3 = c & 0xFFFF;                                 // ttl(1) proto(1)
-        k4 = p.i64(24) & 0x0000_FFFF_FFFF_FFFFL;         // [checksum] src ip(4) dst ip(2 of 4)
-        k5 = p.i64(32) & 0xFFFF_FFFF_FFFF_0000L;         // dst ip(2 of 4) ports(4) [UDP length / TCP seq]
+        k3 = c & 0xFFFF | tos;                           // ttl(1) proto(1), the TOS behind a tag
+        k4 = p.i64(24 + t) & 0x0000_FFFF_FFFF_FFFFL;     // [checksum] src ip(4) dst ip(2 of 4)
+        k5 = p.i64(32 + t) & 0xFFFF_FFFF_FFFF_0000L;     // dst ip(2 of 4) ports(4) [UDP length / TCP seq]
         k6 = flags;
+        l3 = 14 + t;
         hash = hashLoaded();
         return true;
     }
 
     /**
-     * The TCP flag bits (bytes 46..47, low 12 bits) or 0 for UDP, when the L4 header fits in {@code room} as the
-     * parser requires (UDP 8 bytes; TCP 20 and a data offset of 5..room/4); -1 for anything else.
+     * The TCP flag bits (bytes 12..13 of the L4 header at {@code l4}, low 12 bits) or 0 for UDP, when the L4 header
+     * fits in {@code room} as the parser requires (UDP 8 bytes; TCP 20 and a data offset of 5..room/4); -1 for
+     * anything else.
      * Shape, for the JIT: kept apart so that {@link #load} stays under C2's inlining limit (325 bytecodes).
      */
-    private static long l4Flags(Packet p, int proto, int room) {
+    private static long l4Flags(Packet p, int l4, int proto, int room) {
         if (proto == 17) {
             return room >= 8 ? 0 : -1;
         }
         if (proto != 6 || room < 20) {
             return -1;
         }
-        int t = p.u16(46); // data offset(4) reserved(3) flags(9)
+        int t = p.u16(l4 + 12); // data offset(4) reserved(3) flags(9)
         int doff = (t >>> 10) & 0x3C;
         return doff >= 20 && doff <= room ? t & 0x0FFF : -1;
     }

@@ -28,7 +28,7 @@ import org.vswitch4j.core.time.VirtualClock;
  * The raw-header table must stand for the parser exactly: for every frame it accepts, the parser returns OK with
  * the offsets the datapath then sets, and two accepted frames have equal raw keys exactly when the parser gives
  * them equal flow keys. Checked on random TCP and UDP frames and on every single-byte change of their first 64
- * bytes (which walks through every shape the table must refuse: tags, other EtherTypes, IHL, fragments, other
+ * bytes (which walks through every shape the table must refuse: other tags, other EtherTypes, IHL, fragments, other
  * protocols, total lengths, TCP data offsets), then end to end through a datapath.
  */
 class RawHeaderCacheTest {
@@ -49,8 +49,11 @@ class RawHeaderCacheTest {
         int a = r.nextInt();
         int b = r.nextInt();
         FrameBuilder fb = FrameBuilder.ethernet(0x02_00_00_00_00_00L | (r.nextLong() & 0xFF_FFFF_FFFFL),
-                        0x02_00_00_00_00_00L | (r.nextLong() & 0xFF_FFFF_FFFFL))
-                .ipv4(a, b).ttl(1 + r.nextInt(255)).tos(r.nextInt(64), r.nextInt(4));
+                0x02_00_00_00_00_00L | (r.nextLong() & 0xFF_FFFF_FFFFL));
+        if (r.nextBoolean()) {
+            fb.vlan(0x8100, r.nextInt(8), r.nextInt(2), r.nextInt(4096)); // one 802.1Q tag, any PCP/DEI/VID
+        }
+        fb.ipv4(a, b).ttl(1 + r.nextInt(255)).tos(r.nextInt(64), r.nextInt(4));
         if (r.nextBoolean()) {
             fb.tcp(r.nextInt(65536), r.nextInt(65536), r.nextInt(0x1000)).tcpSeq(r.nextInt(), r.nextInt());
         } else {
@@ -77,8 +80,8 @@ class RawHeaderCacheTest {
                 return null;
             }
             assertEquals(ParseStatus.OK, st[0], "accepted but the parser says otherwise: " + why);
-            assertEquals(14, p.l3Offset(), why);
-            assertEquals(34, p.l4Offset(), why);
+            assertEquals(p.l3Offset(), c.l3, why);
+            assertEquals(p.l3Offset() + 20, p.l4Offset(), why);
             return new long[] {c.k0, c.k1, c.k2, c.k3, c.k4, c.k5, c.k6, c.hash};
         } finally {
             p.release();
@@ -124,7 +127,9 @@ class RawHeaderCacheTest {
     void otherShapesAreRefused() {
         RawHeaderCache c = new RawHeaderCache(16);
         List<byte[]> refused = List.of(
-                FrameBuilder.ethernet(1, 2).vlan(10).ipv4("192.0.2.1", "192.0.2.2").udp(1, 2).build(),
+                FrameBuilder.ethernet(1, 2).vlan(10).vlan(20).ipv4("192.0.2.1", "192.0.2.2").udp(1, 2).build(),
+                FrameBuilder.ethernet(1, 2).vlan(0x88a8, 0, 0, 10).ipv4("192.0.2.1", "192.0.2.2").udp(1, 2).build(),
+                FrameBuilder.ethernet(1, 2).vlan(10).ipv6("2001:db8::1", "2001:db8::2").udp(1, 2).build(),
                 FrameBuilder.ethernet(1, 2).ipv4("192.0.2.1", "192.0.2.2").ipOptions(new byte[] {1, 1, 1, 1})
                         .udp(1, 2).build(),
                 FrameBuilder.ethernet(1, 2).ipv4("192.0.2.1", "192.0.2.2").mf().udp(1, 2).build(),
@@ -258,17 +263,26 @@ class RawHeaderCacheTest {
                     .payload(10).padTo(64).build();
             byte[] tcpWant = FrameBuilder.ethernet(1, 2).ipv4("198.51.100.1", "192.0.2.2").tcp(1000, 4242, 0x18)
                     .payload(10).build();
+            // Behind an 802.1Q tag every offset is 4 bytes later; the mask ignores the VLAN, so this frame is a
+            // megaflow hit of the untagged UDP flow in round 0 (and cached then), a raw hit after.
+            byte[] tagged = FrameBuilder.ethernet(1, 2).vlan(0x8100, 5, 0, 10).ipv4("192.0.2.1", "192.0.2.2")
+                    .udp(1000, 53).payload(10).padTo(64).build();
+            byte[] taggedWant = FrameBuilder.ethernet(1, 2).vlan(0x8100, 5, 0, 10).ipv4("198.51.100.1", "192.0.2.2")
+                    .udp(1000, 4242).payload(10).padTo(64).build();
             for (int round = 0; round < 3; round++) {
-                in.inject(udp).inject(tcp);
-                assertEquals(2, dp.poll());
+                in.inject(udp).inject(tcp).inject(tagged);
+                assertEquals(3, dp.poll());
                 List<byte[]> got = out.drain();
-                assertEquals(2, got.size());
+                assertEquals(3, got.size());
                 assertArrayEquals(udpWant, got.get(0), "udp, round " + round);
                 assertArrayEquals(tcpWant, got.get(1), "tcp, round " + round);
+                assertArrayEquals(taggedWant, got.get(2), "tagged udp, round " + round);
             }
             DatapathStats s = dp.stats();
             assertEquals(2, s.upcalls());
-            assertEquals(4, s.emcHits(), "rounds 1 and 2 are raw-table hits: " + s);
+            assertEquals(1, s.megaflowHits(), "the tagged frame in round 0: " + s);
+            assertEquals(6, s.emcHits(), "rounds 1 and 2 are raw-table hits: " + s);
+            assertEquals(3, dp.worker(0).raw.liveCount(), "all three flows sit in the raw table");
         }
     }
 }
