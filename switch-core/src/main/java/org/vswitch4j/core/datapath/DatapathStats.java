@@ -8,7 +8,7 @@ package org.vswitch4j.core.datapath;
  * apart from each other.
  *
  * @param emcHits        packets whose flow was found in the exact-match cache (its parsed-key table or, for
- *                       untagged IPv4 TCP/UDP, its raw-header table)
+ *                       IPv4 TCP/UDP untagged or behind one 802.1Q tag, its raw-header table)
  * @param megaflowHits   packets that missed the exact-match cache and hit a megaflow
  * @param misses         packets that missed both caches
  * @param upcalls        translations run for misses (a miss whose translation failed still counts)

@@ -34,8 +34,9 @@ import org.vswitch4j.core.key.FlowKey;
  * <p>Cost: entries × (8 × 8 + 4 + 4) bytes ≈ 1.1 MB for the default 16384 entries, per poll thread, plus
  * entries × 80 bytes once a wide key is cached.
  *
- * <p>Keys of untagged IPv4 TCP/UDP frames without options or fragments never come here: the poll thread keeps
- * them in {@link RawHeaderCache}, the same cache keyed by the raw header bytes, whose hits skip the parse.
+ * <p>Keys of IPv4 TCP/UDP frames without options or fragments, untagged or behind one 802.1Q tag, never come here:
+ * the poll thread keeps them in {@link RawHeaderCache}, the same cache keyed by the raw header bytes, whose hits skip
+ * the parse.
  *
  * <p>Thread-safety: owned by one poll thread; never read by others.
  */
