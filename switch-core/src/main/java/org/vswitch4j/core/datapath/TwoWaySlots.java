@@ -40,16 +40,16 @@ abstract class TwoWaySlots {
     }
 
     /** The first candidate slot of hash {@code h}. */
-    final int first(int h) {
+    private int first(int h) {
         return h & mask;
     }
 
     /** The second candidate slot of hash {@code h} (from other bits than the first). */
-    final int second(int h) {
+    private int second(int h) {
         return (h >>> 16 ^ h >>> 3) & mask;
     }
 
-    final boolean free(int i) {
+    private boolean free(int i) {
         Megaflow f = flows[i];
         return f == null || f.dead;
     }
