@@ -1,6 +1,8 @@
 package org.vswitch4j.bench;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import org.vswitch4j.core.packet.BufferPool;
 import org.vswitch4j.core.packet.Packet;
 import org.vswitch4j.core.packet.PacketBatch;
@@ -24,16 +26,20 @@ import org.vswitch4j.core.port.PortStats;
  * <p>Thread-safety: one thread (the benchmark's) drives both sides.
  */
 final class GeneratorPort implements Port {
+    private static final ValueLayout.OfLong NATIVE = ValueLayout.JAVA_LONG_UNALIGNED;
+
     private final String name;
     private final BufferPool pool;
     private final int frameLength;
     private final long[] free;
     private int nFree;
-    private long[] srcMacs = new long[0];
-    private long[] dstMacs = new long[0];
+    /** Per flow, the frame's first 8 bytes and the 8 at offset 6, in the order the memory stores them. */
+    private long[] word0 = new long[0];
+    private long[] word6 = new long[0];
     private int nextFlow;
     private GeneratorPort recycleTo = this;
     private final long etherType;
+    private final int headroom;
     private final MemorySegment region;
     /** Frames transmitted to this port: what the benchmark checks the switch really forwarded. */
     long txPackets;
@@ -45,6 +51,7 @@ final class GeneratorPort implements Port {
         this.frameLength = template.length;
         this.free = new long[buffers];
         this.region = pool.region();
+        this.headroom = pool.headroom();
         this.etherType = ((template[12] & 0xff) << 8) | (template[13] & 0xff);
         Packet view = new Packet();
         for (int i = 0; i < buffers; i++) {
@@ -64,26 +71,35 @@ final class GeneratorPort implements Port {
      * srcMacs[k % n] → dstMacs[k % n]. The buffers on hand are stamped at once.
      */
     void flows(long[] src, long[] dst) {
-        this.srcMacs = src.clone();
-        this.dstMacs = dst.clone();
-        this.nextFlow = 0;
+        int n = src.length;
+        word0 = new long[n];
+        word6 = new long[n];
+        for (int f = 0; f < n; f++) {
+            // Byte-swapped once here, so that stamping is two plain native-order stores.
+            word0[f] = toMemoryOrder(dst[f] << 16 | src[f] >>> 32); // dst(48) src(16 of 48)
+            word6[f] = toMemoryOrder(src[f] << 16 | etherType);     // src(48) type(16)
+        }
+        nextFlow = 0;
         for (int i = 0; i < nFree; i++) {
-            stamp(free[i]);
+            nextFlow = stamp(free[i], nextFlow);
         }
     }
 
-    /** Writes the next flow's MAC pair into buffer {@code h}: two 8-byte stores. */
-    private void stamp(long h) {
-        int flows = srcMacs.length;
+    private static long toMemoryOrder(long bigEndianValue) {
+        return NATIVE.order() == ByteOrder.BIG_ENDIAN ? bigEndianValue : Long.reverseBytes(bigEndianValue);
+    }
+
+    /** Writes flow {@code f}'s MAC pair into buffer {@code h} (two 8-byte stores); returns the next flow. */
+    private int stamp(long h, int f) {
+        long[] w0 = word0;
+        int flows = w0.length;
         if (flows == 0) {
-            return;
+            return 0;
         }
-        int f = nextFlow;
-        long src = srcMacs[f];
-        long a = pool.bufferOffset(h) + pool.headroom();
-        region.set(Packet.BE_LONG, a, dstMacs[f] << 16 | src >>> 32);  // dst(48) src(16 of 48)
-        region.set(Packet.BE_LONG, a + 6, src << 16 | etherType);       // src(48) type(16)
-        nextFlow = f + 1 == flows ? 0 : f + 1;
+        long a = pool.bufferOffset(h) + headroom;
+        region.set(NATIVE, a, w0[f]);
+        region.set(NATIVE, a + 6, word6[f]);
+        return f + 1 == flows ? 0 : f + 1;
     }
 
     /** Buffers sent out of this port go back to {@code generator}'s free list. */
@@ -98,15 +114,19 @@ final class GeneratorPort implements Port {
 
     @Override
     public int receive(int queue, PacketBatch batch) {
-        int flows = srcMacs.length;
-        if (flows == 0) {
+        if (word0.length == 0) {
             return 0;
         }
-        int n = Math.min(batch.remaining(), nFree);
-        int headroom = pool.headroom();
+        // Fields in locals, written back once: per frame, one load and the view's binding.
+        int have = nFree;
+        int n = Math.min(batch.remaining(), have);
+        int at = batch.size();
+        long[] f = free;
         for (int i = 0; i < n; i++) {
-            batch.add().bind(pool, free[--nFree], headroom, frameLength);
+            batch.get(at + i).bind(pool, f[--have], headroom, frameLength);
         }
+        nFree = have;
+        batch.size(at + n);
         return n;
     }
 
@@ -114,18 +134,27 @@ final class GeneratorPort implements Port {
     public void transmit(PacketBatch batch) {
         GeneratorPort to = recycleTo;
         int n = batch.size();
+        // The generator's state in locals, written back once (field stores in the loop cannot be merged: the
+        // stamping stores to off-heap memory might alias them as far as the compiler knows).
+        long[] toFree = to.free;
+        int have = to.nFree;
+        int flow = to.nextFlow;
+        long bytes = 0;
         for (int i = 0; i < n; i++) {
             Packet p = batch.get(i);
-            txBytes += p.length();
-            if (p.memory() == to.pool && to.nFree < to.free.length) {
+            bytes += p.length();
+            if (p.memory() == to.pool && have < toFree.length) {
                 long h = p.handle();
-                to.stamp(h);
-                to.free[to.nFree++] = h;
+                flow = to.stamp(h, flow);
+                toFree[have++] = h;
                 p.unbind();
             } else {
                 p.release();
             }
         }
+        to.nFree = have;
+        to.nextFlow = flow;
+        txBytes += bytes;
         txPackets += n;
         batch.size(0);
     }

@@ -358,14 +358,11 @@ final class PollWorker {
             rxBytes += len;
             // The common IPv4 TCP/UDP shape is looked up by its raw header bytes first: a hit needs no parse.
             // Such keys live only in the raw table, every other key only in the EMC's parsed-key table.
-            boolean rawKey = len <= mtuLimit && raw.load(p, len, dpPort);
-            Megaflow f = rawKey ? raw.lookup() : null;
+            Megaflow f = len <= mtuLimit ? raw.find(p, len, dpPort) : null; // a hit set p's L3/L4 offsets
             if (f != null) {
-                int l3 = raw.l3; // 14, or 18 behind a tag; the IPv4 header is 20 bytes
-                p.l3Offset(l3);
-                p.l4Offset(l3 + 20);
                 emcHits++;
             } else {
+                boolean rawKey = len <= mtuLimit && raw.loaded;
                 ParseStatus st = FlowParser.parse(p, key);
                 if (st != ParseStatus.OK) {
                     long[] c = portCounters;

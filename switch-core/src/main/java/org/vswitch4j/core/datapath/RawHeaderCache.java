@@ -6,47 +6,47 @@ import org.vswitch4j.core.packet.Packet;
  * The exact-match cache's table for the commonest frame shape, keyed by the frame's raw header bytes instead of
  * the parsed flow key, so that a hit skips the parse, the key and the key hash.
  *
- * <p>The shape ({@link #load}): an Ethernet frame, untagged or with one 802.1Q tag (TPID 0x8100), carrying IPv4
+ * <p>The shape ({@link #find}): an Ethernet frame, untagged or with one 802.1Q tag (TPID 0x8100), carrying IPv4
  * with a 20-byte header (0x45), not a
  * fragment (MF and offset zero), TCP or UDP, whose total length leaves room for the L4 header (and, for TCP, a
  * data offset of 5..room/4) and lies within the frame. For exactly these frames {@code FlowParser} fills the flow
  * key from these header bytes alone: eth_dst and eth_src (bytes 0..11), ip_tos (15), ip_ttl and ip_proto
  * (22, 23), the addresses (26..33), the ports (34..37) and for TCP the flag bits (46..47, low 12 bits); eth_type
  * (0x0800), VLANs (none), ip_frag (0), everything IPv6/ARP/ND (zero) are fixed by the shape. So the raw key —
- * in_port and those bytes, with every other byte of the first 40 (total length, id, DF, checksum, UDP length,
+ * those bytes and in_port, with every other byte of the first 40 (total length, id, DF, checksum, UDP length,
  * TCP sequence) masked out — is equal for two such frames exactly when their flow keys are equal, and the
- * megaflow the EMC would give is the one cached here. With the tag everything after byte 11 sits 4 bytes later,
- * and the tag's TPID and TCI (bytes 12..15, which decide the flow key's VLAN word) take the place of the EtherType,
- * version and TOS in the key's second word (the TOS moves to its fourth): the TPID there keeps the two shapes'
- * keys apart. The datapath only uses this table for ports that set no
+ * megaflow the EMC would give is the one cached here. It is five words: bytes 0..7, 8..15, then one word of
+ * ttl/proto, the flags (bits 24..35) and in_port (bits 36..51, {@link Datapath#MAX_PORTS} fits), then bytes
+ * 26..31 and 32..37. With the tag everything after byte 11 sits 4 bytes later, and the tag's TPID and TCI (bytes
+ * 12..15, which decide the flow key's VLAN word) take the place of the EtherType, version and TOS in the key's
+ * second word (the TOS moves to bits 16..23 of its third): the TPID there keeps the two shapes' keys apart. The datapath only uses this table for ports that set no
  * tunnel metadata (the only kind there is yet); a tunnel port's keys would need the tunnel words too.
  *
  * <p>Table: like {@link ExactMatchCache}, {@code entries} slots, 2-way (two slots by two parts of the hash, filled
- * by cuckoo displacement, see {@link TwoWaySlots}), the raw key (7 words) flat in a {@code long[]} beside arrays of
- * hashes and of megaflow references; a dead megaflow is a miss. Cost: entries × (56 + 4 + 4) bytes, 1 MB for the
- * default 16384.
+ * by cuckoo displacement, see {@link TwoWaySlots}), the raw key (5 words) flat in a {@code long[]} beside arrays of
+ * hashes and of megaflow references; a dead megaflow is a miss. Cost: entries × (40 + 4 + 4) bytes, 768 KB for
+ * the default 16384.
  *
  * <p>Thread-safety: owned by one poll thread.
  */
 final class RawHeaderCache extends TwoWaySlots {
-    static final int WORDS = 7;
+    static final int WORDS = 5;
 
     private final long[] keys;
     /** The entry being moved during a cuckoo insertion (its raw key). */
     private final long[] carry = new long[WORDS];
 
-    // The raw key of the last packet {@link #load}ed: in_port, bytes 0..7, 8..15, 22..23, 26..31, 32..37, flags
-    // (untagged; tagged: bytes 0..7, 8..15, TOS 19 with 26..27, 30..35, 36..41, flags).
+    // After a miss of {@link #find} on a frame of the shape (loaded true): its raw key and hash, for insert.
+    // Untagged: bytes 0..7, 8..15, then ttl/proto (22..23) | flags << 24 | in_port << 36, then bytes 26..31
+    // (24..25, the checksum, masked out), then 32..37 (38..39 masked out). Tagged: bytes 0..7, 8..15 (the tag),
+    // then the same third word with the TOS (byte 19) at bits 16..23, then 30..35 and 36..41.
+    boolean loaded;
     long k0;
     long k1;
     long k2;
     long k3;
     long k4;
-    long k5;
-    long k6;
     int hash;
-    /** The IPv4 header's offset in the loaded frame: 14, or 18 behind a tag (the L4 header follows 20 later). */
-    int l3;
 
     /** {@code entries}: a power of two ≥ 2. */
     RawHeaderCache(int entries) {
@@ -55,12 +55,17 @@ final class RawHeaderCache extends TwoWaySlots {
     }
 
     /**
-     * Whether {@code p}'s frame ({@code len} bytes) has the shape of the class comment; if so, its raw key
-     * (with {@code inPort}) and hash are left in the fields for {@link #lookup} and {@link #insert}.
+     * Looks {@code p}'s frame ({@code len} bytes, received on {@code inPort}, 0..65535) up by its raw key. Returns
+     * the live megaflow cached for it, having set {@code p}'s L3 and L4 offsets (the frame is then exactly what the
+     * class comment says); or null: then {@link #loaded} says whether the frame has the shape, and if it has, its
+     * raw key and hash are in the fields for {@link #insert}.
+     *
+     * <p>Shape, for the JIT: the key stays in registers (the fields are written only on a miss), and this method
+     * and {@link #probe} each stay under C2's inlining limit (325 bytecodes).
      */
-    boolean load(Packet p, int len, int inPort) {
+    Megaflow find(Packet p, int len, int inPort) {
         if (len < 42) {
-            return false;
+            return notLoaded();
         }
         long b = p.i64(8);   // src(4 of 6) type(2) ver/ihl(1) tos(1); tagged: src(4) TPID(2) TCI(2)
         int t;               // tag bytes before the IPv4 header
@@ -71,39 +76,67 @@ final class RawHeaderCache extends TwoWaySlots {
         } else if ((b & 0xFFFF_0000L) == 0x8100_0000L && len >= 46) {
             int v = p.i32(16); // inner type(2) ver/ihl(1) tos(1)
             if ((v & 0xFFFF_FF00) != 0x0800_4500) {
-                return false;
+                return notLoaded();
             }
             t = 4;
             tos = (v & 0xFF) << 16;
         } else {
-            return false;
+            return notLoaded();
         }
         long c = p.i64(16 + t);  // tot_len(2) id(2) flags/frag(2) ttl(1) proto(1)
         int room = (int) (c >>> 48) - 20; // bytes after the IPv4 header, by its total length
         if ((c & 0x3FFF_0000L) != 0 || room > len - 34 - t) {
-            return false;
+            return notLoaded();
         }
         long flags = l4Flags(p, 34 + t, (int) c & 0xFF, room);
         if (flags < 0) {
-            return false;
+            return notLoaded();
         }
-        k0 = inPort;
-        k1 = p.i64(0);                                   // dst(6) src(2 of 6)
-        k2 = b;
-        k3 = c & 0xFFFF | tos;                           // ttl(1) proto(1), the TOS behind a tag
-        k4 = p.i64(24 + t) & 0x0000_FFFF_FFFF_FFFFL;     // [checksum] src ip(4) dst ip(2 of 4)
-        k5 = p.i64(32 + t) & 0xFFFF_FFFF_FFFF_0000L;     // dst ip(2 of 4) ports(4) [UDP length / TCP seq]
-        k6 = flags;
-        l3 = 14 + t;
-        hash = hashLoaded();
-        return true;
+        long a = p.i64(0);                                       // dst(6) src(2 of 6)
+        long m = c & 0xFFFF | tos | flags << 24 | (long) inPort << 36;
+        long d = p.i64(24 + t) & 0x0000_FFFF_FFFF_FFFFL;         // [checksum] src ip(4) dst ip(2 of 4)
+        long e = p.i64(32 + t) & 0xFFFF_FFFF_FFFF_0000L;         // dst ip(2 of 4) ports(4) [UDP length / TCP seq]
+        return probe(p, t, a, b, m, d, e);
+    }
+
+    private Megaflow notLoaded() {
+        loaded = false;
+        return null;
+    }
+
+    /** {@link #find}'s lookup of the raw key (a, b, m, d, e); on a miss it is left in the fields for insert. */
+    private Megaflow probe(Packet p, int t, long a, long b, long m, long d, long e) {
+        int h = hash(a, b, m, d, e);
+        long[] k = keys;
+        int i = h & mask;
+        for (int way = 0; ; way++) {
+            Megaflow f = flows[i];
+            if (f != null && hashes[i] == h) {
+                int o = i * WORDS;
+                if (((k[o] ^ a) | (k[o + 1] ^ b) | (k[o + 2] ^ m) | (k[o + 3] ^ d) | (k[o + 4] ^ e)) == 0 && !f.dead) {
+                    p.l3Offset(14 + t);
+                    p.l4Offset(34 + t);
+                    return f;
+                }
+            }
+            if (way == 1) {
+                loaded = true;
+                k0 = a;
+                k1 = b;
+                k2 = m;
+                k3 = d;
+                k4 = e;
+                hash = h;
+                return null;
+            }
+            i = (h >>> 16 ^ h >>> 3) & mask;
+        }
     }
 
     /**
      * The TCP flag bits (bytes 12..13 of the L4 header at {@code l4}, low 12 bits) or 0 for UDP, when the L4 header
      * fits in {@code room} as the parser requires (UDP 8 bytes; TCP 20 and a data offset of 5..room/4); -1 for
      * anything else.
-     * Shape, for the JIT: kept apart so that {@link #load} stays under C2's inlining limit (325 bytecodes).
      */
     private static long l4Flags(Packet p, int l4, int proto, int room) {
         if (proto == 17) {
@@ -117,37 +150,15 @@ final class RawHeaderCache extends TwoWaySlots {
         return doff >= 20 && doff <= room ? t & 0x0FFF : -1;
     }
 
-    private int hashLoaded() {
-        long h = k0 * 0x9E3779B97F4A7C15L + k1 * 0xC2B2AE3D27D4EB4FL + k2 * 0x165667B19E3779F9L
-                + (k3 ^ k6 << 16) * 0xD6E8FEB86659FD93L + k4 * 0xFF51AFD7ED558CCDL + k5 * 0xC4CEB9FE1A85EC53L;
+    static int hash(long a, long b, long m, long d, long e) {
+        long h = a * 0xC2B2AE3D27D4EB4FL + b * 0x165667B19E3779F9L + m * 0xD6E8FEB86659FD93L
+                + d * 0xFF51AFD7ED558CCDL + e * 0xC4CEB9FE1A85EC53L;
         h ^= h >>> 29;
         h *= 0xBF58476D1CE4E5B9L;
         return (int) (h ^ (h >>> 32));
     }
 
-    /** The live megaflow cached for the loaded raw key, or null. */
-    Megaflow lookup() {
-        int h = hash;
-        long[] k = keys;
-        int i = h & mask;
-        for (int way = 0; ; way++) {
-            Megaflow f = flows[i];
-            if (f != null && hashes[i] == h) {
-                int o = i * WORDS;
-                long x = (k[o] ^ k0) | (k[o + 1] ^ k1) | (k[o + 2] ^ k2) | (k[o + 3] ^ k3) | (k[o + 4] ^ k4)
-                        | (k[o + 5] ^ k5) | (k[o + 6] ^ k6);
-                if (x == 0 && !f.dead) {
-                    return f;
-                }
-            }
-            if (way == 1) {
-                return null;
-            }
-            i = (h >>> 16 ^ h >>> 3) & mask;
-        }
-    }
-
-    /** Caches the loaded raw key → {@code f}: {@link TwoWaySlots#place}, which may move other entries. */
+    /** Caches the raw key left by the last {@link #find} that missed (loaded) → {@code f}; may move other entries. */
     void insert(Megaflow f) {
         long[] c = carry;
         c[0] = k0;
@@ -155,8 +166,6 @@ final class RawHeaderCache extends TwoWaySlots {
         c[2] = k2;
         c[3] = k3;
         c[4] = k4;
-        c[5] = k5;
-        c[6] = k6;
         place(hash, f);
     }
 

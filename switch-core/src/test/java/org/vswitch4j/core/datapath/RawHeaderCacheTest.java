@@ -2,6 +2,7 @@ package org.vswitch4j.core.datapath;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -69,20 +70,33 @@ class RawHeaderCacheTest {
         return p;
     }
 
-    /** Raw key of {@code f} on in_port 3, or null when the table refuses it; the packet is parsed too. */
-    private long[] rawKey(RawHeaderCache c, byte[] f, FlowKey key, ParseStatus[] st, String why) {
+    /**
+     * Raw key and hash of {@code f} on in_port 3, or null when the table refuses it; the packet is parsed too. An
+     * accepted key is then inserted and found again, and the hit must leave the parser's L3/L4 offsets.
+     */
+    private long[] rawKey(byte[] f, FlowKey key, ParseStatus[] st, String why) {
+        RawHeaderCache c = new RawHeaderCache(16);
         Packet p = packet(f);
         try {
-            boolean ok = c.load(p, f.length, 3);
+            assertNull(c.find(p, f.length, 3), "an empty table finds nothing: " + why);
+            boolean ok = c.loaded;
             key.w[0] = 3;
             st[0] = FlowParser.parse(p, key);
             if (!ok) {
                 return null;
             }
             assertEquals(ParseStatus.OK, st[0], "accepted but the parser says otherwise: " + why);
-            assertEquals(p.l3Offset(), c.l3, why);
-            assertEquals(p.l3Offset() + 20, p.l4Offset(), why);
-            return new long[] {c.k0, c.k1, c.k2, c.k3, c.k4, c.k5, c.k6, c.hash};
+            int l3 = p.l3Offset();
+            assertEquals(l3 + 20, p.l4Offset(), why);
+            long[] k = {c.k0, c.k1, c.k2, c.k3, c.k4, c.hash};
+            Megaflow m = megaflow();
+            c.insert(m);
+            p.l3Offset(Packet.ABSENT);
+            p.l4Offset(Packet.ABSENT);
+            assertSame(m, c.find(p, f.length, 3), "the key just inserted is found: " + why);
+            assertEquals(l3, p.l3Offset(), "a hit sets the parser's L3 offset: " + why);
+            assertEquals(l3 + 20, p.l4Offset(), "a hit sets the parser's L4 offset: " + why);
+            return k;
         } finally {
             p.release();
         }
@@ -96,7 +110,7 @@ class RawHeaderCacheTest {
         byte[] base = randomFrame(r);
         FlowKey k1 = new FlowKey();
         ParseStatus[] st1 = new ParseStatus[1];
-        long[] raw1 = rawKey(c, base, k1, st1, "base " + TestSeeds.replay(seed));
+        long[] raw1 = rawKey(base, k1, st1, "base " + TestSeeds.replay(seed));
         assertTrue(raw1 != null, "a well-formed untagged IPv4 TCP/UDP frame is accepted" + TestSeeds.replay(seed));
         FlowKey k2 = new FlowKey();
         ParseStatus[] st2 = new ParseStatus[1];
@@ -105,21 +119,21 @@ class RawHeaderCacheTest {
                 byte[] f = base.clone();
                 f[pos] = (byte) v;
                 String why = "byte " + pos + " = " + (v & 0xFF) + TestSeeds.replay(seed);
-                long[] raw2 = rawKey(c, f, k2, st2, why);
+                long[] raw2 = rawKey(f, k2, st2, why);
                 if (raw2 == null) {
                     continue;
                 }
                 boolean sameFlow = Arrays.equals(k1.w, 0, FlowKey.WORDS, k2.w, 0, FlowKey.WORDS);
-                boolean sameRaw = Arrays.equals(raw1, 0, 7, raw2, 0, 7);
+                boolean sameRaw = Arrays.equals(raw1, 0, RawHeaderCache.WORDS, raw2, 0, RawHeaderCache.WORDS);
                 assertEquals(sameFlow, sameRaw, "raw key equality must match flow key equality: " + why);
                 if (sameRaw) {
-                    assertEquals(raw1[7], raw2[7], "equal raw keys hash alike: " + why);
+                    assertEquals(raw1[RawHeaderCache.WORDS], raw2[RawHeaderCache.WORDS], "equal raw keys hash alike: " + why);
                 }
             }
         }
         // Length cuts: a shorter frame is refused or, if accepted, still parses OK with the same offsets.
         for (int n = 0; n < base.length; n++) {
-            rawKey(c, Arrays.copyOf(base, n), k2, st2, "cut at " + n + TestSeeds.replay(seed));
+            rawKey(Arrays.copyOf(base, n), k2, st2, "cut at " + n + TestSeeds.replay(seed));
         }
     }
 
@@ -139,7 +153,8 @@ class RawHeaderCacheTest {
                         "192.0.2.2").build());
         for (byte[] f : refused) {
             Packet p = packet(f);
-            assertTrue(!c.load(p, f.length, 1), Arrays.toString(f));
+            assertNull(c.find(p, f.length, 1));
+            assertFalse(c.loaded, Arrays.toString(f));
             p.release();
         }
     }
@@ -149,31 +164,58 @@ class RawHeaderCacheTest {
         RawHeaderCache c = new RawHeaderCache(4);
         byte[] f = FrameBuilder.ethernet(1, 2).ipv4("192.0.2.1", "192.0.2.2").udp(1, 2).padTo(64).build();
         Packet p = packet(f);
-        assertTrue(c.load(p, f.length, 1));
-        p.release();
-        Megaflow m = new Megaflow(new long[FlowKey.WORDS], null, new FlowKey(), DatapathActions.DROP, null,
-                new long[0], 0);
-        assertNull(c.lookup());
-        c.insert(m);
-        assertSame(m, c.lookup());
-        m.dead = true;
-        assertNull(c.lookup());
-        m.dead = false;
-        c.clear();
-        assertNull(c.lookup());
-        assertEquals(0, c.liveCount());
+        try {
+            Megaflow m = megaflow();
+            assertNull(c.find(p, f.length, 1));
+            assertTrue(c.loaded);
+            c.insert(m);
+            assertSame(m, c.find(p, f.length, 1));
+            m.dead = true;
+            assertNull(c.find(p, f.length, 1));
+            m.dead = false;
+            c.clear();
+            assertNull(c.find(p, f.length, 1));
+            assertEquals(0, c.liveCount());
+        } finally {
+            p.release();
+        }
+    }
+
+    /** in_port is part of the raw key, up to the datapath's highest port number. */
+    @Test
+    void theSameFrameOnAnotherPortIsAnotherKey() {
+        RawHeaderCache c = new RawHeaderCache(16);
+        byte[] f = FrameBuilder.ethernet(1, 2).ipv4("192.0.2.1", "192.0.2.2").tcp(1, 2, 0x02).build();
+        Packet p = packet(f);
+        try {
+            Megaflow[] m = {megaflow(), megaflow(), megaflow()};
+            int[] ports = {1, 2, Datapath.MAX_PORTS};
+            for (int i = 0; i < ports.length; i++) {
+                assertNull(c.find(p, f.length, ports[i]), "port " + ports[i] + " before its insert");
+                assertTrue(c.loaded);
+                c.insert(m[i]);
+            }
+            for (int i = 0; i < ports.length; i++) {
+                assertSame(m[i], c.find(p, f.length, ports[i]), "port " + ports[i]);
+            }
+            assertNull(c.find(p, f.length, 3));
+        } finally {
+            p.release();
+        }
     }
 
     private static Megaflow megaflow() {
         return new Megaflow(new long[FlowKey.WORDS], null, new FlowKey(), DatapathActions.DROP, null, new long[0], 0);
     }
 
-    /** Loads the raw key of a UDP frame from 192.0.2.1:{@code sport} to 192.0.2.2:{@code dport} into {@code c}. */
-    private void loadUdp(RawHeaderCache c, int sport, int dport) {
+    /** {@link RawHeaderCache#find} for a UDP frame from 192.0.2.1:{@code sport} to 192.0.2.2:{@code dport}. */
+    private Megaflow findUdp(RawHeaderCache c, int sport, int dport) {
         byte[] f = FrameBuilder.ethernet(1, 2).ipv4("192.0.2.1", "192.0.2.2").udp(sport, dport).padTo(64).build();
         Packet p = packet(f);
         try {
-            assertTrue(c.load(p, f.length, 1));
+            Megaflow got = c.find(p, f.length, 1);
+            assertTrue(got != null || c.loaded);
+            return got;
         } finally {
             p.release();
         }
@@ -199,15 +241,13 @@ class RawHeaderCacheTest {
         int base = r.nextInt(10000);
         Megaflow[] fs = new Megaflow[n];
         for (int i = 0; i < n; i++) {
-            loadUdp(c, base + i, 53);
-            assertNull(c.lookup(), "a new key is a miss" + TestSeeds.replay(seed));
+            assertNull(findUdp(c, base + i, 53), "a new key is a miss" + TestSeeds.replay(seed));
             fs[i] = megaflow();
             c.insert(fs[i]);
             if (i + 1 == slots * 6 / 10) {
                 int found = 0;
                 for (int j = 0; j <= i; j++) {
-                    loadUdp(c, base + j, 53);
-                    Megaflow got = c.lookup();
+                    Megaflow got = findUdp(c, base + j, 53);
                     assertTrue(got == null || got == fs[j],
                             "key " + j + " answered another's" + TestSeeds.replay(seed));
                     found += got == null ? 0 : 1;
@@ -218,8 +258,7 @@ class RawHeaderCacheTest {
         }
         int live = 0;
         for (int j = 0; j < n; j++) {
-            loadUdp(c, base + j, 53);
-            Megaflow got = c.lookup();
+            Megaflow got = findUdp(c, base + j, 53);
             assertTrue(got == null || got == fs[j], "key " + j + " answered another's" + TestSeeds.replay(seed));
             live += got == null ? 0 : 1;
         }
@@ -229,11 +268,10 @@ class RawHeaderCacheTest {
             f.dead = true;
         }
         assertEquals(0, c.liveCount());
-        loadUdp(c, base, 53);
-        assertNull(c.lookup());
+        assertNull(findUdp(c, base, 53));
         Megaflow fresh = megaflow();
         c.insert(fresh);
-        assertSame(fresh, c.lookup());
+        assertSame(fresh, findUdp(c, base, 53));
     }
 
     /**
