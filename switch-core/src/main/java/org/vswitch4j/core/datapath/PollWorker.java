@@ -351,6 +351,7 @@ final class PollWorker {
         // the views stay where they are; `deferred` counts them. 0 = none yet, -1 = given up for this burst.
         int lazyOut = 0;
         int deferred = 0;
+        int rawHits = 0; // added to emcHits once per burst: a field increment per packet is a load and a store
         for (int i = 0; i < n; i++) {
             Packet p = b.get(i);
             p.inPort(dpPort);
@@ -360,7 +361,7 @@ final class PollWorker {
             // Such keys live only in the raw table, every other key only in the EMC's parsed-key table.
             Megaflow f = len <= mtuLimit ? raw.find(p, len, dpPort) : null; // a hit set p's L3/L4 offsets
             if (f != null) {
-                emcHits++;
+                rawHits++;
             } else {
                 boolean rawKey = len <= mtuLimit && raw.loaded;
                 ParseStatus st = FlowParser.parse(p, key);
@@ -428,6 +429,7 @@ final class PollWorker {
             }
         }
         b.size(0); // every view was transmitted, moved to a tx batch or released
+        emcHits += rawHits;
         long[] c = portCounters; // re-read: an upcall may have grown it
         c[base + RX_PACKETS] += n;
         c[base + RX_BYTES] += rxBytes;
