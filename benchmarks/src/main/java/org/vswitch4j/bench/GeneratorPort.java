@@ -68,7 +68,7 @@ final class GeneratorPort implements Port {
 
     /**
      * The flows this port emits, in round-robin order of stamping: the k-th stamped frame carries
-     * srcMacs[k % n] → dstMacs[k % n]. The buffers on hand are stamped at once.
+     * src[k % n] → dst[k % n]. The buffers on hand are stamped at once.
      */
     void flows(long[] src, long[] dst) {
         int n = src.length;

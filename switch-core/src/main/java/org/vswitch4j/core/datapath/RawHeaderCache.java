@@ -19,8 +19,9 @@ import org.vswitch4j.core.packet.Packet;
  * ttl/proto, the flags (bits 24..35) and in_port (bits 36..51, {@link Datapath#MAX_PORTS} fits), then bytes
  * 26..31 and 32..37. With the tag everything after byte 11 sits 4 bytes later, and the tag's TPID and TCI (bytes
  * 12..15, which decide the flow key's VLAN word) take the place of the EtherType, version and TOS in the key's
- * second word (the TOS moves to bits 16..23 of its third): the TPID there keeps the two shapes' keys apart. The datapath only uses this table for ports that set no
- * tunnel metadata (the only kind there is yet); a tunnel port's keys would need the tunnel words too.
+ * second word (the TOS moves to bits 16..23 of its third): the TPID there keeps the two shapes' keys apart. The
+ * datapath only uses this table for ports that set no tunnel metadata (the only kind there is yet); a tunnel
+ * port's keys would need the tunnel words too.
  *
  * <p>Table: like {@link ExactMatchCache}, {@code entries} slots, 2-way (two slots by two parts of the hash, filled
  * by cuckoo displacement, see {@link TwoWaySlots}), the raw key (5 words) flat in a {@code long[]} beside arrays of

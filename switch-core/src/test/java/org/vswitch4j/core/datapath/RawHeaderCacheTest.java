@@ -127,7 +127,8 @@ class RawHeaderCacheTest {
                 boolean sameRaw = Arrays.equals(raw1, 0, RawHeaderCache.WORDS, raw2, 0, RawHeaderCache.WORDS);
                 assertEquals(sameFlow, sameRaw, "raw key equality must match flow key equality: " + why);
                 if (sameRaw) {
-                    assertEquals(raw1[RawHeaderCache.WORDS], raw2[RawHeaderCache.WORDS], "equal raw keys hash alike: " + why);
+                    assertEquals(raw1[RawHeaderCache.WORDS], raw2[RawHeaderCache.WORDS],
+                            "equal raw keys hash alike: " + why);
                 }
             }
         }
