@@ -11,10 +11,24 @@ import org.vswitch4j.core.port.Port;
 import org.vswitch4j.core.port.PortStats;
 
 /**
- * A benchmark port in the manner of DPDK's {@code net_null}: its rx side hands out 64-byte frames from a
- * small set of recycled buffers; its tx side counts what the switch sent it and gives the buffers back to the
- * generator it was paired with, which stamps each returning buffer with the MAC pair of its next flow (two
- * 8-byte stores, the generator's whole per-packet work). Nothing is copied, nothing allocated.
+ * A benchmark port in the manner of DPDK's {@code net_null}: its rx side hands out 64-byte frames from a ring of
+ * recycled buffers; its tx side counts what the switch sent it and gives the buffers back to the generator it was
+ * paired with. Nothing is copied, nothing allocated.
+ *
+ * <p>Traffic: {@link #flows} sets {@code n} MAC pairs, sent round robin. How, depends on {@code n}:
+ * <ul>
+ * <li>{@code n} ≤ the buffers: each buffer carries one pair for good. The ring is cut to a multiple of {@code n}
+ * buffers, buffer {@code j} holds pair {@code j % n}, the buffers go round first in first out, and no frame is
+ * written again: the k-th frame handed out carries pair {@code k % n} (as long as frames come back in the order
+ * they left, as they do in the forwarding benchmarks). So the switch is charged with no work a NIC does by DMA:
+ * {@code net_null} writes no frame either, and the yardstick loop ({@link BareLoopBenchmark} with
+ * {@code stamp=false}) reads frames written once.</li>
+ * <li>More pairs than buffers: a buffer coming back is stamped with the next pair (two 8-byte stores), and the
+ * buffers go out last in first out, the warmest first: every burst carries consecutive pairs, and pair
+ * {@code k % n} is the k-th one stamped. (The ones stamped up front by {@link #flows} below the top of the
+ * stack go out only when the switch holds more than a burst, so send n + buffers frames to be sure every pair
+ * left once.)</li>
+ * </ul>
  *
  * <p>Why the stamping happens when a buffer comes back and not when it is handed out: a real NIC writes a
  * frame long before the driver reads it. Stores made right before the parser's loads of the same bytes are
@@ -31,8 +45,16 @@ final class GeneratorPort implements Port {
     private final String name;
     private final BufferPool pool;
     private final int frameLength;
-    private final long[] free;
-    private int nFree;
+    /** The free buffers in hand-out order: {@link #count} of them from {@link #head}, wrapping at {@link #cycle}. */
+    private final long[] ring;
+    /** Buffers on hand that {@link #flows} left out of the ring (fewer than the number of pairs). */
+    private final long[] spare;
+    private int nSpare;
+    private int cycle;
+    private int head;
+    private int count;
+    /** Whether a returning buffer is stamped (more pairs than buffers), see the class comment. */
+    private boolean restamp;
     /** Per flow, the frame's first 8 bytes and the 8 at offset 6, in the order the memory stores them. */
     private long[] word0 = new long[0];
     private long[] word6 = new long[0];
@@ -49,7 +71,8 @@ final class GeneratorPort implements Port {
         this.name = name;
         this.pool = pool;
         this.frameLength = template.length;
-        this.free = new long[buffers];
+        this.ring = new long[buffers];
+        this.spare = new long[buffers];
         this.region = pool.region();
         this.headroom = pool.headroom();
         this.etherType = ((template[12] & 0xff) << 8) | (template[13] & 0xff);
@@ -62,15 +85,29 @@ final class GeneratorPort implements Port {
             view.bind(pool, h, pool.headroom(), template.length);
             view.write(0, template, 0, template.length);
             view.unbind();
-            free[nFree++] = h;
+            ring[i] = h;
         }
+        cycle = buffers;
+        count = buffers;
     }
 
     /**
-     * The flows this port emits, in round-robin order of stamping: the k-th stamped frame carries
-     * src[k % n] → dst[k % n]. The buffers on hand are stamped at once.
+     * The flows this port emits from now on, {@code src[i] → dst[i]} round robin (see the class comment); an empty
+     * pair of arrays stops it. Call it with every buffer back on hand.
      */
     void flows(long[] src, long[] dst) {
+        int buffers = ring.length;
+        if (count + nSpare != buffers) {
+            throw new IllegalStateException(name + ": " + (buffers - count - nSpare) + " buffers are still out");
+        }
+        long[] all = new long[buffers];
+        for (int j = 0, k = head; j < count; j++) {
+            all[j] = ring[k];
+            if (++k == cycle) {
+                k = 0;
+            }
+        }
+        System.arraycopy(spare, 0, all, count, nSpare);
         int n = src.length;
         word0 = new long[n];
         word6 = new long[n];
@@ -79,9 +116,16 @@ final class GeneratorPort implements Port {
             word0[f] = toMemoryOrder(dst[f] << 16 | src[f] >>> 32); // dst(48) src(16 of 48)
             word6[f] = toMemoryOrder(src[f] << 16 | etherType);     // src(48) type(16)
         }
+        restamp = n > buffers;
+        cycle = n == 0 || restamp ? buffers : buffers - buffers % n;
+        System.arraycopy(all, 0, ring, 0, cycle);
+        nSpare = buffers - cycle;
+        System.arraycopy(all, cycle, spare, 0, nSpare);
+        head = 0;
+        count = cycle;
         nextFlow = 0;
-        for (int i = 0; i < nFree; i++) {
-            nextFlow = stamp(free[i], nextFlow);
+        for (int j = 0; j < cycle && n > 0; j++) {
+            nextFlow = stamp(ring[j], nextFlow);
         }
     }
 
@@ -92,17 +136,13 @@ final class GeneratorPort implements Port {
     /** Writes flow {@code f}'s MAC pair into buffer {@code h} (two 8-byte stores); returns the next flow. */
     private int stamp(long h, int f) {
         long[] w0 = word0;
-        int flows = w0.length;
-        if (flows == 0) {
-            return 0;
-        }
         long a = pool.bufferOffset(h) + headroom;
         region.set(NATIVE, a, w0[f]);
         region.set(NATIVE, a + 6, word6[f]);
-        return f + 1 == flows ? 0 : f + 1;
+        return f + 1 == w0.length ? 0 : f + 1;
     }
 
-    /** Buffers sent out of this port go back to {@code generator}'s free list. */
+    /** Buffers sent out of this port go back to {@code generator}'s ring. */
     void recycleTo(GeneratorPort generator) {
         this.recycleTo = generator;
     }
@@ -118,14 +158,19 @@ final class GeneratorPort implements Port {
             return 0;
         }
         // Fields in locals, written back once: per frame, one load and the view's binding.
-        int have = nFree;
-        int n = Math.min(batch.remaining(), have);
+        int n = Math.min(batch.remaining(), count);
         int at = batch.size();
-        long[] f = free;
+        long[] r = ring;
+        int c = cycle;
+        int j = head;
         for (int i = 0; i < n; i++) {
-            batch.get(at + i).bind(pool, f[--have], headroom, frameLength);
+            batch.get(at + i).bind(pool, r[j], headroom, frameLength);
+            if (++j == c) {
+                j = 0;
+            }
         }
-        nFree = have;
+        head = j;
+        count -= n;
         batch.size(at + n);
         return n;
     }
@@ -136,23 +181,44 @@ final class GeneratorPort implements Port {
         int n = batch.size();
         // The generator's state in locals, written back once (field stores in the loop cannot be merged: the
         // stamping stores to off-heap memory might alias them as far as the compiler knows).
-        long[] toFree = to.free;
-        int have = to.nFree;
+        long[] r = to.ring;
+        int c = to.cycle;
+        int have = to.count;
+        int tail = to.head + have;
+        if (tail >= c) {
+            tail -= c;
+        }
+        boolean restamp = to.restamp;
+        int head = to.head;
         int flow = to.nextFlow;
         long bytes = 0;
         for (int i = 0; i < n; i++) {
             Packet p = batch.get(i);
             bytes += p.length();
-            if (p.memory() == to.pool && have < toFree.length) {
+            if (p.memory() == to.pool && have < c) {
                 long h = p.handle();
-                flow = to.stamp(h, flow);
-                toFree[have++] = h;
+                if (restamp) {
+                    // Last in, first out (the buffers still warm in the cache go out again first), stamped in
+                    // the order they come back.
+                    flow = to.stamp(h, flow);
+                    if (--head < 0) {
+                        head = c - 1;
+                    }
+                    r[head] = h;
+                } else {
+                    r[tail] = h;
+                    if (++tail == c) {
+                        tail = 0;
+                    }
+                }
+                have++;
                 p.unbind();
             } else {
                 p.release();
             }
         }
-        to.nFree = have;
+        to.head = head;
+        to.count = have;
         to.nextFlow = flow;
         txBytes += bytes;
         txPackets += n;
@@ -186,9 +252,17 @@ final class GeneratorPort implements Port {
 
     @Override
     public void close() {
-        for (int i = 0; i < nFree; i++) {
-            pool.release(free[i]);
+        // Every buffer on hand: the ring's free ones and those flows() left out of it.
+        for (int j = 0, k = head; j < count; j++) {
+            pool.release(ring[k]);
+            if (++k == cycle) {
+                k = 0;
+            }
         }
-        nFree = 0;
+        for (int i = 0; i < nSpare; i++) {
+            pool.release(spare[i]);
+        }
+        count = 0;
+        nSpare = 0;
     }
 }

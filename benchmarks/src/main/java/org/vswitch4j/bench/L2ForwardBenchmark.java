@@ -24,7 +24,8 @@ import org.vswitch4j.core.packet.FrameBuilder;
 /**
  * In-process L2 forwarding through the NORMAL learning bridge, one thread, bursts of 32 64-byte UDP frames:
  * the whole fast path per packet (parse into the flow key, exact-match cache, megaflow on an EMC miss,
- * action, tx batching, per-thread counters) plus a {@code net_null}-like generator port that stamps two MACs.
+ * action, tx batching, per-thread counters) plus a {@code net_null}-like generator port ({@link GeneratorPort}:
+ * with 4 flows its frames are written once, with 10,000 it stamps two MACs into each buffer that comes back).
  *
  * <p>{@code flows} distinct MAC pairs are sent round-robin from port p1 to port p2; before measuring, p2
  * sends one frame from every destination MAC so the bridge has learned them all (known unicast, not flood),
@@ -43,6 +44,8 @@ import org.vswitch4j.core.packet.FrameBuilder;
 @Fork(value = 1, jvmArgsAppend = {"--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED"})
 public class L2ForwardBenchmark {
     static final int BURST = 32;
+    /** Buffers each generator port circulates: two bursts, kept warm as a per-core mempool cache keeps them. */
+    static final int GENERATOR_BUFFERS = 64;
 
     @Param({"4", "10000"})
     public int flows;
@@ -70,8 +73,8 @@ public class L2ForwardBenchmark {
             fb.vlan(vlan);
         }
         byte[] template = fb.ipv4("192.0.2.1", "192.0.2.2").udp(1024, 2048).padTo(64).build();
-        p1 = new GeneratorPort("p1", pool, template, 512);
-        p2 = new GeneratorPort("p2", pool, template, 512);
+        p1 = new GeneratorPort("p1", pool, template, GENERATOR_BUFFERS);
+        p2 = new GeneratorPort("p2", pool, template, GENERATOR_BUFFERS);
         p1.recycleTo(p1);  // frames p1 → p2 come back to p1's generator
         p2.recycleTo(p1);
         br.addPort(p1, BridgePortConfig.trunk("p1"));
@@ -82,11 +85,12 @@ public class L2ForwardBenchmark {
             a[i] = 0x02_10_00_00_00_00L | i;
             b[i] = 0x02_20_00_00_00_00L | i;
         }
-        // Teach the bridge every destination: p2 sends b[i] -> a[i] once each (p2's frames land on p1,
-        // which hands them back to p2's generator).
+        // Teach the bridge every destination: p2 sends b[i] -> a[i] at least once each (p2's frames land on p1,
+        // which hands them back to p2's generator; with more flows than buffers the first stamped ones may go out
+        // last, hence the extra round of GENERATOR_BUFFERS).
         p1.recycleTo(p2);
         p2.flows(b, a);
-        for (int sent = 0; sent < flows; sent += BURST) {
+        for (int sent = 0; sent < flows + GENERATOR_BUFFERS; sent += BURST) {
             sw.poll();
         }
         p2.flows(new long[0], new long[0]);

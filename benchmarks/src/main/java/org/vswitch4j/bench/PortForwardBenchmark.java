@@ -50,8 +50,8 @@ public class PortForwardBenchmark {
         dp = Datapath.builder().memory(pool).build();
         byte[] template = FrameBuilder.ethernet(0x02_00_00_00_00_01L, 0x02_00_00_00_00_02L)
                 .ipv4("192.0.2.1", "192.0.2.2").udp(1024, 2048).padTo(64).build();
-        p1 = new GeneratorPort("p1", pool, template, 512);
-        p2 = new GeneratorPort("p2", pool, template, 512);
+        p1 = new GeneratorPort("p1", pool, template, L2ForwardBenchmark.GENERATOR_BUFFERS);
+        p2 = new GeneratorPort("p2", pool, template, L2ForwardBenchmark.GENERATOR_BUFFERS);
         p2.recycleTo(p1);
         Pipeline inPortToOutput = (key, mask, tx) -> {
             mask.exact(FlowField.IN_PORT);
