@@ -147,7 +147,8 @@ ovs_round() {
 vsw_case() {
     local pattern=$1
     shift
-    "$here/vsw" java -jar "$here/benchmarks/target/benchmarks.jar" "$pattern" "$@" \
+    "$here/vsw" java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
+        -jar "$here/benchmarks/target/benchmarks.jar" "$pattern" "$@" \
         -f 1 -wi 3 -w 1 -i 10 -r 1 2>&1 | awk '
         /^\[flows=/ { print "  " $0 }
         /^PortForwardBenchmark.forward / { printf "vswitch4j in_port->output (one direction, 1 thread): %.1f Mpps\n", $(NF-3) / 1e6 }
