@@ -1,0 +1,9 @@
+/**
+ * vswitch4j's end-to-end tests across modules and with real peers and tools (tshark now; namespaces and kernel
+ * devices later), built by the {@code integration-tests} module. Opened to JUnit, which runs them by reflection.
+ */
+open module org.vswitch4j.it {
+    requires org.vswitch4j.core;
+    requires org.vswitch4j.testkit;
+    requires org.junit.jupiter.api;
+}
