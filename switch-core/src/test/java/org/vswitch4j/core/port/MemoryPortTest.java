@@ -120,6 +120,86 @@ class MemoryPortTest {
         batch.releaseAll();
     }
 
+    /** A batch of {@code n} views bound to fresh buffers of {@code m}, view i holding frame(60, seed + i). */
+    private static PacketBatch filled(org.vswitch4j.core.packet.PacketMemory m, int n, int seed) {
+        PacketBatch b = new PacketBatch();
+        for (int i = 0; i < n; i++) {
+            Packet v = b.add();
+            v.bindEmpty(m, m.allocate());
+            v.length(60);
+            v.write(0, frame(60, seed + i), 0, 60);
+        }
+        return b;
+    }
+
+    @Test
+    void batchSubmitQueuesInOrderAndDropsCountsAndReleasesWhatDoesNotFit() {
+        MemoryPort a = port("a", 4, 4);
+        assertTrue(a.send(frame(60, 100)));
+        PacketBatch in = filled(pool, 5, 0);
+        assertEquals(3, a.submit(in), "room for 3 behind the frame already queued");
+        assertTrue(in.isEmpty());
+        assertEquals(2, a.stats().rxDropped());
+        assertEquals(4, pool.usedCount(), "the dropped frames' buffers are back");
+        PacketBatch batch = new PacketBatch();
+        assertEquals(4, a.receive(0, batch));
+        assertArrayEquals(frame(60, 100), batch.get(0).toByteArray());
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(frame(60, i), batch.get(i + 1).toByteArray(), "batch order kept");
+        }
+        batch.releaseAll();
+        assertEquals(0, a.submit(new PacketBatch()), "an empty batch queues nothing");
+    }
+
+    @Test
+    void batchSubmitCopiesForeignFramesInPlaceKeepingTheOrder() {
+        try (BufferPool other = BufferPool.builder().count(8).strict(true).build()) {
+            MemoryPort a = port("a", 16, 16);
+            PacketBatch own = filled(pool, 4, 0);
+            PacketBatch foreign = filled(other, 1, 50);
+            PacketBatch in = new PacketBatch();
+            own.get(0).moveTo(in.add());
+            own.get(1).moveTo(in.add());
+            foreign.get(0).moveTo(in.add());
+            own.get(2).moveTo(in.add());
+            own.get(3).moveTo(in.add());
+            assertEquals(5, a.submit(in));
+            assertEquals(0, other.usedCount(), "the foreign buffer was copied and released");
+            PacketBatch batch = new PacketBatch();
+            assertEquals(5, a.receive(0, batch));
+            int[] seeds = {0, 1, 50, 2, 3};
+            for (int i = 0; i < 5; i++) {
+                assertArrayEquals(frame(60, seeds[i]), batch.get(i).toByteArray(), "frame " + i);
+                assertTrue(batch.get(i).memory() == pool);
+            }
+            batch.releaseAll();
+        }
+    }
+
+    @Test
+    void batchSubmitWithAnUnboundViewTakesNothing() {
+        MemoryPort a = port("a", 16, 16);
+        PacketBatch in = filled(pool, 2, 0);
+        in.add(); // view 2: not bound
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> a.submit(in));
+        assertEquals("view 2 of the batch is not bound to a buffer", e.getMessage());
+        assertEquals(3, in.size());
+        assertTrue(in.get(0).isBound() && in.get(1).isBound(), "the caller still owns the bound ones");
+        assertEquals(0, a.queuedToSwitch());
+        in.releaseAll();
+    }
+
+    @Test
+    void batchSubmitOnALinkDownPortDropsAndReleasesEverything() {
+        MemoryPort a = port("a", 16, 16);
+        a.setLinkUp(false);
+        PacketBatch in = filled(pool, 3, 0);
+        assertEquals(0, a.submit(in));
+        assertTrue(in.isEmpty());
+        assertEquals(3, a.stats().rxDropped());
+        assertEquals(0, pool.usedCount());
+    }
+
     @Test
     void fullTxRingDropsCountsIntoTxDroppedAndReleases() {
         MemoryPort a = port("a", 8, 8);
