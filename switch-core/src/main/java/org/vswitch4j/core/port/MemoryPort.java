@@ -243,10 +243,10 @@ public final class MemoryPort implements Port {
     /**
      * Takes ownership of every buffer in {@code batch} and queues the frames for the switch in one burst, in
      * batch order; leaves the batch empty. Returns how many were queued; the rest (ring full, link down) were
-     * dropped, released and counted in {@code rx_dropped}. One ring claim for the burst instead of one per frame
-     * (a claim is an atomic compare-and-set: the per-frame cost of a virtual NIC's burst). Frames in buffers of
-     * another memory are copied in, as by {@link #submit(Packet)}. Throws before taking anything when a view
-     * of the batch is not bound.
+     * dropped, released and counted in {@code rx_dropped}. The burst takes one ring claim (an atomic
+     * compare-and-set), not one per frame, so producers contend once per burst. Frames in buffers of another
+     * memory are copied in, as by {@link #submit(Packet)}. Throws before taking anything when a view of the batch
+     * is not bound.
      */
     public int submit(PacketBatch batch) {
         int n = batch.size();
