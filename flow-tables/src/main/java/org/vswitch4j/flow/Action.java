@@ -1,0 +1,245 @@
+package org.vswitch4j.flow;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * An OpenFlow action, or one of the Nicira extensions Open vSwitch offers. Actions appear in apply-actions
+ * and write-actions instructions, group buckets and learned flows. An empty action list drops.
+ *
+ * <p>Why a sealed interface of records: translation switches over every kind exhaustively, so a new action
+ * fails to compile wherever it is not handled.
+ */
+public sealed interface Action {
+
+    /**
+     * Output to a port: an ordinary port number, or one of {@link OfPort}'s reserved ports ({@code IN_PORT},
+     * {@code NORMAL}, {@code FLOOD}, {@code ALL}, {@code CONTROLLER}, {@code LOCAL}).
+     *
+     * @param maxLen for {@code CONTROLLER}, the bytes of the packet to send (65535: the whole packet)
+     */
+    record Output(long port, int maxLen) implements Action {
+        /** Checks the port and length. */
+        public Output {
+            if (!OfPort.isOrdinary(port) && port != OfPort.IN_PORT && port != OfPort.NORMAL && port != OfPort.FLOOD
+                    && port != OfPort.ALL && port != OfPort.CONTROLLER && port != OfPort.LOCAL && port != OfPort.TABLE) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_OUT_PORT, "output port " + Long.toUnsignedString(port)
+                        + " is neither 1..4294967040 nor IN_PORT, TABLE, NORMAL, FLOOD, ALL, CONTROLLER or LOCAL");
+            }
+            if (maxLen < 0 || maxLen > 0xffff) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "max_len " + maxLen + " is outside 0..65535");
+            }
+        }
+
+        /** Output to {@code port}, whole packets. */
+        public static Output to(long port) {
+            return new Output(port, 0xffff);
+        }
+    }
+
+    /** Process the packet through group {@code groupId}. */
+    record Group(long groupId) implements Action {
+        /** Checks the id. */
+        public Group {
+            if (groupId < 0 || groupId > 0xffffff00L) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_OUT_GROUP, "group " + groupId
+                        + " is outside 0..4294967040");
+            }
+        }
+    }
+
+    /**
+     * Set a field to a value: OpenFlow's set-field, and Open vSwitch's masked form ({@code
+     * set_field:value/mask->field}). Values up to 128 bits ({@code *High} = bits 64..127).
+     */
+    record SetField(MatchField field, long valueHigh, long value, long maskHigh, long mask) implements Action {
+        /** Checks that the field can be set and the value fits. */
+        public SetField {
+            Objects.requireNonNull(field, "field");
+            if (field == MatchField.IN_PHY_PORT) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_SET_TYPE, "in_phy_port cannot be set");
+            }
+            if ((value & ~field.widthMaskLow()) != 0 || (valueHigh & ~field.widthMaskHigh()) != 0) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_SET_ARGUMENT, "value does not fit "
+                        + field.ovsName() + " (" + field.width() + " bits)");
+            }
+            mask &= field.widthMaskLow();
+            maskHigh &= field.widthMaskHigh();
+            value &= mask;
+            valueHigh &= maskHigh;
+        }
+
+        /** Sets the whole of {@code field} (at most 64 bits) to {@code value}. */
+        public static SetField of(MatchField field, long value) {
+            return new SetField(field, 0, value, field.widthMaskHigh(), field.widthMaskLow());
+        }
+    }
+
+    /** Push a VLAN tag with TPID {@code ethertype} (0x8100 or 0x88a8), copying the VID and PCP of a tag below. */
+    record PushVlan(int ethertype) implements Action {
+        /** Checks the TPID. */
+        public PushVlan {
+            if (ethertype != 0x8100 && ethertype != 0x88a8) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, String.format(
+                        "push_vlan ethertype 0x%04x is not 0x8100 (802.1Q) or 0x88a8 (802.1ad)", ethertype));
+            }
+        }
+    }
+
+    /** Pop the outermost VLAN tag ({@code pop_vlan}, {@code strip_vlan}). */
+    record PopVlan() implements Action {
+    }
+
+    /**
+     * Decrement the IPv4 TTL or IPv6 hop limit; a packet whose TTL is 0 or 1 is not forwarded: it goes to the
+     * controllers listed ({@code dec_ttl(1,2)}; none listed: to the default controller) with reason
+     * {@code invalid_ttl} where one is connected, and is dropped otherwise.
+     */
+    record DecTtl(List<Integer> controllerIds) implements Action {
+        /** Copies the list. */
+        public DecTtl {
+            controllerIds = List.copyOf(controllerIds);
+        }
+    }
+
+    /** Set the IPv4 TTL or IPv6 hop limit ({@code mod_nw_ttl}). */
+    record SetTtl(int ttl) implements Action {
+        /** Checks the range. */
+        public SetTtl {
+            if (ttl < 0 || ttl > 255) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "TTL " + ttl + " is outside 0..255");
+            }
+        }
+    }
+
+    /** Select the output queue for QoS ({@code set_queue:N}). */
+    record SetQueue(long queueId) implements Action {
+        /** Checks the range. */
+        public SetQueue {
+            if (queueId < 0 || queueId > 0xffffffffL) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_QUEUE, "queue " + queueId + " is outside 0..4294967295");
+            }
+        }
+    }
+
+    /**
+     * Nicira's resubmit: look the packet up again in {@code table} (-1: the current table) as if it had come in
+     * on {@code inPort} ({@link OfPort#IN_PORT}: the current in_port), then carry on with the next action.
+     * Recursion is bounded as in Open vSwitch (64 levels, 4,096 resubmits per packet).
+     */
+    record Resubmit(long inPort, int table) implements Action {
+        /** Checks the table. */
+        public Resubmit {
+            if (table < -1 || table > 254) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "resubmit table " + table
+                        + " is outside 0..254");
+            }
+        }
+    }
+
+    /** Nicira's load: write the low {@code dst.bits()} bits of {@code value} into {@code dst}. */
+    record Load(FieldRef dst, long valueHigh, long value) implements Action {
+        /** Checks the field and value. */
+        public Load {
+            Objects.requireNonNull(dst, "dst");
+            checkWritable(dst);
+            if (dst.bits() < 64 && ((value >>> dst.bits()) != 0 || valueHigh != 0)
+                    || dst.bits() >= 64 && dst.bits() < 128 && (valueHigh >>> (dst.bits() - 64)) != 0) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "value 0x" + Long.toHexString(value)
+                        + " does not fit " + dst.bits() + " bits of " + dst);
+            }
+        }
+
+        /** Loads {@code value} (up to 64 bits) into {@code dst}. */
+        public static Load of(FieldRef dst, long value) {
+            return new Load(dst, 0, value);
+        }
+    }
+
+    /** Nicira's move: copy {@code src} into {@code dst} (equal widths). */
+    record Move(FieldRef src, FieldRef dst) implements Action {
+        /** Checks the widths. */
+        public Move {
+            Objects.requireNonNull(src, "src");
+            Objects.requireNonNull(dst, "dst");
+            checkWritable(dst);
+            if (src.bits() != dst.bits()) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "move copies " + src.bits() + " bits of "
+                        + src + " into " + dst.bits() + " bits of " + dst + "; the widths must be equal");
+            }
+        }
+    }
+
+    /** Nicira's note: bytes a controller keeps in a flow; does nothing to packets. */
+    record Note(byte[] data) implements Action {
+        /** Copies the bytes. */
+        public Note {
+            data = data.clone();
+        }
+
+        @Override
+        public byte[] data() {
+            return data.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Note n && java.util.Arrays.equals(data, n.data);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.hashCode(data);
+        }
+
+        @Override
+        public String toString() {
+            return "Note" + java.util.HexFormat.ofDelimiter(".").formatHex(data);
+        }
+    }
+
+    /** Nicira's output to the port number held in {@code src} ({@code output:NXM_NX_REG0[0..15]}). */
+    record OutputReg(FieldRef src, int maxLen) implements Action {
+        /** Checks the width. */
+        public OutputReg {
+            Objects.requireNonNull(src, "src");
+            if (src.bits() > 32) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "output from " + src
+                        + " takes at most 32 bits");
+            }
+        }
+    }
+
+    /**
+     * Open vSwitch's conjunction: this flow is clause {@code clause} (1-based) of conjunctive match {@code id}
+     * with {@code clauses} clauses (2..64). A packet that matches a flow of every clause matches the flows of
+     * that table with {@code conj_id=id}.
+     */
+    record Conjunction(long id, int clause, int clauses) implements Action {
+        /** Checks the numbers. */
+        public Conjunction {
+            if (clauses < 2 || clauses > 64 || clause < 1 || clause > clauses || id < 0 || id > 0xffffffffL) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "conjunction(" + id + "," + clause + "/"
+                        + clauses + ") needs 2..64 clauses, a clause in 1..clauses and an id in 0..4294967295");
+            }
+        }
+    }
+
+    /** Open vSwitch's learn: adds or refreshes a flow built from the packet ({@link LearnSpec}). */
+    record Learn(LearnSpec spec) implements Action {
+        /** Checks the spec is there. */
+        public Learn {
+            Objects.requireNonNull(spec, "spec");
+        }
+    }
+
+    /** Open vSwitch's exit: stop processing the action list (and every resubmit level) here. */
+    record Exit() implements Action {
+    }
+
+    private static void checkWritable(FieldRef dst) {
+        if (dst.field() == MatchField.IN_PHY_PORT) {
+            throw new FlowModException(OfpError.BAD_ACTION_BAD_SET_TYPE, dst.field().ovsName() + " cannot be written");
+        }
+    }
+}
