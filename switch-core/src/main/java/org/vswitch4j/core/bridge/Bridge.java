@@ -118,6 +118,8 @@ public final class Bridge implements Pipeline {
     // ---- written under the slow-path lock (in reconfigure), read by translate and by readers ----
     private volatile Ports ports = Ports.EMPTY;
     private volatile boolean forwardBpdu;
+    /** The OpenFlow tables when they decide instead of NORMAL ({@link #setPipeline}); null: NORMAL decides. */
+    private volatile Pipeline flowPipeline;
 
     // ---- translation scratch and counters: written under the slow-path lock only ----
     private final VlanRules rules = new VlanRules();
@@ -157,8 +159,22 @@ public final class Bridge implements Pipeline {
 
     // ================================ the pipeline ================================
 
+    /**
+     * Decides for the bridge's ports: the OpenFlow tables when {@link #setPipeline} installed them, else
+     * {@link #normal NORMAL}.
+     */
     @Override
     public DatapathActions translate(FlowKey key, FlowMask mask, Translation tx) {
+        Pipeline p = flowPipeline;
+        return p != null ? p.translate(key, mask, tx) : normal(key, mask, tx);
+    }
+
+    /**
+     * The NORMAL learning bridge's decision for {@code key}: what Open vSwitch's {@code NORMAL} action does.
+     * {@link #translate} calls it when no OpenFlow tables are installed; the tables call it for their
+     * {@code NORMAL} action, with the key as their actions left it (under the slow-path lock, as translate).
+     */
+    public DatapathActions normal(FlowKey key, FlowMask mask, Translation tx) {
         long now = tx.nowNanos();
         macTable.expireLocked(now);
         mask.exact(FlowField.IN_PORT);
@@ -238,6 +254,10 @@ public final class Bridge implements Pipeline {
      */
     @Override
     public boolean refresh(FlowKey key, FlowMask mask, Translation tx) {
+        Pipeline p = flowPipeline;
+        if (p != null) {
+            return p.refresh(key, mask, tx);
+        }
         long now = tx.nowNanos();
         macTable.expireLocked(now);
         int in = key.inPort();
@@ -325,6 +345,28 @@ public final class Bridge implements Pipeline {
     /** The bridge's name. */
     public String name() {
         return name;
+    }
+
+    /**
+     * Lets {@code pipeline} (the OpenFlow tables of {@code flow-tables}) decide for this bridge's ports instead of
+     * NORMAL; null gives the decision back to NORMAL. The pipeline may call {@link #normal} for its NORMAL action.
+     * Takes effect for every packet processed after the call returns (cached decisions are dropped).
+     */
+    public void setPipeline(Pipeline pipeline) {
+        if (pipeline == this) {
+            throw new IllegalArgumentException("a bridge cannot be its own OpenFlow pipeline");
+        }
+        synchronized (configLock) {
+            dp.reconfigure(() -> {
+                flowPipeline = pipeline;
+                dp.invalidateAll();
+            });
+        }
+    }
+
+    /** The pipeline installed with {@link #setPipeline}, or null when NORMAL decides. */
+    public Pipeline pipeline() {
+        return flowPipeline;
     }
 
     /** The MAC learning table. */
@@ -428,6 +470,10 @@ public final class Bridge implements Pipeline {
      * already has ({@code Switch.poll()} passes the one its datapath round read, saving a clock read per round).
      */
     public int runMaintenance(long nowNanos) {
+        Pipeline p = flowPipeline;
+        if (p != null) {
+            p.housekeeping(nowNanos);
+        }
         if (nowNanos < macTable.nextExpiry()) {
             return 0;
         }
@@ -462,6 +508,31 @@ public final class Bridge implements Pipeline {
     }
 
     // ================================ reading ================================
+
+    /** The ofports (datapath port numbers) of the bridge's ports, in ofport order; a fresh array. */
+    public int[] ofports() {
+        BridgePort[] o = ports.ordered;
+        int[] r = new int[o.length];
+        for (int i = 0; i < o.length; i++) {
+            r[i] = o[i].dpPort;
+        }
+        return r;
+    }
+
+    /** Whether {@code ofport} is one of this bridge's ports (whatever its state). */
+    public boolean hasPort(int ofport) {
+        return ports.get(ofport) != null;
+    }
+
+    /**
+     * Whether {@code ofport} is a port of this bridge that is administratively up and has its link up: what
+     * OpenFlow calls a live port (fast-failover groups watch it). Link changes reach the datapath's cached flows
+     * within one housekeeping interval (they are dropped when a link changes).
+     */
+    public boolean portLive(int ofport) {
+        BridgePort p = ports.get(ofport);
+        return p != null && p.config.adminUp() && dp.portOperUp(ofport);
+    }
 
     /** The port names, in ofport order. */
     public List<String> portNames() {

@@ -30,6 +30,8 @@ final class CompiledActions {
     static final int OP_POP_VLAN = 3;
     static final int OP_SET = 4;
     static final int OP_DROP = 5;
+    static final int OP_METER = 6;
+    static final int OP_USERSPACE = 7;
 
     // Set-field codes (PacketEdits executes them).
     static final int SET_ETH_SRC = 1;
@@ -73,14 +75,18 @@ final class CompiledActions {
     final int lastOutput;
     /** Reason to count when the actions end without output or drop explicitly. */
     final DropReason[] dropReasons;
+    /** The meters and sinks of OP_METER and OP_USERSPACE (null elsewhere). */
+    final Object[] obj;
 
-    private CompiledActions(int singleOutput, int[] op, int[] arg, long[] val, int lastOutput, DropReason[] reasons) {
+    private CompiledActions(int singleOutput, int[] op, int[] arg, long[] val, int lastOutput, DropReason[] reasons,
+                            Object[] obj) {
         this.singleOutput = singleOutput;
         this.op = op;
         this.arg = arg;
         this.val = val;
         this.lastOutput = lastOutput;
         this.dropReasons = reasons;
+        this.obj = obj;
     }
 
     /**
@@ -101,6 +107,7 @@ final class CompiledActions {
         int[] arg = new int[slots];
         long[] val = new long[slots];
         DropReason[] reasons = new DropReason[slots];
+        Object[] obj = new Object[slots];
         int last = -1;
         int k = 0;
         for (int i = 0; i < n; i++, k++) {
@@ -136,12 +143,22 @@ final class CompiledActions {
                     op[k] = OP_DROP;
                     reasons[k] = d.reason();
                 }
+                case DatapathAction.Meter m -> {
+                    op[k] = OP_METER;
+                    obj[k] = m.meter();
+                }
+                case DatapathAction.Userspace u -> {
+                    op[k] = OP_USERSPACE;
+                    obj[k] = u.sink();
+                    val[k] = u.cookie();
+                }
                 default -> throw new IllegalArgumentException("the datapath cannot execute action " + a
-                        + " (" + a.getClass().getName() + "); it executes output, push_vlan, pop_vlan, set and drop");
+                        + " (" + a.getClass().getName() + "); it executes output, push_vlan, pop_vlan, set, meter,"
+                        + " userspace and drop");
             }
         }
         int single = slots == 1 && op[0] == OP_OUTPUT ? arg[0] : 0;
-        return new CompiledActions(single, op, arg, val, last, reasons);
+        return new CompiledActions(single, op, arg, val, last, reasons, obj);
     }
 
     /** The code of the high half of a 128-bit set-field; the low half's is one more. */

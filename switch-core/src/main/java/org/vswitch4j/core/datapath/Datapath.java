@@ -434,6 +434,32 @@ public final class Datapath implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until every poll thread has applied every {@link #invalidate} and {@link #invalidateAll} made before
+     * the call, or is between rounds (and so applies them before its next packet): after it returns, no packet
+     * is processed with a megaflow those calls dropped. Unlike {@link #reconfigure} it keeps every other cached
+     * flow. Returns at once in synchronous mode and when called from a poll thread (which applies them itself
+     * before its next batch).
+     */
+    public void awaitInvalidations() {
+        long seq = tagSeq.get();
+        long all = allSeq.get();
+        Thread me = Thread.currentThread();
+        for (PollWorker w : workers) {
+            if (w.thread == me || w.thread == null) {
+                continue;
+            }
+            int spins = 0;
+            while (!w.applied(seq, all)) {
+                if (++spins < 100) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.parkNanos(10_000L);
+                }
+            }
+        }
+    }
+
     /** Drops every megaflow of every poll thread before its next batch. */
     public void invalidateAll() {
         slowLock.lock();

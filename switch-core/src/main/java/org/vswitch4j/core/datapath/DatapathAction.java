@@ -79,6 +79,36 @@ public interface DatapathAction {
         }
     }
 
+    /**
+     * Pass the packet through {@code meter}: it may drop it (counted as {@link DropReason#METER}) or raise its
+     * DSCP drop precedence. Megaflows with the same meter instance share one rate.
+     */
+    record Meter(PacketMeter meter) implements DatapathAction {
+        public Meter {
+            java.util.Objects.requireNonNull(meter, "meter");
+        }
+
+        @Override
+        public String toString() {
+            return "meter(" + meter + ")";
+        }
+    }
+
+    /**
+     * Show the packet, as the actions so far left it, to {@code sink} (a packet-in to a controller, say), then
+     * go on with the next action. Megaflows with the same sink and cookie compare equal.
+     */
+    record Userspace(PacketSink sink, long cookie) implements DatapathAction {
+        public Userspace {
+            java.util.Objects.requireNonNull(sink, "sink");
+        }
+
+        @Override
+        public String toString() {
+            return "userspace(" + sink + ",cookie=0x" + Long.toHexString(cookie) + ")";
+        }
+    }
+
     /** Drop the packet, counting it under {@code reason}. An action list that ends without output drops too. */
     record Drop(DropReason reason) implements DatapathAction {
         @Override

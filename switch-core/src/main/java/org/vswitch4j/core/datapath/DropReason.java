@@ -26,7 +26,9 @@ public enum DropReason {
     /** The frame is longer than the output port's MTU (counts into the output port's tx_dropped). */
     TX_OVER_MTU("frame longer than the output port's MTU"),
     /** The upcall queue or the slow path refused the packet. */
-    UPCALL_FAILED("upcall failed");
+UPCALL_FAILED("upcall failed"),
+    /** A meter band dropped it ({@link DatapathAction.Meter}). */
+    METER("meter band dropped it");
 
     private final String description;
 

@@ -38,6 +38,8 @@ final class Megaflow {
     long usedNanos;
     /** {@link #packets} at the last revalidation pass: more packets since means the megaflow was used. */
     long packetsAtRevalidation;
+    /** {@link #bytes} at the last revalidation pass (the pipeline gets the difference as its use). */
+    long bytesAtRevalidation;
     /** Set when removed from the classifier; exact-match entries pointing here are then misses. */
     boolean dead;
     /** Position in the classifier's list of all megaflows (for O(1) removal). */

@@ -240,6 +240,32 @@ final class PacketEdits {
         }
     }
 
+    /**
+     * A dscp_remark meter band: adds {@code levels} to the drop precedence of an assured-forwarding DSCP
+     * (AFxy, RFC 2597: class x in 1..4 in the top 3 bits, precedence y in 1..3 in the next 2, the last bit 0),
+     * at most up to precedence 3. Other DSCPs, and packets that are not IPv4 or IPv6, are left alone.
+     */
+    static void raiseDropPrecedence(Packet p, int levels) {
+        int type = l3Type(p);
+        int l3 = p.l3Offset();
+        int tos;
+        if (type == ETH_TYPE_IPV4 && ipv4(p) >= 0) {
+            tos = p.u8(l3 + 1);
+        } else if (type == ETH_TYPE_IPV6 && ipv6(p) >= 0) {
+            tos = (p.u16(l3) >>> 4) & 0xff;
+        } else {
+            return;
+        }
+        int dscp = tos >>> 2;
+        int cls = dscp >>> 3;
+        int prec = (dscp >>> 1) & 3;
+        if (cls < 1 || cls > 4 || prec < 1 || (dscp & 1) != 0) {
+            return;
+        }
+        int raised = Math.min(3, prec + levels);
+        setTos(p, 0xfc, ((cls << 3) | (raised << 1)) << 2);
+    }
+
     private static void setTtl(Packet p, int ttl) {
         int type = l3Type(p);
         int l3 = p.l3Offset();

@@ -68,4 +68,12 @@ public interface Pipeline {
     default boolean refresh(FlowKey key, FlowMask mask, Translation tx) {
         return false;
     }
+
+    /**
+     * Time-driven work of the pipeline (flow timeouts, say), at switch time {@code nowNanos}: called from
+     * {@code Bridge.runMaintenance}, which {@code Switch.poll()} runs every round in synchronous mode. Not under the
+     * slow-path lock: an implementation takes it for what it changes. Should return at once when nothing is due.
+     */
+    default void housekeeping(long nowNanos) {
+    }
 }

@@ -99,10 +99,14 @@ final class PollWorker {
     static final long PARK_NANOS = 50_000L;
 
     private static final VarHandle STATE;
+    private static final VarHandle APPLIED;
+    private static final VarHandle APPLIED_ALL;
 
     static {
         try {
             STATE = MethodHandles.lookup().findVarHandle(PollWorker.class, "state", long.class);
+            APPLIED = MethodHandles.lookup().findVarHandle(PollWorker.class, "appliedSeq", long.class);
+            APPLIED_ALL = MethodHandles.lookup().findVarHandle(PollWorker.class, "appliedAllSeq", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -162,6 +166,11 @@ final class PollWorker {
     /** epoch << 1 | busy; see the class comment. Written by the owner, read by reconfiguring threads. */
     @SuppressWarnings("unused") // accessed through STATE
     private volatile long state;
+    /** The invalidation log position and flush count this worker has applied; see awaitInvalidations. */
+    private volatile long appliedSeq;
+    private volatile long appliedAllSeq;
+    private long appliedShadow = -1;
+    private long appliedAllShadow = -1;
     /** The rx (port, queue) pairs this worker polls: [ports, queues]. Written under the slow-path lock. */
     volatile int[][] assignment = {new int[0], new int[0]};
     /**
@@ -290,6 +299,17 @@ final class PollWorker {
     /** Publishes "not busy": a reconfigurer need not wait for this worker. */
     private void endBusy() {
         STATE.setRelease(this, cacheEpoch << 1);
+    }
+
+    /**
+     * Whether a thread that made invalidations up to log position {@code seq} and flush count {@code all} may
+     * stop waiting for this worker: it is idle (its next round applies them before any packet) or has applied
+     * them. Pairs with beginBusy's Dekker store: a waiter that sees the worker idle has made its writes visible
+     * to the worker's next read of the log.
+     */
+    boolean applied(long seq, long all) {
+        long s = (long) STATE.getVolatile(this);
+        return (s & 1L) == 0 || (long) APPLIED.getAcquire(this) - seq >= 0 && (long) APPLIED_ALL.getAcquire(this) - all >= 0;
     }
 
     /** Whether a reconfigurer that bumped the epoch to {@code e} may stop waiting for this worker. */
@@ -476,6 +496,17 @@ final class PollWorker {
                     drop(p, a.dropReasons[k]);
                     return;
                 }
+                case CompiledActions.OP_METER -> {
+                    int verdict = ((PacketMeter) a.obj[k]).admit(now, p.length());
+                    if (verdict == PacketMeter.DROP) {
+                        drop(p, DropReason.METER);
+                        return;
+                    }
+                    if (verdict > 0) {
+                        PacketEdits.raiseDropPrecedence(p, verdict);
+                    }
+                }
+                case CompiledActions.OP_USERSPACE -> ((PacketSink) a.obj[k]).accept(p, a.val[k]);
                 default -> throw new IllegalStateException("unknown op " + op[k]);
             }
         }
@@ -658,6 +689,14 @@ final class PollWorker {
             ctx.packet = null;
         }
         beginBusy();
+        // Invalidations made between the unlock and beginBusy's Dekker store: Datapath.awaitInvalidations may
+        // have seen this worker idle then, so this batch must apply them (and not install a decision they may
+        // have outdated; that window is a few hundred nanoseconds, so the lost installs are rare).
+        long seqNow = dp.tagSeq();
+        long allNow = dp.allSeq();
+        boolean raced = seqNow != seqEnd || allNow != allEnd;
+        seqEnd = seqNow;
+        allEnd = allNow;
         CompiledActions ca = null;
         if (acts != null) {
             try {
@@ -673,10 +712,11 @@ final class PollWorker {
         }
         applyInvalidations(seqEnd, allEnd);
         long[] mk = MegaflowClassifier.masked(key.w, m.w);
-        boolean install = eStart == eEnd && eEnd == cacheEpoch && classifier.size() < maxMegaflows;
+        boolean install = !raced && eStart == eEnd && eEnd == cacheEpoch && classifier.size() < maxMegaflows;
         Subtable t = install ? classifier.subtableFor(m.w) : null;
         Megaflow f = new Megaflow(mk, t, key.copy(), acts, ca, ctx.tags(), now);
         f.packetsAtRevalidation = 1; // the upcall's own packet is not a "use" to revalidate
+        f.bytesAtRevalidation = p.length(); // nor a use to report: the pipeline counted it in its translation
         if (install) {
             classifier.insert(f);
             if (rawKey) {
@@ -692,6 +732,12 @@ final class PollWorker {
 
     /** Applies invalidate-all up to {@code allTarget} and the tag log up to {@code seqTarget}. */
     private void applyInvalidations(long seqTarget, long allTarget) {
+        if (seqTarget != appliedShadow || allTarget != appliedAllShadow) {
+            appliedShadow = seqTarget;
+            appliedAllShadow = allTarget;
+            APPLIED.setRelease(this, seqTarget);     // read by Datapath.awaitInvalidations, once per change
+            APPLIED_ALL.setRelease(this, allTarget);
+        }
         if (allTarget != allSeqSeen) {
             allSeqSeen = allTarget;
             tagSeqSeen = Math.max(tagSeqSeen, seqTarget);
@@ -750,8 +796,11 @@ final class PollWorker {
                 continue;
             }
             if (full && f.packets != f.packetsAtRevalidation) {
+                long usedPackets = f.packets - f.packetsAtRevalidation;
+                long usedBytes = f.bytes - f.bytesAtRevalidation;
                 f.packetsAtRevalidation = f.packets;
-                if (!revalidate(f, t)) {
+                f.bytesAtRevalidation = f.bytes;
+                if (!revalidate(f, t, usedPackets, usedBytes)) {
                     cls.remove(f);
                     continue;
                 }
@@ -773,7 +822,7 @@ final class PollWorker {
      * Revalidates {@code f}: asks the pipeline to {@link Pipeline#refresh refresh} it, else re-translates it;
      * false when it must go (translation failed, mask changed, port gone).
      */
-    private boolean revalidate(Megaflow f, long t) {
+    private boolean revalidate(Megaflow f, long t, long usedPackets, long usedBytes) {
         revalidations++;
         FlowKey k = f.upcallKey;
         int inPort = k.inPort();
@@ -785,6 +834,7 @@ final class PollWorker {
         FlowMask m = mask;
         UpcallContext ctx = context;
         ctx.reset(t, null, true);
+        ctx.used(usedPackets, usedBytes);
         DatapathActions acts;
         ReentrantLock lock = dp.slowPathLock();
         lock.lock();
@@ -802,6 +852,7 @@ final class PollWorker {
             m.clear();
             m.w[FlowKey.W_IN_PORT] = 0xffff_ffffL;
             ctx.reset(t, null, true); // forget tags a refresh may have added
+            ctx.used(usedPackets, usedBytes);
             acts = s.pipeline.translate(k, m, ctx);
         } catch (RuntimeException e) {
             acts = null;
@@ -859,11 +910,31 @@ final class PollWorker {
         private long[] tags = new long[8];
         private int nTags;
 
+        long usedPackets;
+        long usedBytes;
+
         void reset(long t, Packet p, boolean reval) {
             nowNanos = t;
             packet = p;
             revalidation = reval;
             nTags = 0;
+            usedPackets = 0;
+            usedBytes = 0;
+        }
+
+        void used(long packets, long bytes) {
+            usedPackets = packets;
+            usedBytes = bytes;
+        }
+
+        @Override
+        public long usedPackets() {
+            return usedPackets;
+        }
+
+        @Override
+        public long usedBytes() {
+            return usedBytes;
         }
 
         long[] tags() {

@@ -33,4 +33,20 @@ public interface Translation {
      * a pipeline should make them distinct, say by hashing what they name.
      */
     void addTag(long tag);
+
+    /**
+     * During a revalidation, the packets that used the megaflow since the previous revalidation pass (the
+     * upcall's own packet excluded); 0 on an upcall. A pipeline that keeps per-rule counters adds these to the
+     * rules the decision went through, as Open vSwitch's revalidators push datapath flow statistics to
+     * OpenFlow rules. Packets that use a megaflow after its last revalidation and before it is removed are not
+     * reported.
+     */
+    default long usedPackets() {
+        return 0;
+    }
+
+    /** The bytes of {@link #usedPackets()}'s packets (frame lengths as received). */
+    default long usedBytes() {
+        return 0;
+    }
 }
