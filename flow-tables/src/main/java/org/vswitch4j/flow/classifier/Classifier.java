@@ -37,9 +37,9 @@ import org.vswitch4j.core.key.FlowMask;
  * <p><b>Ties.</b> When several visible rules of the highest priority match, the answer is deterministic:
  * the one in the first subtable in the order above, subtables ranked by their highest priority (over every
  * rule stored, visible or not, until {@link #gc} frees it) and, at equal highest priority, by their masks
- * compared as unsigned words from word 0; within a chain (same value and mask), the rule inserted first.
- * OpenFlow leaves overlapping equal-priority rules undefined; this order keeps the early exit, which
- * matters because most tables hold many rules at one priority.
+ * compared as unsigned words from word 0, smaller first; within a chain (same value and mask), the rule
+ * inserted first. OpenFlow leaves overlapping equal-priority rules undefined; this order keeps the early
+ * exit, which matters because most tables hold many rules at one priority.
  *
  * <h2>Staged lookup</h2>
  * A subtable's mask is split into four stages (metadata: in_port, tunnel, metadata, registers; L2; L3;
