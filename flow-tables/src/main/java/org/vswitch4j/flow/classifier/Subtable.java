@@ -1,0 +1,458 @@
+package org.vswitch4j.flow.classifier;
+
+import java.util.Map;
+import java.util.TreeMap;
+import org.vswitch4j.core.key.FlowKey;
+
+/**
+ * Every rule of a {@link Classifier} with one particular mask: a hash table of the rules' values, plus one
+ * {@link StageIndex} per lookup stage but the last, and the prefix lengths the classifier's tries check.
+ *
+ * <p>Shape: the mask's bits are split into the stages of {@link #STAGE_BITS} (metadata, L2, L3, L4); the
+ * hash is cumulative over the stages, so stage {@code s}'s index holds the hash of stages 0..s and the last
+ * stage's hash is the hash of the whole value. The value table is open addressing with linear probing over
+ * one {@code long[]} with a stride of 1 + (covered words): a tag ({@code hash << 32 | 1}, 0 = empty) and the
+ * value's covered words, so a probe reads one cache line and touches no rule object until the value matched;
+ * the chain heads sit in a parallel array. Deletion by backward shift; grown at 50% load.
+ *
+ * <p>Thread-safety: as {@link Classifier}: one writer, lookups kept apart from writes by the caller.
+ */
+final class Subtable {
+    /**
+     * The key bits of each lookup stage, as Open vSwitch's flow segments: metadata (in_port, tunnel,
+     * metadata, registers), L2 (Ethernet, VLAN), L3 (IP, ARP, IPv6, ND, and tcp_flags, as OVS), L4 (ports,
+     * ICMP type and code). Every key bit is in exactly one stage.
+     */
+    static final long[][] STAGE_BITS = new long[4][FlowKey.WORDS];
+    static final int STAGE_L3 = 2;
+    private static final long TP_PORTS = 0xFFFF_FFFF_0000_0000L;
+
+    static {
+        long[] meta = STAGE_BITS[0];
+        long[] l2 = STAGE_BITS[1];
+        long[] l3 = STAGE_BITS[STAGE_L3];
+        long[] l4 = STAGE_BITS[3];
+        meta[FlowKey.W_IN_PORT] = -1L;
+        for (int w = FlowKey.W_TUN_ID; w < FlowKey.WORDS; w++) {
+            meta[w] = -1L;
+        }
+        for (int w = FlowKey.W_ETH_DST; w <= FlowKey.W_VLAN; w++) {
+            l2[w] = -1L;
+        }
+        l3[FlowKey.W_NW] = -1L;
+        l3[FlowKey.W_IP] = -1L;
+        for (int w = FlowKey.W_IPV6_SRC; w < FlowKey.W_TUN_ID; w++) {
+            l3[w] = -1L;
+        }
+        l3[FlowKey.W_TP] = ~TP_PORTS; // tcp_flags, and the unused bits beside them
+        l4[FlowKey.W_TP] = TP_PORTS;
+    }
+
+    private static final long SEED = 0x2545_F491_4F6C_DD1DL;
+
+    final long[] mask;
+    /** The highest priority of any rule stored here (visible or not); the classifier orders by it. */
+    int maxPriority;
+    /** Stored rules per priority, for {@link #maxPriority} after removals. */
+    private final TreeMap<Integer, int[]> priorities = new TreeMap<>();
+    /** Stored rules (every version, until freed). */
+    private int rules;
+
+    // Hashing: (word, bits) items in stage order; stageEnd[s] = end of stage s's items.
+    private final int[] hw;
+    private final long[] hm;
+    private final int[] stageEnd;
+    private final int nStages;
+    private final StageIndex[] indices;
+
+    // Prefix tracking: the classifier's tries this subtable's mask has a CIDR prefix on, and the lengths.
+    private final PrefixTrie[] tries;
+    private final PrefixField[] fields;
+    private final int[] trieIdx;
+    private final int[] triePlen;
+    /** The local stage at which the tries are checked (the L3 stage), or -1. */
+    private final int trieStage;
+
+    // The value table.
+    private final int[] kw;
+    private final long[] km;
+    private final int stride;
+    private long[] tab;
+    private RuleEntry[] heads;
+    private int used;
+
+    Subtable(long[] mask, PrefixTrie[] tries, PrefixField[] fields) {
+        this.mask = mask.clone();
+        this.tries = tries;
+        this.fields = fields;
+        int items = 0;
+        int stages = 0;
+        for (long[] sb : STAGE_BITS) {
+            int before = items;
+            for (int w = 0; w < FlowKey.WORDS; w++) {
+                if ((mask[w] & sb[w]) != 0) {
+                    items++;
+                }
+            }
+            if (items > before) {
+                stages++;
+            }
+        }
+        hw = new int[items];
+        hm = new long[items];
+        stageEnd = new int[stages];
+        nStages = stages;
+        int i = 0;
+        int s = 0;
+        int l3 = -1;
+        for (int g = 0; g < STAGE_BITS.length; g++) {
+            int before = i;
+            for (int w = 0; w < FlowKey.WORDS; w++) {
+                long bits = mask[w] & STAGE_BITS[g][w];
+                if (bits != 0) {
+                    hw[i] = w;
+                    hm[i] = bits;
+                    i++;
+                }
+            }
+            if (i > before) {
+                if (g == STAGE_L3) {
+                    l3 = s;
+                }
+                stageEnd[s++] = i;
+            }
+        }
+        indices = new StageIndex[Math.max(0, stages - 1)];
+        for (int k = 0; k < indices.length; k++) {
+            indices[k] = new StageIndex();
+        }
+        int nt = 0;
+        for (PrefixField f : fields) {
+            if (f.prefixLength(mask) > 0) {
+                nt++;
+            }
+        }
+        trieIdx = new int[nt];
+        triePlen = new int[nt];
+        for (int t = 0, k = 0; t < fields.length; t++) {
+            int plen = fields[t].prefixLength(mask);
+            if (plen > 0) {
+                trieIdx[k] = t;
+                triePlen[k++] = plen;
+            }
+        }
+        trieStage = nt > 0 ? l3 : -1;
+        int words = 0;
+        for (long m : mask) {
+            if (m != 0) {
+                words++;
+            }
+        }
+        kw = new int[words];
+        km = new long[words];
+        for (int w = 0, k = 0; w < FlowKey.WORDS; w++) {
+            if (mask[w] != 0) {
+                kw[k] = w;
+                km[k++] = mask[w];
+            }
+        }
+        stride = words + 1;
+        heads = new RuleEntry[8];
+        tab = new long[8 * stride];
+    }
+
+    /** Stored rules, every version. */
+    int rules() {
+        return rules;
+    }
+
+    // ---- lookup ----------------------------------------------------------------------------------------
+
+    /**
+     * The chain of rules whose value matches {@code key}, or null; ORs into {@code consulted} the bits the
+     * answer depends on (see {@link Classifier}). Allocation-free.
+     */
+    RuleEntry find(long[] key, long[] consulted, LookupScratch sc) {
+        long acc = SEED;
+        int j = 0;
+        int last = nStages - 1;
+        for (int s = 0; s < last; s++) {
+            if (s == trieStage && trieExcludes(key, consulted, sc)) {
+                return null;
+            }
+            for (int end = stageEnd[s]; j < end; j++) {
+                acc = step(acc, key[hw[j]] & hm[j]);
+            }
+            if (!indices[s].contains(fin(acc))) {
+                orItems(consulted, j);
+                return null;
+            }
+        }
+        if (last >= 0 && last == trieStage && trieExcludes(key, consulted, sc)) {
+            return null;
+        }
+        for (int end = hw.length; j < end; j++) {
+            acc = step(acc, key[hw[j]] & hm[j]);
+        }
+        orItems(consulted, j);
+        return probe(key, fin(acc));
+    }
+
+    /**
+     * Whether a trie shows that no rule in the classifier has this subtable's prefix on the key's address;
+     * if so, ORs the top bits the trie walk depended on (never more than the prefix) into consulted.
+     */
+    private boolean trieExcludes(long[] key, long[] consulted, LookupScratch sc) {
+        for (int k = 0; k < trieIdx.length; k++) {
+            int t = trieIdx[k];
+            int plen = triePlen[k];
+            int check = sc.trie(t, tries[t], fields[t], key);
+            if (!PrefixTrie.has(sc.plens, 2 * t, plen)) {
+                fields[t].orTop(consulted, Math.min(check, plen));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void orItems(long[] consulted, int end) {
+        for (int i = 0; i < end; i++) {
+            consulted[hw[i]] |= hm[i];
+        }
+    }
+
+    /** The chain head whose value equals {@code w} under the mask ({@code w} a key or a value), or null. */
+    private RuleEntry probe(long[] w, int h) {
+        long tag = ((long) h << 32) | 1L;
+        long[] t = tab;
+        int m = heads.length - 1;
+        for (int i = h & m; ; i = (i + 1) & m) {
+            int o = i * stride;
+            long e = t[o];
+            if (e == 0) {
+                return null;
+            }
+            if (e == tag && sameValue(t, o + 1, w)) {
+                return heads[i];
+            }
+        }
+    }
+
+    private boolean sameValue(long[] t, int o, long[] w) {
+        long d = 0;
+        for (int k = 0; k < kw.length; k++) {
+            d |= (w[kw[k]] & km[k]) ^ t[o + k];
+        }
+        return d == 0;
+    }
+
+    /** The chain of rules with exactly {@code value} (already masked), or null. */
+    RuleEntry chainOf(long[] value) {
+        return probe(value, hashOf(value));
+    }
+
+    private int hashOf(long[] w) {
+        long acc = SEED;
+        for (int j = 0; j < hw.length; j++) {
+            acc = step(acc, w[hw[j]] & hm[j]);
+        }
+        return fin(acc);
+    }
+
+    private static long step(long acc, long v) {
+        return Long.rotateLeft(acc ^ (v * 0x9E37_79B9_7F4A_7C15L), 27) * 0xC2B2_AE3D_27D4_EB4FL
+                + 0x1656_67B1_9E37_79F9L;
+    }
+
+    private static int fin(long h) {
+        h ^= h >>> 33;
+        h *= 0xFF51_AFD7_ED55_8CCDL;
+        h ^= h >>> 33;
+        h *= 0xC4CE_B9FE_1A85_EC53L;
+        return (int) (h ^ (h >>> 33));
+    }
+
+    // ---- writes ----------------------------------------------------------------------------------------
+
+    /** Stores {@code e}; returns whether {@link #maxPriority} rose. */
+    boolean insert(RuleEntry e) {
+        long[] v = e.value;
+        int h = hashOf(v);
+        RuleEntry head = probe(v, h);
+        if (head == null) {
+            newHead(e, h);
+        } else if (e.priority > head.priority) {
+            e.next = head;
+            replaceHead(head, e, h);
+        } else {
+            RuleEntry p = head;
+            while (p.next != null && p.next.priority >= e.priority) {
+                p = p.next;
+            }
+            e.next = p.next;
+            p.next = e;
+        }
+        rules++;
+        priorities.computeIfAbsent(e.priority, k -> new int[1])[0]++;
+        if (rules == 1 || e.priority > maxPriority) {
+            maxPriority = e.priority;
+            return true;
+        }
+        return false;
+    }
+
+    /** Frees {@code e}; returns whether {@link #maxPriority} changed (or the subtable became empty). */
+    boolean remove(RuleEntry e) {
+        long[] v = e.value;
+        int h = hashOf(v);
+        RuleEntry head = probe(v, h);
+        if (head == e) {
+            if (e.next != null) {
+                replaceHead(e, e.next, h);
+            } else {
+                deleteSlot(e, h);
+            }
+        } else {
+            RuleEntry p = head;
+            while (p != null && p.next != e) {
+                p = p.next;
+            }
+            if (p == null) {
+                throw new IllegalStateException("rule is not stored in its subtable");
+            }
+            p.next = e.next;
+        }
+        e.next = null;
+        rules--;
+        int[] c = priorities.get(e.priority);
+        if (--c[0] == 0) {
+            priorities.remove(e.priority);
+        }
+        if (rules == 0) {
+            return true;
+        }
+        int max = priorities.lastKey();
+        if (max != maxPriority) {
+            maxPriority = max;
+            return true;
+        }
+        return false;
+    }
+
+    private void newHead(RuleEntry e, int h) {
+        if ((used + 1) * 2 > heads.length) {
+            grow();
+        }
+        int i = place(h);
+        heads[i] = e;
+        int o = i * stride;
+        for (int k = 0; k < kw.length; k++) {
+            tab[o + 1 + k] = e.value[kw[k]] & km[k];
+        }
+        used++;
+        stageHashes(e.value, true);
+        for (int k = 0; k < trieIdx.length; k++) {
+            int t = trieIdx[k];
+            tries[t].insert(fields[t].hi(e.value), fields[t].lo(e.value), triePlen[k]);
+        }
+    }
+
+    /** Claims the first free slot of {@code h}'s probe sequence and writes its tag; returns the slot. */
+    private int place(int h) {
+        int m = heads.length - 1;
+        int i = h & m;
+        while (tab[i * stride] != 0) {
+            i = (i + 1) & m;
+        }
+        tab[i * stride] = ((long) h << 32) | 1L;
+        return i;
+    }
+
+    private void replaceHead(RuleEntry old, RuleEntry with, int h) {
+        int m = heads.length - 1;
+        int i = h & m;
+        while (heads[i] != old) {
+            i = (i + 1) & m;
+        }
+        heads[i] = with;
+    }
+
+    private void deleteSlot(RuleEntry e, int h) {
+        RuleEntry[] s = heads;
+        long[] t = tab;
+        int m = s.length - 1;
+        int i = h & m;
+        while (s[i] != e) {
+            i = (i + 1) & m;
+        }
+        int hole = i;
+        for (int j = (i + 1) & m; s[j] != null; j = (j + 1) & m) {
+            int home = (int) (t[j * stride] >>> 32) & m;
+            boolean homeInRange = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+            if (!homeInRange) {
+                s[hole] = s[j];
+                System.arraycopy(t, j * stride, t, hole * stride, stride);
+                hole = j;
+            }
+        }
+        s[hole] = null;
+        t[hole * stride] = 0;
+        used--;
+        stageHashes(e.value, false);
+        for (int k = 0; k < trieIdx.length; k++) {
+            int tr = trieIdx[k];
+            tries[tr].remove(fields[tr].hi(e.value), fields[tr].lo(e.value), triePlen[k]);
+        }
+    }
+
+    /** Adds (or removes) a value's hashes over stages 0..s to (from) stage s's index, for every s but the last. */
+    private void stageHashes(long[] v, boolean add) {
+        long acc = SEED;
+        int j = 0;
+        for (int s = 0; s < indices.length; s++) {
+            for (int end = stageEnd[s]; j < end; j++) {
+                acc = step(acc, v[hw[j]] & hm[j]);
+            }
+            if (add) {
+                indices[s].add(fin(acc));
+            } else {
+                indices[s].remove(fin(acc));
+            }
+        }
+    }
+
+    private void grow() {
+        RuleEntry[] oldHeads = heads;
+        long[] oldTab = tab;
+        heads = new RuleEntry[oldHeads.length * 2];
+        tab = new long[heads.length * stride];
+        for (int i = 0; i < oldHeads.length; i++) {
+            if (oldHeads[i] != null) {
+                int to = place((int) (oldTab[i * stride] >>> 32));
+                heads[to] = oldHeads[i];
+                System.arraycopy(oldTab, i * stride + 1, tab, to * stride + 1, stride - 1);
+            }
+        }
+    }
+
+    // ---- iteration -------------------------------------------------------------------------------------
+
+    /** Capacity of the chain-head table; {@link #head} of 0..capacity-1 visits every chain. */
+    int capacity() {
+        return heads.length;
+    }
+
+    RuleEntry head(int slot) {
+        return heads[slot];
+    }
+
+    /** For diagnostics: priorities stored, with counts. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("subtable{rules=").append(rules).append(", priorities=");
+        for (Map.Entry<Integer, int[]> en : priorities.entrySet()) {
+            sb.append(en.getKey()).append('x').append(en.getValue()[0]).append(' ');
+        }
+        return sb.append('}').toString();
+    }
+}

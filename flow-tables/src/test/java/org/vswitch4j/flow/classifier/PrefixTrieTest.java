@@ -1,0 +1,95 @@
+package org.vswitch4j.flow.classifier;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * The prefix trie against a list of prefixes: after random inserts and removes (with duplicates), a walk
+ * reports exactly the lengths of the stored prefixes that match the key, and keys that agree with it on the
+ * top bits the walk reported get the same lengths.
+ */
+class PrefixTrieTest {
+    static LongStream seeds() {
+        Random r = new Random(Seeds.BASE ^ 0x7472_6965L);
+        return LongStream.generate(r::nextLong).limit(200);
+    }
+
+    @ParameterizedTest(name = "case {index}")
+    @MethodSource("seeds")
+    void walkReportsTheMatchingLengthsAndTheBitsItDependsOn(long seed) {
+        Random r = new Random(seed);
+        int width = r.nextBoolean() ? 32 : 128;
+        PrefixTrie t = new PrefixTrie(width);
+        List<long[]> stored = new ArrayList<>(); // {hi, lo, len}
+        long[] base = {r.nextLong(), r.nextLong()};
+        for (int op = 0; op < 300; op++) {
+            if (stored.isEmpty() || r.nextInt(3) != 0) {
+                int len = 1 + r.nextInt(width);
+                long[] v = near(r, base, width);
+                long hi = PrefixTrie.truncHi(v[0], len);
+                long lo = PrefixTrie.truncLo(v[1], len);
+                t.insert(v[0], v[1], len);
+                stored.add(new long[] {hi, lo, len});
+            } else {
+                long[] p = stored.remove(r.nextInt(stored.size()));
+                t.remove(p[0], p[1], (int) p[2]);
+            }
+            assertEquals(stored.size(), t.size());
+            long[] key = near(r, base, width);
+            long[] plens = new long[2];
+            int check = t.lookup(key[0], key[1], plens, 0);
+            assertEquals(expected(stored, key), plens[0] + "/" + plens[1], "seed " + seed + Seeds.replay(seed));
+            for (int i = 0; i < 4; i++) {
+                long[] other = near(r, base, width);
+                other[0] = PrefixTrie.truncHi(key[0], check) | (other[0] & ~PrefixTrie.truncHi(-1L, check));
+                other[1] = PrefixTrie.truncLo(key[1], check) | (other[1] & ~PrefixTrie.truncLo(-1L, check));
+                long[] p2 = new long[2];
+                t.lookup(other[0], other[1], p2, 0);
+                assertEquals(plens[0] + "/" + plens[1], p2[0] + "/" + p2[1],
+                        "walk depends on more than its " + check + " bits" + Seeds.replay(seed));
+            }
+        }
+    }
+
+    /** A value sharing a random number of top bits with {@code base}, the rest random. */
+    private static long[] near(Random r, long[] base, int width) {
+        int keep = r.nextInt(width + 1);
+        long hi = PrefixTrie.truncHi(base[0], keep) | (r.nextLong() & ~PrefixTrie.truncHi(-1L, keep));
+        long lo = PrefixTrie.truncLo(base[1], keep) | (r.nextLong() & ~PrefixTrie.truncLo(-1L, keep));
+        return new long[] {PrefixTrie.truncHi(hi, width), PrefixTrie.truncLo(lo, width)};
+    }
+
+    private static String expected(List<long[]> stored, long[] key) {
+        long p0 = 0;
+        long p1 = 0;
+        for (long[] p : stored) {
+            int len = (int) p[2];
+            if (PrefixTrie.truncHi(key[0], len) == p[0] && PrefixTrie.truncLo(key[1], len) == p[1]) {
+                if (len <= 64) {
+                    p0 |= 1L << (len - 1);
+                } else {
+                    p1 |= 1L << (len - 65);
+                }
+            }
+        }
+        return p0 + "/" + p1;
+    }
+
+    @Test
+    void removingAPrefixThatIsNotStoredIsRefused() {
+        PrefixTrie t = new PrefixTrie(32);
+        t.insert(0x0A00_0000L << 32, 0, 8);
+        assertThrows(IllegalStateException.class, () -> t.remove(0x0A00_0000L << 32, 0, 16));
+        assertThrows(IllegalStateException.class, () -> t.remove(0x0B00_0000L << 32, 0, 8));
+        t.remove(0x0A00_0000L << 32, 0, 8);
+        assertThrows(IllegalStateException.class, () -> t.remove(0x0A00_0000L << 32, 0, 8));
+    }
+}
