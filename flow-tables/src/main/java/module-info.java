@@ -6,6 +6,7 @@
  */
 module org.vswitch4j.flow {
     requires transitive org.vswitch4j.core;
+    requires org.jctools.core;
 
     exports org.vswitch4j.flow;
 }

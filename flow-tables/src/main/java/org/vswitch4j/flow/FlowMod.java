@@ -37,7 +37,10 @@ public record FlowMod(Command command, int table, int priority, Match match, Ins
     public enum Command {
         /** Add an entry (replacing an identical one, whose counters restart unless flags say otherwise). */
         ADD,
-        /** Change the instructions of every entry the match covers; add if none (as Open vSwitch). */
+        /**
+         * Change the instructions of every entry the match covers (no entry is added when none is covered, as
+         * in OpenFlow 1.1 and later).
+         */
         MODIFY,
         /** Change the instructions of the entry with exactly this match and priority. */
         MODIFY_STRICT,

@@ -1,0 +1,649 @@
+package org.vswitch4j.flow;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.vswitch4j.core.datapath.DatapathAction;
+import org.vswitch4j.core.datapath.DatapathActions;
+import org.vswitch4j.core.datapath.Translation;
+import org.vswitch4j.core.key.FlowField;
+import org.vswitch4j.core.key.FlowKey;
+import org.vswitch4j.core.key.FlowMask;
+
+/**
+ * One translation: runs a flow key through the OpenFlow tables and writes the datapath actions that do the same
+ * to every packet like it, plus (in the caller's mask) every key bit the walk read. What Open vSwitch's
+ * {@code ofproto-dpif-xlate.c} does, for our vocabulary.
+ *
+ * <h2>Two keys</h2>
+ * {@link #flow} is the packet as the OpenFlow actions see it: set-field, load, push and pop change it at once.
+ * {@link #base} is the packet as the datapath actions emitted so far leave it. Before anything that lets the
+ * packet out (an output, a controller action, NORMAL) {@link #commit} emits the set-field and VLAN actions that
+ * turn {@code base} into {@code flow}: edits nobody sees cost nothing, and registers and metadata never reach
+ * the datapath.
+ *
+ * <h2>The mask</h2>
+ * Every lookup ORs in the bits the classifier consulted; every action that reads a field (move, output to a
+ * register, learn, dec_ttl, the select group's hash, NORMAL) ORs in the bits it read. Reading a field the actions
+ * changed un-wildcards the packet's original field too, which is more specific than needed, never wrong.
+ *
+ * <p>Thread-safety: one instance per pipeline, used under the datapath's slow-path lock.
+ */
+final class Xlate {
+    /** Resubmit and group nesting limit, as Open vSwitch's. */
+    static final int MAX_DEPTH = 64;
+    /** Resubmits per translation, as Open vSwitch's. */
+    static final int MAX_RESUBMITS = 4096;
+
+    private final FlowPipeline pipe;
+    final FlowKey flow = new FlowKey();
+    final FlowKey base = new FlowKey();
+    private FlowMask mask;
+    private Translation tx;
+    private DatapathActions.Builder out;
+    private long version;
+    private long packets;
+    private long bytes;
+    private long now;
+    /** False for trace: no counters, no learning. */
+    private boolean sideEffects;
+    private Trace.Recorder trace;
+    private int depth;
+    private int resubmits;
+    /** exit, or a dec_ttl that found the TTL expired: stop everything, action set included. */
+    private boolean stopped;
+    private final ActionSet actionSet = new ActionSet();
+    /** The table being processed, for packet-ins and the current-table resubmit. */
+    private int table;
+    /** Entries that were looked up and matched, in order (trace and tests). */
+    final List<FlowEntry> visited = new ArrayList<>();
+
+    Xlate(FlowPipeline pipe) {
+        this.pipe = pipe;
+    }
+
+    /** Translates {@code key}; see the class comment. */
+    DatapathActions run(FlowKey key, FlowMask m, Translation t, long ver, boolean effects, Trace.Recorder rec) {
+        flow.copyFrom(key);
+        base.copyFrom(key);
+        mask = m;
+        tx = t;
+        out = DatapathActions.builder();
+        version = ver;
+        now = t.nowNanos();
+        sideEffects = effects;
+        if (!effects) {
+            packets = 0;
+            bytes = 0;
+        } else if (t.isRevalidation()) {
+            packets = t.usedPackets();
+            bytes = t.usedBytes();
+        } else {
+            packets = t.packet() != null ? 1 : 0;
+            bytes = t.packet() != null ? t.packet().length() : 0;
+        }
+        trace = rec;
+        depth = 0;
+        resubmits = 0;
+        stopped = false;
+        actionSet.clear();
+        visited.clear();
+        try {
+            processTable(0);
+            if (!stopped && !actionSet.isEmpty()) {
+                if (trace != null) {
+                    trace.note(0, "action set: " + actionSet.describe());
+                }
+                actionSet.execute(this);
+            }
+            return out.build();
+        } finally {
+            tx = null;
+            trace = null;
+            mask = null;
+        }
+    }
+
+    // ---- tables ----------------------------------------------------------------------------------------
+
+    private void processTable(int t) {
+        int saved = table;
+        table = t;
+        FlowTable tb = pipe.tableLocked(t);
+        FlowEntry e = tb.lookup(flow, version, mask);
+        if (sideEffects) {
+            tb.lookups += packets;
+        }
+        if (e == null) {
+            tx.addTag(FlowTable.missTag(t));
+            if (trace != null) {
+                trace.table(depth, t, null);
+            }
+            table = saved;
+            return; // OpenFlow 1.3: a table miss drops, unless a miss entry (priority 0, match all) says otherwise
+        }
+        tx.addTag(FlowTable.entryTag(e.id));
+        tx.addTag(FlowTable.priorityTag(t, e.priority));
+        visited.add(e);
+        if (trace != null) {
+            trace.table(depth, t, e.stats(now));
+        }
+        if (sideEffects) {
+            tb.matches += packets;
+            e.packets += packets;
+            e.bytes += bytes;
+            if (packets > 0) {
+                e.usedNanos = now;
+            }
+        }
+        Instructions in = e.instructions;
+        if (in.meterId() != 0) {
+            MeterEntry m = pipe.meter(in.meterId());
+            tx.addTag(FlowTable.meterTag(in.meterId()));
+            if (m != null) {
+                out.add(new DatapathAction.Meter(m));
+            }
+        }
+        doActions(in.applyActions(), e);
+        if (!stopped) {
+            if (in.clearActions()) {
+                actionSet.clear();
+            }
+            if (in.writeActions() != null) {
+                actionSet.write(in.writeActions());
+            }
+            if (in.metadataMask() != 0) {
+                long[] w = flow.w;
+                w[FlowKey.W_METADATA] = (w[FlowKey.W_METADATA] & ~in.metadataMask()) | in.metadata();
+            }
+            if (in.gotoTable() >= 0) {
+                processTable(in.gotoTable());
+            }
+        }
+        table = saved;
+    }
+
+    // ---- actions ---------------------------------------------------------------------------------------
+
+    /** Applies {@code actions} in order; {@code entry} is the flow they belong to (null for buckets, action sets). */
+    void doActions(List<Action> actions, FlowEntry entry) {
+        for (Action a : actions) {
+            if (stopped) {
+                return;
+            }
+            if (trace != null) {
+                trace.action(depth, a);
+            }
+            switch (a) {
+                case Action.Output o -> output(o.port(), o.maxLen(), entry);
+                case Action.Group g -> group(g.groupId(), entry);
+                case Action.SetField s -> setField(s.field(), s.valueHigh(), s.value(), s.maskHigh(), s.mask());
+                case Action.PushVlan p -> pushVlan(p.ethertype());
+                case Action.PopVlan _ -> popVlan();
+                case Action.DecTtl d -> decTtl(entry);
+                case Action.SetTtl t -> setTtl(t.ttl());
+                case Action.SetQueue _ -> {
+                    // Queues belong to the output port's QoS; the datapath has none yet, so the packet keeps its
+                    // default queue (trace shows the action).
+                }
+                case Action.Resubmit r -> resubmit(r);
+                case Action.Load l -> writeBits(l.dst(), l.valueHigh(), l.value());
+                case Action.Move m -> {
+                    long[] v = readBits(m.src());
+                    writeBits(m.dst(), v[0], v[1]);
+                }
+                case Action.Note _ -> {
+                }
+                case Action.OutputReg r -> output(readBits(r.src())[1], r.maxLen(), entry);
+                case Action.Conjunction _ -> {
+                    // Only matters to lookups (FlowTable); as an action it does nothing.
+                }
+                case Action.Learn l -> learn(l.spec(), entry);
+                case Action.Exit _ -> stopped = true;
+            }
+        }
+    }
+
+    void output(long port, int maxLen, FlowEntry entry) {
+        int in = flow.inPort();
+        if (port == OfPort.CONTROLLER) {
+            toController(maxLen, PacketIn.Reason.ACTION, entry);
+        } else if (port == OfPort.NORMAL) {
+            commit();
+            DatapathActions n = pipe.bridge().normal(flow, mask, tx);
+            for (DatapathAction a : n.actions()) {
+                out.add(a);
+                applyToBase(a);
+            }
+        } else if (port == OfPort.FLOOD || port == OfPort.ALL) {
+            commit();
+            for (int p : pipe.bridge().ofports()) {
+                if (p != in && (port == OfPort.ALL || pipe.bridge().portLive(p))) {
+                    out.output(p);
+                }
+            }
+        } else if (port == OfPort.IN_PORT) {
+            if (pipe.bridge().hasPort(in)) {
+                commit();
+                out.output(in);
+            }
+        } else if (port == OfPort.LOCAL) {
+            int local = pipe.localPort();
+            if (local > 0 && local != in) {
+                commit();
+                out.output(local);
+            }
+        } else if (port == OfPort.TABLE) {
+            // Only a packet-out may send to TABLE; inside the pipeline it would loop, so it does nothing (as OVS).
+        } else if (port > 0 && port <= Integer.MAX_VALUE && port != in && pipe.bridge().hasPort((int) port)) {
+            commit();
+            out.output((int) port);
+        }
+        // An output to the input port itself, or to a port the bridge does not have, sends nothing (OpenFlow).
+    }
+
+    private void toController(int maxLen, PacketIn.Reason reason, FlowEntry entry) {
+        commit();
+        long cookie = entry == null ? -1L : entry.cookie;
+        out.add(new DatapathAction.Userspace(new ControllerSink(pipe, reason, table, cookie, maxLen), 0));
+    }
+
+    private void group(long id, FlowEntry entry) {
+        tx.addTag(FlowTable.groupTag(id));
+        GroupEntry g = pipe.group(id);
+        if (g == null || depth >= MAX_DEPTH) {
+            return;
+        }
+        if (sideEffects) {
+            g.packets += packets;
+            g.bytes += bytes;
+        }
+        depth++;
+        try {
+            switch (g.type) {
+                case ALL -> {
+                    for (int i = 0; i < g.buckets.size() && !stopped; i++) {
+                        bucket(g, i, entry);
+                    }
+                }
+                case INDIRECT -> bucket(g, 0, entry);
+                case SELECT -> {
+                    int i = select(g);
+                    if (i >= 0) {
+                        bucket(g, i, entry);
+                    }
+                }
+                case FAST_FAILOVER -> {
+                    for (int i = 0; i < g.buckets.size(); i++) {
+                        if (bucketLive(g.buckets.get(i), 0)) {
+                            bucket(g, i, entry);
+                            break;
+                        }
+                    }
+                }
+            }
+        } finally {
+            depth--;
+        }
+    }
+
+    /** Runs bucket {@code i} of {@code g} on a copy of the packet: the next bucket starts from the same packet. */
+    private void bucket(GroupEntry g, int i, FlowEntry entry) {
+        if (sideEffects) {
+            g.bucketPackets[i] += packets;
+            g.bucketBytes[i] += bytes;
+        }
+        if (trace != null) {
+            trace.note(depth, "group " + g.id + " bucket " + i);
+        }
+        FlowKey saved = flow.copy();
+        ActionSet set = new ActionSet();
+        set.write(g.buckets.get(i).actions());
+        set.execute(this);
+        flow.copyFrom(saved);
+    }
+
+    private boolean bucketLive(GroupMod.Bucket b, int level) {
+        if (b.watchPort() != OfPort.ANY) {
+            return b.watchPort() > 0 && b.watchPort() <= Integer.MAX_VALUE && pipe.bridge().portLive((int) b.watchPort());
+        }
+        if (b.watchGroup() != GroupMod.Bucket.NO_GROUP) {
+            tx.addTag(FlowTable.groupTag(b.watchGroup()));
+            GroupEntry w = pipe.group(b.watchGroup());
+            if (w == null || level >= MAX_DEPTH) {
+                return false;
+            }
+            for (GroupMod.Bucket wb : w.buckets) {
+                if (bucketLive(wb, level + 1)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * The select group's bucket: a hash of the L2-L4 fields the packet has (each one un-wildcarded), spread over
+     * the buckets by weight. -1 when every weight is 0.
+     */
+    private int select(GroupEntry g) {
+        long total = 0;
+        for (GroupMod.Bucket b : g.buckets) {
+            total += b.weight();
+        }
+        if (total == 0) {
+            return -1;
+        }
+        long h = hashFields();
+        long r = Long.remainderUnsigned(h, total);
+        for (int i = 0; i < g.buckets.size(); i++) {
+            r -= g.buckets.get(i).weight();
+            if (r < 0) {
+                return i;
+            }
+        }
+        return g.buckets.size() - 1;
+    }
+
+    private long hashFields() {
+        long[] w = flow.w;
+        long h = 0x9e3779b97f4a7c15L;
+        h = mixIn(h, read(FlowField.ETH_SRC));
+        h = mixIn(h, read(FlowField.ETH_DST));
+        int type = (int) read(FlowField.ETH_TYPE);
+        h = mixIn(h, type);
+        h = mixIn(h, read(FlowField.VLAN0_VID));
+        if (type == 0x0800 || type == 0x86dd) {
+            int proto = (int) read(FlowField.IP_PROTO);
+            h = mixIn(h, proto);
+            if (type == 0x0800) {
+                mask.exact(FlowField.IPV4_SRC);
+                mask.exact(FlowField.IPV4_DST);
+                h = mixIn(h, w[FlowKey.W_NW]);
+            } else {
+                for (int i = FlowKey.W_IPV6_SRC; i < FlowKey.W_IPV6_DST + 2; i++) {
+                    mask.w[i] = -1L;
+                    h = mixIn(h, w[i]);
+                }
+            }
+            if (proto == 6 || proto == 17 || proto == 132) {
+                h = mixIn(h, read(FlowField.TP_SRC));
+                h = mixIn(h, read(FlowField.TP_DST));
+            }
+        }
+        return h ^ (h >>> 31);
+    }
+
+    private long read(FlowField f) {
+        mask.exact(f);
+        return flow.get(f);
+    }
+
+    private static long mixIn(long h, long v) {
+        h ^= v;
+        h *= 0xff51afd7ed558ccdL;
+        return h ^ (h >>> 29);
+    }
+
+    private void setField(MatchField f, long vh, long v, long mh, long m) {
+        long[] w = flow.w;
+        switch (f) {
+            case VLAN_VID, VLAN_TCI, VLAN_PCP -> {
+                int tpid = (int) (w[FlowKey.W_VLAN] >>> 48);
+                boolean present = f == MatchField.VLAN_PCP ? tpid != 0 : (v & m & 0x1000) != 0 || tpid != 0;
+                if (!present) {
+                    return; // setting VLAN fields of an untagged packet does nothing (push_vlan first)
+                }
+                if (tpid == 0) {
+                    pushVlan(0x8100); // mod_vlan_vid / a vlan_vid with OFPVID_PRESENT on an untagged packet tags it
+                }
+                // The present bit is the TPID's top bit: it stays set; only VID and PCP bits change.
+                long keep = f == MatchField.VLAN_PCP ? m : m & ~0x1000L;
+                f.write(w, 0, v, 0, keep);
+            }
+            default -> f.write(w, vh, v, mh, m);
+        }
+    }
+
+    private void pushVlan(int tpid) {
+        long[] w = flow.w;
+        long outer = w[FlowKey.W_VLAN] >>> 32;
+        int tci = outer != 0 ? (int) (outer & 0xffff) : 0; // a new tag copies VID and PCP of the tag below
+        w[FlowKey.W_VLAN] = ((long) tpid << 48) | ((long) tci << 32) | outer;
+    }
+
+    private void popVlan() {
+        long[] w = flow.w;
+        w[FlowKey.W_VLAN] = w[FlowKey.W_VLAN] << 32; // the inner tag becomes the outer one
+    }
+
+    private boolean isIp() {
+        int type = (int) read(FlowField.ETH_TYPE);
+        return type == 0x0800 || type == 0x86dd;
+    }
+
+    private void decTtl(FlowEntry entry) {
+        if (!isIp()) {
+            return; // dec_ttl leaves non-IP packets alone (as Open vSwitch)
+        }
+        long ttl = read(FlowField.IP_TTL);
+        if (ttl <= 1) {
+            if (pipe.hasController()) {
+                toController(0xffff, PacketIn.Reason.INVALID_TTL, entry);
+            }
+            stopped = true; // the packet goes no further
+            if (trace != null) {
+                trace.note(depth, "dec_ttl: TTL " + ttl + " expired, packet stops here");
+            }
+            return;
+        }
+        flow.set(FlowField.IP_TTL, ttl - 1);
+    }
+
+    private void setTtl(int ttl) {
+        if (isIp()) {
+            flow.set(FlowField.IP_TTL, ttl);
+        }
+    }
+
+    private void resubmit(Action.Resubmit r) {
+        if (depth >= MAX_DEPTH || ++resubmits > MAX_RESUBMITS) {
+            if (trace != null) {
+                trace.note(depth, "resubmit limit reached (depth " + MAX_DEPTH + ", " + MAX_RESUBMITS + " resubmits)");
+            }
+            stopped = true;
+            return;
+        }
+        long savedIn = flow.w[FlowKey.W_IN_PORT];
+        if (r.inPort() != OfPort.IN_PORT) {
+            flow.w[FlowKey.W_IN_PORT] = r.inPort() & 0xffff_ffffL;
+        }
+        depth++;
+        try {
+            processTable(r.table() < 0 ? table : r.table());
+        } finally {
+            depth--;
+            flow.w[FlowKey.W_IN_PORT] = savedIn;
+        }
+    }
+
+    /** Reads the bits {@code ref} names, un-wildcarding exactly those: {hi, lo}, right-aligned. */
+    long[] readBits(FieldRef ref) {
+        MatchField f = ref.field();
+        long[] w = flow.w;
+        long hi = f.readHigh(w);
+        long lo = f.readLow(w);
+        long mh = Bits.shlHi(Bits.onesHi(ref.bits()), Bits.onesLo(ref.bits()), ref.offset());
+        long ml = Bits.shlLo(Bits.onesLo(ref.bits()), ref.offset());
+        f.orMask(mask.w, mh, ml);
+        return new long[] {Bits.shrHi(hi & mh, ref.offset()), Bits.shrLo(hi & mh, lo & ml, ref.offset())};
+    }
+
+    /** Writes {@code hi:lo} (right-aligned) into the bits {@code ref} names. */
+    void writeBits(FieldRef ref, long hi, long lo) {
+        MatchField f = ref.field();
+        long mh = Bits.shlHi(Bits.onesHi(ref.bits()), Bits.onesLo(ref.bits()), ref.offset());
+        long ml = Bits.shlLo(Bits.onesLo(ref.bits()), ref.offset());
+        setField(f, Bits.shlHi(hi, lo, ref.offset()) & mh, Bits.shlLo(lo, ref.offset()) & ml, mh, ml);
+    }
+
+    private void learn(LearnSpec spec, FlowEntry learner) {
+        Match.Builder mb = Match.builder();
+        List<Action> acts = new ArrayList<>();
+        for (LearnSpec.Item item : spec.items()) {
+            switch (item) {
+                case LearnSpec.MatchField mf -> {
+                    long[] v = readBits(mf.src());
+                    addMatchBits(mb, mf.dst(), v[0], v[1]);
+                }
+                case LearnSpec.MatchValue mv -> addMatchBits(mb, mv.dst(), mv.valueHigh(), mv.value());
+                case LearnSpec.LoadField lf -> {
+                    long[] v = readBits(lf.src());
+                    acts.add(new Action.Load(lf.dst(), v[0], v[1]));
+                }
+                case LearnSpec.LoadValue lv -> acts.add(new Action.Load(lv.dst(), lv.valueHigh(), lv.value()));
+                case LearnSpec.OutputField of -> acts.add(Action.Output.to(readBits(of.src())[1]));
+            }
+        }
+        if (!sideEffects || packets == 0) {
+            if (trace != null) {
+                trace.note(depth, "learn (not applied by trace)");
+            }
+            return;
+        }
+        Match m;
+        try {
+            m = mb.build();
+        } catch (FlowModException e) {
+            pipe.learnFailed(e);
+            return;
+        }
+        java.util.Set<FlowFlag> flags = spec.sendFlowRem() ? java.util.Set.of(FlowFlag.SEND_FLOW_REM) : java.util.Set.of();
+        FlowMod learned = new FlowMod(FlowMod.Command.ADD, spec.table(), spec.priority(), m, Instructions.apply(acts),
+                spec.cookie(), 0, spec.idleTimeout(), spec.hardTimeout(), 0, flags, OfPort.ANY, FlowMod.ANY_GROUP);
+        pipe.learnLocked(learned, learner, spec, now);
+    }
+
+    private static void addMatchBits(Match.Builder mb, FieldRef dst, long hi, long lo) {
+        MatchField f = dst.field();
+        long mh = Bits.shlHi(Bits.onesHi(dst.bits()), Bits.onesLo(dst.bits()), dst.offset());
+        long ml = Bits.shlLo(Bits.onesLo(dst.bits()), dst.offset());
+        long vh = Bits.shlHi(hi, lo, dst.offset()) & mh;
+        long vl = Bits.shlLo(lo, dst.offset()) & ml;
+        Match.FieldMatch old = mb.get(f);
+        if (old != null) {
+            mb.remove(f);
+            vh = (old.valueHigh() & ~mh) | vh;
+            vl = (old.value() & ~ml) | vl;
+            mh |= old.maskHigh();
+            ml |= old.mask();
+        }
+        if (!f.maskable() && (ml != f.widthMaskLow() || mh != f.widthMaskHigh())) {
+            ml = f.widthMaskLow(); // a partial match of an unmaskable field (in_port[0..15]) matches it whole
+            mh = f.widthMaskHigh();
+        }
+        mb.masked128(f, vh, vl, mh, ml);
+    }
+
+    // ---- committing edits to the datapath --------------------------------------------------------------
+
+    /** Header fields the datapath can rewrite, checked in this order by {@link #commit}. */
+    private static final FlowField[] SETTABLE = {
+        FlowField.ETH_SRC, FlowField.ETH_DST, FlowField.IPV4_SRC, FlowField.IPV4_DST, FlowField.IP_TOS,
+        FlowField.IP_TTL, FlowField.IPV6_LABEL, FlowField.TP_SRC, FlowField.TP_DST
+    };
+
+    /** Emits the datapath actions that make the packet what {@link #flow} says; see the class comment. */
+    void commit() {
+        long[] b = base.w;
+        long[] f = flow.w;
+        if (b[FlowKey.W_VLAN] != f[FlowKey.W_VLAN]) {
+            commitVlans(b[FlowKey.W_VLAN], f[FlowKey.W_VLAN]);
+        }
+        for (FlowField ff : SETTABLE) {
+            long v = flow.get(ff);
+            if (base.get(ff) != v) {
+                out.setField(ff, v);
+            }
+        }
+        int type = flow.ethType();
+        boolean arp = type == 0x0806 || type == 0x8035;
+        if (arp && base.get(FlowField.ARP_OP) != flow.get(FlowField.ARP_OP)) {
+            out.setField(FlowField.ARP_OP, flow.get(FlowField.ARP_OP));
+        }
+        if (b[FlowKey.W_ARP_SHA] != f[FlowKey.W_ARP_SHA]) {
+            out.setField(arp ? FlowField.ARP_SHA : FlowField.ND_SLL, f[FlowKey.W_ARP_SHA]);
+        }
+        if (b[FlowKey.W_ARP_THA] != f[FlowKey.W_ARP_THA]) {
+            out.setField(arp ? FlowField.ARP_THA : FlowField.ND_TLL, f[FlowKey.W_ARP_THA]);
+        }
+        commit128(FlowField.IPV6_SRC, FlowKey.W_IPV6_SRC);
+        commit128(FlowField.IPV6_DST, FlowKey.W_IPV6_DST);
+        commit128(FlowField.ND_TARGET, FlowKey.W_ND_TARGET);
+        System.arraycopy(f, 0, b, 0, FlowKey.PACKET_WORDS);
+    }
+
+    private void commit128(FlowField ff, int word) {
+        long[] b = base.w;
+        long[] f = flow.w;
+        if (b[word] != f[word] || b[word + 1] != f[word + 1]) {
+            out.setField(ff, f[word], f[word + 1]);
+        }
+    }
+
+    /** Pops the base's tags until what is left is the bottom of the flow's tag stack, then pushes the rest. */
+    private void commitVlans(long bv, long fv) {
+        long[] bt = tags(bv);
+        long[] ft = tags(fv);
+        if (bt.length == ft.length && bt.length > 0 && (bt.length == 1 || bt[1] == ft[1]) && (bt[0] >>> 16) == (ft[0] >>> 16)) {
+            out.setField(FlowField.VLAN0, ft[0]); // same TPID and depth: rewrite the outer TCI in place
+            return;
+        }
+        for (int pops = 0; pops <= bt.length; pops++) {
+            int left = bt.length - pops;
+            if (left > ft.length) {
+                continue;
+            }
+            boolean suffix = true;
+            for (int i = 0; i < left; i++) {
+                if (bt[pops + i] != ft[ft.length - left + i]) {
+                    suffix = false;
+                    break;
+                }
+            }
+            if (suffix) {
+                for (int i = 0; i < pops; i++) {
+                    out.popVlan();
+                }
+                for (int i = ft.length - left - 1; i >= 0; i--) {
+                    out.pushVlan((int) (ft[i] >>> 16), (int) (ft[i] & 0xffff));
+                }
+                return;
+            }
+        }
+    }
+
+    private static long[] tags(long vlanWord) {
+        long outer = vlanWord >>> 32;
+        long inner = vlanWord & 0xffff_ffffL;
+        if (outer == 0) {
+            return new long[0];
+        }
+        return inner == 0 ? new long[] {outer} : new long[] {outer, inner};
+    }
+
+    /** What a datapath action NORMAL emitted does to the packet, applied to {@link #base}. */
+    private void applyToBase(DatapathAction a) {
+        long[] b = base.w;
+        switch (a) {
+            case DatapathAction.PushVlan p -> {
+                long outer = b[FlowKey.W_VLAN] >>> 32;
+                b[FlowKey.W_VLAN] = ((long) p.tpid() << 48) | ((long) p.tci() << 32) | outer;
+            }
+            case DatapathAction.PopVlan _ -> b[FlowKey.W_VLAN] = b[FlowKey.W_VLAN] << 32;
+            case DatapathAction.SetField s -> base.set(s.field(), s.value());
+            default -> {
+            }
+        }
+    }
+}

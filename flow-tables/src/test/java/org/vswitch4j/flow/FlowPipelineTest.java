@@ -1,0 +1,372 @@
+package org.vswitch4j.flow;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.vswitch4j.core.datapath.DatapathAction;
+import org.vswitch4j.core.key.FlowField;
+import org.vswitch4j.core.key.FlowKey;
+import org.vswitch4j.core.packet.FrameBuilder;
+
+class FlowPipelineTest {
+    static final String A = "02:00:00:00:00:0a";
+    static final String B = "02:00:00:00:00:0b";
+
+    static byte[] udp(String src, String dst, String ipSrc, String ipDst, int dport) {
+        return FrameBuilder.ethernet(src, dst).ipv4(ipSrc, ipDst).udp(1000, dport).payload(18).build();
+    }
+
+    static byte[] udp() {
+        return udp(A, B, "192.0.2.1", "192.0.2.2", 53);
+    }
+
+    static FlowMod flow(int table, int priority, Match match, Action... actions) {
+        return FlowMod.add(table, priority, match, Instructions.apply(actions));
+    }
+
+    static Match.Builder m() {
+        return Match.builder();
+    }
+
+    static Match ip() {
+        return m().exact(MatchField.ETH_TYPE, 0x0800).build();
+    }
+
+    static Action out(long port) {
+        return Action.Output.to(port);
+    }
+
+    @Test
+    void standaloneStartsWithNormalAndForwardsLikeALearningSwitch() {
+        try (Rig r = new Rig(3, FlowPipeline.FailMode.STANDALONE)) {
+            List<FlowStats> flows = r.of.dumpFlows();
+            assertEquals(1, flows.size());
+            assertEquals(0, flows.get(0).flow().priority());
+            assertEquals(List.of(out(OfPort.NORMAL)), flows.get(0).flow().instructions().applyActions());
+            r.send(1, udp());                          // B unknown: flooded
+            assertEquals(1, r.take(2).size());
+            assertEquals(1, r.take(3).size());
+            r.send(2, udp(B, A, "192.0.2.2", "192.0.2.1", 53)); // A was learned on port 1
+            assertEquals(1, r.take(1).size());
+            assertEquals(0, r.take(3).size());
+        }
+    }
+
+    @Test
+    void secureModeDropsEverythingOnTableMiss() {
+        try (Rig r = new Rig(2)) {
+            assertEquals(0, r.of.dumpFlows().size());
+            r.send(1, udp());
+            assertEquals(0, r.take(2).size());
+            assertEquals(1, r.of.table(0).lookups());
+            assertEquals(0, r.of.table(0).matches());
+        }
+    }
+
+    @Test
+    void highestPriorityEntryWinsAndOutputToTheInputPortSendsNothing() {
+        try (Rig r = new Rig(3)) {
+            r.of.apply(flow(0, 10, Match.ANY, out(2)));
+            r.of.apply(flow(0, 20, ip(), out(3), out(1)));   // out(1) is the input port: nothing
+            r.send(1, udp());
+            assertEquals(0, r.take(2).size());
+            assertEquals(1, r.take(3).size());
+            assertEquals(0, r.take(1).size());
+            r.of.apply(flow(0, 30, ip(), out(OfPort.IN_PORT)));
+            r.send(1, udp());
+            assertEquals(1, r.take(1).size());
+        }
+    }
+
+    @Test
+    void aFlowModTakesEffectForTheNextPacketWithoutFlushingOtherDecisions() {
+        try (Rig r = new Rig(3)) {
+            r.of.apply(flow(0, 10, ip(), out(2)));
+            r.of.apply(flow(0, 30, m().exact(MatchField.ETH_TYPE, 0x0806).build(), out(2)));
+            r.send(1, udp());
+            assertEquals(1, r.take(2).size());
+            byte[] arp = FrameBuilder.ethernet(A, "ff:ff:ff:ff:ff:ff").arp(1, A, "192.0.2.1", "00:00:00:00:00:00",
+                    "192.0.2.2").build();
+            r.send(1, arp);
+            assertEquals(1, r.take(2).size());
+            long upcalls = r.sw.datapath().stats().upcalls();
+            // An entry above the IP one and below the ARP one: the IP decision goes, the ARP one stays cached.
+            r.of.apply(flow(0, 20, m().exact(MatchField.ETH_TYPE, 0x0800).exact(MatchField.IP_PROTO, 17).build(),
+                    out(3)));
+            r.send(1, udp());
+            assertEquals(0, r.take(2).size());
+            assertEquals(1, r.take(3).size());
+            r.send(1, arp);
+            assertEquals(1, r.take(2).size());
+            assertEquals(upcalls + 1, r.sw.datapath().stats().upcalls(), "only the UDP decision was re-translated");
+        }
+    }
+
+    @Test
+    void setFieldIsCommittedBeforeOutputAndRegistersNeverReachTheDatapath() {
+        try (Rig r = new Rig(2)) {
+            r.of.apply(flow(0, 10, ip(), Action.SetField.of(MatchField.ETH_DST, FrameBuilder.mac("02:00:00:00:00:99")),
+                    Action.Load.of(FieldRef.of(MatchField.REG0), 7), out(2)));
+            Trace t = r.of.trace(r.key(1, udp()));
+            List<DatapathAction> acts = t.actions().actions();
+            assertEquals(List.of(new DatapathAction.SetField(FlowField.ETH_DST, FrameBuilder.mac("02:00:00:00:00:99")),
+                    new DatapathAction.Output(2)), acts);
+            r.send(1, udp());
+            byte[] got = r.take(2).get(0);
+            assertEquals(0x99, got[5] & 0xff);
+        }
+    }
+
+    @Test
+    void gotoTableWriteMetadataAndMetadataMatch() {
+        try (Rig r = new Rig(3)) {
+            r.of.apply(FlowMod.add(0, 10, ip(), Instructions.apply().withWriteMetadata(0x5, 0xf).withGoto(4)));
+            r.of.apply(flow(4, 10, m().masked(MatchField.METADATA, 0x5, 0xf).build(), out(3)));
+            r.of.apply(flow(4, 5, Match.ANY, out(2)));
+            r.send(1, udp());
+            assertEquals(1, r.take(3).size());
+            assertEquals(0, r.take(2).size());
+            assertThrows(FlowModException.class, () -> r.of.apply(FlowMod.add(4, 1, Match.ANY,
+                    Instructions.apply().withGoto(4))), "goto must go forward");
+        }
+    }
+
+    @Test
+    void resubmitLoadAndRegisterMatch() {
+        try (Rig r = new Rig(3)) {
+            r.of.apply(flow(0, 10, ip(), Action.Load.of(FieldRef.of(MatchField.REG0, 0, 15), 3),
+                    new Action.Resubmit(OfPort.IN_PORT, 3)));
+            r.of.apply(flow(3, 10, m().exact(MatchField.REG0, 3).build(), out(3)));
+            r.of.apply(flow(3, 5, Match.ANY, out(2)));
+            r.send(1, udp());
+            assertEquals(1, r.take(3).size());
+        }
+    }
+
+    @Test
+    void resubmitWithAPortLooksUpAsIfFromThatPort() {
+        try (Rig r = new Rig(3)) {
+            r.of.apply(flow(0, 10, m().exact(MatchField.IN_PORT, 1).build(), new Action.Resubmit(2, 1)));
+            r.of.apply(flow(1, 10, m().exact(MatchField.IN_PORT, 2).build(), out(3)));
+            r.send(1, udp());
+            assertEquals(1, r.take(3).size());
+        }
+    }
+
+    @Test
+    void resubmitLoopsStopAtTheDepthLimit() {
+        try (Rig r = new Rig(2)) {
+            r.of.apply(flow(0, 10, Match.ANY, out(2), new Action.Resubmit(OfPort.IN_PORT, 0)));
+            Trace t = r.of.trace(r.key(1, udp()));
+            assertTrue(t.text().contains("resubmit limit"), t.text());
+            r.send(1, udp());
+            assertTrue(r.take(2).size() >= 1);
+        }
+    }
+
+    @Test
+    void moveCopiesSourceMacToDestination() {
+        try (Rig r = new Rig(2)) {
+            r.of.apply(flow(0, 10, ip(), new Action.Move(FieldRef.of(MatchField.ETH_SRC), FieldRef.of(MatchField.ETH_DST)),
+                    out(2)));
+            Trace t = r.of.trace(r.key(1, udp()));
+            assertEquals(-1L >>> 16, t.megaflow().w[FlowKey.W_ETH_SRC], "move read all of eth_src");
+            r.send(1, udp());
+            byte[] got = r.take(2).get(0);
+            assertEquals(0x0a, got[5] & 0xff);
+        }
+    }
+
+    @Test
+    void pushVlanAndSetVidBecomeOnePushInTheDatapath() {
+        try (Rig r = new Rig(2)) {
+            r.of.apply(flow(0, 10, ip(), new Action.PushVlan(0x8100),
+                    Action.SetField.of(MatchField.VLAN_VID, 0x1000 | 42), out(2)));
+            Trace t = r.of.trace(r.key(1, udp()));
+            assertEquals(List.of(new DatapathAction.PushVlan(0x8100, 42), new DatapathAction.Output(2)),
+                    t.actions().actions());
+            r.of.apply(flow(0, 20, m().exact(MatchField.ETH_TYPE, 0x0800).exact(MatchField.VLAN_VID, 0x1000 | 42)
+                    .build(), new Action.PopVlan(), out(2)));
+            byte[] tagged = FrameBuilder.ethernet(A, B).vlan(42).ipv4("192.0.2.1", "192.0.2.2").udp(1, 2).build();
+            r.send(1, tagged);
+            byte[] got = r.take(2).get(0);
+            assertEquals(tagged.length - 4, got.length);
+        }
+    }
+
+    @Test
+    void vlanVidNoneMatchesOnlyUntaggedFrames() {
+        try (Rig r = new Rig(3)) {
+            r.of.apply(flow(0, 10, m().exact(MatchField.VLAN_VID, 0).build(), out(2)));
+            r.of.apply(flow(0, 10, m().masked(MatchField.VLAN_VID, 0x1000, 0x1000).build(), out(3)));
+            r.send(1, udp());
+            assertEquals(1, r.take(2).size());
+            r.send(1, FrameBuilder.ethernet(A, B).vlan(7).ipv4("192.0.2.1", "192.0.2.2").udp(1, 2).build());
+            assertEquals(1, r.take(3).size());
+            assertEquals(0, r.take(2).size());
+        }
+    }
+
+    @Test
+    void decTtlDecrementsAndExpiredPacketsGoNoFurther() {
+        try (Rig r = new Rig(2)) {
+            r.of.apply(flow(0, 10, ip(), new Action.DecTtl(List.of()), out(2)));
+            Trace t = r.of.trace(r.key(1, FrameBuilder.ethernet(A, B).ipv4("192.0.2.1", "192.0.2.2").ttl(64).udp(1, 2)
+                    .build()));
+            assertEquals(List.of(new DatapathAction.SetField(FlowField.IP_TTL, 63), new DatapathAction.Output(2)),
+                    t.actions().actions());
+            r.send(1, FrameBuilder.ethernet(A, B).ipv4("192.0.2.1", "192.0.2.2").ttl(1).udp(1, 2).build());
+            assertEquals(0, r.take(2).size());
+            r.send(1, FrameBuilder.ethernet(A, B).ipv4("192.0.2.1", "192.0.2.2").ttl(2).udp(1, 2).build());
+            assertEquals(1, r.take(2).size());
+        }
+    }
+
+    @Test
+    void writeActionsRunAtTheEndInActionSetOrder() {
+        try (Rig r = new Rig(3)) {
+            r.of.apply(FlowMod.add(0, 10, ip(), Instructions.apply().withWriteActions(false,
+                    List.of(out(2), Action.SetField.of(MatchField.IPV4_DST, FrameBuilder.ipv4("198.51.100.7") & 0xffffffffL)))
+                    .withGoto(1)));
+            r.of.apply(FlowMod.add(1, 10, Match.ANY, Instructions.apply().withWriteActions(false, List.of(out(3)))));
+            Trace t = r.of.trace(r.key(1, udp()));
+            assertEquals(List.of(new DatapathAction.SetField(FlowField.IPV4_DST, FrameBuilder.ipv4("198.51.100.7") & 0xffffffffL),
+                    new DatapathAction.Output(3)), t.actions().actions(), "the later output replaced the earlier");
+            r.of.apply(FlowMod.add(1, 20, Match.ANY, new Instructions(0, List.of(), true, null, 0, 0, -1)));
+            r.send(1, udp());
+            assertEquals(0, r.take(2).size() + r.take(3).size(), "clear_actions emptied the set");
+        }
+    }
+
+    @Test
+    void countersCountTheUpcallAndWhatRevalidationReports() {
+        try (Rig r = new Rig(2)) {
+            r.of.apply(flow(0, 10, ip(), out(2)));
+            for (int i = 0; i < 5; i++) {
+                r.send(1, udp());
+            }
+            assertEquals(5, r.take(2).size());
+            r.revalidate();
+            FlowStats s = r.of.dumpFlows().get(0);
+            assertEquals(5, s.packets());
+            assertEquals(5L * udp().length, s.bytes());
+            assertEquals(5, r.of.table(0).matches());
+        }
+    }
+
+    @Test
+    void idleAndHardTimeoutsExpireOnTheSwitchClockAndTellTheListener() {
+        try (Rig r = new Rig(2)) {
+            List<String> removed = new ArrayList<>();
+            r.of.setFlowRemovedListener((e, why) -> removed.add(e.flow().priority() + ":" + why));
+            r.of.apply(flow(0, 10, ip(), out(2)).withTimeouts(2, 0).withFlags(Set.of(FlowFlag.SEND_FLOW_REM)));
+            r.of.apply(flow(0, 5, Match.ANY, out(2)).withTimeouts(0, 3).withFlags(Set.of(FlowFlag.SEND_FLOW_REM)));
+            r.clock.advanceMillis(1999);
+            r.pump();
+            assertEquals(2, r.of.dumpFlows().size());
+            r.clock.advanceMillis(1);
+            r.pump();
+            assertEquals(1, r.of.dumpFlows().size());
+            assertEquals(List.of("10:IDLE_TIMEOUT"), removed);
+            r.clock.advanceMillis(1000);
+            r.pump();
+            assertEquals(0, r.of.dumpFlows().size());
+            assertEquals(List.of("10:IDLE_TIMEOUT", "5:HARD_TIMEOUT"), removed);
+        }
+    }
+
+    @Test
+    void trafficKeepsAnIdleTimeoutFromExpiring() {
+        try (Rig r = new Rig(2)) {
+            r.of.apply(flow(0, 10, ip(), out(2)).withTimeouts(2, 0));
+            for (int i = 0; i < 8; i++) {
+                r.send(1, udp());
+                r.revalidate(); // 600 ms each
+            }
+            assertEquals(1, r.of.dumpFlows().size(), "used every 600 ms, so never idle for 2 s");
+            for (int i = 0; i < 5; i++) {
+                r.revalidate();
+            }
+            assertEquals(0, r.of.dumpFlows().size());
+        }
+    }
+
+    @Test
+    void deleteAndModifyByStrictAndCoveringMatchAndCookie() {
+        try (Rig r = new Rig(3)) {
+            r.of.apply(flow(0, 10, ip(), out(2)).withCookie(0x11, 0));
+            r.of.apply(flow(0, 20, m().exact(MatchField.ETH_TYPE, 0x0800).exact(MatchField.IP_PROTO, 17).build(),
+                    out(2)).withCookie(0x22, 0));
+            r.of.apply(flow(0, 30, m().exact(MatchField.ETH_TYPE, 0x0806).build(), out(2)));
+            // modify by cookie only
+            r.of.apply(new FlowMod(FlowMod.Command.MODIFY, 0, 0, Match.ANY, Instructions.apply(out(3)), 0x22, 0xff, 0, 0,
+                    0, Set.of(), OfPort.ANY, FlowMod.ANY_GROUP));
+            r.send(1, udp());
+            assertEquals(1, r.take(3).size());
+            // non-strict delete of everything ip covers: the two IP entries, not ARP
+            r.of.apply(FlowMod.delete(0, ip()));
+            assertEquals(1, r.of.dumpFlows().size());
+            assertEquals(30, r.of.dumpFlows().get(0).flow().priority());
+            // strict delete needs the priority
+            r.of.apply(FlowMod.delete(0, m().exact(MatchField.ETH_TYPE, 0x0806).build())
+                    .withCommand(FlowMod.Command.DELETE_STRICT));
+            assertEquals(1, r.of.dumpFlows().size(), "priority 0 given, entry has 30: not deleted");
+        }
+    }
+
+    @Test
+    void aBundleWithOneBadModChangesNothing() {
+        try (Rig r = new Rig(2)) {
+            r.of.apply(flow(0, 10, ip(), out(2)));
+            FlowModException e = assertThrows(FlowModException.class, () -> r.of.apply(List.of(
+                    FlowMod.delete(0, Match.ANY),
+                    flow(0, 20, Match.ANY, new Action.Group(99)))));
+            assertEquals(OfpError.BAD_ACTION_BAD_OUT_GROUP, e.error());
+            assertEquals(1, r.of.dumpFlows().size());
+            r.send(1, udp());
+            assertEquals(1, r.take(2).size());
+        }
+    }
+
+    @Test
+    void modsAreRefusedWithTheErrorTheSpecificationNames() {
+        try (Rig r = new Rig(2)) {
+            assertEquals(OfpError.BAD_MATCH_BAD_PREREQ, assertThrows(FlowModException.class,
+                    () -> m().exact(MatchField.TCP_DST, 80).build()).error());
+            assertEquals(OfpError.BAD_ACTION_MATCH_INCONSISTENT, assertThrows(FlowModException.class,
+                    () -> r.of.apply(flow(0, 1, ip(), Action.SetField.of(MatchField.TCP_DST, 80)))).error());
+            assertEquals(OfpError.METER_MOD_FAILED_UNKNOWN_METER, assertThrows(FlowModException.class,
+                    () -> r.of.apply(FlowMod.add(0, 1, ip(), Instructions.apply().withMeter(5)))).error());
+            assertEquals(OfpError.BAD_INSTRUCTION_BAD_TABLE_ID, assertThrows(FlowModException.class,
+                    () -> r.of.apply(FlowMod.add(3, 1, ip(), Instructions.apply().withGoto(2)))).error());
+            assertEquals(OfpError.BAD_MATCH_BAD_MASK, assertThrows(FlowModException.class,
+                    () -> m().masked(MatchField.IN_PORT, 1, 1)).error());
+            r.of.apply(flow(0, 5, ip(), out(2)).withFlags(Set.of(FlowFlag.CHECK_OVERLAP)));
+            assertEquals(OfpError.FLOW_MOD_FAILED_OVERLAP, assertThrows(FlowModException.class,
+                    () -> r.of.apply(flow(0, 5, m().exact(MatchField.ETH_TYPE, 0x0800).exact(MatchField.IP_PROTO, 6)
+                            .build(), out(2)).withFlags(Set.of(FlowFlag.CHECK_OVERLAP)))).error());
+            assertEquals(1, r.of.dumpFlows().size());
+        }
+    }
+
+    @Test
+    void controllerActionQueuesAPacketInWithTheBytesUpToMaxLen() {
+        try (Rig r = new Rig(2)) {
+            r.of.apply(flow(0, 10, ip(), new Action.Output(OfPort.CONTROLLER, 20)).withCookie(0xabc, 0));
+            r.send(1, udp());
+            List<PacketIn> ins = new ArrayList<>();
+            assertEquals(1, r.of.drainPacketIns(ins::add, 10));
+            PacketIn pi = ins.get(0);
+            assertEquals(20, pi.data().length);
+            assertEquals(udp().length, pi.totalLen());
+            assertEquals(1, pi.inPort());
+            assertEquals(0xabc, pi.cookie());
+            assertEquals(PacketIn.Reason.ACTION, pi.reason());
+        }
+    }
+}
