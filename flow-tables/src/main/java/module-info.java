@@ -8,4 +8,5 @@ module org.vswitch4j.flow {
     requires transitive org.vswitch4j.core;
 
     exports org.vswitch4j.flow;
+    exports org.vswitch4j.flow.ofctl;
 }
