@@ -9,4 +9,5 @@ module org.vswitch4j.flow {
     requires org.jctools.core;
 
     exports org.vswitch4j.flow;
+    exports org.vswitch4j.flow.ofctl;
 }

@@ -1,0 +1,1156 @@
+package org.vswitch4j.flow.ofctl;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.vswitch4j.flow.Action;
+import org.vswitch4j.flow.FieldRef;
+import org.vswitch4j.flow.FlowFlag;
+import org.vswitch4j.flow.FlowMod;
+import org.vswitch4j.flow.FlowModException;
+import org.vswitch4j.flow.FlowStats;
+import org.vswitch4j.flow.GroupMod;
+import org.vswitch4j.flow.Instructions;
+import org.vswitch4j.flow.LearnSpec;
+import org.vswitch4j.flow.Match;
+import org.vswitch4j.flow.MatchField;
+import org.vswitch4j.flow.MeterMod;
+import org.vswitch4j.flow.OfPort;
+import org.vswitch4j.flow.OfpError;
+import org.vswitch4j.flow.ofctl.Values.Val;
+
+/**
+ * The parser of one text: a flow ({@code add-flow}, {@code del-flows}, a {@code dump-flows} line), a match, an
+ * action list, a group or a meter. Not thread-safe; one instance per text.
+ *
+ * <p>Why a match is gathered before it is built: Open vSwitch's syntax lets fields arrive in any order and
+ * several names write the same bits ({@code dl_vlan} and {@code dl_vlan_pcp} are parts of {@code vlan_tci};
+ * {@code nw_tos} is {@code ip_dscp} shifted; {@code xreg0} is {@code reg0} and {@code reg1}; {@code tp_src}
+ * means the TCP, UDP or SCTP port depending on the protocol). The parser folds each onto one field of the model,
+ * merges the bits, resolves {@code tp_*} at the end, and only then lets {@link Match.Builder} check widths and
+ * prerequisites, reporting a failure at the position of the field that caused it.
+ */
+final class FlowParser {
+    private static final String FLOW_EXPECTED = "a match field, a protocol (ip, tcp, udp, arp, ...), table, priority,"
+            + " cookie, idle_timeout, hard_timeout, importance, out_port, out_group, a flag or actions=";
+
+    private final String text;
+
+    FlowParser(String text) {
+        this.text = text;
+    }
+
+    FlowSyntaxException error(int pos, String token, String problem, String expected) {
+        return new FlowSyntaxException(text, pos, token, problem, expected);
+    }
+
+    /** Re-throws a model refusal with the position and token that caused it, keeping the OpenFlow error. */
+    FlowModException at(FlowModException e, int pos, String token) {
+        String msg = e.getMessage();
+        String prefix = e.error() + ": ";
+        if (msg.startsWith(prefix)) {
+            msg = msg.substring(prefix.length());
+        }
+        FlowModException w = new FlowModException(e.error(), msg + " (at position " + pos + ", \"" + token
+                + "\", in \"" + text + "\")");
+        w.initCause(e);
+        return w;
+    }
+
+    // --- flows --------------------------------------------------------------------------------------------
+
+    /** What a flow line holds besides the flow mod: the dump-flows counters, when present. */
+    private long durationNanos;
+    private long packets;
+    private long bytes;
+    private long idleAge = -1;
+    private long hardAge = -1;
+
+    FlowStats flowStats() {
+        FlowMod fm = flow(FlowMod.Command.ADD, true);
+        return new FlowStats(fm, durationNanos, packets, bytes,
+                idleAge < 0 ? durationNanos : idleAge * 1_000_000_000L,
+                hardAge < 0 ? durationNanos : hardAge * 1_000_000_000L);
+    }
+
+    FlowMod flow(FlowMod.Command command, boolean allowStats) {
+        MatchAcc acc = new MatchAcc();
+        int table = command == FlowMod.Command.DELETE || command == FlowMod.Command.DELETE_STRICT
+                ? FlowMod.ALL_TABLES : 0;
+        int priority = FlowMod.DEFAULT_PRIORITY;
+        long cookie = 0;
+        long cookieMask = 0;
+        int idle = 0;
+        int hard = 0;
+        int importance = 0;
+        long outPort = OfPort.ANY;
+        long outGroup = FlowMod.ANY_GROUP;
+        Set<FlowFlag> flags = EnumSet.noneOf(FlowFlag.class);
+        int actionsPos = -1;
+        Lexer lx = new Lexer(text);
+        while (lx.hasNext()) {
+            Lexer.Pair p = lx.next();
+            String k = p.key();
+            if ((k.equals("actions") || k.equals("action")) && p.sep() == '=') {
+                actionsPos = p.valuePos();
+                lx.skipToEnd();
+                break;
+            }
+            switch (k) {
+                case "table" -> table = (int) bounded(p, 255, "table");
+                case "priority" -> priority = (int) bounded(p, 0xffff, "priority");
+                case "idle_timeout" -> idle = (int) bounded(p, 0xffff, "idle_timeout");
+                case "hard_timeout" -> hard = (int) bounded(p, 0xffff, "hard_timeout");
+                case "importance" -> importance = (int) bounded(p, 0xffff, "importance");
+                case "out_port" -> outPort = Values.port(value(p, "a port"), text, p.valuePos());
+                case "out_group" -> outGroup = value(p, "a group").equalsIgnoreCase("ANY") ? FlowMod.ANY_GROUP
+                        : bounded(p, 0xffff_ffffL, "out_group");
+                case "cookie" -> {
+                    String v = value(p, "a cookie");
+                    int slash = v.indexOf('/');
+                    if (slash >= 0) {
+                        if (command == FlowMod.Command.ADD) {
+                            throw error(p.keyPos(), k + "=" + v, "flow additions cannot use a cookie mask",
+                                    "cookie=VALUE");
+                        }
+                        cookie = Values.integer(v.substring(0, slash), text, p.valuePos());
+                        cookieMask = Values.integer(v.substring(slash + 1), text, p.valuePos() + slash + 1);
+                    } else {
+                        if (command == FlowMod.Command.DELETE || command == FlowMod.Command.DELETE_STRICT) {
+                            throw error(p.keyPos(), k + "=" + v, "cannot set cookie", "cookie=VALUE/MASK");
+                        }
+                        cookie = Values.integer(v, text, p.valuePos());
+                    }
+                }
+                case "send_flow_rem" -> flag(p, flags, FlowFlag.SEND_FLOW_REM);
+                case "check_overlap" -> flag(p, flags, FlowFlag.CHECK_OVERLAP);
+                case "reset_counts" -> flag(p, flags, FlowFlag.RESET_COUNTS);
+                case "no_packet_counts" -> flag(p, flags, FlowFlag.NO_PKT_COUNTS);
+                case "no_byte_counts" -> flag(p, flags, FlowFlag.NO_BYT_COUNTS);
+                // dump-flows output fed back in, as Open vSwitch allows: counters are read, and otherwise ignored.
+                case "duration" -> durationNanos = duration(p);
+                case "n_packets" -> packets = Values.integer(value(p, "a count"), text, p.valuePos());
+                case "n_bytes" -> bytes = Values.integer(value(p, "a count"), text, p.valuePos());
+                case "idle_age" -> idleAge = Values.integer(value(p, "seconds"), text, p.valuePos());
+                case "hard_age" -> hardAge = Values.integer(value(p, "seconds"), text, p.valuePos());
+                default -> acc.field(p);
+            }
+        }
+        if (!allowStats && (command == FlowMod.Command.ADD || command == FlowMod.Command.MODIFY
+                || command == FlowMod.Command.MODIFY_STRICT) && actionsPos < 0) {
+            throw error(text.length(), "", "must specify an action", "actions=...");
+        }
+        if (actionsPos >= 0 && (command == FlowMod.Command.DELETE || command == FlowMod.Command.DELETE_STRICT)) {
+            throw error(actionsPos, text.substring(actionsPos), "deletes take no actions", "the end of the flow");
+        }
+        Match match = acc.build();
+        Instructions ins = actionsPos < 0 ? Instructions.NONE
+                : instructions(actionsPos, text.length(), new Context(match));
+        try {
+            return new FlowMod(command, table, priority, match, ins, cookie, cookieMask, idle, hard, importance,
+                    flags, outPort, outGroup);
+        } catch (FlowModException e) {
+            throw at(e, 0, text);
+        }
+    }
+
+    /** A match alone (del-flows and trace flow descriptions): fields and protocols, nothing else. */
+    Match match() {
+        MatchAcc acc = new MatchAcc();
+        Lexer lx = new Lexer(text);
+        while (lx.hasNext()) {
+            acc.field(lx.next());
+        }
+        return acc.build();
+    }
+
+    private void flag(Lexer.Pair p, Set<FlowFlag> flags, FlowFlag f) {
+        if (p.hasValue()) {
+            throw error(p.valuePos(), p.value(), f.ovsName() + " takes no value", "a bare " + f.ovsName());
+        }
+        flags.add(f);
+    }
+
+    private long duration(Lexer.Pair p) {
+        String v = value(p, "a duration like 1.234s");
+        if (!v.endsWith("s")) {
+            throw error(p.valuePos(), v, "bad duration", "a duration like 1.234s");
+        }
+        String num = v.substring(0, v.length() - 1);
+        int dot = num.indexOf('.');
+        long sec = Values.integer(dot < 0 ? num : num.substring(0, dot), text, p.valuePos());
+        long nanos = 0;
+        if (dot >= 0) {
+            String frac = num.substring(dot + 1);
+            if (frac.isEmpty() || frac.length() > 9 || !frac.chars().allMatch(Character::isDigit)) {
+                throw error(p.valuePos() + dot + 1, frac, "bad duration", "a duration like 1.234s");
+            }
+            nanos = Long.parseLong((frac + "000000000").substring(0, 9));
+        }
+        if (sec > Long.MAX_VALUE / 1_000_000_000L - 1) {
+            throw error(p.valuePos(), v, "duration too long", "a duration in seconds");
+        }
+        return sec * 1_000_000_000L + nanos;
+    }
+
+    String value(Lexer.Pair p, String expected) {
+        if (!p.hasValue() || p.sep() == '(') {
+            throw error(p.keyPos(), p.key(), p.key() + " needs a value", p.key() + "=" + expected);
+        }
+        return p.value();
+    }
+
+    long bounded(Lexer.Pair p, long max, String what) {
+        return Values.bounded(value(p, "a number"), max, what, text, p.valuePos());
+    }
+
+    // --- matches ------------------------------------------------------------------------------------------
+
+    private static final Map<String, int[]> PROTOCOLS = new HashMap<>();
+
+    static {
+        PROTOCOLS.put("ip", new int[] {0x0800, -1});
+        PROTOCOLS.put("ipv6", new int[] {0x86dd, -1});
+        PROTOCOLS.put("icmp", new int[] {0x0800, 1});
+        PROTOCOLS.put("igmp", new int[] {0x0800, 2});
+        PROTOCOLS.put("icmp6", new int[] {0x86dd, 58});
+        PROTOCOLS.put("tcp", new int[] {0x0800, 6});
+        PROTOCOLS.put("tcp6", new int[] {0x86dd, 6});
+        PROTOCOLS.put("udp", new int[] {0x0800, 17});
+        PROTOCOLS.put("udp6", new int[] {0x86dd, 17});
+        PROTOCOLS.put("sctp", new int[] {0x0800, 132});
+        PROTOCOLS.put("sctp6", new int[] {0x86dd, 132});
+        PROTOCOLS.put("arp", new int[] {0x0806, -1});
+        PROTOCOLS.put("rarp", new int[] {0x8035, -1});
+    }
+
+    /** The fields of a match as they are given, folded onto the model's fields, with where each came from. */
+    private final class MatchAcc {
+        private final EnumMap<MatchField, Val> vals = new EnumMap<>(MatchField.class);
+        private final EnumMap<MatchField, Integer> where = new EnumMap<>(MatchField.class);
+        private final List<Lexer.Pair> tp = new ArrayList<>();
+
+        void field(Lexer.Pair p) {
+            String k = p.key();
+            int[] proto = PROTOCOLS.get(k);
+            if (proto != null) {
+                if (p.hasValue()) {
+                    throw error(p.valuePos(), p.value(), k + " takes no value", "a bare " + k);
+                }
+                put(MatchField.ETH_TYPE, new Val(0, proto[0], 0, 0xffff), p);
+                if (proto[1] >= 0) {
+                    put(MatchField.IP_PROTO, new Val(0, proto[1], 0, 0xff), p);
+                }
+                return;
+            }
+            String lower = k.toLowerCase(Locale.ROOT);
+            if (lower.equals("tp_src") || lower.equals("tp_dst")) {
+                value(p, "a port");
+                tp.add(p);
+                return;
+            }
+            MatchField f = MatchField.byName(k);
+            boolean known = f != null || lower.equals("dl_vlan") || lower.equals("dl_vlan_pcp")
+                    || lower.equals("vlan_pcp");
+            if (!known) {
+                throw error(p.keyPos(), k, "unknown field \"" + k + "\"", FLOW_EXPECTED);
+            }
+            String v = value(p, "a value");
+            int vp = p.valuePos();
+            switch (lower) {
+                case "dl_vlan" -> {
+                    long vid = Values.integer(v, text, vp);
+                    if (vid == 0xffff) {
+                        put(MatchField.VLAN_TCI, new Val(0, 0, 0, 0xffff), p);
+                    } else if (vid > 0xfff) {
+                        throw error(vp, v, "VLAN id out of range", "dl_vlan in 0..4095, or 0xffff for no tag");
+                    } else {
+                        put(MatchField.VLAN_TCI, new Val(0, 0x1000 | vid, 0, 0x1fff), p);
+                    }
+                    return;
+                }
+                case "dl_vlan_pcp", "vlan_pcp" -> {
+                    long pcp = Values.bounded(v, 7, "VLAN priority", text, vp);
+                    put(MatchField.VLAN_TCI, new Val(0, 0x1000 | pcp << 13, 0, 0xf000), p);
+                    return;
+                }
+                default -> {
+                }
+            }
+            Val val = Values.parse(f, v, text, vp);
+            switch (f) {
+                case VLAN_VID -> {
+                    check(f, val, p);
+                    put(MatchField.VLAN_TCI, new Val(0, val.value() & 0x1fff, 0, val.mask() & 0x1fff), p);
+                }
+                case NW_TOS -> {
+                    check(f, val, p);
+                    if ((val.value() & 3) != 0) {
+                        throw error(vp, v, "nw_tos has its ECN bits (0x3) set", "a TOS byte with the low two bits zero");
+                    }
+                    put(MatchField.IP_DSCP, new Val(0, val.value() >>> 2, 0, val.mask() >>> 2), p);
+                }
+                case XREG0, XREG1, XREG2, XREG3, XREG4, XREG5, XREG6, XREG7 -> {
+                    check(f, val, p);
+                    int n = 2 * (f.ordinal() - MatchField.XREG0.ordinal());
+                    MatchField hi = MatchField.values()[MatchField.REG0.ordinal() + n];
+                    MatchField lo = MatchField.values()[MatchField.REG0.ordinal() + n + 1];
+                    put(hi, new Val(0, val.value() >>> 32, 0, val.mask() >>> 32), p);
+                    put(lo, new Val(0, val.value() & 0xffff_ffffL, 0, val.mask() & 0xffff_ffffL), p);
+                }
+                default -> put(f, val, p);
+            }
+        }
+
+        /** Lets the builder judge {@code val} for {@code f} (width, mask) at {@code p}'s position. */
+        private void check(MatchField f, Val val, Lexer.Pair p) {
+            try {
+                Match.builder().masked128(f, val.valueHigh(), val.value(), val.maskHigh(), val.mask());
+            } catch (FlowModException e) {
+                throw at(e, p.keyPos(), p.key() + "=" + p.value());
+            }
+        }
+
+        private void put(MatchField f, Val val, Lexer.Pair p) {
+            if (val.mask() == 0 && val.maskHigh() == 0) {
+                check(f, val, p);
+                return;
+            }
+            Val old = vals.get(f);
+            if (old == null) {
+                vals.put(f, val);
+                where.put(f, p.keyPos());
+                return;
+            }
+            long bh = old.maskHigh() & val.maskHigh();
+            long bl = old.mask() & val.mask();
+            if (((old.valueHigh() ^ val.valueHigh()) & bh) != 0 || ((old.value() ^ val.value()) & bl) != 0) {
+                throw at(new FlowModException(OfpError.BAD_MATCH_DUP_FIELD, f.ovsName()
+                        + " is given twice with different values"), p.keyPos(), p.key()
+                        + (p.hasValue() ? "=" + p.value() : ""));
+            }
+            vals.put(f, new Val(old.valueHigh() | val.valueHigh() & val.maskHigh(),
+                    old.value() | val.value() & val.mask(), old.maskHigh() | val.maskHigh(), old.mask() | val.mask()));
+        }
+
+        Match build() {
+            Val proto = vals.get(MatchField.IP_PROTO);
+            Val type = vals.get(MatchField.ETH_TYPE);
+            for (Lexer.Pair p : tp) {
+                boolean src = p.key().toLowerCase(Locale.ROOT).equals("tp_src");
+                MatchField f = src ? MatchField.TCP_SRC : MatchField.TCP_DST;
+                if (proto != null) {
+                    boolean v4 = type != null && type.value() == 0x0800;
+                    f = switch ((int) proto.value()) {
+                        case 17 -> src ? MatchField.UDP_SRC : MatchField.UDP_DST;
+                        case 132 -> src ? MatchField.SCTP_SRC : MatchField.SCTP_DST;
+                        case 1 -> v4 ? (src ? MatchField.ICMPV4_TYPE : MatchField.ICMPV4_CODE) : f;
+                        case 58 -> !v4 ? (src ? MatchField.ICMPV6_TYPE : MatchField.ICMPV6_CODE) : f;
+                        default -> f;
+                    };
+                }
+                put(f, Values.parse(f, p.value(), text, p.valuePos()), p);
+            }
+            Match.Builder b = Match.builder();
+            for (Map.Entry<MatchField, Val> e : vals.entrySet()) {
+                Val v = e.getValue();
+                try {
+                    b.masked128(e.getKey(), v.valueHigh(), v.value(), v.maskHigh(), v.mask());
+                } catch (FlowModException ex) {
+                    int pos = where.get(e.getKey());
+                    throw at(ex, pos, tokenAt(pos));
+                }
+            }
+            try {
+                return b.build();
+            } catch (FlowModException ex) {
+                // The builder names the field first ("tcp_dst needs ..."): point at where that field was given.
+                for (Map.Entry<MatchField, Integer> e : where.entrySet()) {
+                    if (ex.getMessage().startsWith(ex.error() + ": " + e.getKey().ovsName() + " ")) {
+                        throw at(ex, e.getValue(), tokenAt(e.getValue()));
+                    }
+                }
+                throw at(ex, 0, text);
+            }
+        }
+    }
+
+    /** The token of the text that starts at {@code pos}: up to a separator outside parentheses, for messages. */
+    String tokenAt(int pos) {
+        int depth = 0;
+        int i = pos;
+        while (i < text.length()) {
+            char c = text.charAt(i);
+            if (c == '(') {
+                depth++;
+            } else if (c == ')') {
+                if (depth == 0) {
+                    break;
+                }
+                if (--depth == 0) {
+                    i++;
+                    break;
+                }
+            } else if (depth == 0 && Lexer.isSeparator(c)) {
+                break;
+            }
+            i++;
+        }
+        return text.substring(Math.min(pos, text.length()), i);
+    }
+
+    // --- actions and instructions -------------------------------------------------------------------------
+
+    /** What actions need to know of the flow they are in: the protocol, for mod_tp_src and friends. */
+    record Context(int ethType, int ipProto) {
+        Context(Match m) {
+            this(m.get(MatchField.ETH_TYPE) == null ? -1 : (int) m.get(MatchField.ETH_TYPE).value(),
+                    m.get(MatchField.IP_PROTO) == null ? -1 : (int) m.get(MatchField.IP_PROTO).value());
+        }
+
+        static final Context NONE = new Context(-1, -1);
+    }
+
+    private static final String[] STAGES = {"meter", "apply_actions", "clear_actions", "write_actions",
+        "write_metadata", "goto_table"};
+
+    Instructions instructions(int from, int to, Context ctx) {
+        long meter = 0;
+        List<Action> apply = new ArrayList<>();
+        boolean clear = false;
+        List<Action> write = null;
+        long metadata = 0;
+        long metadataMask = 0;
+        int gotoTable = -1;
+        int stage = -1;
+        boolean[] seen = new boolean[STAGES.length];
+        int dropPos = -1;
+        Lexer lx = new Lexer(text, from, to);
+        while (lx.hasNext()) {
+            Lexer.Pair p = lx.next();
+            String k = p.key().toLowerCase(Locale.ROOT);
+            int s = switch (k) {
+                case "meter" -> 0;
+                case "apply_actions" -> 1;
+                case "clear_actions" -> 2;
+                case "write_actions" -> 3;
+                case "write_metadata" -> 4;
+                case "goto_table" -> 5;
+                default -> -1;
+            };
+            if (s < 0) {
+                if (k.equals("drop")) {
+                    dropPos = p.keyPos();
+                    continue;
+                }
+                if (stage > 1) {
+                    throw error(p.keyPos(), tokenAt(p.keyPos()), "invalid instruction ordering: apply_actions must"
+                            + " appear before " + STAGES[stage] + ", for OpenFlow 1.1+ compatibility",
+                            "actions before the instructions that follow them");
+                }
+                stage = 1;
+                apply.add(action(p, ctx));
+                continue;
+            }
+            if (seen[s] || s < stage) {
+                throw error(p.keyPos(), tokenAt(p.keyPos()), seen[s] ? "instruction " + STAGES[s]
+                        + " may be specified only once" : "invalid instruction ordering: " + STAGES[s]
+                        + " must appear before " + STAGES[stage] + ", for OpenFlow 1.1+ compatibility",
+                        "instructions in the order meter, apply_actions, clear_actions, write_actions,"
+                                + " write_metadata, goto_table");
+            }
+            seen[s] = true;
+            stage = s;
+            switch (s) {
+                case 0 -> meter = bounded(p, 0xffff_0000L, "meter");
+                case 1 -> {
+                    parenOnly(p, "apply_actions(ACTIONS)");
+                    apply.addAll(actions(p.valuePos(), p.valuePos() + p.value().length(), ctx));
+                }
+                case 2 -> {
+                    if (p.hasValue() && !(p.sep() == '(' && p.value().isBlank())) {
+                        throw error(p.valuePos(), p.value(), "clear_actions takes no value", "a bare clear_actions");
+                    }
+                    clear = true;
+                }
+                case 3 -> {
+                    parenOnly(p, "write_actions(ACTIONS)");
+                    write = actions(p.valuePos(), p.valuePos() + p.value().length(), ctx);
+                }
+                case 4 -> {
+                    String v = value(p, "VALUE[/MASK]");
+                    int slash = v.indexOf('/');
+                    metadata = Values.integer(slash < 0 ? v : v.substring(0, slash), text, p.valuePos());
+                    metadataMask = slash < 0 ? -1L : Values.integer(v.substring(slash + 1), text,
+                            p.valuePos() + slash + 1);
+                    if (metadataMask == 0) {
+                        throw error(p.valuePos(), v, "write_metadata with a zero mask writes nothing",
+                                "write_metadata:VALUE[/MASK] with a nonzero mask");
+                    }
+                }
+                default -> gotoTable = (int) bounded(p, 254, "goto_table");
+            }
+        }
+        if (dropPos >= 0 && (!apply.isEmpty() || meter != 0 || clear || write != null || metadataMask != 0
+                || gotoTable >= 0)) {
+            throw error(dropPos, "drop", "\"drop\" must not be accompanied by any other action or instruction",
+                    "drop alone, or the actions without it");
+        }
+        if (meter == 0 && seen[0]) {
+            throw error(from, "meter:0", "meter 0 does not exist", "meter:N with N in 1..4294901760");
+        }
+        try {
+            return new Instructions(meter, apply, clear, write, metadata, metadataMask, gotoTable);
+        } catch (FlowModException e) {
+            throw at(e, from, text.substring(from, to));
+        }
+    }
+
+    private void parenOnly(Lexer.Pair p, String expected) {
+        if (p.sep() != '(') {
+            throw error(p.keyPos(), p.key(), p.key() + " takes its actions in parentheses", expected);
+        }
+    }
+
+    /** An action list without instructions: {@code write_actions(...)}, a group bucket, parseActions. */
+    List<Action> actions(int from, int to, Context ctx) {
+        List<Action> out = new ArrayList<>();
+        int dropPos = -1;
+        Lexer lx = new Lexer(text, from, to);
+        while (lx.hasNext()) {
+            Lexer.Pair p = lx.next();
+            if (p.key().equalsIgnoreCase("drop") && !p.hasValue()) {
+                dropPos = p.keyPos();
+                continue;
+            }
+            out.add(action(p, ctx));
+        }
+        if (dropPos >= 0 && !out.isEmpty()) {
+            throw error(dropPos, "drop", "\"drop\" must not be accompanied by any other action",
+                    "drop alone, or the actions without it");
+        }
+        return out;
+    }
+
+    private static final String ACTION_EXPECTED = "an action: output:PORT, PORT, IN_PORT, NORMAL, FLOOD, ALL, LOCAL,"
+            + " CONTROLLER[:MAX_LEN], controller(max_len=N), drop, group:N, set_field:V[/M]->FIELD, mod_dl_src,"
+            + " mod_dl_dst, mod_nw_src, mod_nw_dst, mod_tp_src, mod_tp_dst, mod_nw_tos, mod_nw_ecn, mod_nw_ttl,"
+            + " mod_vlan_vid, mod_vlan_pcp, push_vlan:ETHERTYPE, pop_vlan, strip_vlan, dec_ttl[(IDS)], set_queue:N,"
+            + " resubmit:PORT, resubmit([PORT],[TABLE]), load:V->DST, move:SRC->DST, note:HEX, conjunction(ID,K/N),"
+            + " learn(...), exit; or an instruction: meter:N, write_actions(...), clear_actions, write_metadata:V[/M],"
+            + " goto_table:N";
+
+    Action action(Lexer.Pair p, Context ctx) {
+        try {
+            return action0(p, ctx);
+        } catch (FlowModException e) {
+            throw at(e, p.keyPos(), tokenAt(p.keyPos()));
+        }
+    }
+
+    private Action action0(Lexer.Pair p, Context ctx) {
+        String k = p.key().toLowerCase(Locale.ROOT);
+        int vp = p.valuePos();
+        if (!p.hasValue()) {
+            if (!k.isEmpty() && Character.isDigit(k.charAt(0))) {
+                return Action.Output.to(Values.port(p.key(), text, p.keyPos()));
+            }
+            long reserved = Values.reservedPort(k);
+            if (reserved >= 0 && reserved != OfPort.ANY) {
+                return Action.Output.to(reserved);
+            }
+        }
+        switch (k) {
+            case "output": {
+                if (p.sep() == '(') {
+                    return outputParen(p);
+                }
+                String v = value(p, "PORT or FIELD[BITS]");
+                if (v.indexOf('[') >= 0) {
+                    return new Action.OutputReg(fieldRef(v, vp), 0xffff);
+                }
+                return Action.Output.to(Values.port(v, text, vp));
+            }
+            case "controller": {
+                if (!p.hasValue()) {
+                    return Action.Output.to(OfPort.CONTROLLER);
+                }
+                if (p.sep() != '(') {
+                    return new Action.Output(OfPort.CONTROLLER, (int) Values.bounded(p.value(), 0xffff, "max_len",
+                            text, vp));
+                }
+                int maxLen = 0xffff;
+                for (Lexer.Pair q : Lexer.pairs(text, vp, vp + p.value().length())) {
+                    if (!q.key().equals("max_len")) {
+                        throw error(q.keyPos(), q.key(), "unsupported controller option \"" + q.key() + "\"",
+                                "max_len=N (reason, id, userdata and pause are not supported)");
+                    }
+                    maxLen = (int) bounded(q, 0xffff, "max_len");
+                }
+                return new Action.Output(OfPort.CONTROLLER, maxLen);
+            }
+            case "mod_dl_src":
+                return setField(MatchField.ETH_SRC, p);
+            case "mod_dl_dst":
+                return setField(MatchField.ETH_DST, p);
+            case "mod_nw_src":
+                return setField(MatchField.IPV4_SRC, p);
+            case "mod_nw_dst":
+                return setField(MatchField.IPV4_DST, p);
+            case "mod_tp_src":
+            case "mod_tp_dst": {
+                boolean src = k.equals("mod_tp_src");
+                MatchField f = switch (ctx.ipProto()) {
+                    case 17 -> src ? MatchField.UDP_SRC : MatchField.UDP_DST;
+                    case 132 -> src ? MatchField.SCTP_SRC : MatchField.SCTP_DST;
+                    default -> src ? MatchField.TCP_SRC : MatchField.TCP_DST;
+                };
+                return setField(f, p);
+            }
+            case "mod_nw_tos": {
+                long tos = Values.bounded(value(p, "a TOS value"), 0xff, "nw_tos", text, vp);
+                if ((tos & 3) != 0) {
+                    throw error(vp, p.value(), "nw_tos has its ECN bits (0x3) set", "a TOS byte with the low two bits zero");
+                }
+                return Action.SetField.of(MatchField.IP_DSCP, tos >>> 2);
+            }
+            case "mod_nw_ecn":
+                return Action.SetField.of(MatchField.IP_ECN, Values.bounded(value(p, "0..3"), 3, "nw_ecn", text, vp));
+            case "mod_nw_ttl":
+                return new Action.SetTtl((int) Values.bounded(value(p, "0..255"), 255, "TTL", text, vp));
+            case "mod_vlan_vid":
+                return Action.SetField.of(MatchField.VLAN_VID,
+                        0x1000 | Values.bounded(value(p, "0..4095"), 0xfff, "VLAN id", text, vp));
+            case "mod_vlan_pcp":
+                return Action.SetField.of(MatchField.VLAN_PCP, Values.bounded(value(p, "0..7"), 7, "VLAN priority",
+                        text, vp));
+            case "set_field": {
+                String v = value(p, "VALUE[/MASK]->FIELD");
+                int arrow = v.lastIndexOf("->");
+                if (arrow < 0) {
+                    throw error(vp, v, "set_field has no ->", "set_field:VALUE[/MASK]->FIELD");
+                }
+                MatchField f = field(v.substring(arrow + 2), vp + arrow + 2);
+                Val val = Values.parse(f, v.substring(0, arrow), text, vp);
+                return new Action.SetField(f, val.valueHigh(), val.value(), val.maskHigh(), val.mask());
+            }
+            case "load": {
+                String v = value(p, "VALUE->DST[BITS]");
+                int arrow = v.indexOf("->");
+                if (arrow < 0) {
+                    throw error(vp, v, "load has no ->", "load:VALUE->DST[BITS]");
+                }
+                long[] n = Values.integer128(v.substring(0, arrow), text, vp);
+                return new Action.Load(fieldRef(v.substring(arrow + 2), vp + arrow + 2), n[0], n[1]);
+            }
+            case "move": {
+                String v = value(p, "SRC[BITS]->DST[BITS]");
+                int arrow = v.indexOf("->");
+                if (arrow < 0) {
+                    throw error(vp, v, "move has no ->", "move:SRC[BITS]->DST[BITS]");
+                }
+                return new Action.Move(fieldRef(v.substring(0, arrow), vp),
+                        fieldRef(v.substring(arrow + 2), vp + arrow + 2));
+            }
+            case "push_vlan":
+                return new Action.PushVlan((int) Values.bounded(value(p, "an ethertype"), 0xffff, "ethertype", text, vp));
+            case "pop_vlan":
+            case "strip_vlan":
+                noValue(p);
+                return new Action.PopVlan();
+            case "dec_ttl": {
+                if (!p.hasValue()) {
+                    return new Action.DecTtl(List.of());
+                }
+                parenOnly(p, "dec_ttl or dec_ttl(ID,...)");
+                List<Integer> ids = new ArrayList<>();
+                for (Lexer.Pair q : Lexer.pairs(text, vp, vp + p.value().length())) {
+                    if (q.hasValue()) {
+                        throw error(q.keyPos(), q.key(), "bad controller id", "a controller id in 0..65535");
+                    }
+                    ids.add((int) Values.bounded(q.key(), 0xffff, "controller id", text, q.keyPos()));
+                }
+                return new Action.DecTtl(ids);
+            }
+            case "set_queue":
+                return new Action.SetQueue(Values.bounded(value(p, "a queue id"), 0xffff_ffffL, "queue", text, vp));
+            case "group":
+                return new Action.Group(Values.bounded(value(p, "a group id"), 0xffff_ff00L, "group", text, vp));
+            case "resubmit":
+                return resubmit(p);
+            case "note": {
+                String v = p.hasValue() ? value(p, "hex bytes") : "";
+                String hex = v.replace(".", "");
+                if (hex.length() % 2 != 0 || !hex.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+                    throw error(vp, v, "bad note", "note:HEX.BYTES like note:01.02.ab");
+                }
+                return new Action.Note(HexFormat.of().parseHex(hex));
+            }
+            case "conjunction": {
+                parenOnly(p, "conjunction(ID,K/N)");
+                List<Lexer.Pair> qs = Lexer.pairs(text, vp, vp + p.value().length());
+                if (qs.size() != 2 || qs.get(0).hasValue() || qs.get(1).hasValue() || qs.get(1).key().indexOf('/') < 0) {
+                    throw error(vp, p.value(), "bad conjunction", "conjunction(ID,K/N)");
+                }
+                long id = Values.bounded(qs.get(0).key(), 0xffff_ffffL, "conjunction id", text, qs.get(0).keyPos());
+                String kn = qs.get(1).key();
+                int slash = kn.indexOf('/');
+                int kpos = qs.get(1).keyPos();
+                long clause = Values.bounded(kn.substring(0, slash), 64, "clause", text, kpos);
+                long n = Values.bounded(kn.substring(slash + 1), 64, "number of clauses", text, kpos + slash + 1);
+                return new Action.Conjunction(id, (int) clause, (int) n);
+            }
+            case "learn":
+                if (p.sep() != '(') {
+                    throw error(p.keyPos(), p.key(), "learn takes its specification in parentheses", "learn(...)");
+                }
+                return new Action.Learn(learn(vp, vp + p.value().length()));
+            case "exit":
+                noValue(p);
+                return new Action.Exit();
+            default:
+                throw error(p.keyPos(), p.key(), "unknown action \"" + p.key() + "\"", ACTION_EXPECTED);
+        }
+    }
+
+    private Action outputParen(Lexer.Pair p) {
+        String port = null;
+        int portPos = -1;
+        int maxLen = 0xffff;
+        for (Lexer.Pair q : Lexer.pairs(text, p.valuePos(), p.valuePos() + p.value().length())) {
+            switch (q.key()) {
+                case "port", "src" -> {
+                    port = value(q, "a port or FIELD[BITS]");
+                    portPos = q.valuePos();
+                }
+                case "max_len" -> maxLen = (int) bounded(q, 0xffff, "max_len");
+                default -> throw error(q.keyPos(), q.key(), "unknown output option \"" + q.key() + "\"",
+                        "output(port=PORT,max_len=N)");
+            }
+        }
+        if (port == null) {
+            throw error(p.keyPos(), tokenAt(p.keyPos()), "output(...) needs port=", "output(port=PORT,max_len=N)");
+        }
+        if (port.indexOf('[') >= 0) {
+            return new Action.OutputReg(fieldRef(port, portPos), maxLen);
+        }
+        return new Action.Output(Values.port(port, text, portPos), maxLen);
+    }
+
+    private Action resubmit(Lexer.Pair p) {
+        int vp = p.valuePos();
+        if (p.sep() != '(') {
+            return new Action.Resubmit(Values.port(value(p, "a port"), text, vp), -1);
+        }
+        String v = p.value();
+        String[] parts = v.split(",", -1);
+        if (parts.length > 2 && !(parts.length == 3 && parts[2].isEmpty())) {
+            throw error(vp, v, "bad resubmit", "resubmit([PORT],[TABLE])");
+        }
+        String port = parts[0].strip();
+        long inPort = port.isEmpty() ? OfPort.IN_PORT : Values.port(port, text, vp);
+        int table = -1;
+        if (parts.length > 1 && !parts[1].isBlank()) {
+            int tpos = vp + parts[0].length() + 1;
+            table = (int) Values.bounded(parts[1].strip(), 255, "table", text, tpos);
+            if (table == 255) {
+                table = -1;
+            }
+        }
+        if (inPort == OfPort.IN_PORT && table == -1) {
+            throw error(vp, v, "at least one of in_port and table must be specified", "resubmit([PORT],[TABLE])");
+        }
+        return new Action.Resubmit(inPort, table);
+    }
+
+    private void noValue(Lexer.Pair p) {
+        if (p.hasValue()) {
+            throw error(p.valuePos(), p.value(), p.key() + " takes no value", "a bare " + p.key());
+        }
+    }
+
+    private Action setField(MatchField f, Lexer.Pair p) {
+        Val v = Values.parse(f, value(p, "a value"), text, p.valuePos());
+        if (v.mask() != f.widthMaskLow() || v.maskHigh() != f.widthMaskHigh()) {
+            throw error(p.valuePos(), p.value(), p.key() + " takes no mask", p.key() + ":VALUE");
+        }
+        return new Action.SetField(f, v.valueHigh(), v.value(), v.maskHigh(), v.mask());
+    }
+
+    MatchField field(String name, int pos) {
+        MatchField f = MatchField.byName(name);
+        if (f == null) {
+            throw error(pos, name, "unknown field \"" + name + "\"", "a field name (eth_src, ip_dst, reg0,"
+                    + " NXM_OF_ETH_SRC, ...)");
+        }
+        return f;
+    }
+
+    /** {@code NXM_NX_REG0[0..15]}, {@code NXM_OF_ETH_SRC[]}, {@code reg1[3]}, or a bare field name (all of it). */
+    FieldRef fieldRef(String s, int pos) {
+        int open = s.indexOf('[');
+        if (open < 0) {
+            return s.equalsIgnoreCase("NXM_OF_IN_PORT") ? new FieldRef(MatchField.IN_PORT, 0, 16)
+                    : FieldRef.of(field(s, pos));
+        }
+        if (!s.endsWith("]")) {
+            throw error(pos, s, "bad field reference", "FIELD[], FIELD[BIT] or FIELD[START..END]");
+        }
+        String name = s.substring(0, open);
+        MatchField f = field(name, pos);
+        // NXM_OF_IN_PORT is OpenFlow 1.0's 16-bit port: the low 16 bits of the model's 32-bit in_port.
+        int width = name.equalsIgnoreCase("NXM_OF_IN_PORT") ? 16 : f.width();
+        String range = s.substring(open + 1, s.length() - 1);
+        int rpos = pos + open + 1;
+        if (range.isEmpty()) {
+            return new FieldRef(f, 0, width);
+        }
+        int dots = range.indexOf("..");
+        long start = Values.bounded(dots < 0 ? range : range.substring(0, dots), 127, "bit", text, rpos);
+        long end = dots < 0 ? start : Values.bounded(range.substring(dots + 2), 127, "bit", text, rpos + dots + 2);
+        if (end < start || end >= width) {
+            throw error(rpos, range, end < start ? "bit range ends before it starts" : name + " has bits 0.."
+                    + (width - 1), "FIELD[START..END] with START <= END < " + width);
+        }
+        return FieldRef.of(f, (int) start, (int) end);
+    }
+
+    // --- learn --------------------------------------------------------------------------------------------
+
+    LearnSpec learn(int from, int to) {
+        int table = 1;
+        int priority = FlowMod.DEFAULT_PRIORITY;
+        int idle = 0;
+        int hard = 0;
+        int finIdle = 0;
+        int finHard = 0;
+        long cookie = 0;
+        boolean sendFlowRem = false;
+        boolean deleteLearned = false;
+        long limit = 0;
+        List<LearnSpec.Item> items = new ArrayList<>();
+        for (Lexer.Pair p : Lexer.pairs(text, from, to)) {
+            String k = p.key();
+            int vp = p.valuePos();
+            switch (k) {
+                case "table" -> table = (int) bounded(p, 254, "table");
+                case "priority" -> priority = (int) bounded(p, 0xffff, "priority");
+                case "idle_timeout" -> idle = (int) bounded(p, 0xffff, "idle_timeout");
+                case "hard_timeout" -> hard = (int) bounded(p, 0xffff, "hard_timeout");
+                case "fin_idle_timeout" -> finIdle = (int) bounded(p, 0xffff, "fin_idle_timeout");
+                case "fin_hard_timeout" -> finHard = (int) bounded(p, 0xffff, "fin_hard_timeout");
+                case "cookie" -> cookie = Values.integer(value(p, "a cookie"), text, vp);
+                case "limit" -> limit = bounded(p, 0xffff_ffffL, "limit");
+                case "send_flow_rem" -> {
+                    noValue(p);
+                    sendFlowRem = true;
+                }
+                case "delete_learned" -> {
+                    noValue(p);
+                    deleteLearned = true;
+                }
+                case "load" -> {
+                    String v = value(p, "SRC->DST or VALUE->DST");
+                    int arrow = v.indexOf("->");
+                    if (arrow < 0) {
+                        throw error(vp, v, "load has no ->", "load:SRC[BITS]->DST[BITS] or load:VALUE->DST[BITS]");
+                    }
+                    String src = v.substring(0, arrow);
+                    FieldRef dst = fieldRef(v.substring(arrow + 2), vp + arrow + 2);
+                    if (!src.isEmpty() && Character.isDigit(src.charAt(0))) {
+                        long[] n = Values.integer128(src, text, vp);
+                        checkFits(n, dst, vp, src);
+                        items.add(new LearnSpec.LoadValue(n[0], n[1], dst));
+                    } else {
+                        items.add(learnItem(() -> new LearnSpec.LoadField(fieldRef(src, vp), dst), p));
+                    }
+                }
+                case "output" -> {
+                    String v = value(p, "SRC[BITS]");
+                    items.add(learnItem(() -> new LearnSpec.OutputField(fieldRef(v, vp)), p));
+                }
+                default -> {
+                    if (p.sep() == '(' || p.sep() == ':') {
+                        throw error(p.keyPos(), k, "unknown learn argument \"" + k + "\"", "table, priority,"
+                                + " idle_timeout, hard_timeout, fin_idle_timeout, fin_hard_timeout, cookie, limit,"
+                                + " send_flow_rem, delete_learned, load:..., output:..., FIELD[BITS][=SRC or VALUE]");
+                    }
+                    FieldRef dst = fieldRef(k, p.keyPos());
+                    if (!p.hasValue()) {
+                        items.add(new LearnSpec.MatchField(dst, dst));
+                    } else {
+                        String v = p.value();
+                        if (v.indexOf('[') >= 0 || MatchField.byName(v) != null) {
+                            items.add(learnItem(() -> new LearnSpec.MatchField(dst, fieldRef(v, vp)), p));
+                        } else {
+                            long[] n;
+                            if (dst.isWhole() && dst.field().width() <= 128 && k.indexOf('[') < 0) {
+                                Val val = Values.parse(dst.field(), v, text, vp);
+                                n = new long[] {val.valueHigh(), val.value()};
+                            } else {
+                                n = Values.integer128(v, text, vp);
+                            }
+                            checkFits(n, dst, vp, v);
+                            items.add(new LearnSpec.MatchValue(dst, n[0], n[1]));
+                        }
+                    }
+                }
+            }
+        }
+        try {
+            return new LearnSpec(table, priority, idle, hard, finIdle, finHard, cookie, sendFlowRem, deleteLearned,
+                    limit, items);
+        } catch (FlowModException e) {
+            throw at(e, from, text.substring(from, to));
+        }
+    }
+
+    private interface ItemMaker {
+        LearnSpec.Item make();
+    }
+
+    private LearnSpec.Item learnItem(ItemMaker m, Lexer.Pair p) {
+        try {
+            return m.make();
+        } catch (FlowModException e) {
+            throw at(e, p.keyPos(), tokenAt(p.keyPos()));
+        }
+    }
+
+    private void checkFits(long[] n, FieldRef dst, int pos, String token) {
+        int bits = dst.bits();
+        boolean fits = bits >= 128 || (bits > 64 ? (n[0] >>> (bits - 64)) == 0 : n[0] == 0
+                && (bits == 64 || (n[1] >>> bits) == 0));
+        if (!fits) {
+            throw error(pos, token, "value does not fit " + bits + " bits of " + dst, "a value of at most "
+                    + bits + " bits");
+        }
+    }
+
+    // --- groups and meters --------------------------------------------------------------------------------
+
+    GroupMod group(GroupMod.Command command) {
+        long groupId = -1;
+        GroupMod.Type type = null;
+        List<GroupMod.Bucket> buckets = new ArrayList<>();
+        // Each bucket runs from its "bucket=" to the next one: its actions are not in parentheses.
+        List<Integer> starts = new ArrayList<>();
+        Lexer lx = new Lexer(text);
+        int headEnd = text.length();
+        while (lx.hasNext()) {
+            Lexer.Pair p = lx.next();
+            if (p.key().equals("bucket") && p.sep() == '=') {
+                starts.add(p.keyPos());
+                headEnd = Math.min(headEnd, p.keyPos());
+            }
+        }
+        for (Lexer.Pair p : Lexer.pairs(text, 0, headEnd)) {
+            switch (p.key()) {
+                case "group_id" -> groupId = value(p, "a group id").equalsIgnoreCase("all") ? GroupMod.ALL
+                        : bounded(p, 0xffff_ffffL, "group_id");
+                case "type" -> {
+                    String v = value(p, "all, select, indirect or ff");
+                    type = switch (v) {
+                        case "all" -> GroupMod.Type.ALL;
+                        case "select" -> GroupMod.Type.SELECT;
+                        case "indirect" -> GroupMod.Type.INDIRECT;
+                        case "ff", "fast_failover" -> GroupMod.Type.FAST_FAILOVER;
+                        default -> throw error(p.valuePos(), v, "unknown group type",
+                                "all, select, indirect, ff or fast_failover");
+                    };
+                }
+                default -> throw error(p.keyPos(), p.key(), "unknown group argument \"" + p.key() + "\"",
+                        "group_id=N, type=TYPE, bucket=...");
+            }
+        }
+        for (int i = 0; i < starts.size(); i++) {
+            int from = starts.get(i) + "bucket=".length();
+            int to = i + 1 < starts.size() ? starts.get(i + 1) : text.length();
+            buckets.add(bucket(from, to, type));
+        }
+        if (groupId < 0) {
+            if (command == GroupMod.Command.DELETE) {
+                groupId = GroupMod.ALL;
+            } else {
+                throw error(0, text, "must specify a group_id", "group_id=N");
+            }
+        }
+        if (type == null && command != GroupMod.Command.DELETE) {
+            throw error(0, text, "must specify a type", "type=all, select, indirect or ff");
+        }
+        if (command == GroupMod.Command.DELETE && (type != null || !buckets.isEmpty())) {
+            throw error(0, text, "deleting groups takes only group_id", "group_id=N or nothing (all groups)");
+        }
+        try {
+            return new GroupMod(command, groupId, type, buckets);
+        } catch (FlowModException e) {
+            throw at(e, 0, text);
+        }
+    }
+
+    private GroupMod.Bucket bucket(int from, int to, GroupMod.Type type) {
+        int weight = type == GroupMod.Type.SELECT ? 1 : 0;
+        long watchPort = OfPort.ANY;
+        long watchGroup = GroupMod.Bucket.NO_GROUP;
+        int actionsFrom = -1;
+        List<Action> actions = new ArrayList<>();
+        Lexer lx = new Lexer(text, from, to);
+        while (lx.hasNext()) {
+            Lexer.Pair p = lx.next();
+            switch (p.key()) {
+                case "weight" -> weight = (int) bounded(p, 0xffff, "weight");
+                case "watch_port" -> watchPort = Values.port(value(p, "a port"), text, p.valuePos());
+                case "watch_group" -> watchGroup = bounded(p, 0xffff_ffffL, "watch_group");
+                case "bucket_id" -> bounded(p, 0xffff_ffffL, "bucket_id");
+                case "actions" -> {
+                    if (p.sep() != '=') {
+                        throw error(p.keyPos(), p.key(), "bucket actions need =", "actions=ACTIONS");
+                    }
+                    actionsFrom = p.valuePos();
+                    lx.skipToEnd();
+                }
+                default -> {
+                    if (p.key().equalsIgnoreCase("drop") && !p.hasValue()) {
+                        continue;
+                    }
+                    actions.add(action(p, Context.NONE));
+                }
+            }
+        }
+        if (actionsFrom >= 0) {
+            if (!actions.isEmpty()) {
+                throw error(actionsFrom, text.substring(actionsFrom, to), "a bucket's actions are given twice",
+                        "the actions either before or after actions=");
+            }
+            actions = actions(actionsFrom, to, Context.NONE);
+        }
+        try {
+            return new GroupMod.Bucket(weight, watchPort, watchGroup, actions);
+        } catch (FlowModException e) {
+            throw at(e, from, text.substring(from, to));
+        }
+    }
+
+    MeterMod meter(MeterMod.Command command) {
+        long meterId = -1;
+        boolean kbps = false;
+        boolean pktps = false;
+        boolean burst = false;
+        boolean stats = false;
+        List<MeterMod.Band> bands = new ArrayList<>();
+        Lexer lx = new Lexer(text);
+        int bandsFrom = -1;
+        while (lx.hasNext()) {
+            Lexer.Pair p = lx.next();
+            switch (p.key()) {
+                case "meter" -> meterId = value(p, "a meter id").equalsIgnoreCase("all") ? MeterMod.ALL
+                        : bounded(p, 0xffff_ffffL, "meter");
+                case "kbps" -> kbps = true;
+                case "pktps" -> pktps = true;
+                case "burst" -> burst = true;
+                case "stats" -> stats = true;
+                case "bands", "band" -> {
+                    if (p.sep() != '=') {
+                        throw error(p.keyPos(), p.key(), "bands need =", "bands=type=drop,rate=N,...");
+                    }
+                    bandsFrom = p.valuePos();
+                    lx.skipToEnd();
+                }
+                default -> throw error(p.keyPos(), p.key(), "unknown meter argument \"" + p.key() + "\"",
+                        "meter=N, kbps, pktps, burst, stats, bands=...");
+            }
+            if (p.hasValue() && (p.key().equals("kbps") || p.key().equals("pktps") || p.key().equals("burst")
+                    || p.key().equals("stats"))) {
+                throw error(p.valuePos(), p.value(), p.key() + " takes no value", "a bare " + p.key());
+            }
+        }
+        if (kbps && pktps) {
+            throw error(0, text, "a meter is either kbps or pktps", "kbps or pktps, not both");
+        }
+        if (bandsFrom >= 0) {
+            bands(bandsFrom, burst, bands);
+        }
+        if (meterId < 0) {
+            if (command == MeterMod.Command.DELETE) {
+                meterId = MeterMod.ALL;
+            } else {
+                throw error(0, text, "must specify a meter", "meter=N");
+            }
+        }
+        if (command == MeterMod.Command.DELETE && (bandsFrom >= 0 || kbps || pktps || burst || stats)) {
+            throw error(0, text, "deleting meters takes only meter", "meter=N or nothing (all meters)");
+        }
+        if (command != MeterMod.Command.DELETE && !kbps && !pktps) {
+            // ovs-ofctl's default: kbps (OFPMF_KBPS is the absence of pktps).
+            kbps = true;
+        }
+        try {
+            return new MeterMod(command, meterId, kbps, burst, stats, bands);
+        } catch (FlowModException e) {
+            throw at(e, 0, text);
+        }
+    }
+
+    private void bands(int from, boolean burst, List<MeterMod.Band> out) {
+        MeterMod.BandType type = null;
+        long rate = -1;
+        long burstSize = 0;
+        boolean haveBurst = false;
+        int precLevel = 0;
+        int bandPos = from;
+        Lexer lx = new Lexer(text, from, text.length());
+        while (true) {
+            Lexer.Pair p = lx.hasNext() ? lx.next() : null;
+            if (p == null || p.key().equals("type")) {
+                if (type != null) {
+                    if (rate < 0) {
+                        throw error(bandPos, tokenAt(bandPos), "band has no rate", "type=TYPE,rate=N");
+                    }
+                    if (burst && !haveBurst) {
+                        throw error(bandPos, tokenAt(bandPos), "band must have 'burst_size' when 'burst' flag is set",
+                                "burst_size=N");
+                    }
+                    try {
+                        out.add(new MeterMod.Band(type, rate, burstSize, precLevel));
+                    } catch (FlowModException e) {
+                        throw at(e, bandPos, tokenAt(bandPos));
+                    }
+                }
+                if (p == null) {
+                    break;
+                }
+                String v = value(p, "drop or dscp_remark");
+                type = switch (v) {
+                    case "drop" -> MeterMod.BandType.DROP;
+                    case "dscp_remark" -> MeterMod.BandType.DSCP_REMARK;
+                    default -> throw error(p.valuePos(), v, "unknown band type", "drop or dscp_remark");
+                };
+                rate = -1;
+                burstSize = 0;
+                haveBurst = false;
+                precLevel = 0;
+                bandPos = p.keyPos();
+                continue;
+            }
+            if (type == null) {
+                throw error(p.keyPos(), p.key(), "a band starts with its type", "type=drop or type=dscp_remark");
+            }
+            switch (p.key()) {
+                case "rate" -> rate = bounded(p, 0xffff_ffffL, "rate");
+                case "burst_size" -> {
+                    burstSize = bounded(p, 0xffff_ffffL, "burst_size");
+                    haveBurst = true;
+                }
+                case "prec_level" -> precLevel = (int) bounded(p, 0xff, "prec_level");
+                default -> throw error(p.keyPos(), p.key(), "unknown band argument \"" + p.key() + "\"",
+                        "type, rate, burst_size, prec_level");
+            }
+        }
+    }
+}
