@@ -56,8 +56,8 @@ public sealed interface Action {
         /** Checks that the field can be set and the value fits. */
         public SetField {
             Objects.requireNonNull(field, "field");
-            if (field == MatchField.IN_PHY_PORT) {
-                throw new FlowModException(OfpError.BAD_ACTION_BAD_SET_TYPE, "in_phy_port cannot be set");
+            if (field == MatchField.IN_PHY_PORT || field == MatchField.CONJ_ID) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_SET_TYPE, field.ovsName() + " cannot be set");
             }
             if ((value & ~field.widthMaskLow()) != 0 || (valueHigh & ~field.widthMaskHigh()) != 0) {
                 throw new FlowModException(OfpError.BAD_ACTION_BAD_SET_ARGUMENT, "value does not fit "
@@ -238,7 +238,7 @@ public sealed interface Action {
     }
 
     private static void checkWritable(FieldRef dst) {
-        if (dst.field() == MatchField.IN_PHY_PORT) {
+        if (dst.field() == MatchField.IN_PHY_PORT || dst.field() == MatchField.CONJ_ID) {
             throw new FlowModException(OfpError.BAD_ACTION_BAD_SET_TYPE, dst.field().ovsName() + " cannot be written");
         }
     }

@@ -358,6 +358,20 @@ public final class FlowPipeline implements Pipeline {
             checkActions(m, in.writeActions());
         }
         checkActions(m, in.applyActions());
+        boolean conj = false;
+        boolean other = false;
+        for (Action a : in.applyActions()) {
+            if (a instanceof Action.Conjunction) {
+                conj = true;
+            } else if (!(a instanceof Action.Note)) {
+                other = true;
+            }
+        }
+        if (conj && (other || in.writeActions() != null || in.gotoTable() >= 0 || in.meterId() != 0
+                || in.metadataMask() != 0 || m.match().conjId() >= 0)) {
+            throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "a flow with conjunction actions may have"
+                    + " no other action or instruction (and no conj_id match): it only says which clause it is");
+        }
         if (m.flags().contains(FlowFlag.CHECK_OVERLAP) && m.command() == FlowMod.Command.ADD) {
             FlowTable t = tables[m.table()];
             if (t != null) {
@@ -467,7 +481,7 @@ public final class FlowPipeline implements Pipeline {
                 continue;
             }
             if (strict) {
-                FlowEntry e = tb.classifier.findExact(m.match().valueWords(), m.match().maskWords(), m.priority(), version);
+                FlowEntry e = tb.findExact(m.match(), m.priority(), version);
                 if (e != null && cookieMatches(e, m) && e.outputsTo(m.outPort(), m.outGroup())) {
                     r.add(e);
                 }
@@ -490,7 +504,7 @@ public final class FlowPipeline implements Pipeline {
     /** Adds (or replaces the identical entry); returns the new entry. */
     private FlowEntry add(FlowMod m, long now, Undo undo, FlowEntry learner) {
         FlowTable tb = tableLocked(m.table());
-        FlowEntry old = tb.classifier.findExact(m.match().valueWords(), m.match().maskWords(), m.priority(), version);
+        FlowEntry old = tb.findExact(m.match(), m.priority(), version);
         if (old != null) {
             removeLocked(old, null, now, undo); // replaced: no flow-removed message (OpenFlow)
         }
@@ -502,10 +516,18 @@ public final class FlowPipeline implements Pipeline {
         if (undo != null) {
             undo.added(e);
         }
-        // Decisions that went to a lower priority of this table, or missed it, may now go to e.
-        pendingTags.add(FlowTable.missTag(m.table()));
-        for (int q : tb.prioritiesBelow(m.priority())) {
-            pendingTags.add(FlowTable.priorityTag(m.table(), q));
+        if (m.match().conjId() >= 0) {
+            pendingTags.add(FlowTable.conjTag(m.table(), m.match().conjId())); // decisions that completed it
+        } else {
+            // Decisions that went to a lower priority of this table, or missed it, may now go to e; a clause
+            // flow may also complete a conjunction at its own priority.
+            pendingTags.add(FlowTable.missTag(m.table()));
+            for (int q : tb.prioritiesBelow(m.priority())) {
+                pendingTags.add(FlowTable.priorityTag(m.table(), q));
+            }
+            if (!e.conjunctions.isEmpty()) {
+                pendingTags.add(FlowTable.priorityTag(m.table(), m.priority()));
+            }
         }
         nextExpiry = Math.min(nextExpiry, e.deadline());
         return e;
@@ -583,7 +605,7 @@ public final class FlowPipeline implements Pipeline {
             pendingPublish = false;
             for (FlowTable tb : tables) {
                 if (tb != null) {
-                    tb.classifier.gc(version);
+                    tb.gc(version);
                 }
             }
         }
@@ -676,8 +698,7 @@ public final class FlowPipeline implements Pipeline {
     /** Called by a translation's learn action, under the slow-path lock: add or refresh {@code learned}. */
     void learnLocked(FlowMod learned, FlowEntry learner, LearnSpec spec, long now) {
         FlowTable tb = tableLocked(learned.table());
-        FlowEntry old = tb.classifier.findExact(learned.match().valueWords(), learned.match().maskWords(),
-                learned.priority(), version);
+        FlowEntry old = tb.findExact(learned.match(), learned.priority(), version);
         if (old != null && old.instructions.equals(learned.instructions()) && old.cookie == learned.cookie()
                 && old.idleTimeout == learned.idleTimeout() && old.hardTimeout == learned.hardTimeout()) {
             old.usedNanos = now;     // the same flow learned again: its timeouts start over, nothing else changes

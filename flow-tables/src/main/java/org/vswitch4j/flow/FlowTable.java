@@ -1,8 +1,13 @@
 package org.vswitch4j.flow;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
+import org.vswitch4j.core.datapath.Translation;
+import org.vswitch4j.core.key.FlowKey;
+import org.vswitch4j.core.key.FlowMask;
 import org.vswitch4j.flow.classifier.Classifier;
 
 /**
@@ -23,6 +28,8 @@ import org.vswitch4j.flow.classifier.Classifier;
 public final class FlowTable {
     private final int id;
     final Classifier<FlowEntry> classifier = new Classifier<>();
+    /** Flows that match {@code conj_id}, by conj_id: reached only through a completed conjunction. */
+    private final Map<Long, Classifier<FlowEntry>> conjFlows = new HashMap<>();
     /** Entries per priority, to know which priority tags an add must invalidate. */
     private final TreeMap<Integer, Integer> priorities = new TreeMap<>();
     private int size;
@@ -53,19 +60,114 @@ public final class FlowTable {
         return matches;
     }
 
-    /** The entry a packet with key {@code key} matches at {@code version}, ORing consulted bits into {@code mask}. */
-    FlowEntry lookup(org.vswitch4j.core.key.FlowKey key, long version, org.vswitch4j.core.key.FlowMask mask) {
-        return classifier.lookup(key, version, mask);
+    /**
+     * The entry a packet with key {@code key} matches at {@code version}, ORing consulted bits into {@code mask}
+     * and naming what the answer depended on with {@code tags}.
+     *
+     * <p>Conjunctive matches, as Open vSwitch defines them: when the best match is a clause flow (its actions are
+     * {@code conjunction(id, k/n)}), every matching flow of that priority is gathered; a conjunction whose n
+     * clauses all matched leads to the best flow with {@code conj_id=id} that matches the packet. Without one,
+     * a plain flow of that priority wins if there is one, else the search goes on at lower priorities.
+     */
+    FlowEntry lookup(FlowKey key, long version, FlowMask mask, Translation tags) {
+        FlowEntry e = classifier.lookup(key, version, mask);
+        if (e == null || e.conjunctions.isEmpty()) {
+            return e;
+        }
+        ConjunctionSearch cs = new ConjunctionSearch(key, version, mask, tags);
+        classifier.forEachMatch(key, version, mask, 0, cs);
+        cs.endLevel();
+        return cs.result;
+    }
+
+    /** Walks matches by descending priority, one priority level at a time (see {@link #lookup}). */
+    private final class ConjunctionSearch implements java.util.function.Predicate<FlowEntry> {
+        private final FlowKey key;
+        private final long version;
+        private final FlowMask mask;
+        private final Translation tags;
+        private final Map<Long, Long> clauses = new HashMap<>();
+        private final Map<Long, Integer> needed = new HashMap<>();
+        private int level = Integer.MIN_VALUE;
+        private FlowEntry plain;
+        FlowEntry result;
+
+        ConjunctionSearch(FlowKey key, long version, FlowMask mask, Translation tags) {
+            this.key = key;
+            this.version = version;
+            this.mask = mask;
+            this.tags = tags;
+        }
+
+        @Override
+        public boolean test(FlowEntry e) {
+            if (e.priority != level) {
+                if (endLevel()) {
+                    return false;
+                }
+                level = e.priority;
+            }
+            if (e.conjunctions.isEmpty()) {
+                if (plain == null) {
+                    plain = e;
+                }
+                return true;
+            }
+            tags.addTag(entryTag(e.id)); // removing this clause flow may undo a conjunction
+            for (Action.Conjunction c : e.conjunctions) {
+                clauses.merge(c.id(), 1L << (c.clause() - 1), (a, b) -> a | b);
+                needed.put(c.id(), c.clauses());
+            }
+            return true;
+        }
+
+        /** Closes the current level; true when it decided. */
+        boolean endLevel() {
+            if (result != null) {
+                return true;
+            }
+            if (level != Integer.MIN_VALUE) {
+                tags.addTag(priorityTag(id, level)); // a new clause flow at this level may complete a conjunction
+            }
+            FlowEntry best = null;
+            for (Map.Entry<Long, Long> c : clauses.entrySet()) {
+                int n = needed.get(c.getKey());
+                if (c.getValue() == (n == 64 ? -1L : (1L << n) - 1)) {
+                    tags.addTag(conjTag(id, c.getKey()));
+                    Classifier<FlowEntry> cc = conjFlows.get(c.getKey());
+                    FlowEntry f = cc == null ? null : cc.lookup(key, version, mask);
+                    if (f != null && (best == null || f.priority > best.priority)) {
+                        best = f;
+                    }
+                }
+            }
+            clauses.clear();
+            needed.clear();
+            if (best == null) {
+                best = plain;
+            }
+            plain = null;
+            result = best;
+            return best != null;
+        }
+    }
+
+    /** The entry with exactly this match (conj_id included) and priority, visible at {@code version}, or null. */
+    FlowEntry findExact(Match m, int priority, long version) {
+        Classifier<FlowEntry> c = m.conjId() >= 0 ? conjFlows.get(m.conjId()) : classifier;
+        return c == null ? null : c.findExact(m.valueWords(), m.maskWords(), priority, version);
     }
 
     void insert(FlowEntry e, long version) {
-        classifier.insert(e, version);
+        long cj = e.match.conjId();
+        (cj >= 0 ? conjFlows.computeIfAbsent(cj, k -> new Classifier<>()) : classifier).insert(e, version);
         priorities.merge(e.priority, 1, Integer::sum);
         size++;
     }
 
     void remove(FlowEntry e, long version) {
-        classifier.remove(e, version);
+        long cj = e.match.conjId();
+        (cj >= 0 ? conjFlows.get(cj) : classifier).remove(e, version);
         e.removed = true;
         priorities.computeIfPresent(e.priority, (k, v) -> v == 1 ? null : v - 1);
         size--;
@@ -77,7 +179,21 @@ public final class FlowTable {
         for (FlowEntry e : classifier.rules(version)) {
             l.add(e);
         }
+        for (Classifier<FlowEntry> c : conjFlows.values()) {
+            for (FlowEntry e : c.rules(version)) {
+                l.add(e);
+            }
+        }
         return l;
+    }
+
+    /** Frees what was removed before {@code version}. */
+    void gc(long version) {
+        classifier.gc(version);
+        conjFlows.values().removeIf(c -> {
+            c.gc(version);
+            return c.size() == 0;
+        });
     }
 
     /** The priorities below {@code p} that entries of this table have now. */
@@ -97,6 +213,10 @@ public final class FlowTable {
 
     static long missTag(int table) {
         return mix(0x3000_0000_0000_0000L ^ table);
+    }
+
+    static long conjTag(int table, long conjId) {
+        return mix(0x6000_0000_0000_0000L ^ ((long) table << 40) ^ conjId);
     }
 
     static long groupTag(long groupId) {

@@ -36,6 +36,7 @@ public final class Match {
     private final Map<MatchField, FieldMatch> fields;
     private final long[] value;
     private final long[] mask;
+    private final long conjId;
     private final int hash;
 
     private Match(EnumMap<MatchField, FieldMatch> fields) {
@@ -50,7 +51,14 @@ public final class Match {
         for (int i = 0; i < value.length; i++) {
             value[i] &= mask[i];
         }
-        this.hash = 31 * Arrays.hashCode(value) + Arrays.hashCode(mask);
+        FieldMatch cj = fields.get(MatchField.CONJ_ID);
+        this.conjId = cj == null ? -1 : cj.value;
+        this.hash = 31 * (31 * Arrays.hashCode(value) + Arrays.hashCode(mask)) + Long.hashCode(conjId);
+    }
+
+    /** The {@code conj_id} this match requires, or -1 when it has none. */
+    public long conjId() {
+        return conjId;
     }
 
     /** A builder for a match. */
@@ -83,7 +91,7 @@ public final class Match {
         return mask;
     }
 
-    /** Whether {@code key} (a packet's fields, in key layout) matches. */
+    /** Whether {@code key} (a packet's fields, in key layout) matches; {@code conj_id} is not in the key and not checked. */
     public boolean matches(FlowKey key) {
         long[] w = key.w;
         for (int i = 0; i < FlowKey.WORDS; i++) {
@@ -100,6 +108,9 @@ public final class Match {
      * the same values.
      */
     public boolean covers(Match other) {
+        if (conjId >= 0 && conjId != other.conjId) {
+            return false;
+        }
         for (int i = 0; i < FlowKey.WORDS; i++) {
             if ((mask[i] & ~other.mask[i]) != 0 || (other.value[i] & mask[i]) != value[i]) {
                 return false;
@@ -110,6 +121,9 @@ public final class Match {
 
     /** Whether some packet could match both {@code this} and {@code other} (for {@code check_overlap}). */
     public boolean overlaps(Match other) {
+        if (conjId != other.conjId) {
+            return false; // a conj_id flow is only reached through its conjunction, a plain one never is
+        }
         for (int i = 0; i < FlowKey.WORDS; i++) {
             long both = mask[i] & other.mask[i];
             if ((value[i] & both) != (other.value[i] & both)) {
@@ -121,7 +135,8 @@ public final class Match {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Match m && hash == m.hash && Arrays.equals(value, m.value) && Arrays.equals(mask, m.mask);
+        return o instanceof Match m && hash == m.hash && conjId == m.conjId && Arrays.equals(value, m.value)
+                && Arrays.equals(mask, m.mask);
     }
 
     @Override

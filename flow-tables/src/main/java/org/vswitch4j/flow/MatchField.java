@@ -100,7 +100,13 @@ public enum MatchField {
     XREG4("xreg4", "OXM_OF_PKT_REG4", 64, true, Prereq.NONE, seg(0, 64, FlowKey.W_REGS + 4, 0)),
     XREG5("xreg5", "OXM_OF_PKT_REG5", 64, true, Prereq.NONE, seg(0, 64, FlowKey.W_REGS + 5, 0)),
     XREG6("xreg6", "OXM_OF_PKT_REG6", 64, true, Prereq.NONE, seg(0, 64, FlowKey.W_REGS + 6, 0)),
-    XREG7("xreg7", "OXM_OF_PKT_REG7", 64, true, Prereq.NONE, seg(0, 64, FlowKey.W_REGS + 7, 0));
+    XREG7("xreg7", "OXM_OF_PKT_REG7", 64, true, Prereq.NONE, seg(0, 64, FlowKey.W_REGS + 7, 0)),
+    /**
+     * Open vSwitch's conjunction id: matched only by the flows that a completed conjunctive match (the
+     * {@code conjunction} action) leads to. It lives in the pipeline, not in the packet's key: it has no key
+     * bits, so it cannot be loaded, moved or set.
+     */
+    CONJ_ID("conj_id", "NXM_NX_CONJ_ID", 32, false, Prereq.NONE);
 
     /** What must be matched exactly before a field may be matched (OpenFlow 1.3 table 12). */
     public enum Prereq {

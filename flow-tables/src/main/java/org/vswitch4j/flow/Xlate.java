@@ -109,7 +109,7 @@ final class Xlate {
         int saved = table;
         table = t;
         FlowTable tb = pipe.tableLocked(t);
-        FlowEntry e = tb.lookup(flow, version, mask);
+        FlowEntry e = tb.lookup(flow, version, mask, tx);
         if (sideEffects) {
             tb.lookups += packets;
         }

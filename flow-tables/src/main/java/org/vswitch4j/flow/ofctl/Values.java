@@ -33,7 +33,7 @@ final class Values {
             case IP_FRAG -> Kind.FRAG;
             case TCP_FLAGS -> Kind.TCP_FLAGS;
             case VLAN_VID, VLAN_PCP, IP_DSCP, NW_TOS, IP_ECN, NW_TTL, IP_PROTO, TCP_SRC, TCP_DST, UDP_SRC, UDP_DST,
-                 SCTP_SRC, SCTP_DST, ICMPV4_TYPE, ICMPV4_CODE, ARP_OP, ICMPV6_TYPE, ICMPV6_CODE -> Kind.DECIMAL;
+                 SCTP_SRC, SCTP_DST, ICMPV4_TYPE, ICMPV4_CODE, ARP_OP, ICMPV6_TYPE, ICMPV6_CODE, CONJ_ID -> Kind.DECIMAL;
         };
     }
 
