@@ -5,6 +5,7 @@ import java.util.List;
 import org.vswitch4j.core.datapath.DatapathActions;
 import org.vswitch4j.core.key.FlowKey;
 import org.vswitch4j.core.key.FlowMask;
+import org.vswitch4j.flow.ofctl.Ofctl;
 
 /**
  * What {@code ovs-appctl ofproto/trace} tells an operator: for one packet (a flow key), every table it visited
@@ -40,20 +41,21 @@ public record Trace(FlowKey flow, List<Step> steps, DatapathActions actions, Flo
 
         void table(int depth, int table, FlowStats entry) {
             current = new ArrayList<>();
-            steps.add(new Step(depth, table, entry, current));
+            steps.add(new Step(depth, table, entry, java.util.Collections.unmodifiableList(current)));
             String pad = "    ".repeat(depth);
             if (entry == null) {
                 text.append(pad).append(table).append(". No match.\n").append(pad).append("    drop\n");
                 return;
             }
             FlowMod f = entry.flow();
-            text.append(pad).append(table).append(". ").append(f.match().isAny() ? "" : f.match() + ", ")
+            String m = Ofctl.format(f.match());
+            text.append(pad).append(table).append(". ").append(m.isEmpty() ? "" : m + ", ")
                     .append("priority ").append(f.priority()).append(", cookie 0x").append(Long.toHexString(f.cookie()))
                     .append('\n');
         }
 
         void action(int depth, Action a) {
-            String line = a.toString();
+            String line = Ofctl.formatActions(List.of(a));
             current.add(line);
             text.append("    ".repeat(depth)).append("    ").append(line).append('\n');
         }

@@ -95,6 +95,10 @@ final class Xlate {
                 }
                 actionSet.execute(this);
             }
+            // metadata and the registers are zero in every packet's key (only the pipeline writes them): a lookup
+            // that read them learned nothing about the packet, and leaving them in would split megaflows into
+            // needlessly many masks.
+            java.util.Arrays.fill(m.w, FlowKey.W_METADATA, FlowKey.WORDS, 0L);
             return out.build();
         } finally {
             tx = null;
