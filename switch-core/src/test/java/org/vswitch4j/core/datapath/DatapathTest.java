@@ -858,4 +858,64 @@ class DatapathTest {
         FlowMask m = new FlowMask();
         assertTrue(m.matches(k, k));
     }
+
+    @Test
+    void aMeterActionDropsWhatItRefusesAndCountsItAsMeter() {
+        AtomicInteger admitted = new AtomicInteger();
+        PacketMeter everyOther = (now, bytes) -> admitted.getAndIncrement() % 2 == 0 ? 0 : PacketMeter.DROP;
+        addThree((key, mask, tx) -> DatapathActions.builder().add(new DatapathAction.Meter(everyOther)).output(2).build());
+        for (int i = 0; i < 6; i++) {
+            p1.inject(frame(0));
+        }
+        dp.poll();
+        assertEquals(3, p2.drain().size());
+        assertEquals(3, dp.dropCount(1, DropReason.METER));
+        assertEquals(6, admitted.get(), "the meter saw every packet, the upcall's included");
+    }
+
+    @Test
+    void aUserspaceActionShowsThePacketAsEditedSoFarAndGoesOn() {
+        List<String> seen = new ArrayList<>();
+        PacketSink sink = (packet, cookie) -> seen.add(cookie + ":" + packet.u8(5));
+        addThree((key, mask, tx) -> DatapathActions.builder().setField(FlowField.ETH_DST, 0x02000000_0099L)
+                .add(new DatapathAction.Userspace(sink, 7)).output(2).build());
+        p1.inject(frame(0)).inject(frame(0));
+        dp.poll();
+        assertEquals(List.of("7:153", "7:153"), seen);
+        assertEquals(2, p2.drain().size());
+    }
+
+    @Test
+    void revalidationReportsThePacketsAndBytesThatUsedTheMegaflowSinceLastTime() {
+        List<long[]> used = new ArrayList<>();
+        addThree((key, mask, tx) -> {
+            if (tx.isRevalidation()) {
+                used.add(new long[] {tx.usedPackets(), tx.usedBytes()});
+            }
+            return DatapathActions.builder().output(2).build();
+        });
+        byte[] f = frame(0);
+        p1.inject(f).inject(f).inject(f);
+        dp.poll();
+        clock.advance(Duration.ofSeconds(1));
+        dp.poll();
+        p1.inject(f);
+        dp.poll();
+        clock.advance(Duration.ofSeconds(1));
+        dp.poll();
+        p2.drain();
+        assertEquals(2, used.size());
+        assertArrayEquals(new long[] {2, 2L * f.length}, used.get(0), "the upcall's own packet is not reported");
+        assertArrayEquals(new long[] {1, f.length}, used.get(1));
+    }
+
+    @Test
+    void awaitInvalidationsReturnsAtOnceInSynchronousMode() {
+        addThree(oneToTwo);
+        dp.invalidate(42);
+        dp.awaitInvalidations();
+        p1.inject(frame(0));
+        assertEquals(1, dp.poll());
+        p2.drain();
+    }
 }
