@@ -2,6 +2,7 @@
 module org.vswitch4j.examples {
     requires org.vswitch4j.core;
     requires org.vswitch4j.testkit;
+    requires org.vswitch4j.flow;
 
     exports org.vswitch4j.examples;
 }

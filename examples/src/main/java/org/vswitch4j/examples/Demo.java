@@ -92,6 +92,8 @@ public final class Demo {
                     + ", tagged VLAN 10 and 20) to " + pcap);
             out.println("Read them with: tshark -r " + pcap);
         }
+        out.println();
+        OpenFlowAcl.run(out);
     }
 
     private static void show(PrintStream out, String what, PingResult r) {

@@ -140,6 +140,9 @@ final class Xlate {
             }
         }
         Instructions in = e.instructions;
+        if (trace != null && in.applyActions().isEmpty() && in.writeActions() == null && in.gotoTable() < 0) {
+            trace.note(depth, "drop");
+        }
         if (in.meterId() != 0) {
             MeterEntry m = pipe.meter(in.meterId());
             tx.addTag(FlowTable.meterTag(in.meterId()));
