@@ -56,8 +56,9 @@ public sealed interface Action {
         /** Checks that the field can be set and the value fits. */
         public SetField {
             Objects.requireNonNull(field, "field");
-            if (field == MatchField.IN_PHY_PORT || field == MatchField.CONJ_ID) {
-                throw new FlowModException(OfpError.BAD_ACTION_BAD_SET_TYPE, field.ovsName() + " cannot be set");
+            if (!writable(field)) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_SET_TYPE, field.ovsName() + " cannot be set;"
+                        + " read-only: " + READ_ONLY);
             }
             if ((value & ~field.widthMaskLow()) != 0 || (valueHigh & ~field.widthMaskHigh()) != 0) {
                 throw new FlowModException(OfpError.BAD_ACTION_BAD_SET_ARGUMENT, "value does not fit "
@@ -237,9 +238,21 @@ public sealed interface Action {
     record Exit() implements Action {
     }
 
+    /** Fields no action may write (as in Open vSwitch: they describe the packet's shape, not its contents). */
+    String READ_ONLY = "in_phy_port, eth_type, ip_proto, ip_frag, tcp_flags, conj_id";
+
+    /** Whether set_field, load and move may write {@code f}. */
+    static boolean writable(MatchField f) {
+        return switch (f) {
+            case IN_PHY_PORT, ETH_TYPE, IP_PROTO, IP_FRAG, TCP_FLAGS, CONJ_ID -> false;
+            default -> true;
+        };
+    }
+
     private static void checkWritable(FieldRef dst) {
-        if (dst.field() == MatchField.IN_PHY_PORT || dst.field() == MatchField.CONJ_ID) {
-            throw new FlowModException(OfpError.BAD_ACTION_BAD_SET_TYPE, dst.field().ovsName() + " cannot be written");
+        if (!writable(dst.field())) {
+            throw new FlowModException(OfpError.BAD_ACTION_BAD_SET_TYPE, dst.field().ovsName() + " cannot be written;"
+                    + " read-only: " + READ_ONLY);
         }
     }
 }

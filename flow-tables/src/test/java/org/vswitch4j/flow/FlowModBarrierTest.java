@@ -45,14 +45,17 @@ class FlowModBarrierTest {
             AtomicBoolean stop = new AtomicBoolean();
             Thread sender = new Thread(() -> {
                 long deadline = System.nanoTime() + 3_000_000_000L;
+                long s = 0;
                 while (!stop.get() && System.nanoTime() < deadline) {
-                    long s = seq.get() + 1;
+                    s++;
                     byte[] fr = FrameBuilder.ethernet("02:00:00:00:00:01", "02:00:00:00:00:02")
                             .ipv4("192.0.2.1", "192.0.2.2").udp(1, 2).payload(new byte[] {
                                 (byte) (s >>> 24), (byte) (s >>> 16), (byte) (s >>> 8), (byte) s}).build();
-                    if (p1.send(fr)) {
-                        seq.set(s);
-                    } else {
+                    // Published before the send: a frame numbered above what the test read after a flow mod
+                    // returned was surely queued after it (the other order breaks when this thread is
+                    // preempted between the send and the store).
+                    seq.set(s);
+                    while (!p1.send(fr) && !stop.get()) {
                         Thread.onSpinWait();
                     }
                 }
