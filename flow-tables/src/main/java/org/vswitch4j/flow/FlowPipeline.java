@@ -788,13 +788,68 @@ public final class FlowPipeline implements Pipeline {
             long now = dp.clock().nanos();
             DatapathActions acts = xlate.run(key, m, new TraceTranslation(now), version, false, rec);
             StringBuilder sb = new StringBuilder();
-            sb.append("Flow: ").append(key).append("\n\nbridge(\"").append(bridge.name()).append("\")\n")
+            sb.append("Flow: ").append(describe(key)).append("\n\nbridge(\"").append(bridge.name()).append("\")\n")
                     .append("-".repeat(bridge.name().length() + 10)).append('\n').append(rec.text)
                     .append("\nMegaflow: ").append(megaflowText(key, m)).append("\nDatapath actions: ")
                     .append(acts.size() == 0 ? "drop" : acts.toString()).append('\n');
             result[0] = new Trace(key.copy(), List.copyOf(rec.steps), acts, m, sb.toString());
         });
         return result[0];
+    }
+
+    /** A packet's key as an {@code ovs-ofctl} flow: every field the packet has, exactly. */
+    static String describe(FlowKey key) {
+        long[] w = key.w;
+        Match.Builder b = Match.builder();
+        b.exact(MatchField.IN_PORT, key.inPort());
+        b.exact(MatchField.ETH_SRC, key.ethSrc());
+        b.exact(MatchField.ETH_DST, key.ethDst());
+        if ((w[FlowKey.W_VLAN] >>> 48) != 0) {
+            b.exact(MatchField.VLAN_TCI, MatchField.VLAN_TCI.readLow(w));
+        }
+        int type = key.ethType();
+        b.exact(MatchField.ETH_TYPE, type);
+        if (type == 0x0800 || type == 0x86dd) {
+            if (type == 0x0800) {
+                b.exact(MatchField.IPV4_SRC, MatchField.IPV4_SRC.readLow(w));
+                b.exact(MatchField.IPV4_DST, MatchField.IPV4_DST.readLow(w));
+            } else {
+                b.masked128(MatchField.IPV6_SRC, w[FlowKey.W_IPV6_SRC], w[FlowKey.W_IPV6_SRC + 1], -1L, -1L);
+                b.masked128(MatchField.IPV6_DST, w[FlowKey.W_IPV6_DST], w[FlowKey.W_IPV6_DST + 1], -1L, -1L);
+            }
+            int proto = (int) MatchField.IP_PROTO.readLow(w);
+            b.exact(MatchField.IP_PROTO, proto);
+            b.exact(MatchField.IP_DSCP, MatchField.IP_DSCP.readLow(w));
+            b.exact(MatchField.NW_TTL, MatchField.NW_TTL.readLow(w));
+            MatchField src = switch (proto) {
+                case 6 -> MatchField.TCP_SRC;
+                case 17 -> MatchField.UDP_SRC;
+                case 132 -> MatchField.SCTP_SRC;
+                default -> null;
+            };
+            if (src != null) {
+                MatchField dst = MatchField.values()[src.ordinal() + 1];
+                b.exact(src, src.readLow(w));
+                b.exact(dst, dst.readLow(w));
+            } else if (proto == 1 && type == 0x0800) {
+                b.exact(MatchField.ICMPV4_TYPE, MatchField.ICMPV4_TYPE.readLow(w) & 0xff);
+                b.exact(MatchField.ICMPV4_CODE, MatchField.ICMPV4_CODE.readLow(w) & 0xff);
+            } else if (proto == 58 && type == 0x86dd) {
+                b.exact(MatchField.ICMPV6_TYPE, MatchField.ICMPV6_TYPE.readLow(w) & 0xff);
+                b.exact(MatchField.ICMPV6_CODE, MatchField.ICMPV6_CODE.readLow(w) & 0xff);
+            }
+        } else if (type == 0x0806 || type == 0x8035) {
+            b.exact(MatchField.ARP_OP, MatchField.ARP_OP.readLow(w));
+            b.exact(MatchField.ARP_SPA, MatchField.ARP_SPA.readLow(w));
+            b.exact(MatchField.ARP_TPA, MatchField.ARP_TPA.readLow(w));
+            b.exact(MatchField.ARP_SHA, MatchField.ARP_SHA.readLow(w));
+            b.exact(MatchField.ARP_THA, MatchField.ARP_THA.readLow(w));
+        }
+        try {
+            return org.vswitch4j.flow.ofctl.Ofctl.format(b.build());
+        } catch (RuntimeException e) {
+            return key.toString(); // a key the model cannot hold (a value wider than its field): the raw words
+        }
     }
 
     private static String megaflowText(FlowKey key, FlowMask m) {
