@@ -372,17 +372,6 @@ public final class FlowPipeline implements Pipeline {
             throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "a flow with conjunction actions may have"
                     + " no other action or instruction (and no conj_id match): it only says which clause it is");
         }
-        if (m.flags().contains(FlowFlag.CHECK_OVERLAP) && m.command() == FlowMod.Command.ADD) {
-            FlowTable t = tables[m.table()];
-            if (t != null) {
-                for (FlowEntry e : t.entries(version)) {
-                    if (e.priority == m.priority() && !e.match.equals(m.match()) && e.match.overlaps(m.match())) {
-                        throw new FlowModException(OfpError.FLOW_MOD_FAILED_OVERLAP, "check_overlap: the flow overlaps"
-                                + " an entry of the same priority in table " + m.table() + ": " + e.match);
-                    }
-                }
-            }
-        }
     }
 
     private void checkActions(FlowMod m, List<Action> actions) {
@@ -504,6 +493,15 @@ public final class FlowPipeline implements Pipeline {
     /** Adds (or replaces the identical entry); returns the new entry. */
     private FlowEntry add(FlowMod m, long now, Undo undo, FlowEntry learner) {
         FlowTable tb = tableLocked(m.table());
+        if (m.flags().contains(FlowFlag.CHECK_OVERLAP)) {
+            // Against the table as this change has left it so far (earlier mods of a bundle included).
+            for (FlowEntry e : tb.entries(version + 1)) {
+                if (e.priority == m.priority() && !e.match.equals(m.match()) && e.match.overlaps(m.match())) {
+                    throw new FlowModException(OfpError.FLOW_MOD_FAILED_OVERLAP, "check_overlap: the flow overlaps"
+                            + " an entry of the same priority in table " + m.table() + ": " + e.match);
+                }
+            }
+        }
         FlowEntry old = tb.findExact(m.match(), m.priority(), version);
         if (old != null) {
             removeLocked(old, null, now, undo); // replaced: no flow-removed message (OpenFlow)

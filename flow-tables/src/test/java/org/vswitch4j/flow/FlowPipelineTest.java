@@ -334,6 +334,30 @@ class FlowPipelineTest {
     }
 
     @Test
+    void aBundleThatFailsHalfwayIsRolledBack() {
+        try (Rig r = new Rig(3)) {
+            r.of.apply(flow(0, 10, ip(), out(2)));
+            Match udp = m().exact(MatchField.ETH_TYPE, 0x0800).exact(MatchField.IP_PROTO, 17).build();
+            FlowModException e = assertThrows(FlowModException.class, () -> r.of.apply(List.of(
+                    FlowMod.delete(0, ip()),                                          // applied, then undone
+                    flow(0, 5, udp, out(3)),                                          // applied, then undone
+                    flow(0, 10, ip(), out(3)),                                        // replaced, then restored
+                    flow(0, 5, m().exact(MatchField.ETH_TYPE, 0x0800).build(), out(3))
+                            .withFlags(Set.of(FlowFlag.CHECK_OVERLAP)))));             // overlaps the second
+            assertEquals(OfpError.FLOW_MOD_FAILED_OVERLAP, e.error());
+            List<FlowStats> flows = r.of.dumpFlows();
+            assertEquals(1, flows.size());
+            assertEquals(List.of(out(2)), flows.get(0).flow().instructions().applyActions());
+            r.send(1, udp());
+            assertEquals(1, r.take(2).size());
+            assertEquals(0, r.take(3).size());
+            r.of.apply(flow(0, 10, ip(), out(3)));                                    // and the table still works
+            r.send(1, udp());
+            assertEquals(1, r.take(3).size());
+        }
+    }
+
+    @Test
     void modsAreRefusedWithTheErrorTheSpecificationNames() {
         try (Rig r = new Rig(2)) {
             assertEquals(OfpError.BAD_MATCH_BAD_PREREQ, assertThrows(FlowModException.class,
