@@ -186,6 +186,8 @@ public final class Classifier<R extends Classifier.Rule> {
     private int live;
     /** Entries stored (live or waiting for gc). */
     private int stored;
+    /** The subtable of the last insert; freed subtables have no rules, which {@link #subtableFor} checks. */
+    private Subtable lastInserted;
 
     /** A classifier with prefix tracking on ipv4_src, ipv4_dst, ipv6_src and ipv6_dst. */
     public Classifier() {
@@ -290,6 +292,9 @@ public final class Classifier<R extends Classifier.Rule> {
         stored--;
         byRule.remove(e.rule, e);
         if (st.rules() == 0) {
+            if (lastInserted == st) {
+                lastInserted = null;
+            }
             byMask.remove(new MaskKey(st.mask));
             int i = indexOf(st);
             System.arraycopy(order, i + 1, order, i, nSub - i - 1);
@@ -300,6 +305,12 @@ public final class Classifier<R extends Classifier.Rule> {
     }
 
     private Subtable subtableFor(long[] mask) {
+        // Flow-mods come in runs of one shape (a controller installs a batch of similar flows): try the
+        // last subtable before hashing all the mask's words.
+        Subtable last = lastInserted;
+        if (last != null && last.rules() > 0 && Arrays.equals(last.mask, mask)) {
+            return last;
+        }
         MaskKey k = new MaskKey(mask);
         Subtable st = byMask.get(k);
         if (st == null) {
@@ -310,6 +321,7 @@ public final class Classifier<R extends Classifier.Rule> {
             }
             order[nSub++] = st; // placed by reposition once its first rule sets its priority
         }
+        lastInserted = st;
         return st;
     }
 

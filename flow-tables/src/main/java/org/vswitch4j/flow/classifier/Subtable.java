@@ -48,7 +48,11 @@ final class Subtable {
         l4[FlowKey.W_TP] = TP_PORTS;
     }
 
-    private static final long SEED = 0x2545_F491_4F6C_DD1DL;
+    /** One odd constant per hashed item (cycled): the hash is a sum of independent products. */
+    private static final long[] MULTIPLIERS = {
+        0x9E37_79B9_7F4A_7C15L, 0xC2B2_AE3D_27D4_EB4FL, 0x1656_67B1_9E37_79F9L, 0xD6E8_FEB8_6659_FD93L,
+        0xFF51_AFD7_ED55_8CCDL, 0xC4CE_B9FE_1A85_EC53L, 0x94D0_49BB_1331_11EBL, 0xBF58_476D_1CE4_E5B9L,
+    };
 
     final long[] mask;
     /** The highest priority of any rule stored here (visible or not); the classifier orders by it. */
@@ -58,9 +62,10 @@ final class Subtable {
     /** Stored rules (every version, until freed). */
     private int rules;
 
-    // Hashing: (word, bits) items in stage order; stageEnd[s] = end of stage s's items.
+    // Hashing: (word, bits, multiplier) items in stage order; stageEnd[s] = end of stage s's items.
     private final int[] hw;
     private final long[] hm;
+    private final long[] hc;
     private final int[] stageEnd;
     private final int nStages;
     private final StageIndex[] indices;
@@ -100,6 +105,7 @@ final class Subtable {
         }
         hw = new int[items];
         hm = new long[items];
+        hc = new long[items];
         stageEnd = new int[stages];
         nStages = stages;
         int i = 0;
@@ -112,6 +118,7 @@ final class Subtable {
                 if (bits != 0) {
                     hw[i] = w;
                     hm[i] = bits;
+                    hc[i] = MULTIPLIERS[i % MULTIPLIERS.length];
                     i++;
                 }
             }
@@ -173,7 +180,7 @@ final class Subtable {
      * answer depends on (see {@link Classifier}). Allocation-free.
      */
     RuleEntry find(long[] key, long[] consulted, LookupScratch sc) {
-        long acc = SEED;
+        long acc = 0;
         int j = 0;
         int last = nStages - 1;
         for (int s = 0; s < last; s++) {
@@ -181,7 +188,7 @@ final class Subtable {
                 return null;
             }
             for (int end = stageEnd[s]; j < end; j++) {
-                acc = step(acc, key[hw[j]] & hm[j]);
+                acc += (key[hw[j]] & hm[j]) * hc[j];
             }
             if (!indices[s].contains(fin(acc))) {
                 orItems(consulted, j);
@@ -192,7 +199,7 @@ final class Subtable {
             return null;
         }
         for (int end = hw.length; j < end; j++) {
-            acc = step(acc, key[hw[j]] & hm[j]);
+            acc += (key[hw[j]] & hm[j]) * hc[j];
         }
         orItems(consulted, j);
         return probe(key, fin(acc));
@@ -252,24 +259,18 @@ final class Subtable {
     }
 
     private int hashOf(long[] w) {
-        long acc = SEED;
+        long acc = 0;
         for (int j = 0; j < hw.length; j++) {
-            acc = step(acc, w[hw[j]] & hm[j]);
+            acc += (w[hw[j]] & hm[j]) * hc[j];
         }
         return fin(acc);
     }
 
-    private static long step(long acc, long v) {
-        return Long.rotateLeft(acc ^ (v * 0x9E37_79B9_7F4A_7C15L), 27) * 0xC2B2_AE3D_27D4_EB4FL
-                + 0x1656_67B1_9E37_79F9L;
-    }
-
+    /** Mixes a sum of products so that every bit reaches the low bits the tables index by. */
     private static int fin(long h) {
-        h ^= h >>> 33;
-        h *= 0xFF51_AFD7_ED55_8CCDL;
-        h ^= h >>> 33;
-        h *= 0xC4CE_B9FE_1A85_EC53L;
-        return (int) (h ^ (h >>> 33));
+        h ^= h >>> 29;
+        h *= 0xBF58_476D_1CE4_E5B9L;
+        return (int) (h ^ (h >>> 32));
     }
 
     // ---- writes ----------------------------------------------------------------------------------------
@@ -407,11 +408,11 @@ final class Subtable {
 
     /** Adds (or removes) a value's hashes over stages 0..s to (from) stage s's index, for every s but the last. */
     private void stageHashes(long[] v, boolean add) {
-        long acc = SEED;
+        long acc = 0;
         int j = 0;
         for (int s = 0; s < indices.length; s++) {
             for (int end = stageEnd[s]; j < end; j++) {
-                acc = step(acc, v[hw[j]] & hm[j]);
+                acc += (v[hw[j]] & hm[j]) * hc[j];
             }
             if (add) {
                 indices[s].add(fin(acc));
