@@ -3,7 +3,6 @@ package org.vswitch4j.flow.classifier;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -178,8 +177,6 @@ public final class Classifier<R extends Classifier.Rule> {
     private Subtable[] order = new Subtable[8];
     private int nSub;
     private final HashMap<MaskKey, Subtable> byMask = new HashMap<>();
-    /** The latest entry of each rule (an older, removed one may wait for gc in {@link #removed}). */
-    private final IdentityHashMap<Rule, RuleEntry> byRule = new IdentityHashMap<>();
     /** Entries with a remove version, waiting for {@link #gc}. */
     private final ArrayList<RuleEntry> removed = new ArrayList<>();
     /** Rules inserted and not removed. */
@@ -224,21 +221,25 @@ public final class Classifier<R extends Classifier.Rule> {
         long[] value = rule.value();
         long[] mask = rule.mask();
         checkMatch(value, mask);
-        RuleEntry cur = byRule.get(rule);
-        if (cur != null && cur.removeVersion == RuleEntry.NEVER) {
-            throw new IllegalStateException("rule is already in the classifier (added at version "
-                    + cur.addVersion + "); remove it before inserting it again");
-        }
-        if (cur != null && version < cur.removeVersion) {
-            throw new IllegalStateException("rule re-inserted at version " + version
-                    + ", before its removal at version " + cur.removeVersion + " takes effect");
-        }
         Subtable st = subtableFor(mask);
+        // The rule's earlier entries, if any, are in the same chain (same value and mask).
+        for (RuleEntry cur = st.chainOf(value); cur != null; cur = cur.next) {
+            if (cur.rule != rule) {
+                continue;
+            }
+            if (cur.removeVersion == RuleEntry.NEVER) {
+                throw new IllegalStateException("rule is already in the classifier (added at version "
+                        + cur.addVersion + "); remove it before inserting it again");
+            }
+            if (version < cur.removeVersion) {
+                throw new IllegalStateException("rule re-inserted at version " + version
+                        + ", before its removal at version " + cur.removeVersion + " takes effect");
+            }
+        }
         RuleEntry e = new RuleEntry(rule, rule.priority(), value, st, version);
         if (st.insert(e)) {
             reposition(st);
         }
-        byRule.put(rule, e);
         live++;
         stored++;
     }
@@ -253,12 +254,24 @@ public final class Classifier<R extends Classifier.Rule> {
      */
     public void remove(R rule, long version) {
         Objects.requireNonNull(rule, "rule");
-        RuleEntry e = byRule.get(rule);
-        if (e == null) {
-            throw new IllegalStateException("rule is not in the classifier");
+        long[] value = rule.value();
+        long[] mask = rule.mask();
+        checkMatch(value, mask);
+        Subtable st = existingSubtable(mask);
+        RuleEntry e = null;
+        long removedAt = RuleEntry.NEVER;
+        for (RuleEntry cur = st == null ? null : st.chainOf(value); cur != null; cur = cur.next) {
+            if (cur.rule == rule) {
+                if (cur.removeVersion == RuleEntry.NEVER) {
+                    e = cur;
+                    break;
+                }
+                removedAt = cur.removeVersion;
+            }
         }
-        if (e.removeVersion != RuleEntry.NEVER) {
-            throw new IllegalStateException("rule was already removed at version " + e.removeVersion);
+        if (e == null) {
+            throw new IllegalStateException(removedAt == RuleEntry.NEVER ? "rule is not in the classifier"
+                    : "rule was already removed at version " + removedAt);
         }
         if (version < e.addVersion || version == RuleEntry.NEVER) {
             throw new IllegalArgumentException("remove version " + version + " must be in " + e.addVersion
@@ -290,7 +303,6 @@ public final class Classifier<R extends Classifier.Rule> {
         Subtable st = e.subtable;
         boolean changed = st.remove(e);
         stored--;
-        byRule.remove(e.rule, e);
         if (st.rules() == 0) {
             if (lastInserted == st) {
                 lastInserted = null;
@@ -304,17 +316,21 @@ public final class Classifier<R extends Classifier.Rule> {
         }
     }
 
-    private Subtable subtableFor(long[] mask) {
+    /** The subtable for {@code mask}, or null. */
+    private Subtable existingSubtable(long[] mask) {
         // Flow-mods come in runs of one shape (a controller installs a batch of similar flows): try the
         // last subtable before hashing all the mask's words.
         Subtable last = lastInserted;
         if (last != null && last.rules() > 0 && Arrays.equals(last.mask, mask)) {
             return last;
         }
-        MaskKey k = new MaskKey(mask);
-        Subtable st = byMask.get(k);
+        return byMask.get(new MaskKey(mask));
+    }
+
+    private Subtable subtableFor(long[] mask) {
+        Subtable st = existingSubtable(mask);
         if (st == null) {
-            st = new Subtable(k.mask, tries, fields);
+            st = new Subtable(mask, tries, fields);
             byMask.put(new MaskKey(st.mask), st);
             if (nSub == order.length) {
                 order = Arrays.copyOf(order, nSub * 2);
@@ -459,7 +475,7 @@ public final class Classifier<R extends Classifier.Rule> {
      */
     public R findExact(long[] value, long[] mask, int priority, long version) {
         checkMatch(value, mask);
-        Subtable st = byMask.get(new MaskKey(mask));
+        Subtable st = existingSubtable(mask);
         if (st == null) {
             return null;
         }
