@@ -46,6 +46,9 @@ import org.vswitch4j.core.key.FlowMask;
  * hashes stage by stage and stops at the first stage whose index lacks the hash, un-wildcarding only the
  * stages it read: a packet from the wrong in_port does not un-wildcard the TCP ports of an in_port+tcp_dst
  * rule. Absence in an index is exact; presence may be a hash collision, which the full compare settles.
+ * When the last stage is L4 and misses, a per-subtable trie of its rules' ports (as Open vSwitch's) limits
+ * the un-wildcarding to the port bits that separate the key from every rule there: a packet to port 443
+ * against a tp_dst=80 rule un-wildcards the top 8 bits of tp_dst, not 16.
  *
  * <h2>Prefix tracking</h2>
  * For the prefix fields (by default ipv4_src, ipv4_dst, ipv6_src, ipv6_dst; at most
@@ -66,8 +69,10 @@ import org.vswitch4j.core.key.FlowMask;
  * is visible at any version (modify-flow replaces one by another at one version).
  *
  * <h2>Costs</h2>
- * Lookup: per subtable visited, one hash per stage read and one probe, plus one trie walk per prefix field
- * per lookup; allocates nothing. Insert: one subtable probe, the stage indices and the tries (new values
+ * Lookup: per subtable visited, one hash per stage read and one probe (plus a ports-trie walk on an L4
+ * miss), plus one trie walk per prefix field per lookup; allocates nothing. The trie walks are chains of
+ * dependent loads, so with many rules (cold tries) they are a lookup's largest cost: a classifier built
+ * with no prefix fields trades wider miss masks for that time. Insert: one subtable probe, the stage indices and the tries (new values
  * only), and a re-sort of the subtable order when the subtable's highest priority rises (O(subtables)).
  * Remove marks a version (O(1)); {@link #gc} then does the reverse of insert for each freed rule.
  *

@@ -78,6 +78,13 @@ final class Subtable {
     /** The local stage at which the tries are checked (the L3 stage), or -1. */
     private final int trieStage;
 
+    // The L4 ports trie (as OVS's): the rules' masked tp_src|tp_dst, so that a miss in the last stage
+    // un-wildcards only the port bits that separate the key from every rule here. Null without an L4 stage.
+    private final PrefixTrie portsTrie;
+    /** The mask's port bits (top 32 bits of the tp word) and their length up to the lowest one. */
+    private final long portsMask;
+    private final int portsLen;
+
     // The value table.
     private final int[] kw;
     private final long[] km;
@@ -149,6 +156,9 @@ final class Subtable {
             }
         }
         trieStage = nt > 0 ? l3 : -1;
+        portsMask = mask[FlowKey.W_TP] & TP_PORTS;
+        portsLen = portsMask == 0 ? 0 : 64 - Long.numberOfTrailingZeros(portsMask);
+        portsTrie = portsMask == 0 ? null : new PrefixTrie(32);
         int words = 0;
         for (long m : mask) {
             if (m != 0) {
@@ -201,8 +211,27 @@ final class Subtable {
         for (int end = hw.length; j < end; j++) {
             acc += (key[hw[j]] & hm[j]) * hc[j];
         }
+        RuleEntry head = probe(key, fin(acc));
+        if (head == null && portsTrie != null && portsExclude(key, consulted)) {
+            orItems(consulted, last == 0 ? 0 : stageEnd[last - 1]);
+            return null;
+        }
         orItems(consulted, j);
-        return probe(key, fin(acc));
+        return head;
+    }
+
+    /**
+     * Whether no rule here has the key's masked ports; if so, ORs the top port bits the walk depended on.
+     * Called on a miss in the last stage (the L4 stage, whenever the mask has ports): then the earlier
+     * stages' bits and these port bits decide the miss, not all of the ports.
+     */
+    private boolean portsExclude(long[] key, long[] consulted) {
+        int bits = portsTrie.excludes(key[FlowKey.W_TP] & portsMask, 0, portsLen);
+        if (bits < 0) {
+            return false;
+        }
+        consulted[FlowKey.W_TP] |= PrefixTrie.truncHi(-1L, bits) & portsMask;
+        return true;
     }
 
     /**
@@ -352,6 +381,9 @@ final class Subtable {
         }
         used++;
         stageHashes(e.value, true);
+        if (portsTrie != null) {
+            portsTrie.insert(e.value[FlowKey.W_TP] & portsMask, 0, portsLen);
+        }
         for (int k = 0; k < trieIdx.length; k++) {
             int t = trieIdx[k];
             tries[t].insert(fields[t].hi(e.value), fields[t].lo(e.value), triePlen[k]);
@@ -400,6 +432,9 @@ final class Subtable {
         t[hole * stride] = 0;
         used--;
         stageHashes(e.value, false);
+        if (portsTrie != null) {
+            portsTrie.remove(e.value[FlowKey.W_TP] & portsMask, 0, portsLen);
+        }
         for (int k = 0; k < trieIdx.length; k++) {
             int tr = trieIdx[k];
             tries[tr].remove(fields[tr].hi(e.value), fields[tr].lo(e.value), triePlen[k]);
