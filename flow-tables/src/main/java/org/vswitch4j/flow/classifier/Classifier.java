@@ -149,6 +149,7 @@ public final class Classifier<R extends Classifier.Rule> {
             return this;
         }
 
+        /** Builds a classifier of any {@link Rule}. */
         public Classifier<Rule> build() {
             return new Classifier<>(prefixFields);
         }

@@ -24,13 +24,12 @@ final class Subtable {
      * ICMP type and code). Every key bit is in exactly one stage.
      */
     static final long[][] STAGE_BITS = new long[4][FlowKey.WORDS];
-    static final int STAGE_L3 = 2;
     private static final long TP_PORTS = 0xFFFF_FFFF_0000_0000L;
 
     static {
         long[] meta = STAGE_BITS[0];
         long[] l2 = STAGE_BITS[1];
-        long[] l3 = STAGE_BITS[STAGE_L3];
+        long[] l3 = STAGE_BITS[2];
         long[] l4 = STAGE_BITS[3];
         meta[FlowKey.W_IN_PORT] = -1L;
         for (int w = FlowKey.W_TUN_ID; w < FlowKey.WORDS; w++) {
@@ -75,7 +74,7 @@ final class Subtable {
     private final PrefixField[] fields;
     private final int[] trieIdx;
     private final int[] triePlen;
-    /** The local stage at which the tries are checked (the L3 stage), or -1. */
+    /** The local stage at which the tries are checked, or -1. */
     private final int trieStage;
 
     // The L4 ports trie (as OVS's): the rules' masked tp_src|tp_dst, so that a miss in the last stage
@@ -115,9 +114,17 @@ final class Subtable {
         hc = new long[items];
         stageEnd = new int[stages];
         nStages = stages;
+        // The tries are checked on reaching the first stage that holds one of their fields (L3 for the IP
+        // addresses, metadata for the tunnel addresses), so earlier stages can rule the subtable out first.
+        int trieGlobal = Integer.MAX_VALUE;
+        for (PrefixField f : fields) {
+            if (f.prefixLength(mask) > 0) {
+                trieGlobal = Math.min(trieGlobal, stageOf(f.field.word()));
+            }
+        }
         int i = 0;
         int s = 0;
-        int l3 = -1;
+        int firstTrieStage = -1;
         for (int g = 0; g < STAGE_BITS.length; g++) {
             int before = i;
             for (int w = 0; w < FlowKey.WORDS; w++) {
@@ -130,8 +137,8 @@ final class Subtable {
                 }
             }
             if (i > before) {
-                if (g == STAGE_L3) {
-                    l3 = s;
+                if (g == trieGlobal) {
+                    firstTrieStage = s;
                 }
                 stageEnd[s++] = i;
             }
@@ -155,7 +162,7 @@ final class Subtable {
                 triePlen[k++] = plen;
             }
         }
-        trieStage = nt > 0 ? l3 : -1;
+        trieStage = firstTrieStage;
         portsMask = mask[FlowKey.W_TP] & TP_PORTS;
         portsLen = portsMask == 0 ? 0 : 64 - Long.numberOfTrailingZeros(portsMask);
         portsTrie = portsMask == 0 ? null : new PrefixTrie(32);
@@ -176,6 +183,16 @@ final class Subtable {
         stride = words + 1;
         heads = new RuleEntry[8];
         tab = new long[8 * stride];
+    }
+
+    /** The stage of a (prefix-tracked) field's word; every such word lies in one stage. */
+    private static int stageOf(int word) {
+        for (int g = 0; g < STAGE_BITS.length; g++) {
+            if (STAGE_BITS[g][word] == -1L) {
+                return g;
+            }
+        }
+        throw new IllegalArgumentException("word " + word + " spans stages");
     }
 
     /** Stored rules, every version. */
