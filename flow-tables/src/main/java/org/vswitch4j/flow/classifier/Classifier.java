@@ -72,8 +72,9 @@ import org.vswitch4j.core.key.FlowMask;
  * Lookup: per subtable visited, one hash per stage read and one probe (plus a ports-trie walk on an L4
  * miss), plus one trie walk per prefix field per lookup; allocates nothing. The trie walks are chains of
  * dependent loads, so with many rules (cold tries) they are a lookup's largest cost: a classifier built
- * with no prefix fields trades wider miss masks for that time. Insert: one subtable probe, the stage indices and the tries (new values
- * only), and a re-sort of the subtable order when the subtable's highest priority rises (O(subtables)).
+ * with no prefix fields trades wider miss masks for that time. Insert: one subtable probe, the stage
+ * indices and the tries (new values only), and a re-sort of the subtable order when the subtable's highest
+ * priority rises (O(subtables)).
  * Remove marks a version (O(1)); {@link #gc} then does the reverse of insert for each freed rule.
  *
  * <h2>Thread-safety</h2>

@@ -10,8 +10,9 @@ import org.vswitch4j.core.key.FlowKey;
  * Random rules and keys for the property tests, over the fields OpenFlow tables really match: in_port,
  * eth_dst (exact or the multicast bit), eth_type, vlan_vid, IPv4 and IPv6 addresses with CIDR prefixes (and
  * now and then an arbitrary mask), ip_proto, L4 ports (exact or a range mask), tcp_flags bits, metadata
- * (arbitrary masks), reg0, tun_id and tun_src (a prefix field in the metadata stage). Values come from small pools so that rules overlap and keys drawn
- * near the rules hit them, miss them by a bit, or fall between prefixes.
+ * (arbitrary masks), reg0, tun_id and tun_src (a prefix field in the metadata stage). Values come from
+ * small pools so that rules overlap and keys drawn near the rules hit them, miss them by a bit, or fall
+ * between prefixes.
  */
 final class RuleGen {
     /** One field of a mask shape: its mask bits (two words for IPv6). */
@@ -21,7 +22,8 @@ final class RuleGen {
     private static final FlowField[] FIELDS = {
         FlowField.IN_PORT, FlowField.ETH_DST, FlowField.ETH_TYPE, FlowField.VLAN0_VID, FlowField.IPV4_SRC,
         FlowField.IPV4_DST, FlowField.IP_PROTO, FlowField.TP_DST, FlowField.TP_SRC, FlowField.TCP_FLAGS,
-        FlowField.IPV6_SRC, FlowField.IPV6_DST, FlowField.METADATA, FlowField.REG0, FlowField.TUN_ID, FlowField.TUN_SRC,
+        FlowField.IPV6_SRC, FlowField.IPV6_DST, FlowField.METADATA, FlowField.REG0, FlowField.TUN_ID,
+        FlowField.TUN_SRC,
     };
 
     private final Random r;
