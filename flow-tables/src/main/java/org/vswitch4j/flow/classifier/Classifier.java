@@ -3,7 +3,6 @@ package org.vswitch4j.flow.classifier;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -47,6 +46,9 @@ import org.vswitch4j.core.key.FlowMask;
  * hashes stage by stage and stops at the first stage whose index lacks the hash, un-wildcarding only the
  * stages it read: a packet from the wrong in_port does not un-wildcard the TCP ports of an in_port+tcp_dst
  * rule. Absence in an index is exact; presence may be a hash collision, which the full compare settles.
+ * When the last stage is L4 and misses, a per-subtable trie of its rules' ports (as Open vSwitch's) limits
+ * the un-wildcarding to the port bits that separate the key from every rule there: a packet to port 443
+ * against a tp_dst=80 rule un-wildcards the top 8 bits of tp_dst, not 16.
  *
  * <h2>Prefix tracking</h2>
  * For the prefix fields (by default ipv4_src, ipv4_dst, ipv6_src, ipv6_dst; at most
@@ -67,9 +69,12 @@ import org.vswitch4j.core.key.FlowMask;
  * is visible at any version (modify-flow replaces one by another at one version).
  *
  * <h2>Costs</h2>
- * Lookup: per subtable visited, one hash per stage read and one probe, plus one trie walk per prefix field
- * per lookup; allocates nothing. Insert: one subtable probe, the stage indices and the tries (new values
- * only), and a re-sort of the subtable order when the subtable's highest priority rises (O(subtables)).
+ * Lookup: per subtable visited, one hash per stage read and one probe (plus a ports-trie walk on an L4
+ * miss), plus one trie walk per prefix field per lookup; allocates nothing. The trie walks are chains of
+ * dependent loads, so with many rules (cold tries) they are a lookup's largest cost: a classifier built
+ * with no prefix fields trades wider miss masks for that time. Insert: one subtable probe, the stage
+ * indices and the tries (new values only), and a re-sort of the subtable order when the subtable's highest
+ * priority rises (O(subtables)).
  * Remove marks a version (O(1)); {@link #gc} then does the reverse of insert for each freed rule.
  *
  * <h2>Thread-safety</h2>
@@ -145,6 +150,7 @@ public final class Classifier<R extends Classifier.Rule> {
             return this;
         }
 
+        /** Builds a classifier of any {@link Rule}. */
         public Classifier<Rule> build() {
             return new Classifier<>(prefixFields);
         }
@@ -178,14 +184,14 @@ public final class Classifier<R extends Classifier.Rule> {
     private Subtable[] order = new Subtable[8];
     private int nSub;
     private final HashMap<MaskKey, Subtable> byMask = new HashMap<>();
-    /** The latest entry of each rule (an older, removed one may wait for gc in {@link #removed}). */
-    private final IdentityHashMap<Rule, RuleEntry> byRule = new IdentityHashMap<>();
     /** Entries with a remove version, waiting for {@link #gc}. */
     private final ArrayList<RuleEntry> removed = new ArrayList<>();
     /** Rules inserted and not removed. */
     private int live;
     /** Entries stored (live or waiting for gc). */
     private int stored;
+    /** The subtable of the last insert; freed subtables have no rules, which {@link #subtableFor} checks. */
+    private Subtable lastInserted;
 
     /** A classifier with prefix tracking on ipv4_src, ipv4_dst, ipv6_src and ipv6_dst. */
     public Classifier() {
@@ -222,21 +228,25 @@ public final class Classifier<R extends Classifier.Rule> {
         long[] value = rule.value();
         long[] mask = rule.mask();
         checkMatch(value, mask);
-        RuleEntry cur = byRule.get(rule);
-        if (cur != null && cur.removeVersion == RuleEntry.NEVER) {
-            throw new IllegalStateException("rule is already in the classifier (added at version "
-                    + cur.addVersion + "); remove it before inserting it again");
-        }
-        if (cur != null && version < cur.removeVersion) {
-            throw new IllegalStateException("rule re-inserted at version " + version
-                    + ", before its removal at version " + cur.removeVersion + " takes effect");
-        }
         Subtable st = subtableFor(mask);
+        // The rule's earlier entries, if any, are in the same chain (same value and mask).
+        for (RuleEntry cur = st.chainOf(value); cur != null; cur = cur.next) {
+            if (cur.rule != rule) {
+                continue;
+            }
+            if (cur.removeVersion == RuleEntry.NEVER) {
+                throw new IllegalStateException("rule is already in the classifier (added at version "
+                        + cur.addVersion + "); remove it before inserting it again");
+            }
+            if (version < cur.removeVersion) {
+                throw new IllegalStateException("rule re-inserted at version " + version
+                        + ", before its removal at version " + cur.removeVersion + " takes effect");
+            }
+        }
         RuleEntry e = new RuleEntry(rule, rule.priority(), value, st, version);
         if (st.insert(e)) {
             reposition(st);
         }
-        byRule.put(rule, e);
         live++;
         stored++;
     }
@@ -251,12 +261,24 @@ public final class Classifier<R extends Classifier.Rule> {
      */
     public void remove(R rule, long version) {
         Objects.requireNonNull(rule, "rule");
-        RuleEntry e = byRule.get(rule);
-        if (e == null) {
-            throw new IllegalStateException("rule is not in the classifier");
+        long[] value = rule.value();
+        long[] mask = rule.mask();
+        checkMatch(value, mask);
+        Subtable st = existingSubtable(mask);
+        RuleEntry e = null;
+        long removedAt = RuleEntry.NEVER;
+        for (RuleEntry cur = st == null ? null : st.chainOf(value); cur != null; cur = cur.next) {
+            if (cur.rule == rule) {
+                if (cur.removeVersion == RuleEntry.NEVER) {
+                    e = cur;
+                    break;
+                }
+                removedAt = cur.removeVersion;
+            }
         }
-        if (e.removeVersion != RuleEntry.NEVER) {
-            throw new IllegalStateException("rule was already removed at version " + e.removeVersion);
+        if (e == null) {
+            throw new IllegalStateException(removedAt == RuleEntry.NEVER ? "rule is not in the classifier"
+                    : "rule was already removed at version " + removedAt);
         }
         if (version < e.addVersion || version == RuleEntry.NEVER) {
             throw new IllegalArgumentException("remove version " + version + " must be in " + e.addVersion
@@ -288,8 +310,10 @@ public final class Classifier<R extends Classifier.Rule> {
         Subtable st = e.subtable;
         boolean changed = st.remove(e);
         stored--;
-        byRule.remove(e.rule, e);
         if (st.rules() == 0) {
+            if (lastInserted == st) {
+                lastInserted = null;
+            }
             byMask.remove(new MaskKey(st.mask));
             int i = indexOf(st);
             System.arraycopy(order, i + 1, order, i, nSub - i - 1);
@@ -299,17 +323,28 @@ public final class Classifier<R extends Classifier.Rule> {
         }
     }
 
+    /** The subtable for {@code mask}, or null. */
+    private Subtable existingSubtable(long[] mask) {
+        // Flow-mods come in runs of one shape (a controller installs a batch of similar flows): try the
+        // last subtable before hashing all the mask's words.
+        Subtable last = lastInserted;
+        if (last != null && last.rules() > 0 && Arrays.equals(last.mask, mask)) {
+            return last;
+        }
+        return byMask.get(new MaskKey(mask));
+    }
+
     private Subtable subtableFor(long[] mask) {
-        MaskKey k = new MaskKey(mask);
-        Subtable st = byMask.get(k);
+        Subtable st = existingSubtable(mask);
         if (st == null) {
-            st = new Subtable(k.mask, tries, fields);
+            st = new Subtable(mask, tries, fields);
             byMask.put(new MaskKey(st.mask), st);
             if (nSub == order.length) {
                 order = Arrays.copyOf(order, nSub * 2);
             }
             order[nSub++] = st; // placed by reposition once its first rule sets its priority
         }
+        lastInserted = st;
         return st;
     }
 
@@ -447,7 +482,7 @@ public final class Classifier<R extends Classifier.Rule> {
      */
     public R findExact(long[] value, long[] mask, int priority, long version) {
         checkMatch(value, mask);
-        Subtable st = byMask.get(new MaskKey(mask));
+        Subtable st = existingSubtable(mask);
         if (st == null) {
             return null;
         }

@@ -192,6 +192,29 @@ final class PrefixTrie {
         return check;
     }
 
+    /**
+     * For one prefix length: -1 if a stored prefix of length {@code plen} equals the key's top bits, else
+     * how many top bits of the key (at most plen) show that none does. Needs no result array, so a lookup
+     * can ask it of a subtable's own trie without shared scratch.
+     */
+    int excludes(long hi, long lo, int plen) {
+        Node n = root;
+        while (n.len < plen) {
+            int depth = n.len;
+            int b = bit(hi, lo, depth);
+            Node c = n.child(b);
+            if (c == null) {
+                return n.child(b ^ 1) != null ? depth + 1 : depth;
+            }
+            int d = firstDiff(hi, lo, c.hi, c.lo, c.len);
+            if (d < c.len) {
+                return Math.min(d + 1, plen);
+            }
+            n = c;
+        }
+        return n.len == plen && n.count > 0 ? -1 : plen;
+    }
+
     /** Whether length {@code plen} (1..128) is set in a {@link #lookup} result. */
     static boolean has(long[] plens, int at, int plen) {
         return plen <= 64 ? (plens[at] >>> (plen - 1) & 1) != 0 : (plens[at + 1] >>> (plen - 65) & 1) != 0;

@@ -24,13 +24,12 @@ final class Subtable {
      * ICMP type and code). Every key bit is in exactly one stage.
      */
     static final long[][] STAGE_BITS = new long[4][FlowKey.WORDS];
-    static final int STAGE_L3 = 2;
     private static final long TP_PORTS = 0xFFFF_FFFF_0000_0000L;
 
     static {
         long[] meta = STAGE_BITS[0];
         long[] l2 = STAGE_BITS[1];
-        long[] l3 = STAGE_BITS[STAGE_L3];
+        long[] l3 = STAGE_BITS[2];
         long[] l4 = STAGE_BITS[3];
         meta[FlowKey.W_IN_PORT] = -1L;
         for (int w = FlowKey.W_TUN_ID; w < FlowKey.WORDS; w++) {
@@ -48,7 +47,11 @@ final class Subtable {
         l4[FlowKey.W_TP] = TP_PORTS;
     }
 
-    private static final long SEED = 0x2545_F491_4F6C_DD1DL;
+    /** One odd constant per hashed item (cycled): the hash is a sum of independent products. */
+    private static final long[] MULTIPLIERS = {
+        0x9E37_79B9_7F4A_7C15L, 0xC2B2_AE3D_27D4_EB4FL, 0x1656_67B1_9E37_79F9L, 0xD6E8_FEB8_6659_FD93L,
+        0xFF51_AFD7_ED55_8CCDL, 0xC4CE_B9FE_1A85_EC53L, 0x94D0_49BB_1331_11EBL, 0xBF58_476D_1CE4_E5B9L,
+    };
 
     final long[] mask;
     /** The highest priority of any rule stored here (visible or not); the classifier orders by it. */
@@ -58,9 +61,10 @@ final class Subtable {
     /** Stored rules (every version, until freed). */
     private int rules;
 
-    // Hashing: (word, bits) items in stage order; stageEnd[s] = end of stage s's items.
+    // Hashing: (word, bits, multiplier) items in stage order; stageEnd[s] = end of stage s's items.
     private final int[] hw;
     private final long[] hm;
+    private final long[] hc;
     private final int[] stageEnd;
     private final int nStages;
     private final StageIndex[] indices;
@@ -70,8 +74,15 @@ final class Subtable {
     private final PrefixField[] fields;
     private final int[] trieIdx;
     private final int[] triePlen;
-    /** The local stage at which the tries are checked (the L3 stage), or -1. */
+    /** The local stage at which the tries are checked, or -1. */
     private final int trieStage;
+
+    // The L4 ports trie (as OVS's): the rules' masked tp_src|tp_dst, so that a miss in the last stage
+    // un-wildcards only the port bits that separate the key from every rule here. Null without an L4 stage.
+    private final PrefixTrie portsTrie;
+    /** The mask's port bits (top 32 bits of the tp word) and their length up to the lowest one. */
+    private final long portsMask;
+    private final int portsLen;
 
     // The value table.
     private final int[] kw;
@@ -100,11 +111,20 @@ final class Subtable {
         }
         hw = new int[items];
         hm = new long[items];
+        hc = new long[items];
         stageEnd = new int[stages];
         nStages = stages;
+        // The tries are checked on reaching the first stage that holds one of their fields (L3 for the IP
+        // addresses, metadata for the tunnel addresses), so earlier stages can rule the subtable out first.
+        int trieGlobal = Integer.MAX_VALUE;
+        for (PrefixField f : fields) {
+            if (f.prefixLength(mask) > 0) {
+                trieGlobal = Math.min(trieGlobal, stageOf(f.field.word()));
+            }
+        }
         int i = 0;
         int s = 0;
-        int l3 = -1;
+        int firstTrieStage = -1;
         for (int g = 0; g < STAGE_BITS.length; g++) {
             int before = i;
             for (int w = 0; w < FlowKey.WORDS; w++) {
@@ -112,12 +132,13 @@ final class Subtable {
                 if (bits != 0) {
                     hw[i] = w;
                     hm[i] = bits;
+                    hc[i] = MULTIPLIERS[i % MULTIPLIERS.length];
                     i++;
                 }
             }
             if (i > before) {
-                if (g == STAGE_L3) {
-                    l3 = s;
+                if (g == trieGlobal) {
+                    firstTrieStage = s;
                 }
                 stageEnd[s++] = i;
             }
@@ -141,7 +162,10 @@ final class Subtable {
                 triePlen[k++] = plen;
             }
         }
-        trieStage = nt > 0 ? l3 : -1;
+        trieStage = firstTrieStage;
+        portsMask = mask[FlowKey.W_TP] & TP_PORTS;
+        portsLen = portsMask == 0 ? 0 : 64 - Long.numberOfTrailingZeros(portsMask);
+        portsTrie = portsMask == 0 ? null : new PrefixTrie(32);
         int words = 0;
         for (long m : mask) {
             if (m != 0) {
@@ -161,6 +185,16 @@ final class Subtable {
         tab = new long[8 * stride];
     }
 
+    /** The stage of a (prefix-tracked) field's word; every such word lies in one stage. */
+    private static int stageOf(int word) {
+        for (int g = 0; g < STAGE_BITS.length; g++) {
+            if (STAGE_BITS[g][word] == -1L) {
+                return g;
+            }
+        }
+        throw new IllegalArgumentException("word " + word + " spans stages");
+    }
+
     /** Stored rules, every version. */
     int rules() {
         return rules;
@@ -173,7 +207,7 @@ final class Subtable {
      * answer depends on (see {@link Classifier}). Allocation-free.
      */
     RuleEntry find(long[] key, long[] consulted, LookupScratch sc) {
-        long acc = SEED;
+        long acc = 0;
         int j = 0;
         int last = nStages - 1;
         for (int s = 0; s < last; s++) {
@@ -181,7 +215,7 @@ final class Subtable {
                 return null;
             }
             for (int end = stageEnd[s]; j < end; j++) {
-                acc = step(acc, key[hw[j]] & hm[j]);
+                acc += (key[hw[j]] & hm[j]) * hc[j];
             }
             if (!indices[s].contains(fin(acc))) {
                 orItems(consulted, j);
@@ -192,10 +226,29 @@ final class Subtable {
             return null;
         }
         for (int end = hw.length; j < end; j++) {
-            acc = step(acc, key[hw[j]] & hm[j]);
+            acc += (key[hw[j]] & hm[j]) * hc[j];
+        }
+        RuleEntry head = probe(key, fin(acc));
+        if (head == null && portsTrie != null && portsExclude(key, consulted)) {
+            orItems(consulted, last == 0 ? 0 : stageEnd[last - 1]);
+            return null;
         }
         orItems(consulted, j);
-        return probe(key, fin(acc));
+        return head;
+    }
+
+    /**
+     * Whether no rule here has the key's masked ports; if so, ORs the top port bits the walk depended on.
+     * Called on a miss in the last stage (the L4 stage, whenever the mask has ports): then the earlier
+     * stages' bits and these port bits decide the miss, not all of the ports.
+     */
+    private boolean portsExclude(long[] key, long[] consulted) {
+        int bits = portsTrie.excludes(key[FlowKey.W_TP] & portsMask, 0, portsLen);
+        if (bits < 0) {
+            return false;
+        }
+        consulted[FlowKey.W_TP] |= PrefixTrie.truncHi(-1L, bits) & portsMask;
+        return true;
     }
 
     /**
@@ -252,24 +305,18 @@ final class Subtable {
     }
 
     private int hashOf(long[] w) {
-        long acc = SEED;
+        long acc = 0;
         for (int j = 0; j < hw.length; j++) {
-            acc = step(acc, w[hw[j]] & hm[j]);
+            acc += (w[hw[j]] & hm[j]) * hc[j];
         }
         return fin(acc);
     }
 
-    private static long step(long acc, long v) {
-        return Long.rotateLeft(acc ^ (v * 0x9E37_79B9_7F4A_7C15L), 27) * 0xC2B2_AE3D_27D4_EB4FL
-                + 0x1656_67B1_9E37_79F9L;
-    }
-
+    /** Mixes a sum of products so that every bit reaches the low bits the tables index by. */
     private static int fin(long h) {
-        h ^= h >>> 33;
-        h *= 0xFF51_AFD7_ED55_8CCDL;
-        h ^= h >>> 33;
-        h *= 0xC4CE_B9FE_1A85_EC53L;
-        return (int) (h ^ (h >>> 33));
+        h ^= h >>> 29;
+        h *= 0xBF58_476D_1CE4_E5B9L;
+        return (int) (h ^ (h >>> 32));
     }
 
     // ---- writes ----------------------------------------------------------------------------------------
@@ -351,6 +398,9 @@ final class Subtable {
         }
         used++;
         stageHashes(e.value, true);
+        if (portsTrie != null) {
+            portsTrie.insert(e.value[FlowKey.W_TP] & portsMask, 0, portsLen);
+        }
         for (int k = 0; k < trieIdx.length; k++) {
             int t = trieIdx[k];
             tries[t].insert(fields[t].hi(e.value), fields[t].lo(e.value), triePlen[k]);
@@ -399,6 +449,9 @@ final class Subtable {
         t[hole * stride] = 0;
         used--;
         stageHashes(e.value, false);
+        if (portsTrie != null) {
+            portsTrie.remove(e.value[FlowKey.W_TP] & portsMask, 0, portsLen);
+        }
         for (int k = 0; k < trieIdx.length; k++) {
             int tr = trieIdx[k];
             tries[tr].remove(fields[tr].hi(e.value), fields[tr].lo(e.value), triePlen[k]);
@@ -407,11 +460,11 @@ final class Subtable {
 
     /** Adds (or removes) a value's hashes over stages 0..s to (from) stage s's index, for every s but the last. */
     private void stageHashes(long[] v, boolean add) {
-        long acc = SEED;
+        long acc = 0;
         int j = 0;
         for (int s = 0; s < indices.length; s++) {
             for (int end = stageEnd[s]; j < end; j++) {
-                acc = step(acc, v[hw[j]] & hm[j]);
+                acc += (v[hw[j]] & hm[j]) * hc[j];
             }
             if (add) {
                 indices[s].add(fin(acc));

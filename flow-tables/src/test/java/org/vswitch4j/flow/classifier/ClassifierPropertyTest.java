@@ -55,9 +55,11 @@ class ClassifierPropertyTest {
             this.seed = seed;
             r = new Random(seed);
             gen = new RuleGen(r, 1 + r.nextInt(20));
-            c = switch (r.nextInt(3)) {
+            c = switch (r.nextInt(4)) {
                 case 0 -> Classifier.builder().prefixFields().build(TestRule.class);
                 case 1 -> Classifier.builder().prefixFields(FlowField.IPV4_DST, FlowField.IPV6_SRC)
+                        .build(TestRule.class);
+                case 2 -> Classifier.builder().prefixFields(FlowField.TUN_SRC, FlowField.IPV4_SRC)
                         .build(TestRule.class);
                 default -> new Classifier<>();
             };

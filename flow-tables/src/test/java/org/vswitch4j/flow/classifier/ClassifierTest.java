@@ -204,6 +204,18 @@ class ClassifierTest {
     }
 
     @Test
+    void missOnTheL4PortUnwildcardsOnlyThePortBitsThatSeparateItFromTheRules() {
+        c.insert(match().exact(FlowField.IN_PORT, 1).exact(FlowField.ETH_TYPE, 0x0800)
+                .exact(FlowField.IP_PROTO, 6).exact(FlowField.TP_DST, 80).rule("web", 10), 0);
+        FlowMask m = new FlowMask();
+        // 443 = 0000 0001 1011 1011 leaves 80 = 0000 0000 0101 0000 at bit 7: the top 8 bits of tp_dst.
+        assertNull(c.lookup(key(FlowField.IN_PORT, 1, FlowField.ETH_TYPE, 0x0800, FlowField.IP_PROTO, 6,
+                FlowField.TP_DST, 443, FlowField.TP_SRC, 5555), 0, m));
+        assertEquals(new FlowMask().exact(FlowField.IN_PORT).exact(FlowField.ETH_TYPE).exact(FlowField.IP_PROTO)
+                .bits(FlowField.TP_DST, 0xFF00), m);
+    }
+
+    @Test
     void missBetweenPrefixesUnwildcardsOnlyTheBitsThatSeparateThem() {
         c.insert(match().prefix(FlowField.IPV4_DST, IP_10_1_0_0, 16).rule("sixteen", 10), 0);
         c.insert(match().prefix(FlowField.IPV4_DST, IP_10_1_2_0, 24).rule("twentyfour", 20), 0);

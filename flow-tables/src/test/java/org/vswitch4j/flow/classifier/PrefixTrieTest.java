@@ -14,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /**
  * The prefix trie against a list of prefixes: after random inserts and removes (with duplicates), a walk
  * reports exactly the lengths of the stored prefixes that match the key, and keys that agree with it on the
- * top bits the walk reported get the same lengths.
+ * top bits the walk reported get the same lengths; the one-length question ({@code excludes}) agrees, and
+ * its bit count is enough too.
  */
 class PrefixTrieTest {
     static LongStream seeds() {
@@ -47,6 +48,18 @@ class PrefixTrieTest {
             long[] plens = new long[2];
             int check = t.lookup(key[0], key[1], plens, 0);
             assertEquals(expected(stored, key), plens[0] + "/" + plens[1], "seed " + seed + Seeds.replay(seed));
+            int plen = 1 + r.nextInt(width);
+            int bits = t.excludes(key[0], key[1], plen);
+            assertEquals(PrefixTrie.has(plens, 0, plen), bits < 0, "excludes /" + plen + Seeds.replay(seed));
+            if (bits >= 0) {
+                long[] other = near(r, base, width);
+                other[0] = PrefixTrie.truncHi(key[0], bits) | (other[0] & ~PrefixTrie.truncHi(-1L, bits));
+                other[1] = PrefixTrie.truncLo(key[1], bits) | (other[1] & ~PrefixTrie.truncLo(-1L, bits));
+                long[] p2 = new long[2];
+                t.lookup(other[0], other[1], p2, 0);
+                assertEquals(false, PrefixTrie.has(p2, 0, plen), "excludes /" + plen + " depends on more than its "
+                        + bits + " bits" + Seeds.replay(seed));
+            }
             for (int i = 0; i < 4; i++) {
                 long[] other = near(r, base, width);
                 other[0] = PrefixTrie.truncHi(key[0], check) | (other[0] & ~PrefixTrie.truncHi(-1L, check));

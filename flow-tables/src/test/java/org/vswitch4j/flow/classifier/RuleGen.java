@@ -10,8 +10,9 @@ import org.vswitch4j.core.key.FlowKey;
  * Random rules and keys for the property tests, over the fields OpenFlow tables really match: in_port,
  * eth_dst (exact or the multicast bit), eth_type, vlan_vid, IPv4 and IPv6 addresses with CIDR prefixes (and
  * now and then an arbitrary mask), ip_proto, L4 ports (exact or a range mask), tcp_flags bits, metadata
- * (arbitrary masks), reg0 and tun_id. Values come from small pools so that rules overlap and keys drawn
- * near the rules hit them, miss them by a bit, or fall between prefixes.
+ * (arbitrary masks), reg0, tun_id and tun_src (a prefix field in the metadata stage). Values come from
+ * small pools so that rules overlap and keys drawn near the rules hit them, miss them by a bit, or fall
+ * between prefixes.
  */
 final class RuleGen {
     /** One field of a mask shape: its mask bits (two words for IPv6). */
@@ -22,6 +23,7 @@ final class RuleGen {
         FlowField.IN_PORT, FlowField.ETH_DST, FlowField.ETH_TYPE, FlowField.VLAN0_VID, FlowField.IPV4_SRC,
         FlowField.IPV4_DST, FlowField.IP_PROTO, FlowField.TP_DST, FlowField.TP_SRC, FlowField.TCP_FLAGS,
         FlowField.IPV6_SRC, FlowField.IPV6_DST, FlowField.METADATA, FlowField.REG0, FlowField.TUN_ID,
+        FlowField.TUN_SRC,
     };
 
     private final Random r;
@@ -51,7 +53,7 @@ final class RuleGen {
     private Part maskFor(FlowField f) {
         return switch (f) {
             case ETH_DST -> new Part(f, r.nextInt(3) == 0 ? 0x0100_0000_0000L : 0xFFFF_FFFF_FFFFL, 0);
-            case IPV4_SRC, IPV4_DST -> {
+            case IPV4_SRC, IPV4_DST, TUN_SRC -> {
                 if (r.nextInt(8) == 0) {
                     yield new Part(f, 0xFF00_FF00L, 0); // not a prefix: no trie for this subtable
                 }
@@ -100,7 +102,7 @@ final class RuleGen {
                 0xFFFF_FFFF_FFFFL}[r.nextInt(4)]);
             case ETH_TYPE -> k.set(f, new long[] {0x0800, 0x86DD, 0x0806}[r.nextInt(3)]);
             case VLAN0_VID -> k.set(f, new long[] {0, 10, 20}[r.nextInt(3)]);
-            case IPV4_SRC, IPV4_DST -> k.set(f, ipv4());
+            case IPV4_SRC, IPV4_DST, TUN_SRC -> k.set(f, ipv4());
             case IP_PROTO -> k.set(f, new long[] {1, 6, 17}[r.nextInt(3)]);
             case TP_DST, TP_SRC -> k.set(f, new long[] {22, 53, 80, 443, 8080, 8081}[r.nextInt(6)]);
             case TCP_FLAGS -> k.set(f, new long[] {0x02, 0x10, 0x12, 0x11}[r.nextInt(4)]);
