@@ -33,7 +33,7 @@ import org.vswitch4j.flow.ofctl.Values.Val;
  * several names write the same bits ({@code dl_vlan} and {@code dl_vlan_pcp} are parts of {@code vlan_tci};
  * {@code nw_tos} is {@code ip_dscp} shifted; {@code xreg0} is {@code reg0} and {@code reg1}; {@code tp_src}
  * means the TCP, UDP or SCTP port depending on the protocol). The parser folds each onto one field of the model,
- * merges the bits, resolves {@code tp_*} at the end, and only then lets {@link Match.Builder} check widths and
+ * lets a later name replace what an earlier one wrote (as OVS does), resolves {@code tp_*} at the end, and only then lets {@link Match.Builder} check widths and
  * prerequisites, reporting a failure at the position of the field that caused it.
  */
 final class FlowParser {
@@ -250,7 +250,10 @@ final class FlowParser {
                 return;
             }
             String lower = k.toLowerCase(Locale.ROOT);
-            if (lower.equals("tp_src") || lower.equals("tp_dst")) {
+            // tp_* mean the ports of whatever protocol the flow has; icmp_* mean ICMPv6's fields in an icmp6
+            // flow (OVS prints them so): both are resolved once the whole match is known.
+            if (lower.equals("tp_src") || lower.equals("tp_dst") || lower.equals("icmp_type")
+                    || lower.equals("icmp_code")) {
                 value(p, "a port");
                 tp.add(p);
                 return;
@@ -271,13 +274,13 @@ final class FlowParser {
                     } else if (vid > 0xfff) {
                         throw error(vp, v, "VLAN id out of range", "dl_vlan in 0..4095, or 0xffff for no tag");
                     } else {
-                        put(MatchField.VLAN_TCI, new Val(0, 0x1000 | vid, 0, 0x1fff), p);
+                        put(MatchField.VLAN_TCI, new Val(0, 0x1000 | vid, 0, 0x1fff), p, 0, 0x1fff);
                     }
                     return;
                 }
                 case "dl_vlan_pcp", "vlan_pcp" -> {
                     long pcp = Values.bounded(v, 7, "VLAN priority", text, vp);
-                    put(MatchField.VLAN_TCI, new Val(0, 0x1000 | pcp << 13, 0, 0xf000), p);
+                    put(MatchField.VLAN_TCI, new Val(0, 0x1000 | pcp << 13, 0, 0xf000), p, 0, 0xf000);
                     return;
                 }
                 default -> {
@@ -287,7 +290,7 @@ final class FlowParser {
             switch (f) {
                 case VLAN_VID -> {
                     check(f, val, p);
-                    put(MatchField.VLAN_TCI, new Val(0, val.value() & 0x1fff, 0, val.mask() & 0x1fff), p);
+                    put(MatchField.VLAN_TCI, new Val(0, val.value() & 0x1fff, 0, val.mask() & 0x1fff), p, 0, 0x1fff);
                 }
                 case NW_TOS -> {
                     check(f, val, p);
@@ -318,34 +321,41 @@ final class FlowParser {
         }
 
         private void put(MatchField f, Val val, Lexer.Pair p) {
-            if (val.mask() == 0 && val.maskHigh() == 0) {
+            put(f, val, p, f.widthMaskHigh(), f.widthMaskLow());
+        }
+
+        /**
+         * Sets the bits of {@code f} within {@code region} to {@code val}, as OVS's {@code mf_set} does: a field
+         * given again replaces what was given before (the last {@code in_port=} wins), and the part-of-TCI names
+         * ({@code dl_vlan}, {@code dl_vlan_pcp}, {@code vlan_vid}) replace only their part of {@code vlan_tci}.
+         */
+        private void put(MatchField f, Val val, Lexer.Pair p, long regionHigh, long region) {
+            Val old = vals.getOrDefault(f, new Val(0, 0, 0, 0));
+            Val merged = new Val(old.valueHigh() & ~regionHigh | val.valueHigh() & val.maskHigh(),
+                    old.value() & ~region | val.value() & val.mask(),
+                    old.maskHigh() & ~regionHigh | val.maskHigh(), old.mask() & ~region | val.mask());
+            if (merged.mask() == 0 && merged.maskHigh() == 0) {
                 check(f, val, p);
+                vals.remove(f);
+                where.remove(f);
                 return;
             }
-            Val old = vals.get(f);
-            if (old == null) {
-                vals.put(f, val);
-                where.put(f, p.keyPos());
-                return;
-            }
-            long bh = old.maskHigh() & val.maskHigh();
-            long bl = old.mask() & val.mask();
-            if (((old.valueHigh() ^ val.valueHigh()) & bh) != 0 || ((old.value() ^ val.value()) & bl) != 0) {
-                throw at(new FlowModException(OfpError.BAD_MATCH_DUP_FIELD, f.ovsName()
-                        + " is given twice with different values"), p.keyPos(), p.key()
-                        + (p.hasValue() ? "=" + p.value() : ""));
-            }
-            vals.put(f, new Val(old.valueHigh() | val.valueHigh() & val.maskHigh(),
-                    old.value() | val.value() & val.mask(), old.maskHigh() | val.maskHigh(), old.mask() | val.mask()));
+            vals.put(f, merged);
+            where.put(f, p.keyPos());
         }
 
         Match build() {
             Val proto = vals.get(MatchField.IP_PROTO);
             Val type = vals.get(MatchField.ETH_TYPE);
             for (Lexer.Pair p : tp) {
-                boolean src = p.key().toLowerCase(Locale.ROOT).equals("tp_src");
+                String name = p.key().toLowerCase(Locale.ROOT);
+                boolean src = name.equals("tp_src") || name.equals("icmp_type");
                 MatchField f = src ? MatchField.TCP_SRC : MatchField.TCP_DST;
-                if (proto != null) {
+                if (name.startsWith("icmp")) {
+                    boolean v6 = type != null && type.value() == 0x86dd;
+                    f = src ? (v6 ? MatchField.ICMPV6_TYPE : MatchField.ICMPV4_TYPE)
+                            : (v6 ? MatchField.ICMPV6_CODE : MatchField.ICMPV4_CODE);
+                } else if (proto != null) {
                     boolean v4 = type != null && type.value() == 0x0800;
                     f = switch ((int) proto.value()) {
                         case 17 -> src ? MatchField.UDP_SRC : MatchField.UDP_DST;

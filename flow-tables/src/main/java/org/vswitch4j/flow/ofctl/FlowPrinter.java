@@ -134,7 +134,7 @@ final class FlowPrinter {
         boolean ip6 = ethType == 0x86dd;
         boolean arp = ethType == 0x0806 || ethType == 0x8035;
         boolean skipType = true;
-        boolean skipProto = proto >= 0;
+        boolean skipProto = false;
         if (ip4 || ip6) {
             String name = switch ((int) proto) {
                 case 1 -> ip4 ? "icmp" : null;
@@ -147,7 +147,8 @@ final class FlowPrinter {
             };
             if (name == null) {
                 name = ip4 ? "ip" : "ipv6";
-                skipProto = false;
+            } else {
+                skipProto = true;
             }
             sb.append(name).append(',');
         } else if (ethType == 0x0806) {
@@ -325,9 +326,9 @@ final class FlowPrinter {
             sb.append("write_actions(").append(actions(ins.writeActions())).append("),");
         }
         if (ins.metadataMask() != 0) {
-            sb.append("write_metadata:").append(cHex(ins.metadata()));
+            sb.append("write_metadata:").append(Values.hex(0, ins.metadata()));
             if (ins.metadataMask() != -1L) {
-                sb.append('/').append(cHex(ins.metadataMask()));
+                sb.append('/').append(Values.hex(0, ins.metadataMask()));
             }
             sb.append(',');
         }
@@ -339,11 +340,6 @@ final class FlowPrinter {
         }
         sb.setLength(sb.length() - 1);
         return sb.toString();
-    }
-
-    /** C's {@code %#x}: {@code 0} for zero, {@code 0x...} otherwise. */
-    private static String cHex(long v) {
-        return v == 0 ? "0" : "0x" + Long.toHexString(v);
     }
 
     static String actions(List<Action> actions) {

@@ -475,9 +475,10 @@ final class Values {
         return a + "/" + (p[0] == mhi && p[1] == mlo ? Integer.toString(len) : formatIpv6(mhi, mlo));
     }
 
+    /** Hex as C's {@code %#x} writes it, which is how OVS prints hex fields: {@code 0} for zero, else {@code 0x...}. */
     static String hex(long high, long low) {
         if (high == 0) {
-            return "0x" + Long.toHexString(low);
+            return low == 0 ? "0" : "0x" + Long.toHexString(low);
         }
         return "0x" + Long.toHexString(high) + String.format("%016x", low);
     }
@@ -492,7 +493,8 @@ final class Values {
             case PORT -> OfPort.name(v);
             case FRAG -> formatFrag(v, m);
             case TCP_FLAGS -> formatTcpFlags(v, m);
-            case DECIMAL -> exact ? Long.toUnsignedString(v) : hex(0, v) + "/" + hex(0, m);
+            // OVS writes a masked decimal field as "0x%x/0x%x" (never C's %#x, so zero is 0x0).
+            case DECIMAL -> exact ? Long.toUnsignedString(v) : "0x" + Long.toHexString(v) + "/0x" + Long.toHexString(m);
             case HEX -> hex(vh, v) + (exact ? "" : "/" + hex(mh, m));
         };
     }
