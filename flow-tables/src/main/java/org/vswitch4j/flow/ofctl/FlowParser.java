@@ -896,7 +896,7 @@ final class FlowParser {
                         items.add(new LearnSpec.MatchField(dst, dst));
                     } else {
                         String v = p.value();
-                        if (v.indexOf('[') >= 0 || MatchField.byName(v) != null) {
+                        if (isFieldRef(v)) {
                             items.add(learnItem(() -> new LearnSpec.MatchField(dst, fieldRef(v, vp)), p));
                         } else {
                             long[] n;
@@ -919,6 +919,16 @@ final class FlowParser {
         } catch (FlowModException e) {
             throw at(e, from, text.substring(from, to));
         }
+    }
+
+    /** Whether {@code v} names a field ({@code NXM_OF_ETH_SRC[]}, {@code reg1[0..3]}, {@code eth_src}), not a value. */
+    private static boolean isFieldRef(String v) {
+        int open = v.indexOf('[');
+        String name = open < 0 ? v : v.substring(0, open);
+        if (open >= 0 && (!v.endsWith("]") || !v.substring(open + 1, v.length() - 1).matches("[0-9.]*"))) {
+            return false;
+        }
+        return !name.isEmpty() && Character.isLetter(name.charAt(0)) && MatchField.byName(name) != null;
     }
 
     private interface ItemMaker {

@@ -56,7 +56,9 @@ final class FlowPrinter {
             }
             sb.append(", ");
         }
-        if (f.table() != 0) {
+        boolean deletes = f.command() == FlowMod.Command.DELETE || f.command() == FlowMod.Command.DELETE_STRICT;
+        // A delete without table= means every table, so its table 0 must be said.
+        if (deletes ? f.table() != FlowMod.ALL_TABLES : f.table() != 0) {
             sb.append("table=").append(f.table()).append(", ");
         }
         if (f.outPort() != OfPort.ANY) {
