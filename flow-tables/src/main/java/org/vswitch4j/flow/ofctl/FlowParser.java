@@ -330,12 +330,12 @@ final class FlowParser {
          * ({@code dl_vlan}, {@code dl_vlan_pcp}, {@code vlan_vid}) replace only their part of {@code vlan_tci}.
          */
         private void put(MatchField f, Val val, Lexer.Pair p, long regionHigh, long region) {
+            check(f, val, p);
             Val old = vals.getOrDefault(f, new Val(0, 0, 0, 0));
             Val merged = new Val(old.valueHigh() & ~regionHigh | val.valueHigh() & val.maskHigh(),
                     old.value() & ~region | val.value() & val.mask(),
                     old.maskHigh() & ~regionHigh | val.maskHigh(), old.mask() & ~region | val.mask());
             if (merged.mask() == 0 && merged.maskHigh() == 0) {
-                check(f, val, p);
                 vals.remove(f);
                 where.remove(f);
                 return;
