@@ -49,14 +49,15 @@ final class FlowPrinter {
 
     static String flowMod(FlowMod f) {
         StringBuilder sb = new StringBuilder();
+        boolean deletes = f.command() == FlowMod.Command.DELETE || f.command() == FlowMod.Command.DELETE_STRICT;
         if (f.cookie() != 0 || f.cookieMask() != 0) {
             sb.append("cookie=0x").append(Long.toHexString(f.cookie()));
-            if (f.cookieMask() != 0) {
+            // A delete's cookie is always a filter (ovs-ofctl refuses to "set" one), so it keeps its mask.
+            if (f.cookieMask() != 0 || deletes) {
                 sb.append("/0x").append(Long.toHexString(f.cookieMask()));
             }
             sb.append(", ");
         }
-        boolean deletes = f.command() == FlowMod.Command.DELETE || f.command() == FlowMod.Command.DELETE_STRICT;
         // A delete without table= means every table, so its table 0 must be said.
         if (deletes ? f.table() != FlowMod.ALL_TABLES : f.table() != 0) {
             sb.append("table=").append(f.table()).append(", ");
@@ -364,7 +365,7 @@ final class FlowPrinter {
         }
     }
 
-    /** Open vSwitch's name for a field in set_field (its meta-flow name, which differs from ours for two). */
+    /** Open vSwitch's name for a field in set_field and learn (its meta-flow name; differs from ours for two). */
     static String setFieldName(MatchField f) {
         return switch (f) {
             case IP_ECN -> "nw_ecn";
@@ -473,7 +474,7 @@ final class FlowPrinter {
                     FieldRef d = mv.dst();
                     if (d.isWhole()) {
                         MatchField f = d.field();
-                        sb.append(f.ovsName()).append('=').append(Values.format(f, mv.valueHigh(), mv.value(),
+                        sb.append(setFieldName(f)).append('=').append(Values.format(f, mv.valueHigh(), mv.value(),
                                 f.widthMaskHigh(), f.widthMaskLow()));
                     } else {
                         sb.append(ref(d)).append('=').append(Values.hex(mv.valueHigh(), mv.value()));
@@ -512,9 +513,8 @@ final class FlowPrinter {
         sb.append(",type=").append(g.type().ovsName());
         for (GroupMod.Bucket b : g.buckets()) {
             sb.append(",bucket=");
-            if (g.type() == GroupMod.Type.SELECT) {
-                sb.append("weight:").append(b.weight()).append(',');
-            } else if (b.weight() != 0) {
+            // OVS prints a select bucket's weight unless it is the default 1; other types have none (0).
+            if (g.type() == GroupMod.Type.SELECT ? b.weight() != 1 : b.weight() != 0) {
                 sb.append("weight:").append(b.weight()).append(',');
             }
             if (b.watchPort() != OfPort.ANY) {

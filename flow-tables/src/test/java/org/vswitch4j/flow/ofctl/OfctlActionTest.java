@@ -36,7 +36,11 @@ class OfctlActionTest {
         }
     }
 
-    /** Each action the model has, from each of OVS's spellings, and the text dump-flows prints for it (OVS 3.1). */
+    /**
+     * Each action the model has, from each of OVS's spellings, and the text we print for it: what OVS 3.1's
+     * {@code dump-flows -O OpenFlow13} printed where we ran it, except the masked set_field, which OVS dumps as
+     * loads (see OfctlAgreementTest).
+     */
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '#', value = {
         "output:3#output:3",

@@ -114,6 +114,7 @@ class OfctlMatchTest {
         "vlan_tci=0x1000/0x1000#vlan_tci=0x1000/0x1000",
         "vlan_tci=0x3005#dl_vlan=5,dl_vlan_pcp=1",
         "vlan_tci=0x0005/0x0fff#vlan_tci=0x0005/0x0fff",
+        // Not OVS's: its OpenFlow 1.3 encoding dumps dl_vlan=0xffff as vlan_tci=0x0000/0x1fff (OfctlAgreementTest).
         "dl_vlan=0xffff#vlan_tci=0x0000",
         "tcp6,tcp_flags=0x12/0xff#tcp6,tcp_flags=-fin+syn-rst-psh+ack-urg-ece-cwr",
         "tcp,tcp_flags=0xfff#tcp,tcp_flags=fin|syn|rst|psh|ack|urg|ece|cwr|ns|[200]|[400]|[800]",
