@@ -167,8 +167,10 @@ final class FlowGen {
         };
     }
 
-    private static String actions(Random r, int table, boolean ip4, boolean ip6, String l4, boolean vlan) {
+    private static String actions(Random r, int table, boolean ip4, boolean ip6, String l4, boolean vlanMatched) {
         List<String> out = new ArrayList<>();
+        // Whether the packet has a tag at this point of the list: OVS refuses pop_vlan or a VLAN rewrite without one.
+        boolean[] vlan = {vlanMatched};
         if (r.nextInt(15) == 0) {
             return "drop";
         }
@@ -199,7 +201,7 @@ final class FlowGen {
         return out.isEmpty() ? "drop" : String.join(",", out);
     }
 
-    private static String action(Random r, boolean ip4, boolean ip6, String l4, boolean vlan) {
+    private static String action(Random r, boolean ip4, boolean ip6, String l4, boolean[] vlan) {
         switch (r.nextInt(20)) {
             case 0:
                 return "output:" + (1 + r.nextInt(65000));
@@ -257,10 +259,13 @@ final class FlowGen {
                 }
                 return "exit";
             case 14:
-                if (vlan) {
-                    return pick(r, "pop_vlan", "strip_vlan", "mod_vlan_vid:" + r.nextInt(4096),
+                if (vlan[0]) {
+                    String a = pick(r, "pop_vlan", "strip_vlan", "mod_vlan_vid:" + r.nextInt(4096),
                             "mod_vlan_pcp:" + r.nextInt(8));
+                    vlan[0] = !a.endsWith("_vlan");
+                    return a;
                 }
+                vlan[0] = true;
                 return "push_vlan:" + pick(r, "0x8100", "0x88a8");
             case 15:
                 return "learn(table=" + r.nextInt(254) + pick(r, "", ",idle_timeout=10", ",hard_timeout=20,priority=5",

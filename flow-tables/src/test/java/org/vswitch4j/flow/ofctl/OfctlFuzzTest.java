@@ -3,6 +3,7 @@ package org.vswitch4j.flow.ofctl;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.util.List;
 import org.vswitch4j.flow.Action;
@@ -22,7 +23,16 @@ import org.vswitch4j.flow.MeterMod;
  */
 class OfctlFuzzTest {
 
+    // The syntax's words, so that mutations reach the deeper parts (learn, instructions, groups) quickly.
     @FuzzTest(maxDuration = "2m")
+    @DictionaryEntries({"actions=", "table=", "priority=", "cookie=", "ip", "ipv6", "tcp", "udp6", "icmp6", "arp",
+        "in_port=", "dl_src=", "nw_src=", "ipv6_src=", "tp_dst=", "dl_vlan=", "vlan_tci=", "tcp_flags=", "ip_frag=",
+        "reg0=", "xreg1=", "nd_target=", "icmp_type=", "/0x", "/24", "::", "0x", "output:", "NORMAL", "CONTROLLER",
+        "controller(max_len=", "set_field:", "->", "load:", "move:", "NXM_NX_REG0[", "NXM_OF_IN_PORT[]", "[0..15]",
+        "resubmit(", "learn(", "conjunction(", "note:", "dec_ttl(", "mod_vlan_vid:", "mod_tp_src:", "push_vlan:",
+        "write_actions(", "clear_actions", "write_metadata:", "goto_table:", "meter:", "group_id=", "type=select",
+        "bucket=", "weight:", "watch_port:", "meter=", "kbps", "burst", "bands=", "type=drop", "rate=",
+        "burst_size=", "prec_level="})
     void anyTextParsesIntoAModelThatRoundTripsOrFailsWithASyntaxOrOpenFlowError(FuzzedDataProvider data) {
         int what = data.consumeInt(0, 9);
         String text = data.consumeRemainingAsString();
