@@ -15,25 +15,23 @@ import org.vswitch4j.flow.FlowFlag;
 import org.vswitch4j.flow.FlowMod;
 import org.vswitch4j.flow.FlowModException;
 import org.vswitch4j.flow.FlowStats;
-import org.vswitch4j.flow.GroupMod;
 import org.vswitch4j.flow.Instructions;
 import org.vswitch4j.flow.LearnSpec;
 import org.vswitch4j.flow.Match;
 import org.vswitch4j.flow.MatchField;
-import org.vswitch4j.flow.MeterMod;
 import org.vswitch4j.flow.OfPort;
-import org.vswitch4j.flow.OfpError;
 import org.vswitch4j.flow.ofctl.Values.Val;
 
 /**
  * The parser of one text: a flow ({@code add-flow}, {@code del-flows}, a {@code dump-flows} line), a match, an
- * action list, a group or a meter. Not thread-safe; one instance per text.
+ * action list or instructions ({@link GroupMeterParser} does groups and meters). Not thread-safe; one instance
+ * per text.
  *
  * <p>Why a match is gathered before it is built: Open vSwitch's syntax lets fields arrive in any order and
  * several names write the same bits ({@code dl_vlan} and {@code dl_vlan_pcp} are parts of {@code vlan_tci};
  * {@code nw_tos} is {@code ip_dscp} shifted; {@code xreg0} is {@code reg0} and {@code reg1}; {@code tp_src}
  * means the TCP, UDP or SCTP port depending on the protocol). The parser folds each onto one field of the model,
- * merges the bits, resolves {@code tp_*} at the end, and only then lets {@link Match.Builder} check widths and
+ * lets a later name replace what an earlier one wrote (as OVS does), resolves {@code tp_*} at the end, and only then lets {@link Match.Builder} check widths and
  * prerequisites, reporting a failure at the position of the field that caused it.
  */
 final class FlowParser {
@@ -250,7 +248,10 @@ final class FlowParser {
                 return;
             }
             String lower = k.toLowerCase(Locale.ROOT);
-            if (lower.equals("tp_src") || lower.equals("tp_dst")) {
+            // tp_* mean the ports of whatever protocol the flow has; icmp_* mean ICMPv6's fields in an icmp6
+            // flow (OVS prints them so): both are resolved once the whole match is known.
+            if (lower.equals("tp_src") || lower.equals("tp_dst") || lower.equals("icmp_type")
+                    || lower.equals("icmp_code")) {
                 value(p, "a port");
                 tp.add(p);
                 return;
@@ -271,13 +272,13 @@ final class FlowParser {
                     } else if (vid > 0xfff) {
                         throw error(vp, v, "VLAN id out of range", "dl_vlan in 0..4095, or 0xffff for no tag");
                     } else {
-                        put(MatchField.VLAN_TCI, new Val(0, 0x1000 | vid, 0, 0x1fff), p);
+                        put(MatchField.VLAN_TCI, new Val(0, 0x1000 | vid, 0, 0x1fff), p, 0, 0x1fff);
                     }
                     return;
                 }
                 case "dl_vlan_pcp", "vlan_pcp" -> {
                     long pcp = Values.bounded(v, 7, "VLAN priority", text, vp);
-                    put(MatchField.VLAN_TCI, new Val(0, 0x1000 | pcp << 13, 0, 0xf000), p);
+                    put(MatchField.VLAN_TCI, new Val(0, 0x1000 | pcp << 13, 0, 0xf000), p, 0, 0xf000);
                     return;
                 }
                 default -> {
@@ -287,7 +288,7 @@ final class FlowParser {
             switch (f) {
                 case VLAN_VID -> {
                     check(f, val, p);
-                    put(MatchField.VLAN_TCI, new Val(0, val.value() & 0x1fff, 0, val.mask() & 0x1fff), p);
+                    put(MatchField.VLAN_TCI, new Val(0, val.value() & 0x1fff, 0, val.mask() & 0x1fff), p, 0, 0x1fff);
                 }
                 case NW_TOS -> {
                     check(f, val, p);
@@ -318,34 +319,41 @@ final class FlowParser {
         }
 
         private void put(MatchField f, Val val, Lexer.Pair p) {
-            if (val.mask() == 0 && val.maskHigh() == 0) {
-                check(f, val, p);
+            put(f, val, p, f.widthMaskHigh(), f.widthMaskLow());
+        }
+
+        /**
+         * Sets the bits of {@code f} within {@code region} to {@code val}, as OVS's {@code mf_set} does: a field
+         * given again replaces what was given before (the last {@code in_port=} wins), and the part-of-TCI names
+         * ({@code dl_vlan}, {@code dl_vlan_pcp}, {@code vlan_vid}) replace only their part of {@code vlan_tci}.
+         */
+        private void put(MatchField f, Val val, Lexer.Pair p, long regionHigh, long region) {
+            check(f, val, p);
+            Val old = vals.getOrDefault(f, new Val(0, 0, 0, 0));
+            Val merged = new Val(old.valueHigh() & ~regionHigh | val.valueHigh() & val.maskHigh(),
+                    old.value() & ~region | val.value() & val.mask(),
+                    old.maskHigh() & ~regionHigh | val.maskHigh(), old.mask() & ~region | val.mask());
+            if (merged.mask() == 0 && merged.maskHigh() == 0) {
+                vals.remove(f);
+                where.remove(f);
                 return;
             }
-            Val old = vals.get(f);
-            if (old == null) {
-                vals.put(f, val);
-                where.put(f, p.keyPos());
-                return;
-            }
-            long bh = old.maskHigh() & val.maskHigh();
-            long bl = old.mask() & val.mask();
-            if (((old.valueHigh() ^ val.valueHigh()) & bh) != 0 || ((old.value() ^ val.value()) & bl) != 0) {
-                throw at(new FlowModException(OfpError.BAD_MATCH_DUP_FIELD, f.ovsName()
-                        + " is given twice with different values"), p.keyPos(), p.key()
-                        + (p.hasValue() ? "=" + p.value() : ""));
-            }
-            vals.put(f, new Val(old.valueHigh() | val.valueHigh() & val.maskHigh(),
-                    old.value() | val.value() & val.mask(), old.maskHigh() | val.maskHigh(), old.mask() | val.mask()));
+            vals.put(f, merged);
+            where.put(f, p.keyPos());
         }
 
         Match build() {
             Val proto = vals.get(MatchField.IP_PROTO);
             Val type = vals.get(MatchField.ETH_TYPE);
             for (Lexer.Pair p : tp) {
-                boolean src = p.key().toLowerCase(Locale.ROOT).equals("tp_src");
+                String name = p.key().toLowerCase(Locale.ROOT);
+                boolean src = name.equals("tp_src") || name.equals("icmp_type");
                 MatchField f = src ? MatchField.TCP_SRC : MatchField.TCP_DST;
-                if (proto != null) {
+                if (name.startsWith("icmp")) {
+                    boolean v6 = type != null && type.value() == 0x86dd;
+                    f = src ? (v6 ? MatchField.ICMPV6_TYPE : MatchField.ICMPV4_TYPE)
+                            : (v6 ? MatchField.ICMPV6_CODE : MatchField.ICMPV4_CODE);
+                } else if (proto != null) {
                     boolean v4 = type != null && type.value() == 0x0800;
                     f = switch ((int) proto.value()) {
                         case 17 -> src ? MatchField.UDP_SRC : MatchField.UDP_DST;
@@ -886,7 +894,7 @@ final class FlowParser {
                         items.add(new LearnSpec.MatchField(dst, dst));
                     } else {
                         String v = p.value();
-                        if (v.indexOf('[') >= 0 || MatchField.byName(v) != null) {
+                        if (isFieldRef(v)) {
                             items.add(learnItem(() -> new LearnSpec.MatchField(dst, fieldRef(v, vp)), p));
                         } else {
                             long[] n;
@@ -911,6 +919,16 @@ final class FlowParser {
         }
     }
 
+    /** Whether {@code v} names a field ({@code NXM_OF_ETH_SRC[]}, {@code reg1[0..3]}, {@code eth_src}), not a value. */
+    private static boolean isFieldRef(String v) {
+        int open = v.indexOf('[');
+        String name = open < 0 ? v : v.substring(0, open);
+        if (open >= 0 && (!v.endsWith("]") || !v.substring(open + 1, v.length() - 1).matches("[0-9.]*"))) {
+            return false;
+        }
+        return !name.isEmpty() && Character.isLetter(name.charAt(0)) && MatchField.byName(name) != null;
+    }
+
     private interface ItemMaker {
         LearnSpec.Item make();
     }
@@ -930,227 +948,6 @@ final class FlowParser {
         if (!fits) {
             throw error(pos, token, "value does not fit " + bits + " bits of " + dst, "a value of at most "
                     + bits + " bits");
-        }
-    }
-
-    // --- groups and meters --------------------------------------------------------------------------------
-
-    GroupMod group(GroupMod.Command command) {
-        long groupId = -1;
-        GroupMod.Type type = null;
-        List<GroupMod.Bucket> buckets = new ArrayList<>();
-        // Each bucket runs from its "bucket=" to the next one: its actions are not in parentheses.
-        List<Integer> starts = new ArrayList<>();
-        Lexer lx = new Lexer(text);
-        int headEnd = text.length();
-        while (lx.hasNext()) {
-            Lexer.Pair p = lx.next();
-            if (p.key().equals("bucket") && p.sep() == '=') {
-                starts.add(p.keyPos());
-                headEnd = Math.min(headEnd, p.keyPos());
-            }
-        }
-        for (Lexer.Pair p : Lexer.pairs(text, 0, headEnd)) {
-            switch (p.key()) {
-                case "group_id" -> groupId = value(p, "a group id").equalsIgnoreCase("all") ? GroupMod.ALL
-                        : bounded(p, 0xffff_ffffL, "group_id");
-                case "type" -> {
-                    String v = value(p, "all, select, indirect or ff");
-                    type = switch (v) {
-                        case "all" -> GroupMod.Type.ALL;
-                        case "select" -> GroupMod.Type.SELECT;
-                        case "indirect" -> GroupMod.Type.INDIRECT;
-                        case "ff", "fast_failover" -> GroupMod.Type.FAST_FAILOVER;
-                        default -> throw error(p.valuePos(), v, "unknown group type",
-                                "all, select, indirect, ff or fast_failover");
-                    };
-                }
-                default -> throw error(p.keyPos(), p.key(), "unknown group argument \"" + p.key() + "\"",
-                        "group_id=N, type=TYPE, bucket=...");
-            }
-        }
-        for (int i = 0; i < starts.size(); i++) {
-            int from = starts.get(i) + "bucket=".length();
-            int to = i + 1 < starts.size() ? starts.get(i + 1) : text.length();
-            buckets.add(bucket(from, to, type));
-        }
-        if (groupId < 0) {
-            if (command == GroupMod.Command.DELETE) {
-                groupId = GroupMod.ALL;
-            } else {
-                throw error(0, text, "must specify a group_id", "group_id=N");
-            }
-        }
-        if (type == null && command != GroupMod.Command.DELETE) {
-            throw error(0, text, "must specify a type", "type=all, select, indirect or ff");
-        }
-        if (command == GroupMod.Command.DELETE && (type != null || !buckets.isEmpty())) {
-            throw error(0, text, "deleting groups takes only group_id", "group_id=N or nothing (all groups)");
-        }
-        try {
-            return new GroupMod(command, groupId, type, buckets);
-        } catch (FlowModException e) {
-            throw at(e, 0, text);
-        }
-    }
-
-    private GroupMod.Bucket bucket(int from, int to, GroupMod.Type type) {
-        int weight = type == GroupMod.Type.SELECT ? 1 : 0;
-        long watchPort = OfPort.ANY;
-        long watchGroup = GroupMod.Bucket.NO_GROUP;
-        int actionsFrom = -1;
-        List<Action> actions = new ArrayList<>();
-        Lexer lx = new Lexer(text, from, to);
-        while (lx.hasNext()) {
-            Lexer.Pair p = lx.next();
-            switch (p.key()) {
-                case "weight" -> weight = (int) bounded(p, 0xffff, "weight");
-                case "watch_port" -> watchPort = Values.port(value(p, "a port"), text, p.valuePos());
-                case "watch_group" -> watchGroup = bounded(p, 0xffff_ffffL, "watch_group");
-                case "bucket_id" -> bounded(p, 0xffff_ffffL, "bucket_id");
-                case "actions" -> {
-                    if (p.sep() != '=') {
-                        throw error(p.keyPos(), p.key(), "bucket actions need =", "actions=ACTIONS");
-                    }
-                    actionsFrom = p.valuePos();
-                    lx.skipToEnd();
-                }
-                default -> {
-                    if (p.key().equalsIgnoreCase("drop") && !p.hasValue()) {
-                        continue;
-                    }
-                    actions.add(action(p, Context.NONE));
-                }
-            }
-        }
-        if (actionsFrom >= 0) {
-            if (!actions.isEmpty()) {
-                throw error(actionsFrom, text.substring(actionsFrom, to), "a bucket's actions are given twice",
-                        "the actions either before or after actions=");
-            }
-            actions = actions(actionsFrom, to, Context.NONE);
-        }
-        try {
-            return new GroupMod.Bucket(weight, watchPort, watchGroup, actions);
-        } catch (FlowModException e) {
-            throw at(e, from, text.substring(from, to));
-        }
-    }
-
-    MeterMod meter(MeterMod.Command command) {
-        long meterId = -1;
-        boolean kbps = false;
-        boolean pktps = false;
-        boolean burst = false;
-        boolean stats = false;
-        List<MeterMod.Band> bands = new ArrayList<>();
-        Lexer lx = new Lexer(text);
-        int bandsFrom = -1;
-        while (lx.hasNext()) {
-            Lexer.Pair p = lx.next();
-            switch (p.key()) {
-                case "meter" -> meterId = value(p, "a meter id").equalsIgnoreCase("all") ? MeterMod.ALL
-                        : bounded(p, 0xffff_ffffL, "meter");
-                case "kbps" -> kbps = true;
-                case "pktps" -> pktps = true;
-                case "burst" -> burst = true;
-                case "stats" -> stats = true;
-                case "bands", "band" -> {
-                    if (p.sep() != '=') {
-                        throw error(p.keyPos(), p.key(), "bands need =", "bands=type=drop,rate=N,...");
-                    }
-                    bandsFrom = p.valuePos();
-                    lx.skipToEnd();
-                }
-                default -> throw error(p.keyPos(), p.key(), "unknown meter argument \"" + p.key() + "\"",
-                        "meter=N, kbps, pktps, burst, stats, bands=...");
-            }
-            if (p.hasValue() && (p.key().equals("kbps") || p.key().equals("pktps") || p.key().equals("burst")
-                    || p.key().equals("stats"))) {
-                throw error(p.valuePos(), p.value(), p.key() + " takes no value", "a bare " + p.key());
-            }
-        }
-        if (kbps && pktps) {
-            throw error(0, text, "a meter is either kbps or pktps", "kbps or pktps, not both");
-        }
-        if (bandsFrom >= 0) {
-            bands(bandsFrom, burst, bands);
-        }
-        if (meterId < 0) {
-            if (command == MeterMod.Command.DELETE) {
-                meterId = MeterMod.ALL;
-            } else {
-                throw error(0, text, "must specify a meter", "meter=N");
-            }
-        }
-        if (command == MeterMod.Command.DELETE && (bandsFrom >= 0 || kbps || pktps || burst || stats)) {
-            throw error(0, text, "deleting meters takes only meter", "meter=N or nothing (all meters)");
-        }
-        if (command != MeterMod.Command.DELETE && !kbps && !pktps) {
-            // ovs-ofctl's default: kbps (OFPMF_KBPS is the absence of pktps).
-            kbps = true;
-        }
-        try {
-            return new MeterMod(command, meterId, kbps, burst, stats, bands);
-        } catch (FlowModException e) {
-            throw at(e, 0, text);
-        }
-    }
-
-    private void bands(int from, boolean burst, List<MeterMod.Band> out) {
-        MeterMod.BandType type = null;
-        long rate = -1;
-        long burstSize = 0;
-        boolean haveBurst = false;
-        int precLevel = 0;
-        int bandPos = from;
-        Lexer lx = new Lexer(text, from, text.length());
-        while (true) {
-            Lexer.Pair p = lx.hasNext() ? lx.next() : null;
-            if (p == null || p.key().equals("type")) {
-                if (type != null) {
-                    if (rate < 0) {
-                        throw error(bandPos, tokenAt(bandPos), "band has no rate", "type=TYPE,rate=N");
-                    }
-                    if (burst && !haveBurst) {
-                        throw error(bandPos, tokenAt(bandPos), "band must have 'burst_size' when 'burst' flag is set",
-                                "burst_size=N");
-                    }
-                    try {
-                        out.add(new MeterMod.Band(type, rate, burstSize, precLevel));
-                    } catch (FlowModException e) {
-                        throw at(e, bandPos, tokenAt(bandPos));
-                    }
-                }
-                if (p == null) {
-                    break;
-                }
-                String v = value(p, "drop or dscp_remark");
-                type = switch (v) {
-                    case "drop" -> MeterMod.BandType.DROP;
-                    case "dscp_remark" -> MeterMod.BandType.DSCP_REMARK;
-                    default -> throw error(p.valuePos(), v, "unknown band type", "drop or dscp_remark");
-                };
-                rate = -1;
-                burstSize = 0;
-                haveBurst = false;
-                precLevel = 0;
-                bandPos = p.keyPos();
-                continue;
-            }
-            if (type == null) {
-                throw error(p.keyPos(), p.key(), "a band starts with its type", "type=drop or type=dscp_remark");
-            }
-            switch (p.key()) {
-                case "rate" -> rate = bounded(p, 0xffff_ffffL, "rate");
-                case "burst_size" -> {
-                    burstSize = bounded(p, 0xffff_ffffL, "burst_size");
-                    haveBurst = true;
-                }
-                case "prec_level" -> precLevel = (int) bounded(p, 0xff, "prec_level");
-                default -> throw error(p.keyPos(), p.key(), "unknown band argument \"" + p.key() + "\"",
-                        "type, rate, burst_size, prec_level");
-            }
         }
     }
 }

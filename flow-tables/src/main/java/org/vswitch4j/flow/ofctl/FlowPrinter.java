@@ -49,14 +49,17 @@ final class FlowPrinter {
 
     static String flowMod(FlowMod f) {
         StringBuilder sb = new StringBuilder();
+        boolean deletes = f.command() == FlowMod.Command.DELETE || f.command() == FlowMod.Command.DELETE_STRICT;
         if (f.cookie() != 0 || f.cookieMask() != 0) {
             sb.append("cookie=0x").append(Long.toHexString(f.cookie()));
-            if (f.cookieMask() != 0) {
+            // A delete's cookie is always a filter (ovs-ofctl refuses to "set" one), so it keeps its mask.
+            if (f.cookieMask() != 0 || deletes) {
                 sb.append("/0x").append(Long.toHexString(f.cookieMask()));
             }
             sb.append(", ");
         }
-        if (f.table() != 0) {
+        // A delete without table= means every table, so its table 0 must be said.
+        if (deletes ? f.table() != FlowMod.ALL_TABLES : f.table() != 0) {
             sb.append("table=").append(f.table()).append(", ");
         }
         if (f.outPort() != OfPort.ANY) {
@@ -134,7 +137,7 @@ final class FlowPrinter {
         boolean ip6 = ethType == 0x86dd;
         boolean arp = ethType == 0x0806 || ethType == 0x8035;
         boolean skipType = true;
-        boolean skipProto = proto >= 0;
+        boolean skipProto = false;
         if (ip4 || ip6) {
             String name = switch ((int) proto) {
                 case 1 -> ip4 ? "icmp" : null;
@@ -147,7 +150,8 @@ final class FlowPrinter {
             };
             if (name == null) {
                 name = ip4 ? "ip" : "ipv6";
-                skipProto = false;
+            } else {
+                skipProto = true;
             }
             sb.append(name).append(',');
         } else if (ethType == 0x0806) {
@@ -325,9 +329,9 @@ final class FlowPrinter {
             sb.append("write_actions(").append(actions(ins.writeActions())).append("),");
         }
         if (ins.metadataMask() != 0) {
-            sb.append("write_metadata:").append(cHex(ins.metadata()));
+            sb.append("write_metadata:").append(Values.hex(0, ins.metadata()));
             if (ins.metadataMask() != -1L) {
-                sb.append('/').append(cHex(ins.metadataMask()));
+                sb.append('/').append(Values.hex(0, ins.metadataMask()));
             }
             sb.append(',');
         }
@@ -339,11 +343,6 @@ final class FlowPrinter {
         }
         sb.setLength(sb.length() - 1);
         return sb.toString();
-    }
-
-    /** C's {@code %#x}: {@code 0} for zero, {@code 0x...} otherwise. */
-    private static String cHex(long v) {
-        return v == 0 ? "0" : "0x" + Long.toHexString(v);
     }
 
     static String actions(List<Action> actions) {
@@ -366,7 +365,7 @@ final class FlowPrinter {
         }
     }
 
-    /** Open vSwitch's name for a field in set_field (its meta-flow name, which differs from ours for two). */
+    /** Open vSwitch's name for a field in set_field and learn (its meta-flow name; differs from ours for two). */
     static String setFieldName(MatchField f) {
         return switch (f) {
             case IP_ECN -> "nw_ecn";
@@ -475,7 +474,7 @@ final class FlowPrinter {
                     FieldRef d = mv.dst();
                     if (d.isWhole()) {
                         MatchField f = d.field();
-                        sb.append(f.ovsName()).append('=').append(Values.format(f, mv.valueHigh(), mv.value(),
+                        sb.append(setFieldName(f)).append('=').append(Values.format(f, mv.valueHigh(), mv.value(),
                                 f.widthMaskHigh(), f.widthMaskLow()));
                     } else {
                         sb.append(ref(d)).append('=').append(Values.hex(mv.valueHigh(), mv.value()));
@@ -514,9 +513,8 @@ final class FlowPrinter {
         sb.append(",type=").append(g.type().ovsName());
         for (GroupMod.Bucket b : g.buckets()) {
             sb.append(",bucket=");
-            if (g.type() == GroupMod.Type.SELECT) {
-                sb.append("weight:").append(b.weight()).append(',');
-            } else if (b.weight() != 0) {
+            // OVS prints a select bucket's weight unless it is the default 1; other types have none (0).
+            if (g.type() == GroupMod.Type.SELECT ? b.weight() != 1 : b.weight() != 0) {
                 sb.append("weight:").append(b.weight()).append(',');
             }
             if (b.watchPort() != OfPort.ANY) {

@@ -99,7 +99,7 @@ public final class Ofctl {
     public static GroupMod parseGroup(String text, GroupMod.Command command) {
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(command, "command");
-        return new FlowParser(text).group(command);
+        return new GroupMeterParser(text).group(command);
     }
 
     /**
@@ -110,7 +110,7 @@ public final class Ofctl {
     public static MeterMod parseMeter(String text, MeterMod.Command command) {
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(command, "command");
-        return new FlowParser(text).meter(command);
+        return new GroupMeterParser(text).meter(command);
     }
 
     /**

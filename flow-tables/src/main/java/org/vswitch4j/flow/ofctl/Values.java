@@ -68,11 +68,9 @@ final class Values {
                 return new Val(a[0], a[1], mask[0], mask[1]);
             }
             case PORT:
-                if (m != null) {
-                    throw new FlowSyntaxException(text, mpos - 1, s, f.ovsName() + " cannot be masked",
-                            "a port number or name");
-                }
-                return new Val(0, port(v, text, pos), 0, f.widthMaskLow());
+                // A port is a name or number; a masked one (set_field only: in_port cannot be masked in a match)
+                // is two numbers.
+                return new Val(0, port(v, text, pos), 0, m == null ? f.widthMaskLow() : integer(m, text, mpos));
             case FRAG:
                 return frag(s, text, pos);
             case TCP_FLAGS:
@@ -372,6 +370,9 @@ final class Values {
 
     static String formatTcpFlags(long v, long m) {
         StringBuilder sb = new StringBuilder();
+        if (m == 0) {
+            return "0/0";
+        }
         if (m == 0xfff) {
             if (v == 0) {
                 return "0";
@@ -475,9 +476,10 @@ final class Values {
         return a + "/" + (p[0] == mhi && p[1] == mlo ? Integer.toString(len) : formatIpv6(mhi, mlo));
     }
 
+    /** Hex as C's {@code %#x} writes it, which is how OVS prints hex fields: {@code 0} for zero, else {@code 0x...}. */
     static String hex(long high, long low) {
         if (high == 0) {
-            return "0x" + Long.toHexString(low);
+            return low == 0 ? "0" : "0x" + Long.toHexString(low);
         }
         return "0x" + Long.toHexString(high) + String.format("%016x", low);
     }
@@ -489,10 +491,11 @@ final class Values {
             case MAC -> formatMac(v) + (exact ? "" : "/" + formatMac(m));
             case IPV4 -> formatIpv4Masked(v, m);
             case IPV6 -> formatIpv6Masked(vh, v, mh, m);
-            case PORT -> OfPort.name(v);
+            case PORT -> exact ? OfPort.name(v) : hex(0, v) + "/" + hex(0, m);
             case FRAG -> formatFrag(v, m);
             case TCP_FLAGS -> formatTcpFlags(v, m);
-            case DECIMAL -> exact ? Long.toUnsignedString(v) : hex(0, v) + "/" + hex(0, m);
+            // OVS writes a masked decimal field as "0x%x/0x%x" (never C's %#x, so zero is 0x0).
+            case DECIMAL -> exact ? Long.toUnsignedString(v) : "0x" + Long.toHexString(v) + "/0x" + Long.toHexString(m);
             case HEX -> hex(vh, v) + (exact ? "" : "/" + hex(mh, m));
         };
     }
