@@ -14,6 +14,10 @@ public record FieldRef(MatchField field, int offset, int bits) {
     /** Checks the range. */
     public FieldRef {
         Objects.requireNonNull(field, "field");
+        if (field == MatchField.CONJ_ID) {
+            throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "conj_id has no bits to read or write;"
+                    + " it is matched only, by the flows a conjunction leads to");
+        }
         if (offset < 0 || bits < 1 || offset + bits > field.width()) {
             throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "bits [" + offset + ".." + (offset + bits - 1)
                     + "] are outside " + field.ovsName() + ", which has bits [0.." + (field.width() - 1) + "]");

@@ -131,6 +131,9 @@ final class FlowPrinter {
         if (priority != FlowMod.DEFAULT_PRIORITY) {
             sb.append("priority=").append(priority).append(',');
         }
+        if (match.conjId() >= 0) {
+            sb.append("conj_id=").append(match.conjId()).append(','); // where OVS 3.1 prints it: before the protocol
+        }
         long ethType = b.has(MatchField.ETH_TYPE) ? b.v(MatchField.ETH_TYPE) : -1;
         long proto = b.has(MatchField.IP_PROTO) ? b.v(MatchField.IP_PROTO) : -1;
         boolean ip4 = ethType == 0x0800;

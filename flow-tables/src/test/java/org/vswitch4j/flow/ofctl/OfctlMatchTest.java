@@ -51,6 +51,7 @@ class OfctlMatchTest {
             case REG0, REG1, REG2, REG3, REG4, REG5, REG6, REG7, REG8, REG9, REG10, REG11, REG12, REG13, REG14,
                  REG15 -> f.ovsName();
             case XREG0, XREG1, XREG2, XREG3, XREG4, XREG5, XREG6, XREG7 -> "reg";
+            case CONJ_ID -> "conj_id";
         };
     }
 

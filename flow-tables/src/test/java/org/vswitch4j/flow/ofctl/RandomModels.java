@@ -113,11 +113,21 @@ final class RandomModels {
         return b.build();
     }
 
+    /** A reference to bits of a field an action may write (load, move and learn destinations). */
+    FieldRef writableRef(int maxBits) {
+        while (true) {
+            FieldRef f = ref(maxBits);
+            if (Action.writable(f.field())) {
+                return f;
+            }
+        }
+    }
+
     FieldRef ref(int maxBits) {
         MatchField[] all = MatchField.values();
         while (true) {
             MatchField f = all[r.nextInt(all.length)];
-            if (f == MatchField.IN_PHY_PORT) {
+            if (f == MatchField.IN_PHY_PORT || f == MatchField.CONJ_ID) {
                 continue;
             }
             int w = f.width();
@@ -131,7 +141,7 @@ final class RandomModels {
         MatchField[] all = MatchField.values();
         while (true) {
             MatchField f = all[r.nextInt(all.length)];
-            if (f != MatchField.IN_PHY_PORT && f.width() >= bits) {
+            if (Action.writable(f) && f.width() >= bits) {
                 return new FieldRef(f, r.nextInt(f.width() - bits + 1), bits);
             }
         }
@@ -158,7 +168,7 @@ final class RandomModels {
                 MatchField f;
                 do {
                     f = MatchField.values()[r.nextInt(MatchField.values().length)];
-                } while (f == MatchField.IN_PHY_PORT);
+                } while (!Action.writable(f));
                 long[] v = bits(f);
                 if (r.nextBoolean()) {
                     yield new Action.SetField(f, v[0], v[1], f.widthMaskHigh(), f.widthMaskLow());
@@ -186,7 +196,7 @@ final class RandomModels {
                 yield new Action.Resubmit(p, table);
             }
             case 9 -> {
-                FieldRef dst = ref(128);
+                FieldRef dst = writableRef(128);
                 long[] v = {0, 0};
                 if (dst.bits() > 64) {
                     v[0] = r.nextLong() >>> (128 - dst.bits());
@@ -228,8 +238,7 @@ final class RandomModels {
                     yield new LearnSpec.MatchField(d, r.nextBoolean() ? d : refOfWidth(d.bits()));
                 }
                 case 1 -> {
-                    FieldRef d = r.nextBoolean() ? FieldRef.of(MatchField.values()[r.nextInt(MatchField.values().length)])
-                            : ref(128);
+                    FieldRef d = r.nextBoolean() ? FieldRef.of(ref(128).field()) : ref(128);
                     long[] v = value(d);
                     yield new LearnSpec.MatchValue(d, v[0], v[1]);
                 }
@@ -238,7 +247,7 @@ final class RandomModels {
                     yield new LearnSpec.LoadField(s, refOfWidth(s.bits()));
                 }
                 case 3 -> {
-                    FieldRef d = ref(128);
+                    FieldRef d = writableRef(128);
                     long[] v = value(d);
                     yield new LearnSpec.LoadValue(v[0], v[1], d);
                 }
