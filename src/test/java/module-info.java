@@ -5,5 +5,7 @@
 open module org.vswitch4j.it {
     requires org.vswitch4j.core;
     requires org.vswitch4j.testkit;
+    requires org.vswitch4j.flow;
     requires org.junit.jupiter.api;
+    requires org.junit.jupiter.params;
 }
