@@ -505,17 +505,23 @@ final class Xlate {
                 case LearnSpec.OutputField of -> acts.add(Action.Output.to(readBits(of.src())[1]));
             }
         }
-        if (!sideEffects || packets == 0) {
-            if (trace != null) {
-                trace.note(depth, "learn (not applied by trace)");
-            }
-            return;
-        }
         Match m;
         try {
             m = mb.build();
         } catch (FlowModException e) {
-            pipe.learnFailed(e);
+            if (sideEffects && packets > 0) {
+                pipe.learnFailed(e);
+            } else if (trace != null) {
+                trace.note(depth, "learn would fail: " + e.getMessage());
+            }
+            return;
+        }
+        if (!sideEffects || packets == 0) {
+            if (trace != null) {
+                // What ofproto/trace shows: the flow a packet would learn.
+                trace.note(depth, "learn (not applied by trace): table=" + spec.table() + " " + m + " priority="
+                        + spec.priority() + " actions=" + acts);
+            }
             return;
         }
         java.util.Set<FlowFlag> flags = spec.sendFlowRem() ? java.util.Set.of(FlowFlag.SEND_FLOW_REM) : java.util.Set.of();

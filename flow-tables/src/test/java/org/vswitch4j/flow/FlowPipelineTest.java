@@ -320,6 +320,19 @@ class FlowPipelineTest {
     }
 
     @Test
+    void aBundleSeesItsOwnEarlierModsSoTheSameFlowAddedTwiceIsOneEntry() {
+        try (Rig r = new Rig(3)) {
+            r.of.apply(List.of(flow(0, 10, ip(), out(2)), flow(0, 10, ip(), out(3))));
+            assertEquals(1, r.of.dumpFlows(0).size(), "the second add replaced the first");
+            r.send(1, udp());
+            assertEquals(0, r.take(2).size());
+            assertEquals(1, r.take(3).size());
+            r.of.apply(List.of(flow(0, 20, ip(), out(2)), flow(0, 20, ip()).withCommand(FlowMod.Command.DELETE_STRICT)));
+            assertEquals(1, r.of.dumpFlows(0).size(), "a bundle may delete what it added");
+        }
+    }
+
+    @Test
     void aBundleWithOneBadModChangesNothing() {
         try (Rig r = new Rig(2)) {
             r.of.apply(flow(0, 10, ip(), out(2)));
