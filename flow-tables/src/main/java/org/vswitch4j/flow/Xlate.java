@@ -49,8 +49,18 @@ final class Xlate {
     private Trace.Recorder trace;
     private int depth;
     private int resubmits;
-    /** exit, or a dec_ttl that found the TTL expired: stop everything, action set included. */
+    /**
+     * exit (or the resubmit limit): no further action anywhere in the pipeline; the action set still runs, as
+     * after Open vSwitch's exit (a bucket or an action set cannot hold exit).
+     */
     private boolean stopped;
+    /** The resubmit limit was reached: the action set does not run either (as before this distinction). */
+    private boolean limitHit;
+    /**
+     * A dec_ttl found the TTL expired: the rest of the current action list and of its entry's instructions is
+     * skipped, but a resubmit or group that reached it resumes after it (ovs-actions(7), "The dec_ttl action").
+     */
+    private boolean listStopped;
     private final ActionSet actionSet = new ActionSet();
     /** The table being processed, for packet-ins and the current-table resubmit. */
     private int table;
@@ -85,11 +95,14 @@ final class Xlate {
         depth = 0;
         resubmits = 0;
         stopped = false;
+        limitHit = false;
+        listStopped = false;
         actionSet.clear();
         visited.clear();
         try {
             processTable(0);
-            if (!stopped && !actionSet.isEmpty()) {
+            stopped = false; // exit ends the pipeline, not the action set it wrote
+            if (!limitHit && !actionSet.isEmpty()) {
                 if (trace != null) {
                     trace.note(0, "action set: " + actionSet.describe());
                 }
@@ -144,7 +157,9 @@ final class Xlate {
             }
         }
         doActions(in.applyActions(), e);
-        if (!stopped) {
+        if (listStopped) {
+            listStopped = false; // the expired dec_ttl skipped this entry's remaining instructions, nothing more
+        } else if (!stopped) {
             if (in.clearActions()) {
                 actionSet.clear();
             }
@@ -167,7 +182,7 @@ final class Xlate {
     /** Applies {@code actions} in order; {@code entry} is the flow they belong to (null for buckets, action sets). */
     void doActions(List<Action> actions, FlowEntry entry) {
         for (Action a : actions) {
-            if (stopped) {
+            if (stopped || listStopped) {
                 return;
             }
             if (trace != null) {
@@ -300,6 +315,7 @@ final class Xlate {
         set.write(g.buckets.get(i).actions());
         set.execute(this);
         flow.copyFrom(saved);
+        listStopped = false; // an expired dec_ttl ends only this bucket
     }
 
     private boolean bucketLive(GroupMod.Bucket b, int level) {
@@ -431,9 +447,9 @@ final class Xlate {
             if (pipe.hasController()) {
                 toController(0xffff, PacketIn.Reason.INVALID_TTL, entry);
             }
-            stopped = true; // the packet goes no further
+            listStopped = true;
             if (trace != null) {
-                trace.note(depth, "dec_ttl: TTL " + ttl + " expired, packet stops here");
+                trace.note(depth, "dec_ttl: TTL " + ttl + " expired, the rest of this action list is skipped");
             }
             return;
         }
@@ -452,6 +468,7 @@ final class Xlate {
                 trace.note(depth, "resubmit limit reached (depth " + MAX_DEPTH + ", " + MAX_RESUBMITS + " resubmits)");
             }
             stopped = true;
+            limitHit = true;
             return;
         }
         long savedIn = flow.w[FlowKey.W_IN_PORT];
