@@ -39,7 +39,8 @@ import org.vswitch4j.flow.ofctl.Ofctl;
  * bytes; {@link FlowPipeline#trace}). Both answers are run on the packet's headers and compared: the sequence of
  * OpenFlow output ports and, at each output, the packet's Ethernet addresses, VLAN tags, IPv4 addresses, TOS, TTL
  * and L4 ports. Root only (skips elsewhere, fails under {@code CI=true}). {@code -Dvs4j.seed=N} replays one rule
- * set.
+ * set; {@code -Dvs4j.ovs.ruleSets=N} runs N rule sets; {@code -Dvs4j.ovs.verbose=true} prints every packet's
+ * outputs on both sides with the learn and dec_ttl lines of both traces.
  *
  * <p>What the generator leaves out, and why: select groups (the bucket choice is a hash, and OVS's hash is not
  * ours by design); outputs to ALL/FLOOD/LOCAL/CONTROLLER (OVS's bridge always has a LOCAL internal port and no
@@ -166,6 +167,12 @@ class OvsTraceAgreementTest {
                 // ofproto/trace in OVS 3.1 does install what learn actions learn (later traces hit those flows);
                 // our trace has no side effects, so the packet itself goes through our switch to learn the same.
                 ours.send(p);
+                if (Boolean.getBoolean("vs4j.ovs.verbose")) {
+                    System.out.println("#" + i + " in_port=" + p.inPort + " " + p + "\n  OVS " + theirs + " "
+                            + ovsTrace.stream().filter(l -> l.contains("-> table=") || l.contains("exception")).toList()
+                            + "\n  OUR " + mine + " " + t.text().lines()
+                            .filter(l -> l.contains("learn") || l.contains("dec_ttl")).toList());
+                }
                 comparedPackets++;
                 if (!theirs.isEmpty()) {
                     comparedWithOutput++;
@@ -248,6 +255,9 @@ class OvsTraceAgreementTest {
 
         /** Sends the packet into its input port and runs the switch until it is idle (learn takes effect). */
         void send(PacketSpec spec) {
+            // Every ofproto/trace is a full translation, so every packet learns; a megaflow hit would not (OVS
+            // and we relearn for cached flows only at revalidation, in no particular order). Hence: no caches.
+            sw.datapath().invalidateAll();
             if (!ports.get(spec.inPort - 1).send(spec.frame())) {
                 throw new IllegalStateException("port vstp" + spec.inPort + " refused the frame");
             }
