@@ -100,7 +100,7 @@ final class Xlate {
         actionSet.clear();
         visited.clear();
         try {
-            processTable(0);
+            processTable(0, -1);
             stopped = false; // exit ends the pipeline, not the action set it wrote
             if (!limitHit && !actionSet.isEmpty()) {
                 if (trace != null) {
@@ -118,11 +118,25 @@ final class Xlate {
 
     // ---- tables ----------------------------------------------------------------------------------------
 
-    private void processTable(int t) {
+    /**
+     * Looks {@link #flow} up in table {@code t} and runs what the entry says. {@code lookupInPort} (unless
+     * negative) stands in for the in_port during the lookup only, for resubmit(port,table): "the changes ... to
+     * the input port ... are just for searching the flow table. The changes are not visible to actions or to
+     * later flow table lookups" (ovs-actions(7)).
+     */
+    private void processTable(int t, long lookupInPort) {
         int saved = table;
         table = t;
         FlowTable tb = pipe.tableLocked(t);
-        FlowEntry e = tb.lookup(flow, version, mask, tx);
+        FlowEntry e;
+        if (lookupInPort < 0) {
+            e = tb.lookup(flow, version, mask, tx);
+        } else {
+            long in = flow.w[FlowKey.W_IN_PORT];
+            flow.w[FlowKey.W_IN_PORT] = lookupInPort;
+            e = tb.lookup(flow, version, mask, tx);
+            flow.w[FlowKey.W_IN_PORT] = in;
+        }
         if (sideEffects) {
             tb.lookups += packets;
         }
@@ -171,7 +185,7 @@ final class Xlate {
                 w[FlowKey.W_METADATA] = (w[FlowKey.W_METADATA] & ~in.metadataMask()) | in.metadata();
             }
             if (in.gotoTable() >= 0) {
-                processTable(in.gotoTable());
+                processTable(in.gotoTable(), -1);
             }
         }
         table = saved;
@@ -471,16 +485,11 @@ final class Xlate {
             limitHit = true;
             return;
         }
-        long savedIn = flow.w[FlowKey.W_IN_PORT];
-        if (r.inPort() != OfPort.IN_PORT) {
-            flow.w[FlowKey.W_IN_PORT] = r.inPort() & 0xffff_ffffL;
-        }
         depth++;
         try {
-            processTable(r.table() < 0 ? table : r.table());
+            processTable(r.table() < 0 ? table : r.table(), r.inPort() == OfPort.IN_PORT ? -1 : r.inPort() & 0xffff_ffffL);
         } finally {
             depth--;
-            flow.w[FlowKey.W_IN_PORT] = savedIn;
         }
     }
 

@@ -159,6 +159,22 @@ class FlowPipelineTest {
         }
     }
 
+    /**
+     * Found by OvsTraceAgreementTest; ovs-actions(7), resubmit: the port given is "just for searching the flow
+     * table", not "visible to actions or to later flow table lookups". So the entry found as if from port 2 may
+     * output to port 2 (the real input port is 1), and its goto looks up with in_port 1 again.
+     */
+    @Test
+    void resubmitsPortIsOnlyForItsLookupNotForTheActionsOrLaterLookups() {
+        try (Rig r = new Rig(4)) {
+            ofctl(r, "table=0,priority=10,in_port=1 actions=resubmit(2,1),output:in_port",
+                    "table=1,priority=10,in_port=2 actions=output:2,output:1,goto_table:2",
+                    "table=2,priority=10,in_port=1 actions=output:3",
+                    "table=2,priority=5,in_port=2 actions=output:4");
+            assertEquals(List.of(dpOut(2), dpOut(3), dpOut(1)), r.of.trace(r.key(1, udp())).actions().actions());
+        }
+    }
+
     @Test
     void resubmitLoopsStopAtTheDepthLimit() {
         try (Rig r = new Rig(2)) {
