@@ -38,11 +38,22 @@ final class RuleSet {
         RuleSet s = new RuleSet();
         int groupCount = r.nextInt(4);
         for (int g = 1; g <= groupCount; g++) {
-            boolean all = r.nextBoolean();
+            int type = r.nextInt(5);
+            if (type == 4) {
+                // fast failover: every port is live on both sides, so the first bucket with a watch_port wins
+                StringBuilder b = new StringBuilder("group_id=" + g + ",type=ff");
+                for (int i = 0; i < 2; i++) {
+                    int p = 1 + r.nextInt(OvsTraceAgreementTest.PORTS);
+                    b.append(",bucket=watch_port:").append(p).append(",actions=").append(bucketActions(r, g));
+                }
+                s.groups.add(b.toString());
+                continue;
+            }
+            boolean all = type < 2;
             StringBuilder b = new StringBuilder("group_id=" + g + ",type=" + (all ? "all" : "indirect"));
             int buckets = all ? 2 + r.nextInt(2) : 1;
             for (int i = 0; i < buckets; i++) {
-                b.append(",bucket=actions=").append(bucketActions(r));
+                b.append(",bucket=actions=").append(bucketActions(r, g));
             }
             s.groups.add(b.toString());
         }
@@ -62,13 +73,15 @@ final class RuleSet {
         return s;
     }
 
-    private static String bucketActions(Random r) {
+    /** A bucket of group {@code g}: edits, outputs, or (chaining) a group added before it. */
+    private static String bucketActions(Random r, int g) {
         List<String> a = new ArrayList<>();
         int n = 1 + r.nextInt(3);
         for (int i = 0; i < n; i++) {
-            switch (r.nextInt(4)) {
+            switch (r.nextInt(6)) {
                 case 0 -> a.add("mod_dl_src:" + mac(r));
                 case 1 -> a.add("set_field:" + mac(r) + "->eth_dst");
+                case 2 -> a.add(g > 1 && chance(r, 50) ? "group:" + (1 + r.nextInt(g - 1)) : "load:0x1->NXM_NX_REG1[0..7]");
                 default -> a.add("output:" + (1 + r.nextInt(OvsTraceAgreementTest.PORTS)));
             }
         }
@@ -123,6 +136,9 @@ final class RuleSet {
         if (ip && chance(r, 35)) {
             m.add("nw_dst=" + prefix(r));
         }
+        if (ip && chance(r, 10)) {
+            m.add("ip_dscp=" + new int[] {0, 10, 46}[r.nextInt(3)]);
+        }
         if (c.proto == Proto.IP && chance(r, 40)) {
             m.add("nw_proto=" + new int[] {1, 6, 17}[r.nextInt(3)]);
         }
@@ -160,6 +176,9 @@ final class RuleSet {
             }
         }
         boolean last = c.table == OvsTraceAgreementTest.TABLES - 1;
+        if (chance(r, 5)) {
+            a.add("clear_actions");
+        }
         if (chance(r, 10)) {
             a.add("write_actions(" + (chance(r, 50) ? "mod_dl_src:" + mac(r) + "," : "") + "output:"
                     + (1 + r.nextInt(OvsTraceAgreementTest.PORTS)) + ")");
@@ -176,7 +195,7 @@ final class RuleSet {
     private static String action(Random r, Ctx c, int groups) {
         boolean ip = c.proto == Proto.IP || c.proto == Proto.TCP || c.proto == Proto.UDP || c.proto == Proto.ICMP;
         boolean l4 = c.proto == Proto.TCP || c.proto == Proto.UDP;
-        int k = r.nextInt(20);
+        int k = r.nextInt(26);
         switch (k) {
             case 0, 1, 2, 3, 4:
                 return chance(r, 8) ? "output:in_port" : "output:" + (1 + r.nextInt(OvsTraceAgreementTest.PORTS));
@@ -218,6 +237,28 @@ final class RuleSet {
                 // A learn: plain ofproto/trace does not apply it, nor does ours: it must change nothing else.
                 return "learn(table=" + (OvsTraceAgreementTest.TABLES - 1)
                         + ",priority=1001,NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],output:NXM_OF_IN_PORT[])";
+            case 19:
+                // resubmit as if from another port: in_port changes for the lookup (and output:in_port) only
+                if (c.table == OvsTraceAgreementTest.TABLES - 1) {
+                    return null;
+                }
+                return "resubmit(" + (1 + r.nextInt(OvsTraceAgreementTest.PORTS)) + ","
+                        + (c.table + 1 + r.nextInt(OvsTraceAgreementTest.TABLES - 1 - c.table)) + ")";
+            case 20:
+                // partial writes: Open vSwitch emits masked set actions
+                if (ip && r.nextBoolean()) {
+                    return String.format("load:0x%x->NXM_OF_IP_DST[0..7]", r.nextInt(256));
+                }
+                return String.format("load:0x%x->NXM_OF_ETH_SRC[0..7]", r.nextInt(256));
+            case 21:
+                return l4 ? "move:NXM_NX_REG0[0..15]->" + (c.proto == Proto.TCP ? "NXM_OF_TCP_DST[]" : "NXM_OF_UDP_DST[]")
+                        : "move:NXM_OF_ETH_DST[0..23]->NXM_OF_ETH_SRC[24..47]";
+            case 22:
+                return "output:NXM_NX_REG" + r.nextInt(2) + "[0..15]";
+            case 23:
+                return ip ? "mod_nw_ttl:" + new int[] {1, 2, 64}[r.nextInt(3)] : null;
+            case 24:
+                return ip ? "mod_nw_tos:" + new int[] {0, 40, 184}[r.nextInt(3)] : null;
             default:
                 return "output:" + (1 + r.nextInt(OvsTraceAgreementTest.PORTS));
         }
