@@ -70,7 +70,49 @@ final class RuleSet {
             } while (!priorities.get(t).add(prio));
             s.flows.add(flow(r, t, prio, groupCount));
         }
+        for (int id = 1; id <= 2; id++) {
+            if (chance(r, 50)) {
+                int t = chance(r, 70) ? 0 : 1; // table 0 sees every packet
+                int prio;
+                do {
+                    prio = 1 + r.nextInt(1000);
+                } while (!priorities.get(t).add(prio));
+                conjunction(r, s.flows, t, prio, id, groupCount);
+            }
+        }
         return s;
+    }
+
+    /**
+     * A conjunctive match: 2 or 3 dimensions of 1 or 2 clause flows each (all at one priority, as OVS requires),
+     * and the conj_id flow that acts when every dimension matched.
+     */
+    private static void conjunction(Random r, List<String> flows, int t, int prio, int id, int groups) {
+        int dims = chance(r, 75) ? 2 : 3;
+        String[] kinds = {"ip,nw_src=", "ip,nw_dst=", "tcp,tp_dst=", "dl_src=", "in_port="};
+        List<Integer> used = new ArrayList<>();
+        for (int d = 1; d <= dims; d++) {
+            int kind;
+            do {
+                kind = r.nextInt(kinds.length);
+            } while (used.contains(kind));
+            used.add(kind);
+            int n = 1 + r.nextInt(3);
+            for (int i = 0; i < n; i++) {
+                String v = switch (kind) {
+                    case 0, 1 -> prefix(r);
+                    case 2 -> Integer.toString(PacketSpec.L4_PORTS[r.nextInt(PacketSpec.L4_PORTS.length)]);
+                    case 3 -> mac(r);
+                    default -> Integer.toString(1 + r.nextInt(OvsTraceAgreementTest.PORTS));
+                };
+                flows.add("table=" + t + ",priority=" + prio + "," + kinds[kind] + v + " actions=conjunction(" + id
+                        + "," + d + "/" + dims + ")");
+            }
+        }
+        Ctx c = new Ctx();
+        c.table = t;
+        c.proto = Proto.ANY;
+        flows.add("table=" + t + ",priority=" + prio + ",conj_id=" + id + " actions=" + instructions(r, c, groups));
     }
 
     /** A bucket of group {@code g}: edits, outputs, or (chaining) a group added before it. */
