@@ -47,9 +47,12 @@ import org.vswitch4j.flow.ofctl.Ofctl;
  * set; {@code -Dvs4j.ovs.ruleSets=N} runs N rule sets; {@code -Dvs4j.ovs.verbose=true} prints every packet's
  * outputs on both sides with the learn and dec_ttl lines of both traces.
  *
- * <p>What the generator leaves out, and why: select groups (the bucket choice is a hash, and OVS's hash is not
- * ours by design); outputs to ALL/FLOOD/LOCAL/CONTROLLER (OVS's bridge always has a LOCAL internal port and no
- * controller; ours has neither); pushing a second VLAN tag (OVS's default {@code vlan-limit=1}).
+ * <p>What the generator leaves out, and why: select groups (ovs-ofctl(8), "selection_method": since 2.10 OVS
+ * picks a select bucket by the datapath's {@code dp_hash}, whose "hash algorithm varies across different datapath
+ * implementations"; ours is a hash of its own, so bucket choices differ by design); outputs to ALL, FLOOD and
+ * LOCAL (an OVS bridge always has its LOCAL internal port, which ALL and FLOOD include; our test bridge has no
+ * LOCAL port) and to CONTROLLER (neither side has a controller); pushing a second VLAN tag (how many tags OVS
+ * parses and keeps is its {@code other_config:vlan-limit}, ovs-vswitchd.conf.db(5), default 1).
  *
  * <p>Learn: {@code ofproto/trace} in OVS 3.1 installs the flows that learn actions learn (a later trace hits them),
  * and our {@link FlowPipeline#trace} has no side effects; so after each trace the packet also goes through our

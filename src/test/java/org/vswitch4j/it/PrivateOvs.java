@@ -68,8 +68,8 @@ final class PrivateOvs implements AutoCloseable {
 
     private static void requireRootAndOvs() {
         String why = null;
-        if (!"root".equals(System.getProperty("user.name"))) {
-            why = "not running as root (user " + System.getProperty("user.name") + ")";
+        if (uid() != 0) {
+            why = "not running as root (uid " + uid() + ", user " + System.getProperty("user.name") + ")";
         } else if (!Files.isReadable(SCHEMA)) {
             why = "Open vSwitch is not installed (" + SCHEMA + " missing; apt-get install openvswitch-switch)";
         } else {
@@ -88,6 +88,15 @@ final class PrivateOvs implements AutoCloseable {
             fail(msg + ", and CI=true makes a skip a failure");
         }
         Assumptions.abort(msg + "; skipped");
+    }
+
+    /** The process's uid: the owner of /proc/self (-1 when unknown). */
+    private static int uid() {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return -1;
+        }
     }
 
     private static Path find(String tool) {

@@ -7,8 +7,9 @@ import java.util.Random;
 import java.util.Set;
 
 /**
- * A random OpenFlow 1.3 rule set in {@code ovs-ofctl} syntax for the Open vSwitch agreement test: groups (all,
- * indirect) and {@link OvsTraceAgreementTest#FLOWS} flows over {@link OvsTraceAgreementTest#TABLES} tables.
+ * A random OpenFlow 1.3 rule set in {@code ovs-ofctl} syntax for the Open vSwitch agreement test: up to three groups
+ * (all, indirect, fast failover; buckets may chain to earlier groups), {@link OvsTraceAgreementTest#FLOWS} flows
+ * over {@link OvsTraceAgreementTest#TABLES} tables, and sometimes one or two conjunctive matches.
  *
  * <p>Every flow is one Open vSwitch accepts with {@code -O OpenFlow13}: set-field and dec_ttl only where the
  * match has the prerequisite (ip, tcp, udp), VLAN edits only where the match (or an earlier push in the same
