@@ -108,8 +108,9 @@ class OvsTraceAgreementTest {
             System.out.printf("OvsTraceAgreementTest: %d packets compared (%d with at least one output), %.1f s;"
                     + " traces through %s%n", comparedPackets, comparedWithOutput,
                     (System.nanoTime() - startNanos) / 1e9, SEEN);
-            // A rule set may drop everything (a catch-all drop high in table 0); all of them together must not.
-            assertTrue(comparedWithOutput * 4 >= comparedPackets, "only " + comparedWithOutput + " of "
+            // A rule set may drop everything (a catch-all drop high in table 0); all of them together must not
+            // (30-60 % of the packets leave a port in runs seen so far).
+            assertTrue(comparedWithOutput * 10 >= comparedPackets, "only " + comparedWithOutput + " of "
                     + comparedPackets + " packets left a port in Open vSwitch: the comparison says little");
         }
     }
