@@ -7,4 +7,5 @@ open module org.vswitch4j.it {
     requires org.vswitch4j.testkit;
     requires org.vswitch4j.flow;
     requires org.junit.jupiter.api;
+    requires org.junit.jupiter.params;
 }

@@ -470,13 +470,13 @@ public final class FlowPipeline implements Pipeline {
                 continue;
             }
             if (strict) {
-                FlowEntry e = tb.findExact(m.match(), m.priority(), version);
+                FlowEntry e = tb.findExact(m.match(), m.priority(), pendingVersion());
                 if (e != null && cookieMatches(e, m) && e.outputsTo(m.outPort(), m.outGroup())) {
                     r.add(e);
                 }
                 continue;
             }
-            for (FlowEntry e : tb.entries(version)) {
+            for (FlowEntry e : tb.entries(pendingVersion())) {
                 if (m.match().covers(e.match) && cookieMatches(e, m) && e.outputsTo(m.outPort(), m.outGroup())) {
                     r.add(e);
                 }
@@ -495,14 +495,14 @@ public final class FlowPipeline implements Pipeline {
         FlowTable tb = tableLocked(m.table());
         if (m.flags().contains(FlowFlag.CHECK_OVERLAP)) {
             // Against the table as this change has left it so far (earlier mods of a bundle included).
-            for (FlowEntry e : tb.entries(version + 1)) {
+            for (FlowEntry e : tb.entries(pendingVersion())) {
                 if (e.priority == m.priority() && !e.match.equals(m.match()) && e.match.overlaps(m.match())) {
                     throw new FlowModException(OfpError.FLOW_MOD_FAILED_OVERLAP, "check_overlap: the flow overlaps"
                             + " an entry of the same priority in table " + m.table() + ": " + e.match);
                 }
             }
         }
-        FlowEntry old = tb.findExact(m.match(), m.priority(), version);
+        FlowEntry old = tb.findExact(m.match(), m.priority(), pendingVersion());
         if (old != null) {
             removeLocked(old, null, now, undo); // replaced: no flow-removed message (OpenFlow)
         }
@@ -594,6 +594,15 @@ public final class FlowPipeline implements Pipeline {
                 }
             }
         }
+    }
+
+    /**
+     * The tables as the change being written leaves them so far: what it added is there, what it removed is gone.
+     * Writers look entries up here, so a change sees its own earlier writes (a bundle that adds a flow twice, a
+     * packet that learns the same flow in two tables: one entry, not two with one match and priority).
+     */
+    private long pendingVersion() {
+        return version + 1;
     }
 
     /** Makes what the current change wrote visible, frees what it removed, and invalidates its tags. */
@@ -696,7 +705,7 @@ public final class FlowPipeline implements Pipeline {
     /** Called by a translation's learn action, under the slow-path lock: add or refresh {@code learned}. */
     void learnLocked(FlowMod learned, FlowEntry learner, LearnSpec spec, long now) {
         FlowTable tb = tableLocked(learned.table());
-        FlowEntry old = tb.findExact(learned.match(), learned.priority(), version);
+        FlowEntry old = tb.findExact(learned.match(), learned.priority(), pendingVersion());
         if (old != null && old.instructions.equals(learned.instructions()) && old.cookie == learned.cookie()
                 && old.idleTimeout == learned.idleTimeout() && old.hardTimeout == learned.hardTimeout()) {
             old.usedNanos = now;     // the same flow learned again: its timeouts start over, nothing else changes

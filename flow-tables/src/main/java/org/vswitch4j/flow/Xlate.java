@@ -49,8 +49,18 @@ final class Xlate {
     private Trace.Recorder trace;
     private int depth;
     private int resubmits;
-    /** exit, or a dec_ttl that found the TTL expired: stop everything, action set included. */
+    /**
+     * exit (or the resubmit limit): no further action anywhere in the pipeline; the action set still runs, as
+     * after Open vSwitch's exit (a bucket or an action set cannot hold exit).
+     */
     private boolean stopped;
+    /** The resubmit limit was reached: the action set does not run either (as before this distinction). */
+    private boolean limitHit;
+    /**
+     * A dec_ttl found the TTL expired: the rest of the current action list and of its entry's instructions is
+     * skipped, but a resubmit or group that reached it resumes after it (ovs-actions(7), "The dec_ttl action").
+     */
+    private boolean listStopped;
     private final ActionSet actionSet = new ActionSet();
     /** The table being processed, for packet-ins and the current-table resubmit. */
     private int table;
@@ -85,11 +95,14 @@ final class Xlate {
         depth = 0;
         resubmits = 0;
         stopped = false;
+        limitHit = false;
+        listStopped = false;
         actionSet.clear();
         visited.clear();
         try {
-            processTable(0);
-            if (!stopped && !actionSet.isEmpty()) {
+            processTable(0, -1);
+            stopped = false; // exit ends the pipeline, not the action set it wrote
+            if (!limitHit && !actionSet.isEmpty()) {
                 if (trace != null) {
                     trace.note(0, "action set: " + actionSet.describe());
                 }
@@ -109,11 +122,25 @@ final class Xlate {
 
     // ---- tables ----------------------------------------------------------------------------------------
 
-    private void processTable(int t) {
+    /**
+     * Looks {@link #flow} up in table {@code t} and runs what the entry says. {@code lookupInPort} (unless
+     * negative) stands in for the in_port during the lookup only, for resubmit(port,table): "the changes ... to
+     * the input port ... are just for searching the flow table. The changes are not visible to actions or to
+     * later flow table lookups" (ovs-actions(7)).
+     */
+    private void processTable(int t, long lookupInPort) {
         int saved = table;
         table = t;
         FlowTable tb = pipe.tableLocked(t);
-        FlowEntry e = tb.lookup(flow, version, mask, tx);
+        FlowEntry e;
+        if (lookupInPort < 0) {
+            e = tb.lookup(flow, version, mask, tx);
+        } else {
+            long in = flow.w[FlowKey.W_IN_PORT];
+            flow.w[FlowKey.W_IN_PORT] = lookupInPort;
+            e = tb.lookup(flow, version, mask, tx);
+            flow.w[FlowKey.W_IN_PORT] = in;
+        }
         if (sideEffects) {
             tb.lookups += packets;
         }
@@ -151,7 +178,9 @@ final class Xlate {
             }
         }
         doActions(in.applyActions(), e);
-        if (!stopped) {
+        if (listStopped) {
+            listStopped = false; // the expired dec_ttl skipped this entry's remaining instructions, nothing more
+        } else if (!stopped) {
             if (in.clearActions()) {
                 actionSet.clear();
             }
@@ -163,7 +192,7 @@ final class Xlate {
                 w[FlowKey.W_METADATA] = (w[FlowKey.W_METADATA] & ~in.metadataMask()) | in.metadata();
             }
             if (in.gotoTable() >= 0) {
-                processTable(in.gotoTable());
+                processTable(in.gotoTable(), -1);
             }
         }
         table = saved;
@@ -174,7 +203,7 @@ final class Xlate {
     /** Applies {@code actions} in order; {@code entry} is the flow they belong to (null for buckets, action sets). */
     void doActions(List<Action> actions, FlowEntry entry) {
         for (Action a : actions) {
-            if (stopped) {
+            if (stopped || listStopped) {
                 return;
             }
             if (trace != null) {
@@ -307,6 +336,7 @@ final class Xlate {
         set.write(g.buckets.get(i).actions());
         set.execute(this);
         flow.copyFrom(saved);
+        listStopped = false; // an expired dec_ttl ends only this bucket
     }
 
     private boolean bucketLive(GroupMod.Bucket b, int level) {
@@ -438,9 +468,9 @@ final class Xlate {
             if (pipe.hasController()) {
                 toController(0xffff, PacketIn.Reason.INVALID_TTL, entry);
             }
-            stopped = true; // the packet goes no further
+            listStopped = true;
             if (trace != null) {
-                trace.note(depth, "dec_ttl: TTL " + ttl + " expired, packet stops here");
+                trace.note(depth, "dec_ttl: TTL " + ttl + " expired, the rest of this action list is skipped");
             }
             return;
         }
@@ -459,18 +489,14 @@ final class Xlate {
                 trace.note(depth, "resubmit limit reached (depth " + MAX_DEPTH + ", " + MAX_RESUBMITS + " resubmits)");
             }
             stopped = true;
+            limitHit = true;
             return;
-        }
-        long savedIn = flow.w[FlowKey.W_IN_PORT];
-        if (r.inPort() != OfPort.IN_PORT) {
-            flow.w[FlowKey.W_IN_PORT] = r.inPort() & 0xffff_ffffL;
         }
         depth++;
         try {
-            processTable(r.table() < 0 ? table : r.table());
+            processTable(r.table() < 0 ? table : r.table(), r.inPort() == OfPort.IN_PORT ? -1 : r.inPort() & 0xffff_ffffL);
         } finally {
             depth--;
-            flow.w[FlowKey.W_IN_PORT] = savedIn;
         }
     }
 
@@ -512,17 +538,23 @@ final class Xlate {
                 case LearnSpec.OutputField of -> acts.add(Action.Output.to(readBits(of.src())[1]));
             }
         }
-        if (!sideEffects || packets == 0) {
-            if (trace != null) {
-                trace.note(depth, "learn (not applied by trace)");
-            }
-            return;
-        }
         Match m;
         try {
             m = mb.build();
         } catch (FlowModException e) {
-            pipe.learnFailed(e);
+            if (sideEffects && packets > 0) {
+                pipe.learnFailed(e);
+            } else if (trace != null) {
+                trace.note(depth, "learn would fail: " + e.getMessage());
+            }
+            return;
+        }
+        if (!sideEffects || packets == 0) {
+            if (trace != null) {
+                // What ofproto/trace shows: the flow a packet would learn.
+                trace.note(depth, "learn (not applied by trace): table=" + spec.table() + " " + m + " priority="
+                        + spec.priority() + " actions=" + acts);
+            }
             return;
         }
         java.util.Set<FlowFlag> flags = spec.sendFlowRem() ? java.util.Set.of(FlowFlag.SEND_FLOW_REM) : java.util.Set.of();

@@ -12,6 +12,7 @@ import org.vswitch4j.core.datapath.DatapathAction;
 import org.vswitch4j.core.key.FlowField;
 import org.vswitch4j.core.key.FlowKey;
 import org.vswitch4j.core.packet.FrameBuilder;
+import org.vswitch4j.flow.ofctl.Ofctl;
 
 class FlowPipelineTest {
     static final String A = "02:00:00:00:00:0a";
@@ -158,6 +159,22 @@ class FlowPipelineTest {
         }
     }
 
+    /**
+     * Found by OvsTraceAgreementTest; ovs-actions(7), resubmit: the port given is "just for searching the flow
+     * table", not "visible to actions or to later flow table lookups". So the entry found as if from port 2 may
+     * output to port 2 (the real input port is 1), and its goto looks up with in_port 1 again.
+     */
+    @Test
+    void resubmitsPortIsOnlyForItsLookupNotForTheActionsOrLaterLookups() {
+        try (Rig r = new Rig(4)) {
+            ofctl(r, "table=0,priority=10,in_port=1 actions=resubmit(2,1),output:in_port",
+                    "table=1,priority=10,in_port=2 actions=output:2,output:1,goto_table:2",
+                    "table=2,priority=10,in_port=1 actions=output:3",
+                    "table=2,priority=5,in_port=2 actions=output:4");
+            assertEquals(List.of(dpOut(2), dpOut(3), dpOut(1)), r.of.trace(r.key(1, udp())).actions().actions());
+        }
+    }
+
     @Test
     void resubmitLoopsStopAtTheDepthLimit() {
         try (Rig r = new Rig(2)) {
@@ -224,6 +241,59 @@ class FlowPipelineTest {
             assertEquals(0, r.take(2).size());
             r.send(1, FrameBuilder.ethernet(A, B).ipv4("192.0.2.1", "192.0.2.2").ttl(2).udp(1, 2).build());
             assertEquals(1, r.take(2).size());
+        }
+    }
+
+    static void ofctl(Rig r, String... flows) {
+        for (String f : flows) {
+            r.of.apply(Ofctl.parseFlow(f, FlowMod.Command.ADD));
+        }
+    }
+
+    static List<DatapathAction> traceTtl(Rig r, int ttl) {
+        return r.of.trace(r.key(1, FrameBuilder.ethernet(A, B).ipv4("192.0.2.1", "192.0.2.2").ttl(ttl).udp(1, 2)
+                .build())).actions().actions();
+    }
+
+    static DatapathAction dpOut(int port) {
+        return new DatapathAction.Output(port);
+    }
+
+    /**
+     * Found by OvsTraceAgreementTest, documented in ovs-actions(7): an expired dec_ttl stops the current action
+     * list (and its entry's write-actions and goto), but the list that resubmitted to it goes on, and what earlier
+     * tables wrote into the action set still runs.
+     */
+    @Test
+    void anExpiredDecTtlSkipsTheRestOfItsListButResubmitCallersAndTheActionSetGoOn() {
+        try (Rig r = new Rig(5)) {
+            ofctl(r, "table=0,priority=10,ip actions=resubmit(,1),output:3,write_actions(output:4)",
+                    "table=1,priority=10,ip actions=dec_ttl,output:2,write_actions(output:1),goto_table:2",
+                    "table=2,priority=0 actions=output:5");
+            assertEquals(List.of(dpOut(3), dpOut(4)), traceTtl(r, 1));
+            assertEquals(List.of(new DatapathAction.SetField(FlowField.IP_TTL, 63), dpOut(2), dpOut(5), dpOut(3),
+                    dpOut(4)), traceTtl(r, 64));
+        }
+    }
+
+    @Test
+    void anExpiredDecTtlInAGroupBucketEndsOnlyThatBucket() {
+        try (Rig r = new Rig(4)) {
+            r.of.apply(Ofctl.parseGroup("group_id=1,type=all,bucket=actions=dec_ttl,output:2,bucket=actions=output:3",
+                    GroupMod.Command.ADD));
+            ofctl(r, "table=0,priority=10,ip actions=group:1,output:4");
+            assertEquals(List.of(dpOut(3), dpOut(4)), traceTtl(r, 1));
+        }
+    }
+
+    /** ovs-actions(7), "The exit action": every level of the pipeline stops, the action set still runs. */
+    @Test
+    void exitStopsEveryLevelButTheActionSetStillRuns() {
+        try (Rig r = new Rig(5)) {
+            ofctl(r, "table=0,priority=10,ip actions=write_actions(output:4),goto_table:1",
+                    "table=1,priority=10,ip actions=output:5,resubmit(,2),output:3",
+                    "table=2,priority=10,ip actions=exit,output:2");
+            assertEquals(List.of(dpOut(5), dpOut(4)), traceTtl(r, 64));
         }
     }
 
@@ -316,6 +386,19 @@ class FlowPipelineTest {
             r.of.apply(FlowMod.delete(0, m().exact(MatchField.ETH_TYPE, 0x0806).build())
                     .withCommand(FlowMod.Command.DELETE_STRICT));
             assertEquals(1, r.of.dumpFlows().size(), "priority 0 given, entry has 30: not deleted");
+        }
+    }
+
+    @Test
+    void aBundleSeesItsOwnEarlierModsSoTheSameFlowAddedTwiceIsOneEntry() {
+        try (Rig r = new Rig(3)) {
+            r.of.apply(List.of(flow(0, 10, ip(), out(2)), flow(0, 10, ip(), out(3))));
+            assertEquals(1, r.of.dumpFlows(0).size(), "the second add replaced the first");
+            r.send(1, udp());
+            assertEquals(0, r.take(2).size());
+            assertEquals(1, r.take(3).size());
+            r.of.apply(List.of(flow(0, 20, ip(), out(2)), flow(0, 20, ip()).withCommand(FlowMod.Command.DELETE_STRICT)));
+            assertEquals(1, r.of.dumpFlows(0).size(), "a bundle may delete what it added");
         }
     }
 

@@ -83,6 +83,31 @@ class LearnGroupMeterTest {
         }
     }
 
+    /**
+     * Found by OvsTraceAgreementTest: a packet that learns the same flow twice (two tables learning MACs) used to
+     * leave two entries with one match and priority, so relearning from another port replaced only one of them
+     * and lookups kept finding the stale port. A change must see its own earlier writes, as Open vSwitch's does.
+     */
+    @Test
+    void aFlowLearnedTwiceByOnePacketIsOneEntryAndRelearningItFromAnotherPortMovesIt() {
+        try (Rig r = new Rig(3)) {
+            LearnSpec toPort = new LearnSpec(10, 1001, 0, 0, 0, 0, 0, false, false, 0, List.of(
+                    new LearnSpec.MatchField(FieldRef.of(MatchField.ETH_DST), FieldRef.of(MatchField.ETH_SRC)),
+                    new LearnSpec.OutputField(FieldRef.of(MatchField.IN_PORT, 0, 15))));
+            r.of.apply(FlowMod.add(0, 0, Match.ANY, Instructions.apply(new Action.Learn(toPort),
+                    new Action.Learn(toPort), new Action.Resubmit(OfPort.IN_PORT, 10))));
+            r.send(1, frame(A, B));
+            assertEquals(1, r.of.dumpFlows(10).size(), "one flow, learned twice");
+            r.send(2, frame(A, B));                  // A moved to port 2
+            List<FlowStats> t10 = r.of.dumpFlows(10);
+            assertEquals(1, t10.size(), "relearned in place");
+            assertEquals(List.of(out(2)), t10.get(0).flow().instructions().applyActions());
+            r.send(3, frame(B, A));
+            assertEquals(0, r.take(1).size(), "nothing to A's old port");
+            assertEquals(1, r.take(2).size());
+        }
+    }
+
     @Test
     void deleteLearnedRemovesWhatTheFlowLearned() {
         try (Rig r = new Rig(2)) {
