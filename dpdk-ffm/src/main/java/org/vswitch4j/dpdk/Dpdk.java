@@ -22,8 +22,9 @@ import org.vswitch4j.dpdk.internal.Rte;
  * <p>The EAL arguments are built from the {@link Builder}'s options the way Open vSwitch builds them from
  * {@code other_config:dpdk-*}: {@code --in-memory -m N} on 2 MB hugepages (nothing left in /dev/hugepages or
  * /var/run/dpdk), or {@code --no-huge --no-shconf -m N} without them (about 40 % slower: TLB misses);
- * {@code --no-pci} unless PCI devices are wanted; {@code --no-telemetry}; and {@code --lcores=0@(all allowed
- * CPUs)} so that EAL does not pin the JVM's threads to one CPU. Devices are attached later, one per
+ * {@code --no-pci} unless PCI devices are wanted; {@code --no-telemetry}; and {@code --lcores=0@(the CPUs the
+ * starting thread may use)} so that EAL does not pin the JVM's threads to one CPU (start the EAL before
+ * pinning that thread anywhere: EAL's own threads inherit the set). Devices are attached later, one per
  * {@link DpdkPort}, by hot-plug ({@code rte_dev_probe}), so no {@code --vdev} is needed here.
  *
  * <p>Errors never crash the JVM: a missing library, missing hugepages, or an EAL that refuses its arguments
