@@ -174,6 +174,16 @@ public final class Dpdk {
         }
     }
 
+    /** Why the EAL cannot start on hugepages when {@code free} are free, with the fix; null when it can. */
+    static String hugepageShortage(boolean huge, long free) {
+        if (!huge || free > 0) {
+            return null;
+        }
+        return "DPDK was asked for hugepages but /proc/meminfo shows " + (free < 0 ? "no hugepage count" : "no free 2 MB hugepage")
+                + ". Fix: reserve some as root (echo 1024 > /proc/sys/vm/nr_hugepages), or use "
+                + "Dpdk.builder().hugepages(false) for --no-huge (slower).";
+    }
+
     /** Free 2 MB hugepages as /proc/meminfo reports them (-1 when unreadable). */
     static long freeHugepages() {
         try {
@@ -340,10 +350,9 @@ public final class Dpdk {
                             + ") and cannot be started again. Fix the cause and restart the JVM.");
                 }
                 Libraries.lookup();
-                if (huge && free <= 0) {
-                    throw new DpdkException("DPDK was asked for hugepages but /proc/meminfo shows no free 2 MB "
-                            + "hugepage. Fix: reserve some as root (echo 1024 > /proc/sys/vm/nr_hugepages), or use "
-                            + "Dpdk.builder().hugepages(false) for --no-huge (slower).");
+                String shortage = hugepageShortage(huge, free);
+                if (shortage != null) {
+                    throw new DpdkException(shortage);
                 }
                 if (!huge && hugepages == null) {
                     LOG.log(System.Logger.Level.WARNING, "no free 2 MB hugepages: DPDK runs with --no-huge, about 40 %"

@@ -53,7 +53,8 @@ public final class DpdkMemory implements PacketMemory, AutoCloseable {
     private final int bufferSize;
     private final long capacity;
     private final MemorySegment dequeue;
-    private volatile boolean closed;
+    private boolean closed; // guarded by this
+    private int ports; // guarded by this: ports whose rx queues allocate from this pool
 
     private DpdkMemory(Dpdk dpdk, String name, long pool, long base, long extent, int bufferSize, long capacity) {
         this.dpdk = dpdk;
@@ -262,13 +263,18 @@ public final class DpdkMemory implements PacketMemory, AutoCloseable {
     }
 
     /**
-     * Frees the pool ({@code rte_mempool_free}). Only when no port uses it and every mbuf is back: a pool
-     * with mbufs out is kept (freeing it would leave dangling pointers in a device) and this throws.
+     * Frees the pool ({@code rte_mempool_free}). Only when no open port receives into it and every mbuf is
+     * back: otherwise the pool is kept (freeing it would leave dangling pointers in a device) and this throws
+     * {@link IllegalStateException}.
      */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
+        }
+        if (ports != 0) {
+            throw new IllegalStateException("mbuf pool '" + name + "' is the rx pool of " + ports
+                    + " open port(s); close them first");
         }
         long used = usedCount();
         if (used != 0) {
@@ -282,6 +288,19 @@ public final class DpdkMemory implements PacketMemory, AutoCloseable {
         } catch (Throwable t) {
             throw new DpdkException("rte_mempool_free failed", t);
         }
+    }
+
+    /** A port starts receiving into this pool. */
+    synchronized void attach() {
+        if (closed) {
+            throw new IllegalStateException("mbuf pool '" + name + "' is closed");
+        }
+        ports++;
+    }
+
+    /** A port no longer receives into this pool. */
+    synchronized void detach() {
+        ports--;
     }
 
     @Override

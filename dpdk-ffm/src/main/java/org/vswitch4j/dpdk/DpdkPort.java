@@ -409,6 +409,7 @@ public final class DpdkPort implements Port {
             int rc = (int) Rte.ETH_DEV_STOP.invokeExact(portId);
             rc |= (int) Rte.ETH_DEV_CLOSE.invokeExact(portId);
             int rm = (int) Rte.DEV_REMOVE.invokeExact(device);
+            memory.detach();
             if (rc != 0 || (rm != 0 && rm != -2)) {
                 System.getLogger(DpdkPort.class.getName()).log(System.Logger.Level.WARNING,
                         "closing " + name + ": stop/close " + rc + ", remove " + rm);
@@ -670,7 +671,13 @@ public final class DpdkPort implements Port {
                 }
             }
             DpdkPort port = new DpdkPort(this, id, device, driver, actualMtu, mac);
-            port.start();
+            memory.attach();
+            try {
+                port.start();
+            } catch (RuntimeException e) {
+                memory.detach();
+                throw e;
+            }
             if (promiscuous) {
                 rc = (int) Rte.ETH_PROMISCUOUS_ENABLE.invokeExact(id); // -ENOTSUP from PMDs without filters: fine
             }

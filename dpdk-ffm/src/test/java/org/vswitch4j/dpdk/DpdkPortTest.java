@@ -201,7 +201,21 @@ class DpdkPortTest {
     }
 
     @Test
-    void eALCannotBeStartedTwiceWithOtherArguments() {
+    void poolOfAnOpenPortIsNotFreed() {
+        DpdkMemory m = dpdk.createMemory("vsd_port_pool", 1023);
+        DpdkPort p = DpdkPort.builder(dpdk, "net_null27").memory(m).build();
+        PacketBatch b = new PacketBatch();
+        assertEquals(32, p.receive(0, b));
+        assertSame(m, b.get(0).memory(), "the port receives into its own pool");
+        b.releaseAll();
+        IllegalStateException e = assertThrows(IllegalStateException.class, m::close);
+        assertTrue(e.getMessage().contains("open port"), e.getMessage());
+        p.close();
+        m.close();
+    }
+
+    @Test
+    void ealCannotBeStartedTwiceWithOtherArguments() {
         DpdkException e = assertThrows(DpdkException.class,
                 () -> Dpdk.builder().filePrefix("vsd-other").start());
         assertTrue(e.getMessage().contains("one EAL per process"), e.getMessage());

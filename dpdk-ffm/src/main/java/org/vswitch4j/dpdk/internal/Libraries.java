@@ -22,20 +22,25 @@ public final class Libraries {
     /** The combined lookup over the four libraries; throws {@link DpdkException} naming the fix when one is missing. */
     public static synchronized SymbolLookup lookup() {
         if (lookup == null) {
-            SymbolLookup l = null;
-            for (String name : NAMES) {
-                SymbolLookup one;
-                try {
-                    one = SymbolLookup.libraryLookup(name, Arena.global());
-                } catch (IllegalArgumentException e) {
-                    throw new DpdkException("DPDK 22.11 is not installed: " + name + " could not be loaded ("
-                            + e.getMessage() + "). Fix: install it (Debian 12: apt-get install dpdk), or put the "
-                            + "directory holding librte_*.so.23 on LD_LIBRARY_PATH.", e);
-                }
-                l = l == null ? one : l.or(one);
-            }
-            lookup = l;
+            lookup = load(NAMES);
         }
         return lookup;
+    }
+
+    /** Loads {@code names} into one lookup, or throws {@link DpdkException} naming the first missing one and the fix. */
+    public static SymbolLookup load(String... names) {
+        SymbolLookup l = null;
+        for (String name : names) {
+            SymbolLookup one;
+            try {
+                one = SymbolLookup.libraryLookup(name, Arena.global());
+            } catch (IllegalArgumentException e) {
+                throw new DpdkException("DPDK 22.11 is not installed: " + name + " could not be loaded ("
+                        + e.getMessage() + "). Fix: install it (Debian 12: apt-get install dpdk), or put the "
+                        + "directory holding librte_*.so.23 on LD_LIBRARY_PATH.", e);
+            }
+            l = l == null ? one : l.or(one);
+        }
+        return l;
     }
 }
