@@ -22,6 +22,10 @@ import org.vswitch4j.core.datapath.DatapathActions;
 import org.vswitch4j.core.datapath.DatapathStats;
 import org.vswitch4j.core.datapath.Pipeline;
 import org.vswitch4j.core.key.FlowField;
+import org.vswitch4j.core.packet.BufferPool;
+import org.vswitch4j.core.packet.FrameBuilder;
+import org.vswitch4j.core.packet.Packet;
+import org.vswitch4j.core.packet.PacketBatch;
 import org.vswitch4j.dpdk.Dpdk;
 import org.vswitch4j.dpdk.DpdkPort;
 import org.vswitch4j.dpdk.PmdCpuMask;
@@ -33,6 +37,8 @@ import org.vswitch4j.dpdk.PmdCpuMask;
  * <ul>
  * <li>{@code devices=null}: {@code net_null0} ↔ {@code net_null1} with {@code in_port=1→2, 2→1} (OVS's
  * {@code ovs-ofctl add-flow br0 in_port=1,actions=output:2}); packets stay in their mbufs;</li>
+ * <li>{@code devices=ring}: {@code net_ring0} and {@code net_ring1} (loopbacks) with 256 IPv4/UDP frames
+ * circulating per port, the same rules: the port code and the datapath without a PMD that allocates or frees;</li>
  * <li>{@code devices=pcap}: two {@code net_pcap} ports replaying ({@code infinite_rx=1}) the capture files
  * {@code -Dvsd.pcap0} and {@code -Dvsd.pcap1} (10,000 MAC pairs, one per direction) through the NORMAL bridge.</li>
  * </ul>
@@ -71,9 +77,14 @@ public class DpdkForwardBenchmark {
         Dpdk dpdk = Dpdk.builder().hugepages(true).filePrefix("vsd-bench").memoryMegabytes(512).mbufs(65535).start();
         PmdCpuMask.of(cpu).started(0);
         sw = Switch.builder().build();
-        if (devices.equals("null")) {
-            p0 = DpdkPort.builder(dpdk, "net_null0").build();
-            p1 = DpdkPort.builder(dpdk, "net_null1").build();
+        if (devices.equals("null") || devices.equals("ring")) {
+            boolean ring = devices.equals("ring");
+            p0 = DpdkPort.builder(dpdk, ring ? "net_ring0" : "net_null0").build();
+            p1 = DpdkPort.builder(dpdk, ring ? "net_ring1" : "net_null1").build();
+            if (ring) {
+                prime(p0);
+                prime(p1);
+            }
             Pipeline inPortToOutput = (key, mask, tx) -> {
                 mask.exact(FlowField.IN_PORT);
                 return DatapathActions.builder().output(key.inPort() == 1 ? 2 : 1).build();
@@ -92,10 +103,30 @@ public class DpdkForwardBenchmark {
             br.addPort(p0, BridgePortConfig.trunk("p0"));
             br.addPort(p1, BridgePortConfig.trunk("p1"));
         } else {
-            throw new IllegalArgumentException("devices '" + devices + "' is not one of null, pcap");
+            throw new IllegalArgumentException("devices '" + devices + "' is not one of null, ring, pcap");
         }
         for (int i = 0; i < 100_000; i++) {
             sw.poll();
+        }
+    }
+
+    /**
+     * net_ring's loopback (each port's tx ring is its rx ring) with 256 IPv4/UDP frames per port circulating: no
+     * PMD allocates or frees, so this measures the port code and the datapath alone (testpmd's --tx-first).
+     */
+    private static void prime(DpdkPort p) {
+        byte[] frame = FrameBuilder.ethernet(0x02_00_00_00_00_01L, 0x02_00_00_00_00_02L)
+                .ipv4("192.0.2.1", "192.0.2.2").udp(1024, 2048).padTo(64).build();
+        try (BufferPool pool = BufferPool.builder().count(64).build()) {
+            for (int burst = 0; burst < 8; burst++) {
+                PacketBatch b = new PacketBatch();
+                for (int i = 0; i < b.capacity(); i++) {
+                    Packet v = b.add().bindEmpty(pool, pool.allocate());
+                    v.length(frame.length);
+                    v.write(0, frame, 0, frame.length);
+                }
+                p.transmit(b); // copied once into mbufs of the port's pool
+            }
         }
     }
 

@@ -85,6 +85,7 @@ public final class DpdkPort implements Port {
     private final long[] txArrays;
     private final long[] txScratch;
 
+    private final MemorySegment linkBuf; // guarded by this (readLink)
     private int linkCalls;
     private volatile boolean linkUp;
 
@@ -115,6 +116,7 @@ public final class DpdkPort implements Port {
             txArrays[q] = arena.allocate(JAVA_LONG, PacketBatch.DEFAULT_BURST * 32L).address();
             txScratch[q] = arena.allocate(JAVA_LONG, PacketBatch.DEFAULT_BURST * 32L).address();
         }
+        this.linkBuf = arena.allocate(Layouts.ETH_LINK_SIZE, 8);
         this.arenaRef = arena;
     }
 
@@ -293,14 +295,14 @@ public final class DpdkPort implements Port {
         }
     }
 
-    private boolean readLink() {
+    /** Reads the link state into the port's own buffer (no allocation: the poll thread calls this). */
+    private synchronized boolean readLink() {
         if (!started) {
             return false;
         }
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment link = a.allocate(Layouts.ETH_LINK_SIZE, 8);
-            int rc = (int) Rte.ETH_LINK_GET_NOWAIT.invokeExact(portId, link);
-            return rc == 0 && (link.get(JAVA_SHORT, Layouts.ETH_LINK_STATUS_WORD) & Layouts.ETH_LINK_STATUS_MASK) != 0;
+        try {
+            int rc = (int) Rte.ETH_LINK_GET_NOWAIT.invokeExact(portId, linkBuf);
+            return rc == 0 && (linkBuf.get(JAVA_SHORT, Layouts.ETH_LINK_STATUS_WORD) & Layouts.ETH_LINK_STATUS_MASK) != 0;
         } catch (Throwable t) {
             return false;
         }

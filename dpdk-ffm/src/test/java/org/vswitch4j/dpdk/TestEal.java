@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * The one EAL of the test JVM (DPDK allows one per process), started on first use: hugepages when some are
- * free, else {@code --no-huge}. Where DPDK is missing the tests skip with the reason; under {@code CI=true} a
+ * free and the JVM runs as root, else {@code --no-huge} (which also works as a normal user). Where DPDK is missing the tests skip with the reason; under {@code CI=true} a
  * skip is a failure (CI installs dpdk and reserves hugepages in {@code .ci/run}).
  */
 final class TestEal {
@@ -18,8 +18,12 @@ final class TestEal {
 
     static Dpdk dpdk() {
         try {
-            return Dpdk.builder().filePrefix("vsd-test-" + ProcessHandle.current().pid()).memoryMegabytes(256)
-                    .mbufs(8191).start();
+            Dpdk.Builder b = Dpdk.builder().filePrefix("vsd-test-" + ProcessHandle.current().pid()).memoryMegabytes(256)
+                    .mbufs(8191);
+            if (!root()) {
+                b.hugepages(false); // a normal user may not map hugepages; --no-huge works without privileges
+            }
+            return b.start();
         } catch (DpdkException e) {
             skip("DPDK is not usable here: " + e.getMessage());
             return null;
