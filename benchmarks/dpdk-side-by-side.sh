@@ -151,13 +151,17 @@ vsw_round() {
     local mode=$1 what="in_port->output, net_null"
     [ "$mode" = pcap ] && what="NORMAL bridge, net_pcap replay of $flows flows"
     [ "$mode" = ring ] && what="in_port->output, net_ring loopbacks, 512 frames circulating"
-    "$here/vsw" java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
+    # jmh.ignoreLock: on a shared machine another user's JMH run may hold /tmp/jmh.lock for minutes; this run's
+    # fairness comes from interleaving with OVS, not from that lock.
+    "$here/vsw" java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Djmh.ignoreLock=true \
         -jar "$here/benchmarks/target/benchmarks.jar" DpdkForwardBenchmark -p devices="$mode" -p cpu=1 \
         -jvmArgsAppend "-Dvsd.pcap0=$d/p0.pcap -Dvsd.pcap1=$d/p1.pcap" \
-        -f 1 -wi 3 -w 1 -i 10 -r 1 2>&1 | awk -v what="$what" '
+        -f 1 -wi 3 -w 1 -i 10 -r 1 >"$d/jmh.log" 2>&1 || { echo "vswitch4j $what: JMH failed:"; tail -20 "$d/jmh.log"; return 0; }
+    awk -v what="$what" '
         /\[devices=/ { sub(/.*\[devices=/, "[devices="); info = $0 }
         /^DpdkForwardBenchmark.forward:packets / { printf "vswitch4j %s (both directions, 1 poll thread): %.2f Mpps\n", what, $(NF-3) / 1e6 }
-        END { if (info != "") print "  " info }'
+        END { if (info != "") print "  " info }' "$d/jmh.log"
+    rm -f "$d/jmh.log"
 }
 
 (cd "$here" && ./vsw mvn -q -B package -DskipTests -pl benchmarks -am)
@@ -179,6 +183,6 @@ done
 sleep 1 # let tee write the last lines
 # The ratios the issue asks for, per round (target: >= 1.5 in both cases).
 awk 'function mpps() { match($0, /[0-9.]+ Mpps/); return substr($0, RSTART, RLENGTH - 5) + 0 }
-     /^# round/ { r = $3; sub(/,$/, "", r) } /^ovs-dpdk in_port/ { o1 = mpps() } /^vswitch4j in_port->output, net_null/ { v1 = mpps() }
-     /^ovs-dpdk NORMAL/ { o2 = mpps() } /^vswitch4j NORMAL/ { v2 = mpps();
-         printf "round %s ratio vswitch4j / OVS-DPDK: net_null in_port %.2f, net_pcap NORMAL %.2f\n", r, v1 / o1, v2 / o2 }' "$d/out.txt"
+     /^# round/ { r = $3; sub(/,$/, "", r); o1 = v1 = o2 = v2 = 0 } /^ovs-dpdk in_port/ { o1 = mpps() } /^vswitch4j in_port->output, net_null/ { v1 = mpps() }
+     /^ovs-dpdk NORMAL/ { o2 = mpps() } /^vswitch4j NORMAL.*Mpps/ { v2 = mpps() }
+     /^vswitch4j in_port->output, net_ring/ { if (o1 && o2) printf "round %s ratio vswitch4j / OVS-DPDK: net_null in_port %.2f, net_pcap NORMAL %.2f\n", r, v1 / o1, v2 / o2 }' "$d/out.txt"
