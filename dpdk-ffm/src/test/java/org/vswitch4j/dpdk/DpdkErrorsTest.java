@@ -5,13 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.vswitch4j.dpdk.internal.Libraries;
 
 /**
- * The error messages of the setup steps that a test JVM (whose one EAL is already running) cannot provoke for
- * real: a missing library, no hugepages, option misuse. Each names the fix.
+ * The error messages of the setup steps: an EAL that refuses its arguments (for real, in a JVM of its own, since
+ * this one's EAL may already run), and those a test cannot provoke for real (a missing library, no hugepages),
+ * and option misuse. Each names the fix.
  */
 class DpdkErrorsTest {
 
@@ -40,6 +47,35 @@ class DpdkErrorsTest {
         List<String> small = Dpdk.builder().hugepages(false).pci(true).extraArgs("--vdev=net_ring9").ealArgs();
         assertTrue(small.containsAll(List.of("--no-huge", "--no-shconf", "--vdev=net_ring9")), small.toString());
         assertTrue(!small.contains("--no-pci") && !small.contains("--in-memory"), small.toString());
+    }
+
+    @Test
+    void ealThatRefusesItsArgumentsThrowsWithTheFixAndTheJvmLives(@TempDir Path dir) throws Exception {
+        if (!java.nio.file.Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/librte_eal.so.23"))) {
+            TestEal.skip("DPDK is not installed (apt-get install dpdk)");
+        }
+        Path src = dir.resolve("EalFailure.java");
+        try (InputStream in = DpdkErrorsTest.class.getResourceAsStream("EalFailure.java")) {
+            Files.write(src, in.readAllBytes());
+        }
+        String cp = location(Dpdk.class) + java.io.File.pathSeparator + location(org.vswitch4j.core.packet.Packet.class);
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", cp, src.toString())
+                .redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the child JVM did not finish");
+        assertEquals(0, p.exitValue(), "the child JVM exited normally:\n" + out);
+        assertTrue(out.contains("vsd-no-such-option"), "EAL's log names the option: " + out);
+        assertTrue(out.contains("FIRST DPDK's EAL refused to start"), out);
+        assertTrue(out.contains("remove the extra argument it names"), out);
+        assertTrue(out.contains("SECOND DPDK's EAL failed to start earlier in this process"), out);
+        assertTrue(out.contains("restart the JVM"), out);
+        assertTrue(out.contains("ALIVE"), out);
+    }
+
+    private static String location(Class<?> c) throws Exception {
+        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     }
 
     @Test
