@@ -165,6 +165,9 @@ public final class DpdkPort implements Port {
         }
         long qd = Mbuf.ALL.get(JAVA_LONG, ops.get(JAVA_LONG, fp + Layouts.FP_RXQ_DATA) + 8L * queue);
         int want = Math.min(batch.remaining(), MAX_BURST);
+        if (want == 0) {
+            return 0;
+        }
         long arr = rxArrays[queue];
         int n;
         try {
@@ -195,7 +198,7 @@ public final class DpdkPort implements Port {
         if (n == 0) {
             return;
         }
-        int q = (int) (Thread.currentThread().threadId() % txQueues);
+        int q = txQueues == 1 ? 0 : (int) (Thread.currentThread().threadId() % txQueues); // no division for one queue
         int c = q * STRIDE;
         long[] t = tx;
         while (!TX_BUSY.compareAndSet(t, c, 0L, 1L)) { // acquire: the queue's arrays and counters are ours
