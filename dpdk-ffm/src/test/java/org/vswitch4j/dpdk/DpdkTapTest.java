@@ -102,7 +102,8 @@ class DpdkTapTest {
     /** A veth pair: {@code root} stays in the root namespace without an address, its peer goes into {@code ns}. */
     private static void veth(String root, String ns, String addr) throws Exception {
         sh("ip", "link", "add", root, "type", "veth", "peer", "name", "eth0", "netns", ns);
-        sh("sysctl", "-q", "-w", "net.ipv6.conf." + root + ".disable_ipv6=1"); // the root end stays silent
+        // The root end stays silent (no IPv6 link-local address, no router solicitations).
+        java.nio.file.Files.writeString(java.nio.file.Path.of("/proc/sys/net/ipv6/conf", root, "disable_ipv6"), "1");
         sh("ip", "link", "set", root, "up");
         sh("ip", "-n", ns, "addr", "add", addr, "dev", "eth0");
         sh("ip", "-n", ns, "link", "set", "eth0", "up");
