@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.vswitch4j.core.bridge.Bridge;
 import org.vswitch4j.core.datapath.Datapath;
+import org.vswitch4j.core.datapath.PollThreadHook;
 import org.vswitch4j.core.packet.PacketMemory;
 import org.vswitch4j.core.time.Clock;
 
@@ -39,6 +40,9 @@ public final class Switch implements AutoCloseable {
         Datapath.Builder dp = Datapath.builder().clock(b.clock).pollThreads(b.pollThreads);
         if (b.memory != null) {
             dp.memory(b.memory);
+        }
+        if (b.pollThreadHook != null) {
+            dp.pollThreadHook(b.pollThreadHook);
         }
         this.datapath = dp.build();
     }
@@ -132,6 +136,7 @@ public final class Switch implements AutoCloseable {
         private Clock clock = Clock.system();
         private int pollThreads;
         private PacketMemory memory;
+        private PollThreadHook pollThreadHook;
 
         private Builder() {
         }
@@ -157,6 +162,15 @@ public final class Switch implements AutoCloseable {
                 throw new IllegalArgumentException("poll threads " + n + " must be >= 0 (0: synchronous mode)");
             }
             this.pollThreads = n;
+            return this;
+        }
+
+        /**
+         * Code each poll thread runs on itself when it starts and stops, for example a DPDK
+         * {@code PmdCpuMask} that pins thread N to the N-th core of its mask; default none.
+         */
+        public Builder pollThreadHook(PollThreadHook hook) {
+            this.pollThreadHook = Objects.requireNonNull(hook, "hook");
             return this;
         }
 

@@ -96,6 +96,7 @@ public final class Datapath implements AutoCloseable {
     private volatile boolean running;
     private volatile boolean closed;
     private Thread[] threads;
+    private final PollThreadHook threadHook;
 
     private Datapath(Builder b) {
         this.clock = b.clock;
@@ -107,6 +108,7 @@ public final class Datapath implements AutoCloseable {
             this.ownsMemory = true;
         }
         this.threaded = b.pollThreads > 0;
+        this.threadHook = b.threadHook;
         int n = Math.max(1, b.pollThreads);
         this.workers = new PollWorker[n];
         for (int i = 0; i < n; i++) {
@@ -515,7 +517,17 @@ public final class Datapath implements AutoCloseable {
         threads = new Thread[workers.length];
         for (int i = 0; i < workers.length; i++) {
             PollWorker w = workers[i];
-            Thread t = Thread.ofPlatform().name("vsw-pmd-" + i).daemon(true).unstarted(w::runLoop);
+            PollThreadHook hook = threadHook;
+            int index = i;
+            Runnable loop = hook == null ? w::runLoop : () -> {
+                hook.started(index);
+                try {
+                    w.runLoop();
+                } finally {
+                    hook.stopping(index);
+                }
+            };
+            Thread t = Thread.ofPlatform().name("vsw-pmd-" + i).daemon(true).unstarted(loop);
             w.thread = t;
             threads[i] = t;
         }
@@ -764,6 +776,7 @@ public final class Datapath implements AutoCloseable {
         Duration maxIdle = Duration.ofSeconds(10);
         Duration revalidateInterval = Duration.ofMillis(500);
         int burst = 32;
+        PollThreadHook threadHook;
 
         private Builder() {
         }
@@ -780,6 +793,15 @@ public final class Datapath implements AutoCloseable {
                 throw new IllegalArgumentException("poll threads " + n + " is outside 0..256");
             }
             this.pollThreads = n;
+            return this;
+        }
+
+        /**
+         * Code each poll thread runs on itself when it starts and stops (CPU pinning, native thread
+         * registration); default none. Ignored in synchronous mode.
+         */
+        public Builder pollThreadHook(PollThreadHook hook) {
+            this.threadHook = Objects.requireNonNull(hook, "hook");
             return this;
         }
 

@@ -225,4 +225,28 @@ class PollThreadsTest {
             dp.invalidateAll();
         }
     }
+
+    @Test
+    void pollThreadHookRunsOnEachPollThreadBeforeItsFirstRoundAndAfterItsLast() {
+        java.util.Map<Integer, String> started = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.Map<Integer, String> stopped = new java.util.concurrent.ConcurrentHashMap<>();
+        PollThreadHook hook = new PollThreadHook() {
+            @Override
+            public void started(int index) {
+                started.put(index, Thread.currentThread().getName());
+            }
+
+            @Override
+            public void stopping(int index) {
+                stopped.put(index, Thread.currentThread().getName());
+            }
+        };
+        try (Datapath dp = Datapath.builder().memory(pool).pollThreads(2).pollThreadHook(hook).build()) {
+            dp.start();
+            await("both hooks started", () -> started.size() == 2);
+            assertEquals(java.util.Map.of(0, "vsw-pmd-0", 1, "vsw-pmd-1"), started);
+            assertTrue(stopped.isEmpty(), "no thread stopped yet: " + stopped);
+        }
+        assertEquals(java.util.Map.of(0, "vsw-pmd-0", 1, "vsw-pmd-1"), stopped, "close() joins after stopping()");
+    }
 }

@@ -1,0 +1,152 @@
+package org.vswitch4j.bench;
+
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.vswitch4j.core.Switch;
+import org.vswitch4j.core.bridge.Bridge;
+import org.vswitch4j.core.bridge.BridgePortConfig;
+import org.vswitch4j.core.datapath.DatapathActions;
+import org.vswitch4j.core.datapath.DatapathStats;
+import org.vswitch4j.core.datapath.Pipeline;
+import org.vswitch4j.core.key.FlowField;
+import org.vswitch4j.core.packet.BufferPool;
+import org.vswitch4j.core.packet.FrameBuilder;
+import org.vswitch4j.core.packet.Packet;
+import org.vswitch4j.core.packet.PacketBatch;
+import org.vswitch4j.dpdk.Dpdk;
+import org.vswitch4j.dpdk.DpdkPort;
+import org.vswitch4j.dpdk.PmdCpuMask;
+
+/**
+ * vswitch4j on real DPDK ports, one poll thread (the benchmark thread, pinned like OVS's {@code pmd-cpu-mask}
+ * and registered as a DPDK lcore), both directions, as {@code benchmarks/dpdk-side-by-side.sh} runs Open
+ * vSwitch-DPDK next to it:
+ * <ul>
+ * <li>{@code devices=null}: {@code net_null0} ↔ {@code net_null1} with {@code in_port=1→2, 2→1} (OVS's
+ * {@code ovs-ofctl add-flow br0 in_port=1,actions=output:2}); packets stay in their mbufs;</li>
+ * <li>{@code devices=ring}: {@code net_ring0} and {@code net_ring1} (loopbacks) with 256 IPv4/UDP frames
+ * circulating per port, the same rules: the port code and the datapath without a PMD that allocates or frees;</li>
+ * <li>{@code devices=pcap}: two {@code net_pcap} ports replaying ({@code infinite_rx=1}) the capture files
+ * {@code -Dvsd.pcap0} and {@code -Dvsd.pcap1} (10,000 MAC pairs, one per direction) through the NORMAL bridge.</li>
+ * </ul>
+ * Score: {@code packets} (the auxiliary counter), received packets per second summed over both ports, the
+ * figure OVS's {@code dump-ports} rx counters give. The EAL runs on 2 MB hugepages ({@code --in-memory}).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 10, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED"})
+public class DpdkForwardBenchmark {
+    @Param({"null"})
+    public String devices;
+
+    @Param({"1"})
+    public int cpu;
+
+    private Switch sw;
+    private DpdkPort p0;
+    private DpdkPort p1;
+
+    /** Packets received per second (both ports): the score to read. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class Packets {
+        public long packets;
+    }
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        // EAL first (its lcore 0 and control threads get every CPU this thread may use), then pin the benchmark
+        // thread, which is the poll thread, to its CPU; DPDK registers it on its first burst. 65535 mbufs: a
+        // net_pcap port with infinite_rx=1 keeps the whole capture (10,000 frames per port) in mbufs.
+        Dpdk dpdk = Dpdk.builder().hugepages(true).filePrefix("vsd-bench").memoryMegabytes(512).mbufs(65535).start();
+        PmdCpuMask.of(cpu).started(0);
+        sw = Switch.builder().build();
+        if (devices.equals("null") || devices.equals("ring")) {
+            boolean ring = devices.equals("ring");
+            p0 = DpdkPort.builder(dpdk, ring ? "net_ring0" : "net_null0").build();
+            p1 = DpdkPort.builder(dpdk, ring ? "net_ring1" : "net_null1").build();
+            if (ring) {
+                prime(p0);
+                prime(p1);
+            }
+            Pipeline inPortToOutput = (key, mask, tx) -> {
+                mask.exact(FlowField.IN_PORT);
+                return DatapathActions.builder().output(key.inPort() == 1 ? 2 : 1).build();
+            };
+            sw.datapath().addPort(p0, inPortToOutput);
+            sw.datapath().addPort(p1, inPortToOutput);
+        } else if (devices.equals("pcap")) {
+            String f0 = System.getProperty("vsd.pcap0");
+            String f1 = System.getProperty("vsd.pcap1");
+            if (f0 == null || f1 == null) {
+                throw new IllegalStateException("devices=pcap needs -Dvsd.pcap0=FILE -Dvsd.pcap1=FILE (jvmArgsAppend)");
+            }
+            p0 = DpdkPort.builder(dpdk, "net_pcap0,rx_pcap=" + f0 + ",infinite_rx=1").build();
+            p1 = DpdkPort.builder(dpdk, "net_pcap1,rx_pcap=" + f1 + ",infinite_rx=1").build();
+            Bridge br = sw.addBridge(Bridge.builder("br0").macTableSize(65536));
+            br.addPort(p0, BridgePortConfig.trunk("p0"));
+            br.addPort(p1, BridgePortConfig.trunk("p1"));
+        } else {
+            throw new IllegalArgumentException("devices '" + devices + "' is not one of null, ring, pcap");
+        }
+        for (int i = 0; i < 100_000; i++) {
+            sw.poll();
+        }
+    }
+
+    /**
+     * net_ring's loopback (each port's tx ring is its rx ring) with 256 IPv4/UDP frames per port circulating: no
+     * PMD allocates or frees, so this measures the port code and the datapath alone (testpmd's --tx-first).
+     */
+    private static void prime(DpdkPort p) {
+        byte[] frame = FrameBuilder.ethernet(0x02_00_00_00_00_01L, 0x02_00_00_00_00_02L)
+                .ipv4("192.0.2.1", "192.0.2.2").udp(1024, 2048).padTo(64).build();
+        try (BufferPool pool = BufferPool.builder().count(64).build()) {
+            for (int burst = 0; burst < 8; burst++) {
+                PacketBatch b = new PacketBatch();
+                for (int i = 0; i < b.capacity(); i++) {
+                    Packet v = b.add().bindEmpty(pool, pool.allocate());
+                    v.length(frame.length);
+                    v.write(0, frame, 0, frame.length);
+                }
+                p.transmit(b); // copied once into mbufs of the port's pool
+            }
+        }
+    }
+
+    @Benchmark
+    public int forward(Packets counter) {
+        int n = sw.poll();
+        counter.packets += n;
+        return n;
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        DatapathStats st = sw.datapath().stats();
+        System.out.printf("[devices=%s] emc hits %d, megaflow hits %d, misses %d; p0 %s; p1 %s%n", devices,
+                st.emcHits(), st.megaflowHits(), st.misses(), p0.stats(), p1.stats());
+        if (p0.stats().txPackets() + p1.stats().txPackets() == 0) {
+            throw new IllegalStateException("nothing was forwarded");
+        }
+        sw.close();
+        p0.close();
+        p1.close();
+    }
+}
