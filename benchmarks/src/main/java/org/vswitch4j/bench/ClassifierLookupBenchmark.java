@@ -19,9 +19,10 @@ import org.vswitch4j.flow.classifier.Classifier;
 /**
  * One classifier lookup (with the consulted mask cleared first, as the pipeline does per table) over the
  * table of {@link ClassifierRules}: 20 distinct masks, {@code rules} rules spread evenly over them. The keys
- * (16,384, visited in turn) hit about 85 % of the time; a hit in the k-th priority band probes about k
- * subtables, a miss all 20 (the setup prints the hit rate and mean matched band). Lookup cost should
- * depend on the masks, not the rules: compare the rows of one run. Run with {@code -prof gc} for B/op.
+ * (16,384, visited in turn) hit 85 % of the time, each its own random rule; a hit in band k (0..19) probes
+ * k + 1 subtables, a miss all 20, the same at every table size (the setup prints the hit rate and the mean
+ * band of a hit to show it). Lookup cost should depend on the masks, not the rules: compare the rows of one
+ * run. Run with {@code -prof gc} for B/op.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

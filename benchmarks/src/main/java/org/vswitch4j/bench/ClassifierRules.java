@@ -10,8 +10,11 @@ import org.vswitch4j.flow.classifier.Classifier;
  * The classifier benchmarks' table: rules over 20 distinct masks of the shapes OpenFlow tables hold (L2
  * learning, IPv4 host and prefix routes, 5-tuple ACL pieces, IPv6 prefixes, registers, metadata, tunnel id,
  * ARP), each mask in its own priority band (mask i at 20,000 - 1,000 i, plus 0..99), and packet-like keys:
- * most take a random rule's value with realistic other fields (so they hit it, after probing the higher
- * bands), the rest are fresh packets that mostly miss.
+ * most take a random rule's value with random other fields (so they hit it, after probing the higher
+ * bands), the rest are fresh packets. Every mask covers at least 2^32 values and the fields are drawn
+ * uniformly, so even 50,000 rules per mask cover a negligible share: a key hits its own rule and nothing
+ * in a higher band, and fresh packets miss, at 1,000 rules as at 1,000,000. The lookup path (which bands
+ * are probed) is then the same at every table size, and only the rule count differs.
  */
 final class ClassifierRules {
     /** A benchmark rule: its own value, the mask shared by its shape. */
@@ -35,9 +38,10 @@ final class ClassifierRules {
         shape(2, V4, FlowField.IPV4_DST);
         prefix(3, V4, FlowField.IPV4_DST, 24);
         prefix(4, V4, FlowField.IPV4_DST, 16);
+        masks[4][FlowKey.W_TP] |= 0xFFFFL << 32; // tp_dst: a /16 alone has only 65,536 values
         shape(5, V4, FlowField.IPV4_SRC, FlowField.IPV4_DST);
         shape(6, V4, FlowField.IP_PROTO, FlowField.IPV4_DST, FlowField.TP_DST);
-        shape(7, V4, FlowField.IP_PROTO, FlowField.TP_DST);
+        shape(7, V4, FlowField.IP_PROTO, FlowField.TP_SRC, FlowField.TP_DST);
         prefix(8, V4, FlowField.IPV4_SRC, 24);
         shape(9, V4, FlowField.IN_PORT, FlowField.IPV4_SRC);
         prefix(10, V4, FlowField.IPV4_SRC, 16);
@@ -78,7 +82,7 @@ final class ClassifierRules {
         }
     }
 
-    /** A packet as a host would send it: one of IPv4 TCP/UDP (80 %), IPv6 (15 %), ARP (5 %). */
+    /** A packet: IPv4 TCP/UDP (80 %), IPv6 (15 %) or ARP (5 %), its other fields uniform over their ranges. */
     FlowKey packet() {
         FlowKey k = new FlowKey();
         k.set(FlowField.IN_PORT, 1 + r.nextInt(64));
@@ -88,9 +92,9 @@ final class ClassifierRules {
         int p = r.nextInt(100);
         k.set(FlowField.ETH_TYPE, p < 80 ? V4 : p < 95 ? V6 : ARP);
         fillL3(k, (int) k.get(FlowField.ETH_TYPE));
-        k.set(FlowField.METADATA, r.nextInt(256));
-        k.set(FlowField.REG0, r.nextInt(1024));
-        k.set(FlowField.TUN_ID, r.nextInt(4096));
+        k.set(FlowField.METADATA, r.nextLong());
+        k.set(FlowField.REG0, r.nextInt());
+        k.set(FlowField.TUN_ID, r.nextInt(1 << 24)); // a VNI
         return k;
     }
 
@@ -102,8 +106,8 @@ final class ClassifierRules {
         k.w[FlowKey.W_IPV6_DST] = k.w[FlowKey.W_IPV6_DST + 1] = 0;
         if (ethType == ARP) {
             k.set(FlowField.ARP_OP, 1);
-            k.set(FlowField.ARP_SPA, 0x0A00_0000L | r.nextInt(1 << 24));
-            k.set(FlowField.ARP_TPA, 0x0A00_0000L | r.nextInt(1 << 24));
+            k.set(FlowField.ARP_SPA, r.nextInt());
+            k.set(FlowField.ARP_TPA, r.nextInt());
             return;
         }
         k.set(FlowField.IP_PROTO, r.nextBoolean() ? 6 : 17);
@@ -111,13 +115,13 @@ final class ClassifierRules {
         k.set(FlowField.TP_SRC, r.nextInt(65536));
         k.set(FlowField.TP_DST, r.nextInt(65536));
         if (ethType == V6) {
-            k.w[FlowKey.W_IPV6_SRC] = 0x2001_0DB8_0000_0000L | (r.nextLong() >>> 32);
+            k.w[FlowKey.W_IPV6_SRC] = 0x2001_0000_0000_0000L | (r.nextLong() >>> 16); // 2001::/16
             k.w[FlowKey.W_IPV6_SRC + 1] = r.nextLong();
-            k.w[FlowKey.W_IPV6_DST] = 0x2001_0DB8_0000_0000L | (r.nextLong() >>> 32);
+            k.w[FlowKey.W_IPV6_DST] = 0x2001_0000_0000_0000L | (r.nextLong() >>> 16);
             k.w[FlowKey.W_IPV6_DST + 1] = r.nextLong();
         } else {
-            k.set(FlowField.IPV4_SRC, 0x0A00_0000L | r.nextInt(1 << 24));
-            k.set(FlowField.IPV4_DST, 0x0A00_0000L | r.nextInt(1 << 24));
+            k.set(FlowField.IPV4_SRC, r.nextInt());
+            k.set(FlowField.IPV4_DST, r.nextInt());
         }
     }
 
