@@ -735,10 +735,52 @@ public final class FlowPipeline implements Pipeline {
     public DatapathActions translate(FlowKey key, FlowMask mask, Translation tx) {
         expireLocked(tx.nowNanos());
         DatapathActions acts = xlate.run(key, mask, tx, version, true, null);
+        tx.setMemo(xlate.memo());
         if (pendingPublish || !pendingTags.isEmpty()) {
             publishLocked(); // flows learned by this translation: visible from the next packet on
         }
         return acts;
+    }
+
+    /**
+     * Revalidation of a used megaflow without translating again, as Open vSwitch's revalidators push statistics
+     * through their xlate cache: when the decision's translation left a {@link Memo} (its only side effects were
+     * counting lookups and matches), the use is counted into the same tables and entries, and the entries' idle
+     * times restart, as a revalidating translation would do. The decision itself stands because everything it
+     * read is tagged (entries, priorities, misses, meters) or changes only with an invalidate-all (local port,
+     * controller connection) or a datapath reconfiguration (ports): a change the translation would see has
+     * already dropped the megaflow. Entries due to expire first: re-translate (which expires them). Allocates
+     * nothing.
+     */
+    @Override
+    public boolean refresh(FlowKey key, FlowMask mask, Translation tx) {
+        long now = tx.nowNanos();
+        if (!(tx.memo() instanceof Memo m) || now >= nextExpiry) {
+            return false;
+        }
+        long packets = tx.usedPackets();
+        long bytes = tx.usedBytes();
+        for (int i = 0; i < m.tables.length; i++) {
+            FlowTable tb = m.tables[i];
+            FlowEntry e = m.entries[i];
+            tb.lookups += packets;
+            if (e != null) {
+                tb.matches += packets;
+                e.packets += packets;
+                e.bytes += bytes;
+                if (packets > 0) {
+                    e.usedNanos = now;
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * What a translation counted, for {@link #refresh}: per table lookup, the table and the entry it matched (null:
+     * a miss). Immutable once handed to the datapath.
+     */
+    record Memo(FlowTable[] tables, FlowEntry[] entries) {
     }
 
     @Override

@@ -56,6 +56,13 @@ final class Xlate {
     private int table;
     /** Entries that were looked up and matched, in order (trace and tests). */
     final List<FlowEntry> visited = new ArrayList<>();
+    /**
+     * Every table lookup of the walk, in order: the table and the entry it matched (null for a miss), which is
+     * what the walk counted; and whether that was all its side effects (see {@link #memo()}).
+     */
+    private final List<FlowTable> lookedUp = new ArrayList<>();
+    private final List<FlowEntry> matched = new ArrayList<>();
+    private boolean memoizable;
 
     Xlate(FlowPipeline pipe) {
         this.pipe = pipe;
@@ -87,6 +94,9 @@ final class Xlate {
         stopped = false;
         actionSet.clear();
         visited.clear();
+        lookedUp.clear();
+        matched.clear();
+        memoizable = true;
         try {
             processTable(0);
             if (!stopped && !actionSet.isEmpty()) {
@@ -103,6 +113,16 @@ final class Xlate {
         }
     }
 
+    /**
+     * After {@link #run}: the walk's side effects per use, when counting its table lookups and matched entries is
+     * all they are (no learn, group, NORMAL or controller action), else null. What {@code FlowPipeline.refresh}
+     * replays for a megaflow that packets used, instead of translating again.
+     */
+    FlowPipeline.Memo memo() {
+        return memoizable ? new FlowPipeline.Memo(lookedUp.toArray(new FlowTable[0]), matched.toArray(new FlowEntry[0]))
+                : null;
+    }
+
     // ---- tables ----------------------------------------------------------------------------------------
 
     private void processTable(int t) {
@@ -113,6 +133,8 @@ final class Xlate {
         if (sideEffects) {
             tb.lookups += packets;
         }
+        lookedUp.add(tb);
+        matched.add(e);
         if (e == null) {
             tx.addTag(FlowTable.missTag(t));
             if (trace != null) {
@@ -208,6 +230,7 @@ final class Xlate {
         if (port == OfPort.CONTROLLER) {
             toController(maxLen, PacketIn.Reason.ACTION, entry);
         } else if (port == OfPort.NORMAL) {
+            memoizable = false; // NORMAL learns and ages MACs on every use
             commit();
             DatapathActions n = pipe.bridge().normal(flow, mask, tx);
             for (DatapathAction a : n.actions()) {
@@ -242,12 +265,14 @@ final class Xlate {
     }
 
     private void toController(int maxLen, PacketIn.Reason reason, FlowEntry entry) {
+        memoizable = false;
         commit();
         long cookie = entry == null ? -1L : entry.cookie;
         out.add(new DatapathAction.Userspace(new ControllerSink(pipe, reason, table, cookie, maxLen), 0));
     }
 
     private void group(long id, FlowEntry entry) {
+        memoizable = false; // group and bucket counters
         tx.addTag(FlowTable.groupTag(id));
         GroupEntry g = pipe.group(id);
         if (g == null || depth >= MAX_DEPTH) {
@@ -488,6 +513,7 @@ final class Xlate {
     }
 
     private void learn(LearnSpec spec, FlowEntry learner) {
+        memoizable = false; // every use learns again (refreshing the learned flow's timeouts)
         Match.Builder mb = Match.builder();
         List<Action> acts = new ArrayList<>();
         for (LearnSpec.Item item : spec.items()) {
