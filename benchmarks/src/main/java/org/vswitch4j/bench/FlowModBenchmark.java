@@ -61,9 +61,12 @@ public class FlowModBenchmark {
     static final int BUNDLE = 1_000;
     static final int ADDS = 10_000;
 
-    /** A pipeline of {@value #TABLE} rules and {@value #ADDS} fresh adds for it. */
+    /** A pipeline of {@code tableRules} rules ({@value #TABLE}, the case) and {@value #ADDS} fresh adds for it. */
     @State(Scope.Thread)
     public static class Table {
+        @Param({"" + TABLE})
+        public int tableRules;
+
         BufferPool pool;
         Datapath dp;
         FlowPipeline of;
@@ -76,8 +79,8 @@ public class FlowModBenchmark {
             pool = BufferPool.builder().count(64).build();
             dp = Datapath.builder().memory(pool).build();
             of = FlowPipeline.attach(Bridge.builder("br0").datapath(dp).build(), dp, FlowPipeline.FailMode.SECURE);
-            of.apply(FlowRules.ruleSet(TABLE));
-            adds = freshRules(FlowRules.counts(TABLE), ADDS);
+            of.apply(FlowRules.ruleSet(tableRules));
+            adds = freshRules(FlowRules.counts(tableRules), ADDS);
             undo = new ArrayList<>(ADDS);
             for (FlowMod m : adds) {
                 undo.add(m.withCommand(FlowMod.Command.DELETE_STRICT));
@@ -90,8 +93,8 @@ public class FlowModBenchmark {
                 of.apply(undo.subList(0, next));
                 next = 0;
             }
-            if (of.flowCount() != TABLE) {
-                throw new IllegalStateException(of.flowCount() + " rules before the iteration, expected " + TABLE);
+            if (of.flowCount() != tableRules) {
+                throw new IllegalStateException(of.flowCount() + " rules before the iteration, expected " + tableRules);
             }
         }
 
@@ -106,12 +109,12 @@ public class FlowModBenchmark {
     static List<FlowMod> freshRules(int[] counts, int n) {
         int total = 0;
         for (int s = 0; s < FlowRules.SHAPES; s++) {
-            total += counts[s] >= 1_000 ? counts[s] : 0;
+            total += FlowRules.scalable(s) ? counts[s] : 0;
         }
         List<FlowMod> l = new ArrayList<>(n);
         int[] used = new int[FlowRules.SHAPES];
         for (int s = 0; l.size() < n; s = (s + 1) % FlowRules.SHAPES) {
-            if (counts[s] < 1_000) {
+            if (!FlowRules.scalable(s)) {
                 continue; // the small fixed shapes have no fresh values
             }
             // Shape s gets its share: counts[s] / total of the adds, spread round robin.

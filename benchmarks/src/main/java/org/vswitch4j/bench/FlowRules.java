@@ -55,6 +55,11 @@ final class FlowRules {
 
     private static final int[] TCP_PORTS = {80, 443, 22, 8080, 3306, 5432, 6379, 9200};
 
+    /** Whether shape {@code s} grows with the rule set (has fresh values past its count). */
+    static boolean scalable(int s) {
+        return CAP[s] >= 0;
+    }
+
     /** Rules per shape for {@code n} rules in all. */
     static int[] counts(int n) {
         int fixed = 0;
