@@ -35,9 +35,10 @@ import org.vswitch4j.flow.FlowPipeline;
  *
  * <p>Parameters beyond the issue's case: {@code emc=off} gives the datapath a 2-entry exact-match cache that
  * megaflow hits never enter, so nearly every packet is a megaflow-classifier hit; {@code revalidateMs} is the
- * datapath's revalidation interval (500 ms by default, as the switch's). The revalidation pass re-translates
- * every megaflow used since the last pass, on this thread, under the slow-path lock: it is part of the cost
- * of the cache-hit case in synchronous mode, and what allocates in it.
+ * datapath's revalidation interval (500 ms by default, as the switch's). The revalidation pass visits every
+ * megaflow used since the last pass, on this thread, under the slow-path lock, and has the pipeline count the use
+ * into its rules ({@code FlowPipeline.refresh}, no re-translation): part of the cost of the cache-hit case in
+ * synchronous mode.
  * The score is packets per second ({@code ops/s}, each invocation is one burst of 32); with {@code -prof gc},
  * {@code gc.alloc.rate.norm} is the allocation per packet.
  */
