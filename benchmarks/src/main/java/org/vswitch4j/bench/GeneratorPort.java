@@ -15,7 +15,8 @@ import org.vswitch4j.core.port.PortStats;
  * recycled buffers; its tx side counts what the switch sent it and gives the buffers back to the generator it was
  * paired with. Nothing is copied, nothing allocated.
  *
- * <p>Traffic: {@link #flows} sets {@code n} MAC pairs, sent round robin. How, depends on {@code n}:
+ * <p>Traffic: {@link #flows} sets {@code n} MAC pairs, sent round robin ({@link #ipv4Flows}: {@code n} IPv4
+ * address and port quadruples instead, stamped the same way at offsets 26 and 30). How, depends on {@code n}:
  * <ul>
  * <li>{@code n} ≤ the buffers: each buffer carries one pair for good. The ring is cut to a multiple of {@code n}
  * buffers, buffer {@code j} holds pair {@code j % n}, the buffers go round first in first out, and no frame is
@@ -55,9 +56,14 @@ final class GeneratorPort implements Port {
     private int count;
     /** Whether a returning buffer is stamped (more pairs than buffers), see the class comment. */
     private boolean restamp;
-    /** Per flow, the frame's first 8 bytes and the 8 at offset 6, in the order the memory stores them. */
+    /**
+     * Per flow, the frame's 8 bytes at {@link #offsetA} and the 8 at {@link #offsetB}, in the order the memory
+     * stores them (MAC pairs: 0 and 6; IPv4 quadruples: 26 and 30).
+     */
     private long[] word0 = new long[0];
     private long[] word6 = new long[0];
+    private int offsetA;
+    private int offsetB = 6;
     private int nextFlow;
     private GeneratorPort recycleTo = this;
     private final long etherType;
@@ -96,6 +102,38 @@ final class GeneratorPort implements Port {
      * pair of arrays stops it. Call it with every buffer back on hand.
      */
     void flows(long[] src, long[] dst) {
+        int n = src.length;
+        long[] w0 = new long[n];
+        long[] w6 = new long[n];
+        for (int f = 0; f < n; f++) {
+            // Byte-swapped once here, so that stamping is two plain native-order stores.
+            w0[f] = toMemoryOrder(dst[f] << 16 | src[f] >>> 32); // dst(48) src(16 of 48)
+            w6[f] = toMemoryOrder(src[f] << 16 | etherType);     // src(48) type(16)
+        }
+        install(w0, w6, 0, 6);
+    }
+
+    /**
+     * The flows this port emits from now on, as {@link #flows} but each an IPv4 quadruple {@code {nw_src, nw_dst,
+     * tp_src, tp_dst}} written into the template (an untagged IPv4 frame with a 20-byte header and TCP or UDP:
+     * bytes 26..37). The checksums are left as the template had them; the switch does not check them.
+     */
+    void ipv4Flows(int[][] quads) {
+        if (etherType != 0x0800) {
+            throw new IllegalStateException(name + ": ipv4Flows needs an untagged IPv4 template");
+        }
+        int n = quads.length;
+        long[] w0 = new long[n];
+        long[] w1 = new long[n];
+        for (int f = 0; f < n; f++) {
+            int[] q = quads[f];
+            w0[f] = toMemoryOrder((long) q[0] << 32 | q[1] & 0xFFFF_FFFFL);             // src(32) dst(32)
+            w1[f] = toMemoryOrder((long) q[1] << 32 | (long) q[2] << 16 | q[3] & 0xFFFF); // dst(32) sport dport
+        }
+        install(w0, w1, 26, 30);
+    }
+
+    private void install(long[] w0, long[] w6, int offA, int offB) {
         int buffers = ring.length;
         if (count + nSpare != buffers) {
             throw new IllegalStateException(name + ": " + (buffers - count - nSpare) + " buffers are still out");
@@ -108,14 +146,11 @@ final class GeneratorPort implements Port {
             }
         }
         System.arraycopy(spare, 0, all, count, nSpare);
-        int n = src.length;
-        word0 = new long[n];
-        word6 = new long[n];
-        for (int f = 0; f < n; f++) {
-            // Byte-swapped once here, so that stamping is two plain native-order stores.
-            word0[f] = toMemoryOrder(dst[f] << 16 | src[f] >>> 32); // dst(48) src(16 of 48)
-            word6[f] = toMemoryOrder(src[f] << 16 | etherType);     // src(48) type(16)
-        }
+        int n = w0.length;
+        word0 = w0;
+        word6 = w6;
+        offsetA = offA;
+        offsetB = offB;
         restamp = n > buffers;
         cycle = n == 0 || restamp ? buffers : buffers - buffers % n;
         System.arraycopy(all, 0, ring, 0, cycle);
@@ -133,12 +168,12 @@ final class GeneratorPort implements Port {
         return NATIVE.order() == ByteOrder.BIG_ENDIAN ? bigEndianValue : Long.reverseBytes(bigEndianValue);
     }
 
-    /** Writes flow {@code f}'s MAC pair into buffer {@code h} (two 8-byte stores); returns the next flow. */
+    /** Writes flow {@code f} into buffer {@code h} (two 8-byte stores); returns the next flow. */
     private int stamp(long h, int f) {
         long[] w0 = word0;
         long a = pool.bufferOffset(h) + headroom;
-        region.set(NATIVE, a, w0[f]);
-        region.set(NATIVE, a + 6, word6[f]);
+        region.set(NATIVE, a + offsetA, w0[f]);
+        region.set(NATIVE, a + offsetB, word6[f]);
         return f + 1 == w0.length ? 0 : f + 1;
     }
 

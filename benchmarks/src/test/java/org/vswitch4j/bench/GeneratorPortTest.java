@@ -119,6 +119,36 @@ class GeneratorPortTest {
     }
 
     @Test
+    void ipv4QuadruplesAreWrittenIntoTheHeadersAndTheRestOfTheFrameKept() {
+        int n = 100; // more than the buffers: stamped on the way back
+        int[][] quads = new int[n][];
+        for (int i = 0; i < n; i++) {
+            quads[i] = new int[] {0x0A00_0000 + i, 0xC000_0200 + i, 1024 + i, 40_000 + i};
+        }
+        port.ipv4Flows(quads);
+        PacketBatch batch = new PacketBatch(32);
+        BitSet seen = new BitSet(n);
+        for (int sent = 0; sent < n + 64; sent += 32) {
+            assertEquals(32, port.receive(0, batch));
+            for (int i = 0; i < 32; i++) {
+                Packet p = batch.get(i);
+                int f = (int) (p.u32(26) - 0x0A00_0000L);
+                assertTrue(f >= 0 && f < n, "nw_src of flow " + f);
+                assertEquals(0xC000_0200L + f, p.u32(30), "nw_dst");
+                assertEquals(1024 + f, p.u16(34), "tp_src");
+                assertEquals(40_000 + f, p.u16(36), "tp_dst");
+                assertEquals(0x02_00_00_00_00_02L, p.mac(0), "dst MAC kept");
+                assertEquals(0x02_00_00_00_00_01L, p.mac(6), "src MAC kept");
+                assertEquals(0x0800, p.u16(12), "EtherType kept");
+                assertEquals(17, p.u16(22) & 0xff, "IP protocol kept");
+                seen.set(f);
+            }
+            port.transmit(batch);
+        }
+        assertEquals(n, seen.cardinality(), "every quadruple was sent");
+    }
+
+    @Test
     void flowsNeedEveryBufferOnHand() {
         flows(port, 2);
         PacketBatch batch = new PacketBatch(32);

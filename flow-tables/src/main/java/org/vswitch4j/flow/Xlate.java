@@ -66,6 +66,13 @@ final class Xlate {
     private int table;
     /** Entries that were looked up and matched, in order (trace and tests). */
     final List<FlowEntry> visited = new ArrayList<>();
+    /**
+     * Every table lookup of the walk, in order: the table and the entry it matched (null for a miss), which is
+     * what the walk counted; and whether that was all its side effects (see {@link #memo()}).
+     */
+    private final List<FlowTable> lookedUp = new ArrayList<>();
+    private final List<FlowEntry> matched = new ArrayList<>();
+    private boolean memoizable;
 
     Xlate(FlowPipeline pipe) {
         this.pipe = pipe;
@@ -99,6 +106,9 @@ final class Xlate {
         listStopped = false;
         actionSet.clear();
         visited.clear();
+        lookedUp.clear();
+        matched.clear();
+        memoizable = true;
         try {
             processTable(0, -1);
             stopped = false; // exit ends the pipeline, not the action set it wrote
@@ -118,6 +128,16 @@ final class Xlate {
             trace = null;
             mask = null;
         }
+    }
+
+    /**
+     * After {@link #run}: the walk's side effects per use, when counting its table lookups and matched entries is
+     * all they are (no learn, group, NORMAL or controller action), else null. What {@code FlowPipeline.refresh}
+     * replays for a megaflow that packets used, instead of translating again.
+     */
+    FlowPipeline.Memo memo() {
+        return memoizable ? new FlowPipeline.Memo(lookedUp.toArray(new FlowTable[0]), matched.toArray(new FlowEntry[0]))
+                : null;
     }
 
     // ---- tables ----------------------------------------------------------------------------------------
@@ -144,6 +164,8 @@ final class Xlate {
         if (sideEffects) {
             tb.lookups += packets;
         }
+        lookedUp.add(tb);
+        matched.add(e);
         if (e == null) {
             tx.addTag(FlowTable.missTag(t));
             if (trace != null) {
@@ -244,6 +266,7 @@ final class Xlate {
         if (port == OfPort.CONTROLLER) {
             toController(maxLen, PacketIn.Reason.ACTION, entry);
         } else if (port == OfPort.NORMAL) {
+            memoizable = false; // NORMAL learns and ages MACs on every use
             commit();
             DatapathActions n = pipe.bridge().normal(flow, mask, tx);
             for (DatapathAction a : n.actions()) {
@@ -278,12 +301,14 @@ final class Xlate {
     }
 
     private void toController(int maxLen, PacketIn.Reason reason, FlowEntry entry) {
+        memoizable = false;
         commit();
         long cookie = entry == null ? -1L : entry.cookie;
         out.add(new DatapathAction.Userspace(new ControllerSink(pipe, reason, table, cookie, maxLen), 0));
     }
 
     private void group(long id, FlowEntry entry) {
+        memoizable = false; // group and bucket counters
         tx.addTag(FlowTable.groupTag(id));
         GroupEntry g = pipe.group(id);
         if (g == null || depth >= MAX_DEPTH) {
@@ -521,6 +546,7 @@ final class Xlate {
     }
 
     private void learn(LearnSpec spec, FlowEntry learner) {
+        memoizable = false; // every use learns again (refreshing the learned flow's timeouts)
         Match.Builder mb = Match.builder();
         List<Action> acts = new ArrayList<>();
         for (LearnSpec.Item item : spec.items()) {

@@ -31,6 +31,8 @@ final class Megaflow {
     /** Tags of the translation ({@link Translation#addTag}), and a 64-bit summary: bit (tag hash & 63). */
     long[] tags;
     long tagBits;
+    /** What the pipeline asked to keep with the decision ({@link Translation#setMemo}), handed back at revalidation. */
+    Object memo;
 
     // Written by the owning poll thread.
     long packets;

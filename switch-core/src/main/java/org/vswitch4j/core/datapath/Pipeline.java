@@ -53,6 +53,9 @@ public interface Pipeline {
      * decision in the cache until its tags are invalidated or it idles out. When it returns false, the side
      * effects it already applied must be ones the following {@code translate} may repeat harmlessly.
      *
+     * <p>{@link Translation#memo()} is what the megaflow's last translation kept with {@link Translation#setMemo}
+     * (null if nothing): where a pipeline finds what its decision went through without translating again.
+     *
      * <p>Called under the slow-path lock like {@code translate}, instead of it, for each used megaflow in
      * each revalidation pass, so it should allocate nothing: with a pipeline that returns true, a steady
      * state of cache hits and revalidation passes allocates nothing at all.

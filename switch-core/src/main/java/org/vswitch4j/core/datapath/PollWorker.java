@@ -715,6 +715,8 @@ final class PollWorker {
         boolean install = !raced && eStart == eEnd && eEnd == cacheEpoch && classifier.size() < maxMegaflows;
         Subtable t = install ? classifier.subtableFor(m.w) : null;
         Megaflow f = new Megaflow(mk, t, key.copy(), acts, ca, ctx.tags(), now);
+        f.memo = ctx.memo;
+        ctx.memo = null;
         f.packetsAtRevalidation = 1; // the upcall's own packet is not a "use" to revalidate
         f.bytesAtRevalidation = p.length(); // nor a use to report: the pipeline counted it in its translation
         if (install) {
@@ -835,6 +837,7 @@ final class PollWorker {
         UpcallContext ctx = context;
         ctx.reset(t, null, true);
         ctx.used(usedPackets, usedBytes);
+        ctx.memo = f.memo;
         DatapathActions acts;
         ReentrantLock lock = dp.slowPathLock();
         lock.lock();
@@ -851,7 +854,7 @@ final class PollWorker {
             }
             m.clear();
             m.w[FlowKey.W_IN_PORT] = 0xffff_ffffL;
-            ctx.reset(t, null, true); // forget tags a refresh may have added
+            ctx.reset(t, null, true); // forget tags a refresh may have added, and the old memo
             ctx.used(usedPackets, usedBytes);
             acts = s.pipeline.translate(k, m, ctx);
         } catch (RuntimeException e) {
@@ -859,9 +862,12 @@ final class PollWorker {
         } finally {
             lock.unlock();
         }
+        Object memo = ctx.memo;
+        ctx.memo = null;
         if (acts == null || !Arrays.equals(m.w, f.subtable.mask)) {
             return false;
         }
+        f.memo = memo;
         if (!acts.equals(f.actions)) {
             CompiledActions ca;
             try {
@@ -907,6 +913,8 @@ final class PollWorker {
         long nowNanos;
         Packet packet;
         boolean revalidation;
+        /** The pipeline's memo: set by translate, or the megaflow's during a refresh. */
+        Object memo;
         private long[] tags = new long[8];
         private int nTags;
 
@@ -920,11 +928,22 @@ final class PollWorker {
             nTags = 0;
             usedPackets = 0;
             usedBytes = 0;
+            memo = null;
         }
 
         void used(long packets, long bytes) {
             usedPackets = packets;
             usedBytes = bytes;
+        }
+
+        @Override
+        public void setMemo(Object m) {
+            memo = m;
+        }
+
+        @Override
+        public Object memo() {
+            return memo;
         }
 
         @Override

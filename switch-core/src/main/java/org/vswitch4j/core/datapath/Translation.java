@@ -49,4 +49,22 @@ public interface Translation {
     default long usedBytes() {
         return 0;
     }
+
+    /**
+     * Keeps {@code memo} with the decision being made (Open vSwitch's xlate cache): the datapath stores it with the
+     * megaflow and hands it back, as {@link #memo()}, to {@link Pipeline#refresh} for that megaflow, so that a
+     * pipeline can apply a use's side effects (counters of the rules the decision went through, their idle
+     * times) without translating again. The last call of a translation counts; null keeps nothing. A pipeline must
+     * not change a memo after handing it over: the datapath may hold it for as long as the megaflow lives.
+     */
+    default void setMemo(Object memo) {
+    }
+
+    /**
+     * In {@link Pipeline#refresh}, the memo the megaflow's last translation kept ({@link #setMemo}), or null;
+     * null in {@link Pipeline#translate}.
+     */
+    default Object memo() {
+        return null;
+    }
 }

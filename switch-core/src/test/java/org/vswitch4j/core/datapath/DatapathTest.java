@@ -457,6 +457,39 @@ class DatapathTest {
     }
 
     @Test
+    void theMemoATranslationKeepsIsHandedToRefreshAndReplacedByARetranslation() {
+        AtomicInteger translations = new AtomicInteger();
+        AtomicInteger refreshes = new AtomicInteger();
+        List<Object> seen = new ArrayList<>();
+        addThree(new Pipeline() {
+            @Override
+            public DatapathActions translate(FlowKey key, FlowMask mask, Translation tx) {
+                seen.add("translate sees " + tx.memo());
+                tx.setMemo("memo " + translations.incrementAndGet());
+                return oneToTwo.translate(key, mask, tx);
+            }
+
+            @Override
+            public boolean refresh(FlowKey key, FlowMask mask, Translation tx) {
+                seen.add("refresh sees " + tx.memo());
+                return refreshes.incrementAndGet() != 2; // the second asks for a translation
+            }
+        });
+        p1.inject(frame(0));
+        dp.poll();
+        for (int pass = 0; pass < 3; pass++) {
+            p1.inject(frame(0));
+            dp.poll();
+            clock.advanceMillis(500);
+            dp.poll();
+        }
+        assertEquals(List.of("translate sees null", "refresh sees memo 1", "refresh sees memo 1",
+                "translate sees null", "refresh sees memo 2"), seen);
+        assertEquals(1, dp.stats().upcalls());
+        assertEquals(4, p2.drain().size());
+    }
+
+    @Test
     void aPipelineWhoseRefreshSaysFalseOrThrowsIsReTranslatedAsBefore() {
         AtomicInteger n = new AtomicInteger();
         addThree(refreshing(() -> {

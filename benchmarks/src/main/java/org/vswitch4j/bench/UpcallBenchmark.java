@@ -1,0 +1,106 @@
+package org.vswitch4j.bench;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.vswitch4j.core.datapath.Datapath;
+import org.vswitch4j.core.datapath.DatapathStats;
+
+/**
+ * The miss path of issue 4: every packet is a flow the caches have not seen, so every packet is an upcall through
+ * the same 1,000-rule, three-table pipeline as {@link FlowPipelineForwardBenchmark}, in the same harness.
+ *
+ * <p>How every packet misses: the destination port is exact in every megaflow this pipeline produces (the ACL's
+ * udp tp_dst rules make the classifier read it), and the traffic's destination ports go through
+ * {@value #PORT_SPAN} consecutive values, with sources and destinations drawn as in the hit benchmark; so any
+ * {@value #PORT_SPAN} consecutive packets need {@value #PORT_SPAN} different megaflows. Every {@value #FLUSH_ROUNDS}
+ * bursts ({@value #FLUSH_ROUNDS} × 32 packets, fewer than {@value #PORT_SPAN}) the benchmark drops every cached flow
+ * ({@link Datapath#invalidateAll()}), so the megaflow cache stays below its 65,536-entry limit and every upcall
+ * installs its megaflow; otherwise a packet could meet the megaflow of one {@value #PORT_SPAN} packets earlier. The
+ * tear-down checks that the measured packets were misses (at least 99.9 %) and prints the split.
+ *
+ * <p>One op is one packet: the generator's rx and its stamping on return (two 8-byte stores), the raw-header
+ * table's probe (a miss), the parse into the flow key, the megaflow classifier's probe of every mask it holds (a
+ * miss), the upcall (slow-path lock; {@code FlowPipeline.translate}: three table lookups with staged lookup and
+ * prefix tracking, the tags, the datapath actions; compiling them; the megaflow, its insertion into the
+ * classifier and the raw-header table), the output to ofport 2 in the burst's tx, and 1/{@value #FLUSH_ROUNDS}·32
+ * of a full cache flush (the flush's own cost per upcall is small: clearing at most 16,384 megaflows and the
+ * exact-match tables, about 2 MB of arrays). Score: upcalls per second ({@code ops/s}).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@OperationsPerInvocation(UpcallBenchmark.BURST)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED"})
+public class UpcallBenchmark {
+    static final int BURST = 32;
+    /** Consecutive destination ports in the traffic: no megaflow serves two packets within this many. */
+    static final int PORT_SPAN = 20_000;
+    /** Bursts between two cache flushes. */
+    static final int FLUSH_ROUNDS = 512;
+
+    @Param({"1000"})
+    public int rules;
+
+    private PipelineHarness h;
+    private int rounds;
+    private DatapathStats before;
+    private long expected;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        h = new PipelineHarness(Datapath.builder(), rules);
+        int[] counts = FlowRules.counts(rules);
+        SplittableRandom r = new SplittableRandom(7);
+        int[][] quads = new int[3 * PORT_SPAN][];
+        for (int k = 0; k < quads.length; k++) {
+            quads[k] = FlowRules.flow(counts, r, 1);
+            quads[k][3] = FlowRules.TP_DST_BASE + k % PORT_SPAN;
+        }
+        h.p1.ipv4Flows(quads);
+        for (int i = 0; i < 4 * FLUSH_ROUNDS; i++) {
+            upcalls();
+        }
+        h.checkAllForwarded();
+        before = h.dp.stats();
+        expected = h.p2.txPackets;
+    }
+
+    @Benchmark
+    public int upcalls() {
+        if (++rounds == FLUSH_ROUNDS) {
+            rounds = 0;
+            h.dp.invalidateAll(); // applied at the start of this poll
+        }
+        return h.poll();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        DatapathStats st = h.dp.stats();
+        h.printServedBy(before, "upcalls, " + rules + " rules");
+        long all = st.lookups() - before.lookups();
+        long misses = st.misses() - before.misses();
+        long forwarded = h.p2.txPackets - expected;
+        h.close();
+        if (forwarded != all || misses < 0.999 * all) {
+            throw new IllegalStateException("not an upcall benchmark: " + misses + " misses of " + all
+                    + " packets, " + forwarded + " forwarded");
+        }
+    }
+}
