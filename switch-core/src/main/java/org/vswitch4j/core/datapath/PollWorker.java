@@ -65,10 +65,13 @@ import org.vswitch4j.core.packet.PacketBatch;
  *
  * <h2>Idle strategy ({@link #runLoop()})</h2>
  * After a round that found no packet: up to {@value #SPINS} rounds spin, then up to {@value #YIELDS} rounds
- * with {@link Thread#onSpinWait()}, then each empty round parks for {@value #PARK_NANOS} ns
- * ({@link LockSupport#parkNanos}); any packet resets it. So a busy thread never sleeps, and an idle one costs
- * a wake-up every 50 µs (on Linux the park is at least ~50-60 µs anyway), adding that much latency to the first
- * packet after a lull.
+ * with {@link Thread#onSpinWait()}, then each empty round parks; any packet resets it. Before parking the
+ * worker asks every port it polls to wake it when one of its queues has frames
+ * ({@link org.vswitch4j.core.port.Port#armRxWakeup}): when all of them agree (an epoll-backed port does) it
+ * parks until woken or until its next housekeeping is due, so an idle switch costs nothing; otherwise it parks
+ * for {@value #PARK_NANOS} ns ({@link LockSupport#parkNanos}), costing a wake-up every 50 µs (on Linux the park
+ * is at least ~50-60 µs anyway) and adding that much latency to the first packet after a lull. A
+ * reconfiguration unparks every poll thread, so a sleeping one picks up new queues at once.
  *
  * <h2>Counters</h2>
  * Per port, {@value #STRIDE} longs in one array indexed {@code dpPort * STRIDE + counter}, plain fields for the
@@ -173,6 +176,8 @@ final class PollWorker {
      * {@link Thread#start()}.
      */
     Thread thread;
+    /** What a port runs to end this worker's idle park (see {@link #armWakeups()}); made once. */
+    private final Runnable wakeup = () -> LockSupport.unpark(thread);
 
     PollWorker(Datapath dp, int index, int emcEntries, int emcInsertInvProb, int burst, int maxMegaflows,
                long maxIdleNanos, long revalidateNanos) {
@@ -215,10 +220,37 @@ final class PollWorker {
                     Thread.onSpinWait();
                 } else {
                     idle = SPINS + YIELDS + 1; // stays in the parking phase, no overflow
-                    LockSupport.parkNanos(PARK_NANOS);
+                    if (armWakeups()) {
+                        long untilHousekeeping = nextHousekeeping - dp.clock().nanos();
+                        LockSupport.parkNanos(Math.max(PARK_NANOS, Math.min(untilHousekeeping, revalidateNanos)));
+                    } else {
+                        LockSupport.parkNanos(PARK_NANOS);
+                    }
                 }
             }
         }
+    }
+
+    /**
+     * Asks every port this worker polls to wake it when a queue has frames; true when all agreed. A port whose
+     * call throws counts as refusing (the worker then keeps its short park).
+     */
+    private boolean armWakeups() {
+        int[] ports = rxPorts;
+        int[] queues = rxQueues;
+        boolean all = true;
+        for (int i = 0; i < ports.length && all; i++) {
+            Datapath.PortSlot s = slots[ports[i]];
+            if (s != null && s.adminUp) {
+                try {
+                    all = s.port.armRxWakeup(queues[i], wakeup);
+                } catch (RuntimeException e) {
+                    portErrors++;
+                    all = false;
+                }
+            }
+        }
+        return all;
     }
 
     /** The switch time read at the start of the last round (racy when read by another thread). */
