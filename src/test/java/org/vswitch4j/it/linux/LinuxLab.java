@@ -83,16 +83,24 @@ final class LinuxLab implements AutoCloseable {
     }
 
     /**
-     * Makes {@code dev} in {@code ns} a host NIC: address {@code cidr}, up, and (for a veth) checksum and
-     * segmentation offloads off, because a frame that leaves a veth with its checksum left to "the hardware"
-     * reaches an AF_XDP socket without one.
+     * Makes {@code dev} in {@code ns} a host NIC: address {@code cidr}, up, and (for a veth) offloads off, see
+     * {@link #offloadsOff}.
      */
     void host(String ns, String dev, String cidr, boolean offloadsOff) {
         in(ns, "ip", "addr", "add", cidr, "dev", dev);
         in(ns, "ip", "link", "set", dev, "up");
         if (offloadsOff) {
-            in(ns, "ethtool", "-K", dev, "tx", "off", "tso", "off", "gso", "off", "gro", "off");
+            offloadsOff(ns, dev);
         }
+    }
+
+    /**
+     * Turns off what a veth would otherwise leave to "the hardware", which an AF_XDP socket on its peer never
+     * sees done: the checksum (tx), segmentation (tso, gso: frames above the MTU) and the VLAN tag, which
+     * tx-vlan offload carries beside the frame instead of in it (txvlan).
+     */
+    void offloadsOff(String ns, String dev) {
+        in(ns, "ethtool", "-K", dev, "tx", "off", "tso", "off", "gso", "off", "gro", "off", "txvlan", "off");
     }
 
     /** Runs {@code cmd} in namespace {@code ns}; returns stdout; fails the test on a non-zero exit. */

@@ -47,6 +47,13 @@ import org.vswitch4j.io.linux.internal.RxWakeups;
  * re-attaches its socket within about 100 ms of seeing the device back, so the port comes back when the
  * device does; frames the dead socket held return to the UMEM.
  *
+ * <h2>Offloads</h2>
+ * XDP sees the frame's bytes and nothing beside them. A peer that leaves work to "the hardware" loses it on
+ * the way here: on a veth, turn off the peer's checksum and segmentation offloads ({@code ethtool -K PEER tx
+ * off tso off gso off}) and its tx VLAN offload ({@code txvlan off}), else frames arrive without checksums,
+ * above the MTU, or without their 802.1Q tag (which the kernel then carries out of band). On a NIC, the same
+ * goes for rx VLAN stripping ({@code rxvlan off}).
+ *
  * <h2>Needs</h2>
  * Kernel 5.9+ with CONFIG_XDP_SOCKETS and CONFIG_BPF_SYSCALL; CAP_NET_RAW, CAP_NET_ADMIN and CAP_BPF (or
  * root); locked memory for the UMEM (see {@link XdpUmem}). Errors say which is missing.
