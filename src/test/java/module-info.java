@@ -6,5 +6,6 @@ open module org.vswitch4j.it {
     requires org.vswitch4j.core;
     requires org.vswitch4j.testkit;
     requires org.vswitch4j.io.linux;
+    requires java.management;
     requires org.junit.jupiter.api;
 }
