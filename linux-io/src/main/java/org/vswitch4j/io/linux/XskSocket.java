@@ -36,6 +36,8 @@ final class XskSocket {
     static final int XDP_COPY = 2;
     static final int XDP_ZEROCOPY = 4;
     static final int XDP_USE_NEED_WAKEUP = 8;
+    /** Binds retried on EBUSY, 2 ms apart (see open). */
+    static final int BUSY_RETRIES = 250;
     static final long PGOFF_RX = 0;
     static final long PGOFF_TX = 0x80000000L;
     static final long PGOFF_FILL = 0x100000000L;
@@ -137,13 +139,20 @@ final class XskSocket {
                     | (needWakeup ? XDP_USE_NEED_WAKEUP : 0)));
             sxdp.set(ValueLayout.JAVA_INT, 4, ifindex);
             sxdp.set(ValueLayout.JAVA_INT, 8, queue);
-            if (Libc.bind(err, fd, sxdp, 16) != 0) {
+            int rc = Libc.bind(err, fd, sxdp, 16);
+            // The kernel frees a closed socket's hold on the queue from a work queue, a little after close:
+            // a port re-opened at once (a quick close/open, a re-attach) sees EBUSY for a moment.
+            for (int i = 0; rc != 0 && Libc.errno(err) == Libc.EBUSY && i < BUSY_RETRIES; i++) {
+                java.util.concurrent.locks.LockSupport.parkNanos(2_000_000L);
+                rc = Libc.bind(err, fd, sxdp, 16);
+            }
+            if (rc != 0) {
                 int e = Libc.errno(err);
                 throw Native.error("cannot bind an AF_XDP socket to " + device + " queue " + queue
                         + (zeroCopy ? " in zero-copy mode" : " in copy mode"), e,
                         e == Libc.EOPNOTSUPP ? "the driver of " + device + " has no AF_XDP zero-copy; use copy mode"
                         : e == Libc.EINVAL ? device + " has no rx queue " + queue + " (ethtool -l " + device + ")"
-                        : e == Libc.EBUSY ? "another AF_XDP socket is bound to " + device + " queue " + queue
+                        : e == Libc.EBUSY ? "another AF_XDP socket is bound to " + device + " queue " + queue + " (for 0.5 s)"
                         : e == Libc.ENODEV ? "no network device with index " + ifindex + " (it was removed)"
                         : null);
             }
