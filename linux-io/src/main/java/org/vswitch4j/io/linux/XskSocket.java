@@ -100,7 +100,7 @@ final class XskSocket {
             if (fd < 0) {
                 int e = Libc.errno(err);
                 throw Native.error("cannot open an AF_XDP socket", e, e == Libc.EPERM || e == Libc.EACCES
-                        ? Native.privilegeHint(e, "CAP_NET_RAW (and CAP_NET_ADMIN, CAP_BPF to attach XDP)")
+                        ? Native.privilegeHint(e, org.vswitch4j.io.linux.internal.Bpf.AF_XDP_CAPS)
                         : "the kernel needs CONFIG_XDP_SOCKETS");
             }
             Memlock.raiseFor(umem.size());

@@ -43,6 +43,8 @@ public final class Bpf {
     public static final int ATTR_SIZE = 144;
     public static final int XDP_FLAGS_SKB_MODE = 2;
     public static final int XDP_FLAGS_DRV_MODE = 4;
+    /** What an AF_XDP port needs, named in every privilege error. */
+    public static final String AF_XDP_CAPS = "CAP_NET_RAW, CAP_NET_ADMIN and CAP_BPF (CAP_SYS_ADMIN before kernel 5.8)";
 
     private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort LE_SHORT =
@@ -123,7 +125,7 @@ public final class Bpf {
             if (fd < 0) {
                 int e = Libc.errno(err);
                 throw Native.error("cannot load the XDP redirect program (verifier log: " + log.getString(0).trim()
-                        + ")", e, Native.privilegeHint(e, "CAP_BPF and CAP_NET_ADMIN (or CAP_SYS_ADMIN)"));
+                        + ")", e, Native.privilegeHint(e, AF_XDP_CAPS));
             }
             return (int) fd;
         }
@@ -149,7 +151,7 @@ public final class Bpf {
                         e == Libc.EBUSY || e == Libc.EEXIST
                                 ? "another XDP program is attached to " + device + " (ip link show " + device
                                 + "; remove it with ip link set dev " + device + " xdp off)"
-                                : Native.privilegeHint(e, "CAP_NET_ADMIN and CAP_BPF"));
+                                : Native.privilegeHint(e, AF_XDP_CAPS));
             }
             return (int) fd;
         }
@@ -160,7 +162,7 @@ public final class Bpf {
         long r = Libc.bpf(err, cmd, attr, ATTR_SIZE);
         if (r < 0) {
             int e = Libc.errno(err);
-            throw Native.error("cannot " + what, e, Native.privilegeHint(e, "CAP_BPF and CAP_NET_ADMIN"));
+            throw Native.error("cannot " + what, e, Native.privilegeHint(e, AF_XDP_CAPS));
         }
         return r;
     }
