@@ -110,6 +110,16 @@ setup() {
     esac
     sleep 1
     nx vsl-b1 ping -c 3 -i 0.2 -W 2 -q 192.0.2.2 >/dev/null || { echo "($1): no ping" >&2; }
+    # the same 3-s warm-up for every row: it lets vswitch4j's JIT compile the fast path before the measurement
+    warm
+}
+warm() {
+    local mac
+    mac=$(nx vsl-b2 cat /sys/class/net/"$dev2"/address)
+    echo "{ eth(da=$mac), ipv4(saddr=192.0.2.1, daddr=192.0.2.2), udp(sp=4000, dp=9), fill(0x00, 18) }" > "$d/udp.cfg"
+    timeout -s INT 3 taskset -c 0 ip netns exec vsl-b1 trafgen --dev "$dev1" --conf "$d/udp.cfg" --cpus 1 \
+        --no-sock-mem -C >/dev/null 2>&1 || true
+    sleep 0.5
 }
 
 rx() { nx vsl-b2 cat /sys/class/net/"$dev2"/statistics/rx_packets; }

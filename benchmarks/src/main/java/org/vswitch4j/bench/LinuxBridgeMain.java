@@ -77,6 +77,11 @@ public final class LinuxBridgeMain {
             stop.await();
             for (Port p : ports) {
                 System.out.println(p.stats().format(p.name()));
+                if (p instanceof AfXdpPort x) {
+                    long[] k = x.kernelStatistics();
+                    System.out.printf("           kernel: rx_dropped=%d rx_ring_full=%d fill_ring_empty=%d"
+                            + " tx_invalid=%d kicks=%d%n", k[0], k[3], k[4], k[2], x.kicks());
+                }
             }
         } finally {
             for (Port p : ports) {
