@@ -77,7 +77,14 @@ final class LinuxLab implements AutoCloseable {
 
     /** A veth pair: {@code a} in namespace {@code nsA}, {@code b} in {@code nsB}, both up. */
     void veth(String a, String nsA, String b, String nsB) {
-        run(10, "ip", "link", "add", a, "netns", nsA, "type", "veth", "peer", "name", b, "netns", nsB);
+        veth(a, nsA, b, nsB, 1);
+    }
+
+    /** A veth pair whose ends have {@code queues} rx and tx queues each. */
+    void veth(String a, String nsA, String b, String nsB, int queues) {
+        String q = Integer.toString(queues);
+        run(10, "ip", "link", "add", a, "netns", nsA, "numtxqueues", q, "numrxqueues", q, "type", "veth", "peer",
+                "name", b, "netns", nsB, "numtxqueues", q, "numrxqueues", q);
         in(nsA, "ip", "link", "set", a, "up");
         in(nsB, "ip", "link", "set", b, "up");
     }

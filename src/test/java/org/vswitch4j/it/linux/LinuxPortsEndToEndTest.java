@@ -17,7 +17,9 @@ import org.vswitch4j.io.linux.XdpUmem;
  * Issue 6's proof with real peers: Linux hosts in namespaces {@code vsl-h1..vsl-h4}, the first two attached
  * to the switch through veth pairs whose switch ends ({@code vsl-sw} namespace) are AF_XDP ports sharing one
  * UMEM, the other two through TAP ports (each TAP is the host's NIC in its namespace). Ping and iperf3 TCP
- * between every kind of pair, through vswitch4j's NORMAL bridge on two poll threads. Root only (CI).
+ * between every kind of pair, through vswitch4j's NORMAL bridge on two poll threads. The ports differ on
+ * purpose: p1 has two queues (a two-queue veth) and native XDP with need_wakeup, p2 one queue in generic (skb)
+ * XDP without need_wakeup, t3 two TAP queues (IFF_MULTI_QUEUE), t4 one. Root only (CI).
  */
 class LinuxPortsEndToEndTest {
     private static final Pattern LOSS = Pattern.compile("(\\d+)% packet loss");
@@ -30,16 +32,24 @@ class LinuxPortsEndToEndTest {
             for (int i = 1; i <= 4; i++) {
                 lab.namespace("vsl-h" + i);
             }
-            lab.veth("vsl-h1e", "vsl-h1", "vsl-p1", sw);
+            lab.veth("vsl-h1e", "vsl-h1", "vsl-p1", sw, 2);
             lab.veth("vsl-h2e", "vsl-h2", "vsl-p2", sw);
             lab.host("vsl-h1", "vsl-h1e", "192.0.2.1/24", true);
             lab.host("vsl-h2", "vsl-h2e", "192.0.2.2/24", true);
             try (XdpUmem umem = XdpUmem.builder().frames(16384).build();
-                 AfXdpPort p1 = AfXdpPort.builder("vsl-p1").namespace(sw).umem(umem).build();
-                 AfXdpPort p2 = AfXdpPort.builder("vsl-p2").namespace(sw).umem(umem).build();
-                 TapPort t3 = TapPort.builder("vsl-t3").namespace("vsl-h3").build();
+                 AfXdpPort p1 = AfXdpPort.builder("vsl-p1").namespace(sw).umem(umem).queues(2)
+                         .xdpMode(AfXdpPort.XdpMode.NATIVE).build();
+                 AfXdpPort p2 = AfXdpPort.builder("vsl-p2").namespace(sw).umem(umem)
+                         .xdpMode(AfXdpPort.XdpMode.GENERIC).needWakeup(false).build();
+                 TapPort t3 = TapPort.builder("vsl-t3").namespace("vsl-h3").queues(2).build();
                  TapPort t4 = TapPort.builder("vsl-t4").namespace("vsl-h4").build();
                  Switch s = Switch.builder().pollThreads(2).build()) {
+                assertEquals(AfXdpPort.XdpMode.NATIVE, p1.xdpMode());
+                assertEquals(AfXdpPort.XdpMode.GENERIC, p2.xdpMode());
+                assertEquals(2, p1.rxQueues());
+                assertEquals(2, t3.rxQueues());
+                assertTrue(!p1.zeroCopy(0) && !p1.zeroCopy(1) && !p2.zeroCopy(0),
+                        "veth has no zero-copy: AUTO bound in copy mode");
                 lab.host("vsl-h3", "vsl-t3", "192.0.2.3/24", false);
                 lab.host("vsl-h4", "vsl-t4", "192.0.2.4/24", false);
                 Bridge br = s.addBridge("br0");
@@ -62,6 +72,8 @@ class LinuxPortsEndToEndTest {
                 assertTrue(xdp > 1e6 && tap > 1e6 && mixed > 1e6, "TCP flows through every pair of port kinds");
                 assertTrue(p1.stats().rxPackets() > 1000 && t3.stats().txPackets() > 1000,
                         "the ports counted the traffic: " + p1.stats() + " " + t3.stats());
+                assertTrue(p1.kicks() > 0 && p2.kicks() > 0, "copy-mode transmits were kicked with sendto");
+                assertEquals(0, p1.kernelStatistics()[2] + p2.kernelStatistics()[2], "no invalid tx descriptor");
             }
         }
     }
