@@ -1,6 +1,7 @@
 package org.vswitch4j.core.datapath;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.vswitch4j.core.datapath.PollThreadsTest.await;
 
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
@@ -16,7 +17,6 @@ import org.vswitch4j.core.packet.BufferPool;
  * over a bounded window of yields.
  */
 class IdleWakeupTest {
-    private static final long DEADLINE_NANOS = 20_000_000_000L;
     private static final Pipeline TO_2 = (key, mask, tx) -> DatapathActions.builder().output(2).build();
 
     private BufferPool pool;
@@ -30,16 +30,6 @@ class IdleWakeupTest {
     void noLeaks() {
         assertEquals(0, pool.usedCount(), "buffers still in use: a leak");
         pool.close();
-    }
-
-    private static void await(String what, BooleanSupplier done) {
-        long end = System.nanoTime() + DEADLINE_NANOS;
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() - end > 0) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.yield();
-        }
     }
 
     /** Yields for {@code nanos} and returns whether {@code cond} held at every look. */
