@@ -73,9 +73,39 @@ class LinuxPortsEndToEndTest {
                 assertTrue(p1.stats().rxPackets() > 1000 && t3.stats().txPackets() > 1000,
                         "the ports counted the traffic: " + p1.stats() + " " + t3.stats());
                 assertTrue(p1.kicks() > 0 && p2.kicks() > 0, "copy-mode transmits were kicked with sendto");
+
+                // the fast path allocates nothing per packet: heap bytes the poll threads allocate over one more
+                // (warm) TCP run, per packet they handled
+                long[] a0 = pollThreadAllocation();
+                long n0 = p1.stats().rxPackets() + p2.stats().rxPackets() + t3.stats().rxPackets()
+                        + t4.stats().rxPackets();
+                iperf(lab, "vsl-h2", "vsl-h1", "192.0.2.2");
+                long[] a1 = pollThreadAllocation();
+                long packets = p1.stats().rxPackets() + p2.stats().rxPackets() + t3.stats().rxPackets()
+                        + t4.stats().rxPackets() - n0;
+                double perPacket = (double) (a1[0] - a0[0]) / packets;
+                System.out.printf("poll threads allocated %d B for %d packets: %.3f B/packet%n", a1[0] - a0[0],
+                        packets, perPacket);
+                assertTrue(a1[1] == 2 && packets > 10_000 && perPacket < 1.0, "the poll threads allocated "
+                        + (a1[0] - a0[0]) + " B for " + packets + " packets");
                 assertEquals(0, p1.kernelStatistics()[2] + p2.kernelStatistics()[2], "no invalid tx descriptor");
             }
         }
+    }
+
+    /** {heap bytes allocated so far, thread count} of the datapath's poll threads. */
+    static long[] pollThreadAllocation() {
+        com.sun.management.ThreadMXBean mx =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        long n = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("vsw-pmd-")) {
+                sum += mx.getThreadAllocatedBytes(t.threadId());
+                n++;
+            }
+        }
+        return new long[] {sum, n};
     }
 
     /** Five pings, all answered, within 15 s. */

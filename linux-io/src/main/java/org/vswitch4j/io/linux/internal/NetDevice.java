@@ -31,6 +31,7 @@ public final class NetDevice implements AutoCloseable {
     private static final int ARPHRD_ETHER = 1;
 
     private final String name;
+    private final byte[] nameBytes;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment ifr = arena.allocate(IFREQ_SIZE, 8);
     private final MemorySegment err = Libc.errnoSlot(arena);
@@ -41,6 +42,7 @@ public final class NetDevice implements AutoCloseable {
     public NetDevice(String name) {
         checkName(name);
         this.name = name;
+        this.nameBytes = name.getBytes(StandardCharsets.UTF_8);
         int fd = Libc.socket(err, Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
         if (fd < 0) {
             int e = Libc.errno(err);
@@ -70,13 +72,19 @@ public final class NetDevice implements AutoCloseable {
         MemorySegment.copy(b, 0, ifr, ValueLayout.JAVA_BYTE, 0, b.length);
     }
 
+    // The ifreq is rewritten with plain stores, no slices: link checks run on poll threads (every 10 ms at
+    // most, see LinkWatch), which allocate nothing.
     private int ioctl(long req) {
-        putName(ifr, name);
+        for (int i = 0; i < IFNAMSIZ; i++) {
+            ifr.set(ValueLayout.JAVA_BYTE, i, i < nameBytes.length ? nameBytes[i] : 0);
+        }
         return Libc.ioctl(err, sock, req, ifr);
     }
 
     private void clearUnion() {
-        ifr.asSlice(IFR_UNION, IFREQ_SIZE - IFR_UNION).fill((byte) 0);
+        for (long off = IFR_UNION; off < IFREQ_SIZE; off += 8) {
+            ifr.set(ValueLayout.JAVA_LONG_UNALIGNED, off, 0L);
+        }
     }
 
     /** The device's index, or 0 when there is no such device. */
