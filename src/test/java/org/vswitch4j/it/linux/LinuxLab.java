@@ -162,6 +162,19 @@ final class LinuxLab implements AutoCloseable {
         }
     }
 
+    /** {sum of {@code value} over the datapath's poll threads (named vsw-pmd-N), their count}. */
+    static long[] sumOverPollThreads(java.util.function.ToLongFunction<Thread> value) {
+        long sum = 0;
+        long n = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("vsw-pmd-")) {
+                sum += value.applyAsLong(t);
+                n++;
+            }
+        }
+        return new long[] {sum, n};
+    }
+
     /** A finished command. */
     record Result(int exit, String output) {
     }

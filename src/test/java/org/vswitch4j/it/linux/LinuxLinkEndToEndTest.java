@@ -110,15 +110,7 @@ class LinuxLinkEndToEndTest {
     /** {total CPU ns, thread count} of the datapath's poll threads. */
     static long[] pollThreadCpu() {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        long sum = 0;
-        long n = 0;
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().startsWith("vsw-pmd-")) {
-                sum += mx.getThreadCpuTime(t.threadId());
-                n++;
-            }
-        }
-        return new long[] {sum, n};
+        return LinuxLab.sumOverPollThreads(t -> mx.getThreadCpuTime(t.threadId()));
     }
 
     /** Waits up to 5 s for {@code condition}, polling every 20 ms. */

@@ -97,15 +97,7 @@ class LinuxPortsEndToEndTest {
     static long[] pollThreadAllocation() {
         com.sun.management.ThreadMXBean mx =
                 (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-        long sum = 0;
-        long n = 0;
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().startsWith("vsw-pmd-")) {
-                sum += mx.getThreadAllocatedBytes(t.threadId());
-                n++;
-            }
-        }
-        return new long[] {sum, n};
+        return LinuxLab.sumOverPollThreads(t -> mx.getThreadAllocatedBytes(t.threadId()));
     }
 
     /** Five pings, all answered, within 15 s. */
