@@ -7,6 +7,7 @@ import org.vswitch4j.core.packet.PacketMemory;
 import org.vswitch4j.core.port.Port;
 import org.vswitch4j.core.port.PortStats;
 import org.vswitch4j.io.linux.internal.Bpf;
+import org.vswitch4j.io.linux.internal.Libc;
 import org.vswitch4j.io.linux.internal.LinkWatch;
 import org.vswitch4j.io.linux.internal.Native;
 import org.vswitch4j.io.linux.internal.NetDevice;
@@ -38,7 +39,8 @@ import org.vswitch4j.io.linux.internal.RxWakeups;
  * <h2>Memory</h2>
  * Frames are received into the port's {@link XdpUmem} and transmitted from it by address; a frame from other
  * memory (a TAP or memory port) is copied into a free UMEM frame on transmit. Ports that share one UMEM
- * forward between each other without a copy.
+ * forward between each other without a copy; give the switch the same UMEM as its memory
+ * ({@code Switch.builder().memory(umem)}) and the copies it makes for floods land in it too.
  *
  * <h2>Idle, link</h2>
  * As for {@link TapPort}: the sockets' fds wake sleeping poll threads through epoll (unless
@@ -133,7 +135,7 @@ public final class AfXdpPort implements Port {
             if (index == 0) {
                 throw new LinuxIoException("no network device named " + name
                         + (namespace == null ? "" : " in namespace " + namespace) + " (ip link show"
-                        + (namespace == null ? "" : " in ip netns exec " + namespace) + ")", org.vswitch4j.io.linux.internal.Libc.ENODEV);
+                        + (namespace == null ? "" : " in ip netns exec " + namespace) + ")", Libc.ENODEV);
             }
             NetDevice d = lw.device();
             this.mtu = d.mtu();

@@ -12,6 +12,7 @@ import org.vswitch4j.core.port.Port;
 import org.vswitch4j.core.port.PortStats;
 import org.vswitch4j.io.linux.internal.Libc;
 import org.vswitch4j.io.linux.internal.LinkWatch;
+import org.vswitch4j.io.linux.internal.Native;
 import org.vswitch4j.io.linux.internal.NetDevice;
 import org.vswitch4j.io.linux.internal.NetNs;
 import org.vswitch4j.io.linux.internal.PortCounters;
@@ -103,13 +104,14 @@ public final class TapPort implements Port {
                     }
                 }
                 int[] r = new int[b.queues];
+                java.util.Arrays.fill(r, -1);
                 try {
                     for (int q = 0; q < r.length; q++) {
                         r[q] = Tun.openQueue(name, multiQueue);
                     }
                 } catch (RuntimeException e) {
                     for (int fd : r) {
-                        org.vswitch4j.io.linux.internal.Native.closeQuietly(fd == 0 ? -1 : fd);
+                        Native.closeQuietly(fd);
                     }
                     throw e;
                 }
@@ -398,7 +400,7 @@ public final class TapPort implements Port {
             txLock.lock();
             try {
                 if (closed) {
-                    org.vswitch4j.io.linux.internal.Native.closeQuietly(nfd);
+                    Native.closeQuietly(nfd);
                     return;
                 }
                 wake = RxWakeups.get().register(nfd);

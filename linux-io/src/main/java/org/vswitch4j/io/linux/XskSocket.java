@@ -3,8 +3,10 @@ package org.vswitch4j.io.linux;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.concurrent.locks.LockSupport;
 import org.vswitch4j.core.packet.Packet;
 import org.vswitch4j.core.packet.PacketBatch;
+import org.vswitch4j.io.linux.internal.Bpf;
 import org.vswitch4j.io.linux.internal.Libc;
 import org.vswitch4j.io.linux.internal.Native;
 
@@ -100,7 +102,7 @@ final class XskSocket {
             if (fd < 0) {
                 int e = Libc.errno(err);
                 throw Native.error("cannot open an AF_XDP socket", e, e == Libc.EPERM || e == Libc.EACCES
-                        ? Native.privilegeHint(e, org.vswitch4j.io.linux.internal.Bpf.AF_XDP_CAPS)
+                        ? Native.privilegeHint(e, Bpf.AF_XDP_CAPS)
                         : "the kernel needs CONFIG_XDP_SOCKETS");
             }
             Memlock.raiseFor(umem.size());
@@ -143,7 +145,7 @@ final class XskSocket {
             // The kernel frees a closed socket's hold on the queue from a work queue, a little after close:
             // a port re-opened at once (a quick close/open, a re-attach) sees EBUSY for a moment.
             for (int i = 0; rc != 0 && Libc.errno(err) == Libc.EBUSY && i < BUSY_RETRIES; i++) {
-                java.util.concurrent.locks.LockSupport.parkNanos(2_000_000L);
+                LockSupport.parkNanos(2_000_000L);
                 rc = Libc.bind(err, fd, sxdp, 16);
             }
             if (rc != 0) {
