@@ -278,7 +278,7 @@ public final class AfXdpPort implements Port {
             counters.txDropped.add(n);
             return;
         }
-        q.txLock.lock();
+        q.lockForTransmit();
         try {
             XskSocket s = q.socket;
             if (s == null || q.stale) {
@@ -439,6 +439,21 @@ public final class AfXdpPort implements Port {
     private final class Queue {
         final int index;
         final ReentrantLock txLock = new ReentrantLock();
+
+        /**
+         * Takes {@link #txLock} for a transmit burst without ever queueing on it: a contended
+         * {@code lock()} allocates a wait node, and poll threads allocate nothing. Bursts are short, so a
+         * waiter spins briefly, then yields.
+         */
+        void lockForTransmit() {
+            for (int i = 0; !txLock.tryLock(); i++) {
+                if (i < 64) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
+            }
+        }
         final long[] rxBytes = new long[1];
         final long[] txOut = new long[3];
         volatile XskSocket socket;
