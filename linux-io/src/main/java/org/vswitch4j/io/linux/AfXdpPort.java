@@ -8,6 +8,7 @@ import org.vswitch4j.core.port.Port;
 import org.vswitch4j.core.port.PortStats;
 import org.vswitch4j.io.linux.internal.Bpf;
 import org.vswitch4j.io.linux.internal.Libc;
+import org.vswitch4j.io.linux.internal.BurstLock;
 import org.vswitch4j.io.linux.internal.LinkWatch;
 import org.vswitch4j.io.linux.internal.Native;
 import org.vswitch4j.io.linux.internal.NetDevice;
@@ -278,7 +279,7 @@ public final class AfXdpPort implements Port {
             counters.txDropped.add(n);
             return;
         }
-        q.lockForTransmit();
+        BurstLock.lock(q.txLock);
         try {
             XskSocket s = q.socket;
             if (s == null || q.stale) {
@@ -439,21 +440,6 @@ public final class AfXdpPort implements Port {
     private final class Queue {
         final int index;
         final ReentrantLock txLock = new ReentrantLock();
-
-        /**
-         * Takes {@link #txLock} for a transmit burst without ever queueing on it: a contended
-         * {@code lock()} allocates a wait node, and poll threads allocate nothing. Bursts are short, so a
-         * waiter spins briefly, then yields.
-         */
-        void lockForTransmit() {
-            for (int i = 0; !txLock.tryLock(); i++) {
-                if (i < 64) {
-                    Thread.onSpinWait();
-                } else {
-                    Thread.yield();
-                }
-            }
-        }
         final long[] rxBytes = new long[1];
         final long[] txOut = new long[3];
         volatile XskSocket socket;

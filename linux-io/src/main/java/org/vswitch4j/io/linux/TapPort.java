@@ -11,6 +11,7 @@ import org.vswitch4j.core.packet.PacketMemory;
 import org.vswitch4j.core.port.Port;
 import org.vswitch4j.core.port.PortStats;
 import org.vswitch4j.io.linux.internal.Libc;
+import org.vswitch4j.io.linux.internal.BurstLock;
 import org.vswitch4j.io.linux.internal.LinkWatch;
 import org.vswitch4j.io.linux.internal.Native;
 import org.vswitch4j.io.linux.internal.NetDevice;
@@ -235,7 +236,7 @@ public final class TapPort implements Port {
         int dropped = 0;
         int errors = 0;
         long bytes = 0;
-        q.lockForTransmit();
+        BurstLock.lock(q.txLock);
         try {
             int fd = q.fd;
             MemorySegment err = q.txErr;
@@ -355,21 +356,6 @@ public final class TapPort implements Port {
      */
     private final class Queue {
         final ReentrantLock txLock = new ReentrantLock();
-
-        /**
-         * Takes {@link #txLock} for a transmit burst without ever queueing on it: a contended
-         * {@code lock()} allocates a wait node, and poll threads allocate nothing. Bursts are short, so a
-         * waiter spins briefly, then yields.
-         */
-        void lockForTransmit() {
-            for (int i = 0; !txLock.tryLock(); i++) {
-                if (i < 64) {
-                    Thread.onSpinWait();
-                } else {
-                    Thread.yield();
-                }
-            }
-        }
         final Arena arena = Arena.ofShared();
         final MemorySegment rxErr = Libc.errnoSlot(arena);
         final MemorySegment txErr = Libc.errnoSlot(arena);

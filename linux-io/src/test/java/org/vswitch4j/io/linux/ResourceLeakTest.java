@@ -47,8 +47,8 @@ class ResourceLeakTest {
         }
         assertEquals(fds, RootLab.openFds(), "open fds after 1,000 AF_XDP open/close cycles");
         long mapsAfter = RootLab.mappings();
-        assertTrue(mapsAfter <= maps + 8, "mappings grew from " + maps + " to " + mapsAfter
-                + " (each cycle maps a UMEM and four rings)");
+        assertTrue(mapsAfter <= maps + 64, "mappings grew from " + maps + " to " + mapsAfter
+                + " (each cycle maps a UMEM and four rings: a leak adds thousands; the JVM's own come and go)");
         String link = RootLab.sh(true, "ip", "-n", NS, "-d", "link", "show");
         assertFalse(link.contains("xdp"), "no XDP program left on the devices: " + link);
     }
@@ -67,7 +67,8 @@ class ResourceLeakTest {
         }
         assertEquals(fds, RootLab.openFds(), "open fds after 1,000 TAP open/close cycles");
         long mapsAfter = RootLab.mappings();
-        assertTrue(mapsAfter <= maps + 8, "mappings grew from " + maps + " to " + mapsAfter);
+        assertTrue(mapsAfter <= maps + 64, "mappings grew from " + maps + " to " + mapsAfter
+                + " (a leak adds one per cycle or more; the JVM's own, thread stacks and malloc arenas, come and go)");
         TapPort.builder("vsl-leak0").namespace(NS).queues(2).persistent(false).build().close();
         assertEquals(fds, RootLab.openFds(), "open fds at the end");
         String links = RootLab.sh(true, "ip", "-n", NS, "link", "show");
