@@ -1,11 +1,15 @@
 /**
- * vswitch4j's end-to-end tests across modules and with real peers and tools (tshark now; namespaces and kernel
- * devices later), built by the {@code integration-tests} module. Opened to JUnit, which runs them by reflection.
+ * vswitch4j's end-to-end tests across modules and with real peers and tools (tshark; Linux hosts in network
+ * namespaces on veth, TAP and AF_XDP ports, ping, iperf3, the Linux bridge), built by the {@code integration-tests}
+ * module. Opened to JUnit, which runs them by reflection.
  */
 open module org.vswitch4j.it {
     requires org.vswitch4j.core;
     requires org.vswitch4j.testkit;
     requires org.vswitch4j.flow;
+    requires org.vswitch4j.io.linux;
+    requires java.management;
+    requires jdk.management;
     requires org.junit.jupiter.api;
     requires org.junit.jupiter.params;
 }

@@ -9,6 +9,7 @@ module org.vswitch4j.benchmarks {
     requires org.vswitch4j.core;
     requires org.vswitch4j.flow;
     requires org.vswitch4j.dpdk;
+    requires org.vswitch4j.io.linux;
     requires org.jctools.core;
     requires jmh.core;
 

@@ -87,6 +87,11 @@ final class CapturingPort implements Port {
     }
 
     @Override
+    public boolean armRxWakeup(int queue, Runnable wakeup) {
+        return device.armRxWakeup(queue, wakeup);
+    }
+
+    @Override
     public PacketMemory memory() {
         return device.memory();
     }

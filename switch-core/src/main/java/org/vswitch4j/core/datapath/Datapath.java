@@ -383,6 +383,23 @@ public final class Datapath implements AutoCloseable {
             long e = epoch.incrementAndGet(); // volatile store; pairs with PollWorker.beginBusy's store + re-load
             slowLock.unlock();
             awaitEpoch(e);
+            wakePollThreads();
+        }
+    }
+
+    /**
+     * Unparks every poll thread: one that sleeps until a port wakes it (see {@link Port#armRxWakeup}) must
+     * pick up a new rx assignment now, not at its next housekeeping.
+     */
+    private void wakePollThreads() {
+        if (threaded) {
+            Thread me = Thread.currentThread();
+            for (PollWorker w : workers) {
+                Thread t = w.thread;
+                if (t != null && t != me) {
+                    LockSupport.unpark(t);
+                }
+            }
         }
     }
 

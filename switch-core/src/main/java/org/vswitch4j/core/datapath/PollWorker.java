@@ -64,11 +64,16 @@ import org.vswitch4j.core.packet.PacketBatch;
  * translation) removes the megaflow, and the next packet upcalls. A refreshed megaflow costs no allocation.
  *
  * <h2>Idle strategy ({@link #runLoop()})</h2>
- * After a round that found no packet: up to {@value #SPINS} rounds spin, then up to {@value #YIELDS} rounds
- * with {@link Thread#onSpinWait()}, then each empty round parks for {@value #PARK_NANOS} ns
- * ({@link LockSupport#parkNanos}); any packet resets it. So a busy thread never sleeps, and an idle one costs
- * a wake-up every 50 µs (on Linux the park is at least ~50-60 µs anyway), adding that much latency to the first
- * packet after a lull.
+ * After a round that found no packet: up to {@value #SPINS} rounds spin, then rounds with
+ * {@link Thread#onSpinWait()} until {@value #IDLE_POLL_NANOS} ns have passed without a packet (so the reply of
+ * a request just forwarded, or the next packet of a slow flow, usually finds the thread awake), then each
+ * empty round parks; any packet resets it. Before parking the
+ * worker asks every port it polls to wake it when one of its queues has frames
+ * ({@link org.vswitch4j.core.port.Port#armRxWakeup}): when all of them agree (an epoll-backed port does) it
+ * parks until woken or until its next housekeeping is due, so an idle switch costs nothing; otherwise it parks
+ * for {@value #PARK_NANOS} ns ({@link LockSupport#parkNanos}), costing a wake-up every 50 µs (on Linux the park
+ * is at least ~50-60 µs anyway) and adding that much latency to the first packet after a lull. A
+ * reconfiguration unparks every poll thread, so a sleeping one picks up new queues at once.
  *
  * <h2>Counters</h2>
  * Per port, {@value #STRIDE} longs in one array indexed {@code dpPort * STRIDE + counter}, plain fields for the
@@ -95,7 +100,8 @@ final class PollWorker {
     static final int STRIDE = DROP_BASE + DropReason.values().length;
 
     static final int SPINS = 64;
-    static final int YIELDS = 128;
+    /** How long an idle thread keeps polling (with onSpinWait) before it parks. */
+    static final long IDLE_POLL_NANOS = 200_000L;
     static final long PARK_NANOS = 50_000L;
 
     private static final VarHandle STATE;
@@ -161,6 +167,8 @@ final class PollWorker {
     private long now;
     private long nextHousekeeping;
     private long lastRevalidation;
+    /** System.nanoTime() when the current idle spell entered its polling phase (runLoop only). */
+    private long idleSince;
 
     // ---- shared --------------------------------------------------------------------------------------
     /** epoch << 1 | busy; see the class comment. Written by the owner, read by reconfiguring threads. */
@@ -182,6 +190,8 @@ final class PollWorker {
      * {@link Thread#start()}.
      */
     Thread thread;
+    /** What a port runs to end this worker's idle park (see {@link #armWakeups()}); made once. */
+    private final Runnable wakeup = () -> LockSupport.unpark(thread);
 
     PollWorker(Datapath dp, int index, int emcEntries, int emcInsertInvProb, int burst, int maxMegaflows,
                long maxIdleNanos, long revalidateNanos) {
@@ -220,14 +230,45 @@ final class PollWorker {
             if (n > 0) {
                 idle = 0;
             } else if (++idle > SPINS) {
-                if (idle <= SPINS + YIELDS) {
+                long t = System.nanoTime(); // read only when idle: the busy loop pays nothing for it
+                if (idle == SPINS + 1) {
+                    idleSince = t;
+                }
+                if (t - idleSince < IDLE_POLL_NANOS) {
                     Thread.onSpinWait();
                 } else {
-                    idle = SPINS + YIELDS + 1; // stays in the parking phase, no overflow
-                    LockSupport.parkNanos(PARK_NANOS);
+                    idle = SPINS + 2; // stays in the parking phase, no overflow
+                    if (armWakeups()) {
+                        long untilHousekeeping = nextHousekeeping - dp.clock().nanos();
+                        LockSupport.parkNanos(Math.max(PARK_NANOS, Math.min(untilHousekeeping, revalidateNanos)));
+                    } else {
+                        LockSupport.parkNanos(PARK_NANOS);
+                    }
                 }
             }
         }
+    }
+
+    /**
+     * Asks every port this worker polls to wake it when a queue has frames; true when all agreed. A port whose
+     * call throws counts as refusing (the worker then keeps its short park).
+     */
+    private boolean armWakeups() {
+        int[] ports = rxPorts;
+        int[] queues = rxQueues;
+        boolean all = true;
+        for (int i = 0; i < ports.length && all; i++) {
+            Datapath.PortSlot s = slots[ports[i]];
+            if (s != null && s.adminUp) {
+                try {
+                    all = s.port.armRxWakeup(queues[i], wakeup);
+                } catch (RuntimeException e) {
+                    portErrors++;
+                    all = false;
+                }
+            }
+        }
+        return all;
     }
 
     /** The switch time read at the start of the last round (racy when read by another thread). */

@@ -38,6 +38,18 @@ public interface Port extends AutoCloseable {
     /** Sends every packet of {@code batch}; takes ownership of all of them and leaves the batch empty. */
     void transmit(PacketBatch batch);
 
+    /**
+     * Idle support: asks the port to run {@code wakeup} once, on any thread, as soon as rx queue {@code queue}
+     * may have frames (at once if it already has), and returns true; returns false when the port cannot
+     * (the default), or is configured to be busy-polled. A poll thread that found no frames calls this for
+     * each of its queues before it parks; when every queue agreed it sleeps until woken (or until its next
+     * housekeeping), otherwise it wakes itself every few tens of microseconds. Each call arms one wake-up; an
+     * extra or early run is harmless (the thread polls and finds nothing). Called by the queue's poll thread.
+     */
+    default boolean armRxWakeup(int queue, Runnable wakeup) {
+        return false;
+    }
+
     /** The memory this port receives into (buffers of the same memory cross between ports without a copy). */
     PacketMemory memory();
 

@@ -34,7 +34,7 @@ class PollThreadsTest {
         pool.close();
     }
 
-    private static void await(String what, BooleanSupplier done) {
+    static void await(String what, BooleanSupplier done) {
         long end = System.nanoTime() + DEADLINE_NANOS;
         while (!done.getAsBoolean()) {
             if (System.nanoTime() - end > 0) {

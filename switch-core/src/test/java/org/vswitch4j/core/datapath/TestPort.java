@@ -27,6 +27,10 @@ final class TestPort implements Port {
     volatile RuntimeException failReceive;
     /** Runs at the start of every receive (a device callback that reconfigures, say). */
     volatile Runnable onReceive;
+    /** Whether armRxWakeup agrees (an epoll-backed port would); the last wake-up it was given. */
+    volatile boolean wakeable;
+    final java.util.concurrent.atomic.AtomicReference<Runnable> armed = new java.util.concurrent.atomic.AtomicReference<>();
+    final AtomicInteger receiveCalls = new AtomicInteger();
 
     TestPort(String name, BufferPool pool) {
         this(name, pool, 1);
@@ -72,6 +76,7 @@ final class TestPort implements Port {
 
     @Override
     public int receive(int queue, PacketBatch batch) {
+        receiveCalls.incrementAndGet();
         RuntimeException fail = failReceive;
         if (fail != null) {
             throw fail;
@@ -111,6 +116,15 @@ final class TestPort implements Port {
             p.release();
         }
         batch.size(0);
+    }
+
+    @Override
+    public boolean armRxWakeup(int queue, Runnable wakeup) {
+        if (!wakeable) {
+            return false;
+        }
+        armed.set(wakeup);
+        return true;
     }
 
     @Override
