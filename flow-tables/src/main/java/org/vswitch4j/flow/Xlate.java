@@ -64,8 +64,6 @@ final class Xlate {
     private final ActionSet actionSet = new ActionSet();
     /** The table being processed, for packet-ins and the current-table resubmit. */
     private int table;
-    /** Entries that were looked up and matched, in order (trace and tests). */
-    final List<FlowEntry> visited = new ArrayList<>();
     /**
      * Every table lookup of the walk, in order: the table and the entry it matched (null for a miss), which is
      * what the walk counted; and whether that was all its side effects (see {@link #memo()}).
@@ -105,7 +103,6 @@ final class Xlate {
         limitHit = false;
         listStopped = false;
         actionSet.clear();
-        visited.clear();
         lookedUp.clear();
         matched.clear();
         memoizable = true;
@@ -176,7 +173,6 @@ final class Xlate {
         }
         tx.addTag(FlowTable.entryTag(e.id));
         tx.addTag(FlowTable.priorityTag(t, e.priority));
-        visited.add(e);
         if (trace != null) {
             trace.table(depth, t, e.stats(now));
         }
