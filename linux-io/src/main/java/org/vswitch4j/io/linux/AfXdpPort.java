@@ -247,24 +247,33 @@ public final class AfXdpPort implements Port {
     @Override
     public int receive(int queue, PacketBatch batch) {
         Queue q = queues[queue];
-        XskSocket s = q.socket;
-        if (s == null || q.stale) {
-            q.maybeReattach();
+        // Uncontended but for close(): a socket closing under this burst would free frames the burst is taking
+        // from its rx ring (they would then be freed twice). One lock round per burst.
+        if (!q.rxLock.tryLock()) {
             return 0;
         }
-        if (s.completionsPending() && q.txLock.tryLock()) {
-            try {
-                s.reapCompletions(); // frames this socket sent, back to the UMEM for the fill ring
-            } finally {
-                q.txLock.unlock();
+        try {
+            XskSocket s = q.socket;
+            if (s == null || q.stale) {
+                q.maybeReattach();
+                return 0;
             }
+            if (s.completionsPending() && q.txLock.tryLock()) {
+                try {
+                    s.reapCompletions(); // frames this socket sent, back to the UMEM for the fill ring
+                } finally {
+                    q.txLock.unlock();
+                }
+            }
+            int n = s.receive(batch, q.rxBytes);
+            if (n > 0) {
+                counters.rxPackets.add(n);
+                counters.rxBytes.add(q.rxBytes[0]);
+            }
+            return n;
+        } finally {
+            q.rxLock.unlock();
         }
-        int n = s.receive(batch, q.rxBytes);
-        if (n > 0) {
-            counters.rxPackets.add(n);
-            counters.rxBytes.add(q.rxBytes[0]);
-        }
-        return n;
     }
 
     @Override
@@ -440,6 +449,8 @@ public final class AfXdpPort implements Port {
     private final class Queue {
         final int index;
         final ReentrantLock txLock = new ReentrantLock();
+        /** Held by the rx thread for a burst and by close(); taken before txLock where both are held. */
+        final ReentrantLock rxLock = new ReentrantLock();
         final long[] rxBytes = new long[1];
         final long[] txOut = new long[3];
         volatile XskSocket socket;
@@ -519,11 +530,16 @@ public final class AfXdpPort implements Port {
         }
 
         void close() {
-            txLock.lock();
+            rxLock.lock();
             try {
-                closeSocket();
+                txLock.lock();
+                try {
+                    closeSocket();
+                } finally {
+                    txLock.unlock();
+                }
             } finally {
-                txLock.unlock();
+                rxLock.unlock();
             }
         }
     }
