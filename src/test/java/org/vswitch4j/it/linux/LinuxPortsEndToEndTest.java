@@ -42,12 +42,14 @@ class LinuxPortsEndToEndTest {
                  AfXdpPort p2 = AfXdpPort.builder("vsl-p2").namespace(sw).umem(umem)
                          .xdpMode(AfXdpPort.XdpMode.GENERIC).needWakeup(false).build();
                  TapPort t3 = TapPort.builder("vsl-t3").namespace("vsl-h3").queues(2).build();
-                 TapPort t4 = TapPort.builder("vsl-t4").namespace("vsl-h4").build();
+                 TapPort t4 = TapPort.builder("vsl-t4").namespace("vsl-h4").ioUring(false).build();
                  Switch s = Switch.builder().pollThreads(2).build()) {
                 assertEquals(AfXdpPort.XdpMode.NATIVE, p1.xdpMode());
                 assertEquals(AfXdpPort.XdpMode.GENERIC, p2.xdpMode());
                 assertEquals(2, p1.rxQueues());
                 assertEquals(2, t3.rxQueues());
+                assertTrue(t3.usesIoUring() && !t4.usesIoUring(), "t3 batches through io_uring, t4 makes a system"
+                        + " call per frame: both paths carry the traffic below");
                 assertTrue(!p1.zeroCopy(0) && !p1.zeroCopy(1) && !p2.zeroCopy(0),
                         "veth has no zero-copy: AUTO bound in copy mode");
                 lab.host("vsl-h3", "vsl-t3", "192.0.2.3/24", false);
