@@ -21,7 +21,12 @@ import org.vswitch4j.dpdk.internal.Rte;
 /**
  * A DPDK ethdev as a vswitch4j {@link Port}, attached by devargs as Open vSwitch's
  * {@code options:dpdk-devargs}: {@code net_null0}, {@code net_ring0}, {@code net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap},
- * {@code net_tap0,iface=tap0}, {@code net_af_packet0,iface=eth1}, a PCI address with {@link Dpdk.Builder#pci}.
+ * {@code net_tap0,iface=tap0}, {@code net_af_packet0,iface=eth1}, a PCI address with {@link Dpdk.Builder#pci};
+ * for VMs and containers {@code net_vhost0,iface=/path/vhost.sock} (vhost-user: the backend a guest's virtio NIC,
+ * or {@code net_virtio_user0,path=...}, connects to; the EAL needs {@code --single-file-segments} through
+ * {@link Dpdk.Builder#extraArgs}, as a vhost-user peer maps the memory through at most 8 files) and
+ * {@code net_memif0,role=server,socket=/path/memif.sock} (a memif server sends only into buffers its client posted,
+ * that is after the client's first receive).
  * The builder hot-plugs the device ({@code rte_dev_probe}), configures its queues (RSS over several rx queues),
  * MTU and promiscuous mode, and starts it; {@link #close()} stops, closes and detaches it.
  *
