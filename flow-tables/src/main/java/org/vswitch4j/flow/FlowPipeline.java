@@ -861,6 +861,42 @@ public final class FlowPipeline implements Pipeline {
         return result[0];
     }
 
+    /**
+     * Traces the packet {@code frame} (an Ethernet frame without FCS) arriving on OpenFlow port {@code inPort}, as
+     * {@code ovs-appctl ofproto/trace BRIDGE in_port=N PACKET} does: the frame is parsed exactly as the datapath
+     * parses it (in a scratch buffer of the datapath's memory), then traced as {@link #trace(FlowKey)}.
+     *
+     * @throws IllegalArgumentException when the frame is larger than a buffer of the datapath's memory
+     * @throws IllegalStateException    when that memory has no free buffer
+     */
+    public Trace trace(int inPort, byte[] frame) {
+        return trace(keyOf(dp.memory(), inPort, frame));
+    }
+
+    /** The flow key the datapath extracts from {@code frame} arriving on port {@code inPort}. */
+    static FlowKey keyOf(org.vswitch4j.core.packet.PacketMemory memory, int inPort, byte[] frame) {
+        Objects.requireNonNull(frame, "frame");
+        int room = memory.bufferSize() - memory.headroom();
+        if (frame.length > room) {
+            throw new IllegalArgumentException("a " + frame.length + "-byte frame does not fit a buffer of the"
+                    + " datapath's memory (at most " + room + " bytes)");
+        }
+        long h = memory.allocate();
+        if (h < 0) {
+            throw new IllegalStateException("the datapath's memory has no free buffer to parse the frame in");
+        }
+        try {
+            Packet p = new Packet().bind(memory, h, memory.headroom(), frame.length);
+            p.write(0, frame, 0, frame.length);
+            FlowKey k = new FlowKey();
+            org.vswitch4j.core.key.FlowParser.parse(p, k);
+            k.inPort(inPort);
+            return k;
+        } finally {
+            memory.release(h);
+        }
+    }
+
     /** A packet's key as an {@code ovs-ofctl} flow: every field the packet has, exactly. */
     static String describe(FlowKey key) {
         long[] w = key.w;
