@@ -219,15 +219,10 @@ public final class DpdkPort implements Port {
     private void sendLocked(PacketBatch batch, int n, int q, int c) {
         long arr = txArrays[q];
         DpdkMemory own = memory;
-        // Fresh mbufs for frames of other memories, taken in one dequeue.
-        int foreign = 0;
-        for (int i = 0; i < n; i++) {
-            if (!(batch.get(i).memory() instanceof DpdkMemory)) {
-                foreign++;
-            }
-        }
+        // Fresh mbufs for frames of other memories, taken in one dequeue when the first such frame comes (enough
+        // for it and every frame after it), so that a burst of mbufs, the common case, is walked once.
         long scratch = txScratch[q];
-        int fresh = foreign == 0 ? 0 : own.dequeue(scratch, Math.min(foreign, PacketBatch.DEFAULT_BURST * 32));
+        int fresh = -1; // not taken yet
         int usedFresh = 0;
         int k = 0;
         long dropped = 0;
@@ -241,6 +236,9 @@ public final class DpdkPort implements Port {
                 p.unbind();
             } else {
                 int len = p.length();
+                if (fresh < 0) {
+                    fresh = own.dequeue(scratch, Math.min(n - i, PacketBatch.DEFAULT_BURST * 32));
+                }
                 if (usedFresh == fresh || len > own.bufferSize() - Layouts.RTE_PKTMBUF_HEADROOM) {
                     p.release();
                     dropped++;
@@ -255,7 +253,7 @@ public final class DpdkPort implements Port {
                 Mbuf.ALL.set(JAVA_LONG, arr + 8L * k++, m);
             }
         }
-        if (usedFresh < fresh) {
+        if (fresh > usedFresh) {
             DpdkMemory.free(scratch + 8L * usedFresh, fresh - usedFresh);
         }
         batch.size(0);
