@@ -23,7 +23,8 @@ import org.vswitch4j.dpdk.internal.Rte;
  * {@code options:dpdk-devargs}: {@code net_null0}, {@code net_ring0}, {@code net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap},
  * {@code net_tap0,iface=tap0}, {@code net_af_packet0,iface=eth1}, {@code net_vhost0,iface=/run/vm1.sock} (a
  * vhost-user socket a VM's virtio NIC connects to, as OVS's {@code dpdkvhostuser}; its link is up while the guest
- * is connected), a PCI address with {@link Dpdk.Builder#pci}.
+ * is connected), {@code net_memif0,role=server,socket=/run/memif.sock} (shared-memory packet interface, as VPP's),
+ * a PCI address with {@link Dpdk.Builder#pci}.
  * The builder hot-plugs the device ({@code rte_dev_probe}), configures its queues (RSS over several rx queues),
  * MTU and promiscuous mode, and starts it; {@link #close()} stops, closes and detaches it.
  *

@@ -16,45 +16,58 @@ import org.vswitch4j.core.packet.Packet;
 import org.vswitch4j.core.packet.PacketBatch;
 
 /**
- * A vhost-user port ({@code net_vhost}, the socket a VM's virtio NIC connects to, as OVS's
- * {@code dpdkvhostuser} ports) with DPDK's own virtio-user driver ({@code net_virtio_user}, which speaks the
- * vhost-user protocol as QEMU does) as the guest, both in this process: frames cross the virtqueues both ways
- * unchanged, the vhost port's link follows the guest, and every mbuf comes back to the pool. Root only (hugepages);
- * the socket lives in a temporary directory.
+ * The ports a VM or a container plugs into, each with its peer in this process: a vhost-user port
+ * ({@code net_vhost}, the socket a VM's virtio NIC connects to, as OVS's {@code dpdkvhostuser}) with DPDK's own
+ * virtio-user driver ({@code net_virtio_user}, which speaks the vhost-user protocol as QEMU does) as the guest, and
+ * a memif server ({@code net_memif}, shared-memory packet interface, as VPP and OVS's {@code dpdk} memif ports)
+ * with a memif client. Frames cross both ways unchanged, the server side's link follows its peer, and every mbuf
+ * comes back to the pool. Root only (the guest maps DPDK's memory: hugepages); sockets live in a temporary
+ * directory.
  */
-class DpdkVhostTest {
+class DpdkGuestPortsTest {
     private static final HexFormat HEX = HexFormat.of();
     private Dpdk dpdk;
 
     @BeforeEach
     void eal() {
-        // The guest maps DPDK's memory through the socket: that needs hugepages (memfds), which TestEal uses as root.
-        TestEal.requireRoot("vhost-user (the EAL on hugepages)");
+        // The peers map DPDK's memory through the socket: that needs hugepages (memfds), which TestEal uses as root.
+        TestEal.requireRoot("vhost-user and memif (the EAL on hugepages)");
         dpdk = TestEal.dpdk();
     }
 
     @Test
     void framesCrossAVhostUserSocketBothWaysUnchanged(@TempDir Path dir) {
         Path sock = dir.resolve("vsn-vhost.sock");
-        long freeBefore = dpdk.memory().freeCount();
         // The vhost port listens (server mode, OVS's dpdkvhostuser); the guest side connects when it is probed.
-        try (DpdkPort host = DpdkPort.builder(dpdk, "net_vhost40,iface=" + sock + ",queues=1").build();
+        crossBothWays("net_vhost40,iface=" + sock + ",queues=1", "net_virtio_user40,path=" + sock + ",queues=1");
+    }
+
+    @Test
+    void framesCrossAMemifSocketBothWaysUnchanged(@TempDir Path dir) {
+        Path sock = dir.resolve("vsn-memif.sock");
+        crossBothWays("net_memif40,role=server,id=0,socket=" + sock, "net_memif41,role=client,id=0,socket=" + sock);
+    }
+
+    /** {@code hostArgs} (the server side) first, then its peer: 40 frames each way, then the peer leaves. */
+    private void crossBothWays(String hostArgs, String peerArgs) {
+        long freeBefore = dpdk.memory().freeCount();
+        try (DpdkPort host = DpdkPort.builder(dpdk, hostArgs).build();
              BufferPool core = BufferPool.builder().count(256).strict(true).build()) {
-            DpdkPort guest = DpdkPort.builder(dpdk, "net_virtio_user40,path=" + sock + ",queues=1").build();
+            DpdkPort guest = DpdkPort.builder(dpdk, peerArgs).build();
             try {
                 List<byte[]> toHost = frames(0x0A, 40);
                 List<byte[]> toGuest = frames(0x0B, 40);
-                assertEquals(hex(toHost), exchange(guest, host, core, toHost), "guest -> host");
-                assertEquals(hex(toGuest), exchange(host, guest, core, toGuest), "host -> guest");
-                assertTrue(linkBecomes(host, true), "the vhost port's link is up while the guest is connected");
-                assertEquals(toHost.size(), host.stats().rxPackets(), "host rx: " + host.stats());
-                assertEquals(toGuest.size(), guest.stats().rxPackets(), "guest rx: " + guest.stats());
+                assertEquals(hex(toHost), exchange(guest, host, core, toHost), "peer -> server");
+                assertEquals(hex(toGuest), exchange(host, guest, core, toGuest), "server -> peer");
+                assertTrue(linkBecomes(host, true), "the server port's link is up while its peer is connected");
+                assertEquals(toHost.size(), host.stats().rxPackets(), "server rx: " + host.stats());
+                assertEquals(toGuest.size(), guest.stats().rxPackets(), "peer rx: " + guest.stats());
             } finally {
                 guest.close();
             }
-            assertTrue(linkBecomes(host, false), "the vhost port's link goes down when the guest leaves");
+            assertTrue(linkBecomes(host, false), "the server port's link goes down when its peer leaves");
             PacketBatch none = new PacketBatch();
-            assertEquals(0, host.receive(0, none), "nothing to receive without a guest");
+            assertEquals(0, host.receive(0, none), "nothing to receive without a peer");
         }
         assertEquals(freeBefore, dpdk.memory().freeCount(), "every mbuf is back in the pool");
     }
@@ -85,7 +98,7 @@ class DpdkVhostTest {
 
     /**
      * Sends {@code frames} from {@code from} (copied from the core's pool into mbufs) and receives on {@code to}
-     * until all came or two seconds passed (the vhost-user handshake runs on DPDK's own thread, so the first
+     * until all came or two seconds passed (the handshake runs on DPDK's own thread, so the first
      * bursts may find the queues not ready yet: what the device refused is sent again). Returns what came, in
      * order, in hex.
      */
