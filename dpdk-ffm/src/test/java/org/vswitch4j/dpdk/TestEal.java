@@ -22,10 +22,6 @@ final class TestEal {
                     .mbufs(8191);
             if (!root()) {
                 b.hugepages(false); // a normal user may not map hugepages; --no-huge works without privileges
-            } else {
-                // one file per memory segment list: a vhost-user backend maps the guest's memory through at most 8
-                // fds, and page-per-file memory needs more (DpdkMemifVhostTest)
-                b.extraArgs("--single-file-segments");
             }
             return b.start();
         } catch (DpdkException e) {
