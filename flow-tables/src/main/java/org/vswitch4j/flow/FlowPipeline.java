@@ -742,6 +742,17 @@ public final class FlowPipeline implements Pipeline {
         // Visible to the next packet, not to the rest of this translation: published when translate returns.
     }
 
+    /** fin_timeout's effect (under the slow-path lock): each nonzero timeout only ever gets shorter. */
+    void reduceTimeoutsLocked(FlowEntry e, int idle, int hard) {
+        if (idle != 0 && (e.idleTimeout == 0 || e.idleTimeout > idle)) {
+            e.idleTimeout = idle;
+        }
+        if (hard != 0 && (e.hardTimeout == 0 || e.hardTimeout > hard)) {
+            e.hardTimeout = hard;
+        }
+        nextExpiry = Math.min(nextExpiry, e.deadline());
+    }
+
     void learnFailed(FlowModException e) {
         learnFailures++;
     }
