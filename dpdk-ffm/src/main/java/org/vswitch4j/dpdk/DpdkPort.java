@@ -53,8 +53,11 @@ public final class DpdkPort implements Port {
     static final int MAX_BURST = 512;
     /** Longs between two tx queues' counters and flags (no false sharing). */
     private static final int STRIDE = 16;
-    /** How many status calls between two reads of the link state (a syscall for some PMDs). */
-    private static final int LINK_REFRESH = 1024;
+    /**
+     * The longest a link state read is reused (a read is a syscall for some PMDs): by time, not by calls, so that
+     * a control thread that asks now and then sees a change within 10 ms, as a poll thread does.
+     */
+    private static final long LINK_REFRESH_NANOS = 10_000_000L;
 
     private static final VarHandle TX_BUSY = MethodHandles.arrayElementVarHandle(long[].class);
 
@@ -90,7 +93,7 @@ public final class DpdkPort implements Port {
     private final long[] txScratch;
 
     private final MemorySegment linkBuf; // guarded by this (readLink)
-    private int linkCalls;
+    private long linkReadNanos;
     private volatile boolean linkUp;
 
     private DpdkPort(Builder b, short portId, long device, String driver, int mtu, long mac) {
@@ -295,7 +298,9 @@ public final class DpdkPort implements Port {
     }
 
     private void refreshLinkSometimes() {
-        if ((++linkCalls & (LINK_REFRESH - 1)) == 0) { // benign race: a lost increment only delays a refresh
+        long now = System.nanoTime();
+        if (now - linkReadNanos >= LINK_REFRESH_NANOS) { // benign race: two threads may both read it
+            linkReadNanos = now;
             linkUp = readLink();
         }
     }
