@@ -11,6 +11,7 @@ import org.vswitch4j.core.key.FlowParser;
 import org.vswitch4j.core.key.ParseStatus;
 import org.vswitch4j.core.packet.Packet;
 import org.vswitch4j.core.packet.PacketBatch;
+import org.vswitch4j.core.port.TunnelHeader;
 
 /**
  * One poll thread's share of the datapath (OVS's PMD): its rx queues, its exact-match cache, its megaflow
@@ -406,6 +407,13 @@ final class PollWorker {
         int mtuLimit = s.port.mtu() + 14;
         long[] kw = key.w;
         kw[FlowKey.W_IN_PORT] = dpPort;
+        // A tunnel port's frames carry tunnel metadata into the key; every other port's key has none. Their keys
+        // must not enter the raw-header table, whose key is the packet's bytes and in_port only.
+        boolean tunnel = s.tunnel;
+        if (!tunnel) {
+            kw[FlowKey.W_TUN_ID] = 0;
+            kw[FlowKey.W_TUN_IP] = 0;
+        }
         PacketBatch b = rx;
         long rxBytes = 0;
         // Deferred output (see processRx's comment): while every packet so far goes to the one port `lazyOut`,
@@ -420,11 +428,15 @@ final class PollWorker {
             rxBytes += len;
             // The common IPv4 TCP/UDP shape is looked up by its raw header bytes first: a hit needs no parse.
             // Such keys live only in the raw table, every other key only in the EMC's parsed-key table.
-            Megaflow f = len <= mtuLimit ? raw.find(p, len, dpPort) : null; // a hit set p's L3/L4 offsets
+            if (tunnel) {
+                kw[FlowKey.W_TUN_ID] = p.tunnelId();
+                kw[FlowKey.W_TUN_IP] = p.tunnelIps();
+            }
+            Megaflow f = len <= mtuLimit && !tunnel ? raw.find(p, len, dpPort) : null; // a hit set p's L3/L4 offsets
             if (f != null) {
                 rawHits++;
             } else {
-                boolean rawKey = len <= mtuLimit && raw.loaded;
+                boolean rawKey = len <= mtuLimit && raw.loaded && !tunnel;
                 ParseStatus st = FlowParser.parse(p, key);
                 if (st != ParseStatus.OK) {
                     long[] c = portCounters;
@@ -548,6 +560,18 @@ final class PollWorker {
                     }
                 }
                 case CompiledActions.OP_USERSPACE -> ((PacketSink) a.obj[k]).accept(p, a.val[k]);
+                case CompiledActions.OP_TUNNEL_PUSH -> {
+                    TunnelHeader h = (TunnelHeader) a.obj[k];
+                    if (k == last) {
+                        if (!h.push(p)) {
+                            dropTx(p, a.arg[k], DropReason.TUNNEL_PUSH);
+                        } else {
+                            enqueue(a.arg[k], idx);
+                        }
+                        return;
+                    }
+                    tunnelCopyOut(a.arg[k], p, h);
+                }
                 default -> throw new IllegalStateException("unknown op " + op[k]);
             }
         }
@@ -585,6 +609,24 @@ final class PollWorker {
             int base = p.inPort() * STRIDE;
             c[base + RX_DROPPED]++;
             c[base + DROP_BASE + DropReason.NO_BUFFER.ordinal()]++;
+        }
+    }
+
+    /** Copies {@code p} into the tx batch of tunnel port {@code port} and pushes {@code h} onto the copy. */
+    private void tunnelCopyOut(int port, Packet p, TunnelHeader h) {
+        PacketBatch b = txBatch(port);
+        if (b == null) {
+            countTxDrop(p.inPort(), port, DropReason.PORT_DOWN);
+            return;
+        }
+        int before = b.size();
+        copyOut(port, p);
+        if (b.size() > before) {
+            Packet v = b.get(before);
+            if (!h.push(v)) {
+                b.size(before);
+                dropTx(v, port, DropReason.TUNNEL_PUSH);
+            }
         }
     }
 
