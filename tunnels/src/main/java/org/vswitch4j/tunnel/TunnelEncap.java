@@ -59,6 +59,10 @@ public final class TunnelEncap implements TunnelHeader {
     private final long baseSum;
     private final long key;
     private final String text;
+    /** The template's big-endian words at the outer IPv4 header's bytes 0 and 8, and at the UDP header. */
+    private final long word14;
+    private final long word22;
+    private final long wordUdp;
 
     // Racy by design (see the class comment).
     private int sequence;
@@ -142,6 +146,9 @@ public final class TunnelEncap implements TunnelHeader {
         this.seqOff = seq;
         this.template = t;
         this.tmpl = MemorySegment.ofArray(t);
+        this.word14 = be64(t, ETH);
+        this.word22 = be64(t, ETH + 8);
+        this.wordUdp = type.udp() ? be64(t, l4) : 0;
         this.baseSum = v6 ? Checksums.sum(t, ETH + 8, 32) + proto : Checksums.sum(t, ETH, 20);
         this.text = describe(cfg, remote);
     }
@@ -200,21 +207,20 @@ public final class TunnelEncap implements TunnelHeader {
             p.u16(ETH + 4, l3Payload);
             p.u8(ETH + 7, outTtl);
         } else {
-            p.u8(ETH + 1, outTos);
-            p.u16(ETH + 2, ipLen);
-            p.u8(ETH + 8, outTtl);
+            // Two 8-byte stores over the template's words: version..flags, and TTL..first half of the source.
             long sum = baseSum + ipLen + outTos + ((long) outTtl << 8);
+            long id = 0;
             if (!df) {
-                int id = ++ipId & 0xffff;
-                p.u16(ETH + 4, id);
+                id = ++ipId & 0xffff;
                 sum += id;
             }
-            p.u16(ETH + 10, Checksums.finish(sum));
+            p.i64(ETH, word14 | (long) outTos << 48 | (long) ipLen << 32 | id << 16);
+            p.i64(ETH + 8, word22 | (long) outTtl << 56 | (long) Checksums.finish(sum) << 32);
         }
         if (type.udp()) {
-            // RFC 7348: a source port from a hash of the inner headers, in the dynamic range 49152..65535.
-            p.u16(l4, 0xc000 | (hash & 0x3fff));
-            p.u16(l4 + 4, l3Payload);
+            // RFC 7348: a source port from a hash of the inner headers, in the dynamic range 49152..65535. One store
+            // of source port, destination port, length and (zero) checksum.
+            p.i64(l4, wordUdp | (long) (0xc000 | (hash & 0x3fff)) << 48 | (long) l3Payload << 16);
             if (udpCsum) {
                 long pseudo = v6 ? baseSum + l3Payload
                         : Checksums.pseudoHeaderV4(p.i32(ETH + 12), p.i32(ETH + 16), 17, l3Payload);
@@ -242,7 +248,7 @@ public final class TunnelEncap implements TunnelHeader {
             int proto = p.u8(ETH + 9);
             long ports = (proto == 6 || proto == 17 || proto == 132) && p.u8(ETH) == 0x45 && len >= ETH + 24
                     ? p.u32(ETH + 20) : 0;
-            h = (p.u32(ETH + 12) << 32 | p.u32(ETH + 16)) ^ (ports * 0x9E37_79B9_7F4A_7C15L) ^ proto;
+            h = p.i64(ETH + 12) ^ (ports * 0x9E37_79B9_7F4A_7C15L) ^ proto;
         } else {
             h = p.i64(0) ^ (p.u32(8) << 16 | innerType) * 0xC2B2_AE3D_27D4_EB4FL;
         }
@@ -272,6 +278,14 @@ public final class TunnelEncap implements TunnelHeader {
     @Override
     public String toString() {
         return text;
+    }
+
+    private static long be64(byte[] b, int off) {
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = v << 8 | (b[off + i] & 0xff);
+        }
+        return v;
     }
 
     static void put16(byte[] b, int off, int v) {

@@ -100,6 +100,31 @@ class TunnelPortTest {
     }
 
     @Test
+    void aFloodToATunnelAndALocalPortEncapsulatesOnlyTheTunnelsCopy() throws Exception {
+        TunnelPort[] tp = wire(TunnelType.VXLAN, cfg(TunnelType.VXLAN, "198.51.100.1", "198.51.100.2").key(9).build(),
+                cfg(TunnelType.VXLAN, "198.51.100.2", "198.51.100.1").key(9).build());
+        MemoryPort pc = MemoryPort.builder().name("c").memory(pool).build();
+        try {
+            brA.addPort(pc, BridgePortConfig.builder("c").build());
+            byte[] bcast = FrameBuilder.ethernet(0x0200_0000_000aL, -1L >>> 16).ethType(0x88b5).payload(50).build();
+            assertTrue(pa.send(bcast));
+            for (int i = 0; i < 4; i++) {
+                pump.pumpOnce();
+            }
+            String acts = swA.datapath().dumpFlows().toString();
+            assertTrue(acts.contains("tnl_push"), acts);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(bcast, pc.receive(), "the local port gets the frame as it came");
+            byte[] out = underlays[0].sent.get(0);
+            assertEquals(bcast.length + 50, out.length, "the tunnel gets it encapsulated");
+            org.junit.jupiter.api.Assertions.assertArrayEquals(bcast, java.util.Arrays.copyOfRange(out, 50, out.length));
+            assertEquals(1, tp[0].stats().txPackets());
+        } finally {
+            swA.close();
+            pc.close();
+        }
+    }
+
+    @Test
     void aFrameWithAnotherVniIsDroppedAndCountedOnAFixedKeyPort() throws Exception {
         TunnelPort[] tp = wire(TunnelType.VXLAN, cfg(TunnelType.VXLAN, "198.51.100.1", "198.51.100.2").key(42).build(),
                 cfg(TunnelType.VXLAN, "198.51.100.2", "198.51.100.1").key(42).build());

@@ -70,6 +70,13 @@ final class CompiledActions {
 
     /** The output port when the actions are exactly one output, else 0. */
     final int singleOutput;
+    /**
+     * When the actions are exactly one tnl_push: its header (else null) and, in {@link #singlePushPort}, its port.
+     * The executor pushes and then treats the packet as a single output, so a burst of one tunnel flow still goes
+     * to the port as one batch without a per-packet action loop.
+     */
+    final org.vswitch4j.core.port.TunnelHeader singlePush;
+    final int singlePushPort;
     final int[] op;
     final int[] arg;
     final long[] val;
@@ -83,6 +90,9 @@ final class CompiledActions {
     private CompiledActions(int singleOutput, int[] op, int[] arg, long[] val, int lastOutput, DropReason[] reasons,
                             Object[] obj) {
         this.singleOutput = singleOutput;
+        boolean push = op.length == 1 && op[0] == OP_TUNNEL_PUSH;
+        this.singlePush = push ? (org.vswitch4j.core.port.TunnelHeader) obj[0] : null;
+        this.singlePushPort = push ? arg[0] : 0;
         this.op = op;
         this.arg = arg;
         this.val = val;

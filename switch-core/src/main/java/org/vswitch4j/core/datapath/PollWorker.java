@@ -421,6 +421,7 @@ final class PollWorker {
         int lazyOut = 0;
         int deferred = 0;
         int rawHits = 0; // added to emcHits once per burst: a field increment per packet is a load and a store
+        boolean pushed = false; // a tnl_push changed lengths: the pass-through shortcut's byte count no longer holds
         for (int i = 0; i < n; i++) {
             Packet p = b.get(i);
             p.inPort(dpPort);
@@ -476,6 +477,18 @@ final class PollWorker {
             f.bytes += len;
             f.usedNanos = now;
             int out = f.singleOutput;
+            if (out == 0) {
+                CompiledActions ca = f.compiled;
+                TunnelHeader th = ca.singlePush;
+                if (th != null) {
+                    if (!th.push(p)) {
+                        dropTx(p, ca.singlePushPort, DropReason.TUNNEL_PUSH);
+                        continue;
+                    }
+                    out = ca.singlePushPort;
+                    pushed = true;
+                }
+            }
             if (lazyOut >= 0) {
                 if (out != 0 && deferred == i && (lazyOut == 0 || lazyOut == out)) {
                     lazyOut = out;
@@ -495,8 +508,8 @@ final class PollWorker {
         }
         if (lazyOut > 0) {
             if (deferred == n) {
-                // The whole burst to one port, unchanged: transmit the rx batch itself.
-                flushPort(lazyOut, b, mtuLimit, rxBytes);
+                // The whole burst to one port: transmit the rx batch itself (lengths as received unless pushed).
+                flushPort(lazyOut, b, pushed ? -1 : mtuLimit, rxBytes);
             } else {
                 moveDeferred(lazyOut, deferred); // the rest were dropped
             }
