@@ -103,10 +103,14 @@ public final class TunnelPort implements Port {
             mask.exact(FlowField.TUN_ID);
             key = flow.get(FlowField.TUN_ID) & config.type().maxKey(); // as Open vSwitch: the low bits the header has
         }
-        String id = java.util.HexFormat.of().formatHex(remote) + "/" + key;
+        long[] eth = underlay.ethernetFor(remote);
+        if (eth == null) {
+            return null; // next hop unresolved (native underlay): dropped until its neighbour listener invalidates
+        }
+        String id = java.util.HexFormat.of().formatHex(remote) + "/" + key + "/" + eth[0] + "/" + eth[1];
         byte[] r = remote;
         long k = key;
-        return headers.computeIfAbsent(id, x -> new TunnelEncap(config, r, k, 0, 0));
+        return headers.computeIfAbsent(id, x -> new TunnelEncap(config, r, k, eth[0], eth[1]));
     }
 
     @Override

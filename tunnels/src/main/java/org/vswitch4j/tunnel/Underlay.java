@@ -22,6 +22,16 @@ public interface Underlay extends AutoCloseable {
     /** Sends every frame of {@code batch}, each with the whole outer header (from Ethernet on) that a {@link TunnelEncap} pushed. */
     void send(PacketBatch batch);
 
+    /**
+     * The outer Ethernet source and destination for a frame to {@code remote} (4 or 16 bytes), as {@code {src, dst}};
+     * null while the next hop is unresolved (the underlay has asked for it and calls its neighbour listener when
+     * the answer comes). The default, for underlays whose kernel builds the outer headers: {@code {0, 0}}.
+     * Called under the slow-path lock.
+     */
+    default long[] ethernetFor(byte[] remote) {
+        return new long[2];
+    }
+
     /** Like {@link org.vswitch4j.core.port.Port#armRxWakeup}: runs {@code wakeup} once frames may be there; false if it cannot. */
     default boolean armRxWakeup(Runnable wakeup) {
         return false;
