@@ -91,7 +91,7 @@ public final class NativeUnderlay implements Underlay {
             throw new IllegalArgumentException("packet memory headroom " + memory.headroom() + " is below 80 bytes");
         }
         this.memory = memory;
-        this.localIp = ipv4(config.local().getAddress());
+        this.localIp = Ip4.toInt(config.local().getAddress());
         this.prefixLen = prefixLen;
         this.localMac = mac & BROADCAST;
         this.neighbourChanged = Objects.requireNonNull(neighbourChanged, "neighbourChanged");
@@ -113,21 +113,21 @@ public final class NativeUnderlay implements Underlay {
         if (len < 0 || len > 32) {
             throw new IllegalArgumentException("prefix length " + len + " is outside 0..32");
         }
-        int prefix = ipv4(literal(parts[0])) & mask(len);
-        routes.computeIfAbsent(len, k -> new java.util.HashMap<>()).put(prefix, ipv4(literal(gateway)));
+        int prefix = Ip4.toInt(literal(parts[0])) & mask(len);
+        routes.computeIfAbsent(len, k -> new java.util.HashMap<>()).put(prefix, Ip4.toInt(literal(gateway)));
         neighbourChanged.run();
     }
 
     /** The ARP cache as {@code tnl/arp/show} lists it: IP → MAC. */
     public Map<String, String> arpTable() {
         Map<String, String> m = new TreeMap<>();
-        arp.forEach((ip, mac) -> m.put(dotted(ip), String.format("%012x", mac).replaceAll("(..)(?!$)", "$1:")));
+        arp.forEach((ip, mac) -> m.put(Ip4.format(ip), String.format("%012x", mac).replaceAll("(..)(?!$)", "$1:")));
         return m;
     }
 
     /** Adds a static ARP entry ({@code tnl/arp/set}). */
     public void addNeighbour(String ip, long mac) {
-        arp.put(ipv4(literal(ip)), mac & BROADCAST);
+        arp.put(Ip4.toInt(literal(ip)), mac & BROADCAST);
         neighbourChanged.run();
     }
 
@@ -142,7 +142,7 @@ public final class NativeUnderlay implements Underlay {
         if (remote.length != 4) {
             return null;
         }
-        int dst = ipv4(remote);
+        int dst = Ip4.toInt(remote);
         int hop = nextHop(dst);
         if (hop == 0) {
             return null; // no route
@@ -445,10 +445,6 @@ public final class NativeUnderlay implements Underlay {
         return len == 0 ? 0 : -1 << (32 - len);
     }
 
-    private static int ipv4(byte[] a) {
-        return (a[0] & 0xff) << 24 | (a[1] & 0xff) << 16 | (a[2] & 0xff) << 8 | (a[3] & 0xff);
-    }
-
     private static byte[] literal(String s) {
         try {
             InetAddress a = InetAddress.getByName(s);
@@ -459,9 +455,5 @@ public final class NativeUnderlay implements Underlay {
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException(s + " is not an IPv4 address", e);
         }
-    }
-
-    private static String dotted(int ip) {
-        return (ip >>> 24) + "." + (ip >>> 16 & 0xff) + "." + (ip >>> 8 & 0xff) + "." + (ip & 0xff);
     }
 }

@@ -268,11 +268,7 @@ public final class TunnelEncap implements TunnelHeader {
     }
 
     private static String addr(byte[] a) {
-        try {
-            return java.net.InetAddress.getByAddress(a).getHostAddress();
-        } catch (java.net.UnknownHostException e) {
-            throw new AssertionError(e);
-        }
+        return Ip4.address(a).getHostAddress();
     }
 
     @Override

@@ -96,7 +96,7 @@ public final class TunnelPort implements Port {
             if (dst == 0) {
                 return null; // remote_ip=flow and the pipeline set no tun_dst: nowhere to send it
             }
-            remote = new byte[] {(byte) (dst >>> 24), (byte) (dst >>> 16), (byte) (dst >>> 8), (byte) dst};
+            remote = Ip4.toBytes(dst);
         }
         long key = config.key();
         if (key == TunnelConfig.FLOW_KEY) {

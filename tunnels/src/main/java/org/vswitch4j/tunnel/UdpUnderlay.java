@@ -23,7 +23,6 @@ import java.lang.foreign.MemorySegment;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
@@ -117,7 +116,7 @@ public final class UdpUnderlay implements Underlay {
         this.rxView = memory.region().asByteBuffer();
         this.txView = memory.region().asByteBuffer();
         InetAddress local = cfg.local();
-        this.localV4 = local instanceof Inet4Address ? ipv4(local.getAddress(), 0) : 0;
+        this.localV4 = local instanceof Inet4Address ? Ip4.toInt(local.getAddress()) : 0;
         IoHandlerFactory factory;
         Class<? extends DatagramChannel> type;
         if (transport == Transport.IO_URING) {
@@ -205,7 +204,7 @@ public final class UdpUnderlay implements Underlay {
         c.getBytes(c.readerIndex(), rxView);
         InetAddress src = d.sender().getAddress();
         MemorySegment r = memory.region();
-        r.set(Packet.BE_INT, base, src instanceof Inet4Address ? ipv4(src.getAddress(), 0) : 0);
+        r.set(Packet.BE_INT, base, src instanceof Inet4Address ? Ip4.toInt(src.getAddress()) : 0);
         r.set(Packet.BE_INT, base + 4, localV4);
         r.set(Packet.BE_INT, base + 8, len);
         if (!rxRing.offer(h)) {
@@ -310,14 +309,14 @@ public final class UdpUnderlay implements Underlay {
             int dst = r.get(Packet.BE_INT, at + TunnelEncap.ETH + 16);
             int dport = Short.toUnsignedInt(r.get(Packet.BE_SHORT, udp + 2));
             to = v4Remotes.computeIfAbsent(Integer.toUnsignedLong(dst) << 16 | dport,
-                    k -> new InetSocketAddress(address(ipv4Bytes(dst)), dport));
+                    k -> new InetSocketAddress(Ip4.address(Ip4.toBytes(dst)), dport));
         } else if (type == 0x86dd && len >= TunnelEncap.ETH + 48) {
             udp = at + TunnelEncap.ETH + 40;
             byte[] dst = new byte[16];
             MemorySegment.copy(r, java.lang.foreign.ValueLayout.JAVA_BYTE, at + TunnelEncap.ETH + 24, dst, 0, 16);
             int dport = Short.toUnsignedInt(r.get(Packet.BE_SHORT, udp + 2));
             to = v6Remotes.computeIfAbsent(java.util.HexFormat.of().formatHex(dst) + "/" + dport,
-                    k -> new InetSocketAddress(address(dst), dport));
+                    k -> new InetSocketAddress(Ip4.address(dst), dport));
         } else {
             txDropped.increment();
             return false;
@@ -359,22 +358,6 @@ public final class UdpUnderlay implements Underlay {
         }
         while ((h = txRing.poll()) != LongRing.EMPTY) {
             memory.release(h);
-        }
-    }
-
-    private static int ipv4(byte[] a, int off) {
-        return (a[off] & 0xff) << 24 | (a[off + 1] & 0xff) << 16 | (a[off + 2] & 0xff) << 8 | (a[off + 3] & 0xff);
-    }
-
-    private static byte[] ipv4Bytes(int a) {
-        return new byte[] {(byte) (a >>> 24), (byte) (a >>> 16), (byte) (a >>> 8), (byte) a};
-    }
-
-    private static InetAddress address(byte[] a) {
-        try {
-            return InetAddress.getByAddress(a);
-        } catch (UnknownHostException e) {
-            throw new AssertionError(e);
         }
     }
 }
