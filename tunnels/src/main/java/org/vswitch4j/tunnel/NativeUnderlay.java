@@ -17,7 +17,6 @@ import org.vswitch4j.core.port.Port;
 import org.vswitch4j.core.port.PortStats;
 import org.vswitch4j.core.ring.LongRing;
 import org.vswitch4j.core.ring.MpscLongRing;
-import org.vswitch4j.core.ring.SpscLongRing;
 
 /**
  * Native tunnelling, as Open vSwitch's userspace datapath does it: the switch builds the whole outer header itself
@@ -62,7 +61,7 @@ public final class NativeUnderlay implements Underlay {
     private final Runnable neighbourChanged;
     private final LocalPort local;
     private final LongRing toPhy = new MpscLongRing(RING);
-    private final LongRing toTunnel = new SpscLongRing(RING);
+    private final LongRing toTunnel = new MpscLongRing(RING); // br-phy may transmit from several poll threads
     private final Map<Integer, Long> arp = new ConcurrentHashMap<>();
     /** Routes by prefix length, longest first: prefix → gateway. Slow path only (synchronized). */
     private final TreeMap<Integer, Map<Integer, Integer>> routes = new TreeMap<>(java.util.Comparator.reverseOrder());
@@ -358,6 +357,8 @@ public final class NativeUnderlay implements Underlay {
         private final LongAdder txPackets = new LongAdder();
         private final LongAdder txBytes = new LongAdder();
         private boolean portClosed;
+        /** The view a frame copied from another memory is bound to, under its own lock (transmit may run on several threads). */
+        private final Packet spare = new Packet();
 
         LocalPort(String name) {
             this.name = name;
@@ -394,8 +395,18 @@ public final class NativeUnderlay implements Underlay {
             for (int i = 0; i < n; i++) {
                 Packet p = batch.get(i);
                 bytes += p.length();
-                if (closed || p.memory() != memory) {
-                    txDropped.increment(); // a buffer of another memory: this underlay hands handles, not copies
+                if (closed) {
+                    txDropped.increment();
+                    p.release();
+                } else if (p.memory() != memory) {
+                    // A frame in another memory (an AF_XDP UMEM, say): one copy into ours, whose handles the rings carry.
+                    synchronized (spare) {
+                        if (p.copyTo(memory, spare)) {
+                            accept(spare);
+                        } else {
+                            txDropped.increment();
+                        }
+                    }
                     p.release();
                 } else {
                     accept(p);
