@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
@@ -23,7 +22,6 @@ import org.vswitch4j.core.bridge.Bridge;
 import org.vswitch4j.core.bridge.BridgePortConfig;
 import org.vswitch4j.core.packet.BufferPool;
 import org.vswitch4j.core.port.MemoryPort;
-import org.vswitch4j.core.time.Clock;
 import org.vswitch4j.io.linux.TapPort;
 import org.vswitch4j.it.linux.LinuxLab;
 import org.vswitch4j.testkit.PingResult;
@@ -89,7 +87,7 @@ class KernelTunnelEndToEndTest {
                     integration.addPort(tunnel, BridgePortConfig.builder("tun0").build());
                     integration.addPort(hostPort, BridgePortConfig.builder("h1").build());
                     VirtualHost[] host = new VirtualHost[1];
-                    Pump pump = waitingPump(sw, host);
+                    Pump pump = Site.waitingPump(sw, host, 2_000_000_000L);
                     host[0] = VirtualHost.builder().name("h1").mac(0x0200_0000_0001L).ipv4("192.0.2.1").port(hostPort)
                             .pump(pump).build();
 
@@ -157,32 +155,6 @@ class KernelTunnelEndToEndTest {
             }
             Assumptions.abort(msg + "; skipped");
         }
-    }
-
-    /**
-     * The switch and the host, one round; a round that moved nothing waits (50 µs parks, up to 2 s of real time) for
-     * the kernel, whose frames arrive on the TAP.
-     */
-    static Pump waitingPump(Switch sw, VirtualHost[] host) {
-        return new Pump() {
-            @Override
-            public int pumpOnce() {
-                long until = System.nanoTime() + 2_000_000_000L;
-                int moved;
-                do {
-                    moved = sw.poll() + host[0].process();
-                    if (moved == 0) {
-                        LockSupport.parkNanos(50_000);
-                    }
-                } while (moved == 0 && System.nanoTime() < until);
-                return moved;
-            }
-
-            @Override
-            public Clock clock() {
-                return sw.clock();
-            }
-        };
     }
 
     static void pumpUntilExit(Pump pump, Process p, int seconds) throws InterruptedException {
