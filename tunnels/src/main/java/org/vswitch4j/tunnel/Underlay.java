@@ -3,8 +3,8 @@ package org.vswitch4j.tunnel;
 import org.vswitch4j.core.packet.PacketBatch;
 
 /**
- * What carries a tunnel port's encapsulated frames: a kernel UDP socket ({@link UdpUnderlay}), or (later) a port of
- * another bridge with the switch's own ARP and routes (Open vSwitch's native tunnelling).
+ * What carries a tunnel port's encapsulated frames: a kernel UDP socket ({@link UdpUnderlay}), or a port of another
+ * bridge with the switch's own ARP and routes ({@link NativeUnderlay}, Open vSwitch's native tunnelling).
  *
  * <p>Ownership as in the port SPI: {@link #receive} hands the caller the buffers it adds; {@link #send} takes every
  * packet of the batch and leaves it empty. Thread-safety: {@link #receive} from one thread at a time (the tunnel
