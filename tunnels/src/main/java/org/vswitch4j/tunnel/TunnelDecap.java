@@ -38,7 +38,9 @@ public final class TunnelDecap {
         /** A critical Geneve option this switch does not process. */
         CRITICAL_OPTION,
         /** A key (VNI, GRE key) the port is not configured for (counted by the port). */
-        UNKNOWN_KEY;
+        UNKNOWN_KEY,
+        /** An outer source other than the port's fixed IPv4 {@code remote_ip}, as Open vSwitch (counted by the port). */
+        UNKNOWN_REMOTE;
 
         /** The negative code a decoder returns. */
         public long code() {

@@ -24,7 +24,8 @@ import org.vswitch4j.core.port.TunnelHeader;
  * {@link #transmit} receives frames already encapsulated and hands them to the {@link Underlay}.
  *
  * <p>Receive: {@link #receive} takes the underlay's frames, validates and strips the tunnel header
- * ({@link TunnelDecap}), drops what is malformed or has a key this port is not configured for (counted in
+ * ({@link TunnelDecap}), drops what is malformed, has a key this port is not configured for or (with a fixed IPv4
+ * {@code remote_ip}) comes from another outer source, as Open vSwitch does (counted in
  * {@link #stats()} rx_errors and, by reason, in {@link #decapErrors()}), and sets the tunnel metadata that the
  * datapath puts into the flow key: tun_id (VNI or GRE key), tun_src and tun_dst (outer IPv4 addresses).
  *
@@ -43,6 +44,8 @@ public final class TunnelPort implements Port {
     private final Underlay underlay;
     private final PacketMemory memory;
     private final byte[] fixedRemote;
+    /** A fixed IPv4 remote_ip: frames from any other outer source are refused (0: any, remote_ip=flow or IPv6). */
+    private final int fixedRemoteV4;
     /** Headers built so far, by remote and key (slow path only). */
     private final Map<String, TunnelEncap> headers = new HashMap<>();
     private volatile boolean closed;
@@ -63,6 +66,7 @@ public final class TunnelPort implements Port {
         this.underlay = Objects.requireNonNull(underlay, "underlay");
         this.memory = Objects.requireNonNull(memory, "memory");
         this.fixedRemote = config.remote() == null ? null : config.remote().getAddress();
+        this.fixedRemoteV4 = fixedRemote != null && fixedRemote.length == 4 ? Ip4.toInt(fixedRemote) : 0;
     }
 
     /**
@@ -126,6 +130,8 @@ public final class TunnelPort implements Port {
             long key = TunnelDecap.decap(type, p);
             if (key >= 0 && fixedKey != TunnelConfig.FLOW_KEY && key != fixedKey) {
                 key = TunnelDecap.Error.UNKNOWN_KEY.code();
+            } else if (key >= 0 && fixedRemoteV4 != 0 && (int) (ips >>> 32) != fixedRemoteV4) {
+                key = TunnelDecap.Error.UNKNOWN_REMOTE.code();
             }
             if (key < 0) {
                 rxErrors++;

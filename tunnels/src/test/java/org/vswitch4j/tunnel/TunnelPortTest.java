@@ -125,13 +125,14 @@ class TunnelPortTest {
     }
 
     @Test
-    void aFrameWithAnotherVniIsDroppedAndCountedOnAFixedKeyPort() throws Exception {
+    void framesWithAnotherVniBadFlagsOrAnotherSenderAreDroppedAndCounted() throws Exception {
         TunnelPort[] tp = wire(TunnelType.VXLAN, cfg(TunnelType.VXLAN, "198.51.100.1", "198.51.100.2").key(42).build(),
                 cfg(TunnelType.VXLAN, "198.51.100.2", "198.51.100.1").key(42).build());
         byte[] inner = FrameBuilder.ethernet(0x0200_0000_0099L, -1L >>> 16).ethType(0x88b5).payload(50).build();
         LoopUnderlay u = underlay(tp[1]);
         u.inject(concat(TunnelCodecTest.hex("08000000 00002b00"), inner), IP_A, IP_B); // VNI 43
         u.inject(concat(TunnelCodecTest.hex("00000000 00002a00"), inner), IP_A, IP_B); // I flag clear
+        u.inject(concat(TunnelCodecTest.hex("08000000 00002a00"), inner), IP_A + 7, IP_B); // not from remote_ip
         u.inject(concat(TunnelCodecTest.hex("08000000 00002a00"), inner), IP_A, IP_B); // good
         for (int i = 0; i < 4; i++) {
             pump.pumpOnce();
@@ -139,7 +140,8 @@ class TunnelPortTest {
         Map<String, Long> errs = tp[1].decapErrors();
         assertEquals(1L, errs.get("unknown_key"), errs.toString());
         assertEquals(1L, errs.get("bad_flags"), errs.toString());
-        assertEquals(2, tp[1].stats().rxErrors());
+        assertEquals(1L, errs.get("unknown_remote"), errs.toString());
+        assertEquals(3, tp[1].stats().rxErrors());
         assertEquals(1, tp[1].stats().rxPackets());
         assertEquals(1, hostB.framesReceived(), "only the good frame reached host b");
     }
