@@ -61,46 +61,42 @@ public class VxlanBenchmark {
     @Param({"false"})
     public boolean csum;
 
-    /** Encap: the generator's frames, pushed into VXLAN. */
-    @State(Scope.Thread)
-    public static class Encap {
+    /** What both benchmarks set up: the pool, the datapath, the 64-byte inner frame, the sink and the tunnel port. */
+    public abstract static class Rig {
         BufferPool pool;
         Datapath dp;
         GeneratorPort gen;
         GeneratorPort sink;
         TunnelPort tunnel;
         long before;
+        final byte[] inner = FrameBuilder.ethernet(0x02_00_00_00_00_01L, 0x02_00_00_00_00_02L)
+                .ipv4("192.0.2.1", "192.0.2.2").udp(1024, 2048).padTo(64).build();
 
-        @Setup(Level.Trial)
-        public void setUp(VxlanBenchmark b) throws UnknownHostException {
+        /** Builds the rig around a generator of {@code template} frames; {@code underlay} wraps gen or sink. */
+        void build(byte[] template, boolean csum, java.util.function.Function<Rig, Underlay> underlay)
+                throws UnknownHostException {
             pool = BufferPool.builder().count(4096).build();
             dp = Datapath.builder().memory(pool).build();
-            byte[] inner = FrameBuilder.ethernet(0x02_00_00_00_00_01L, 0x02_00_00_00_00_02L)
-                    .ipv4("192.0.2.1", "192.0.2.2").udp(1024, 2048).padTo(64).build();
-            gen = new GeneratorPort("gen", pool, inner, L2ForwardBenchmark.GENERATOR_BUFFERS);
+            gen = new GeneratorPort("gen", pool, template, L2ForwardBenchmark.GENERATOR_BUFFERS);
             sink = new GeneratorPort("sink", pool, inner, 1);
             sink.recycleTo(gen);
-            tunnel = new TunnelPort("vxlan0", config(b.csum), new SinkUnderlay(sink), pool);
-            TunnelHeader[] header = new TunnelHeader[1];
-            Pipeline toTunnel = (key, mask, tx) -> {
-                mask.exact(FlowField.IN_PORT);
-                return DatapathActions.builder().add(new DatapathAction.TunnelPush(2, header[0])).build();
-            };
-            dp.addPort(gen, toTunnel);
-            dp.addPort(tunnel, toTunnel);
-            header[0] = tunnel.tunnelHeader(new org.vswitch4j.core.key.FlowKey(), new org.vswitch4j.core.key.FlowMask());
-            gen.flows(new long[] {0x02_10_00_00_00_01L}, new long[] {0x02_20_00_00_00_01L});
+            tunnel = new TunnelPort("vxlan0", config(csum), underlay.apply(this), pool);
+        }
+
+        /** Warms the flow up and notes the sink's count. */
+        void warm() {
             for (int i = 0; i < 16; i++) {
                 dp.poll();
             }
             before = sink.txPackets;
         }
 
-        @TearDown(Level.Trial)
-        public void tearDown() {
-            if (sink.txPackets - before <= 0 || sink.txBytes / Math.max(1, sink.txPackets) != 64 + 50) {
-                throw new IllegalStateException("no 114-byte VXLAN frames reached the sink: " + sink.txPackets
-                        + " frames, " + sink.txBytes + " bytes");
+        /** Fails unless frames of {@code length} bytes reached the sink. */
+        void check(int length, String what) {
+            if (sink.txPackets - before <= 0 || tunnel.stats().rxErrors() != 0
+                    || sink.txBytes / Math.max(1, sink.txPackets) != length) {
+                throw new IllegalStateException("no " + what + " reached the sink: " + sink.txPackets + " frames, "
+                        + sink.txBytes + " bytes; tunnel " + tunnel.stats() + " " + tunnel.decapErrors());
             }
             dp.close();
             tunnel.close();
@@ -110,32 +106,41 @@ public class VxlanBenchmark {
         }
     }
 
-    /** Decap: VXLAN datagrams into the tunnel port, inner frames out to the sink. */
+    /** Encap: the generator's frames, pushed into VXLAN. */
     @State(Scope.Thread)
-    public static class Decap {
-        BufferPool pool;
-        Datapath dp;
-        GeneratorPort gen;
-        GeneratorPort sink;
-        TunnelPort tunnel;
-        long before;
-
+    public static class Encap extends Rig {
         @Setup(Level.Trial)
         public void setUp(VxlanBenchmark b) throws UnknownHostException {
-            pool = BufferPool.builder().count(4096).build();
-            dp = Datapath.builder().memory(pool).build();
-            byte[] inner = FrameBuilder.ethernet(0x02_00_00_00_00_01L, 0x02_00_00_00_00_02L)
-                    .ipv4("192.0.2.1", "192.0.2.2").udp(1024, 2048).padTo(64).build();
+            build(inner, b.csum, r -> new SinkUnderlay(r.sink));
+            TunnelHeader[] header = new TunnelHeader[1];
+            Pipeline toTunnel = (key, mask, tx) -> {
+                mask.exact(FlowField.IN_PORT);
+                return DatapathActions.builder().add(new DatapathAction.TunnelPush(2, header[0])).build();
+            };
+            dp.addPort(gen, toTunnel);
+            dp.addPort(tunnel, toTunnel);
+            header[0] = tunnel.tunnelHeader(new org.vswitch4j.core.key.FlowKey(), new org.vswitch4j.core.key.FlowMask());
+            gen.flows(new long[] {0x02_10_00_00_00_01L}, new long[] {0x02_20_00_00_00_01L});
+            warm();
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            check(64 + 50, "114-byte VXLAN frames");
+        }
+    }
+
+    /** Decap: VXLAN datagrams into the tunnel port, inner frames out to the sink. */
+    @State(Scope.Thread)
+    public static class Decap extends Rig {
+        @Setup(Level.Trial)
+        public void setUp(VxlanBenchmark b) throws UnknownHostException {
             byte[] datagram = new byte[8 + inner.length];
             datagram[0] = 0x08; // I flag
-            datagram[4] = 0x00;
             datagram[5] = 0x13; // VNI 5001 = 0x001389
             datagram[6] = (byte) 0x89;
             System.arraycopy(inner, 0, datagram, 8, inner.length);
-            gen = new GeneratorPort("gen", pool, datagram, L2ForwardBenchmark.GENERATOR_BUFFERS);
-            sink = new GeneratorPort("sink", pool, inner, 1);
-            sink.recycleTo(gen);
-            tunnel = new TunnelPort("vxlan0", config(b.csum), new GeneratorUnderlay(gen), pool);
+            build(datagram, b.csum, r -> new GeneratorUnderlay(r.gen));
             Pipeline toSink = (key, mask, tx) -> {
                 mask.exact(FlowField.IN_PORT);
                 mask.exact(FlowField.TUN_ID);
@@ -146,27 +151,13 @@ public class VxlanBenchmark {
             dp.addPort(sink, toSink);
             // One "flow" whose pair is the datagram's own first 12 bytes, so the generator's stamping rewrites them
             // unchanged (it stamps dst(48) src(48) at offsets 0 and 6 and re-writes bytes 12-13 from the template).
-            long w0 = be48(datagram, 0);
-            long w6 = be48(datagram, 6);
-            gen.flows(new long[] {w6}, new long[] {w0});
-            for (int i = 0; i < 16; i++) {
-                dp.poll();
-            }
-            before = sink.txPackets;
+            gen.flows(new long[] {be48(datagram, 6)}, new long[] {be48(datagram, 0)});
+            warm();
         }
 
         @TearDown(Level.Trial)
         public void tearDown() {
-            if (sink.txPackets - before <= 0 || tunnel.stats().rxErrors() != 0
-                    || sink.txBytes / Math.max(1, sink.txPackets) != 64) {
-                throw new IllegalStateException("no decapsulated 64-byte frames reached the sink: " + sink.txPackets
-                        + " frames, " + sink.txBytes + " bytes; tunnel " + tunnel.stats() + " " + tunnel.decapErrors());
-            }
-            dp.close();
-            tunnel.close();
-            gen.close();
-            sink.close();
-            pool.close();
+            check(64, "decapsulated 64-byte frames");
         }
     }
 

@@ -38,6 +38,8 @@ import org.vswitch4j.core.port.TunnelHeader;
 public final class TunnelPort implements Port {
     /** What {@link #mtu()} reports: the inner frame limit comes from the header, see the class comment. */
     static final int MTU = 65000;
+    /** Headers kept for reuse by translations (a megaflow holds its own, so dropping them is harmless). */
+    static final int MAX_HEADERS = 4096;
 
     private final String name;
     private final TunnelConfig config;
@@ -114,6 +116,9 @@ public final class TunnelPort implements Port {
         String id = java.util.HexFormat.of().formatHex(remote) + "/" + key + "/" + eth[0] + "/" + eth[1];
         byte[] r = remote;
         long k = key;
+        if (headers.size() >= MAX_HEADERS && !headers.containsKey(id)) {
+            headers.clear(); // flow-based ports meet many remotes and keys: bound the cache, rebuild on demand
+        }
         return headers.computeIfAbsent(id, x -> new TunnelEncap(config, r, k, eth[0], eth[1]));
     }
 
