@@ -3,13 +3,15 @@
 #   (a) a plain veth pair                      (e) OVS userspace with type=tap ports
 #   (b) the Linux bridge                       (f) vswitch4j with TAP ports
 #   (c) OVS userspace, kernel-socket ports     (g) vswitch4j with AF_XDP ports (copy mode, one shared UMEM)
-#   (d) OVS userspace with type=afxdp ports
+#   (d) OVS userspace with type=afxdp ports   (h) vswitch4j with TAP ports, one read/write per frame (no io_uring)
 # measuring 64-byte frames/s received (trafgen on CPU 0, one core), iperf3 TCP Gbit/s (client and server on CPU 0)
 # and ping latency; the switch (ovs-vswitchd, its PMD, or vswitch4j's JVM) is pinned to CPU 1. Runs are
 # interleaved (a..g, then a..g again), each configuration built fresh; the table has the median of the runs and
 # each row's ratio to (c).
 #
 #   sudo benchmarks/linux-io-side-by-side.sh [runs] [seconds]      (default 3 runs of 10 s; ~12 minutes)
+#   sudo CONFIGS="e f h" benchmarks/linux-io-side-by-side.sh 3 10  (only some rows; (c) is then the ratios' base
+#                                                                  only if it is among them)
 #
 # Needs root and: iproute2, ethtool, iperf3, iputils-ping, netsniff-ng (trafgen), openvswitch-switch (installed
 # with apt-get when missing), a JDK 25 (./vsw finds it). OVS runs privately (its own db, sockets and logs nx a
@@ -107,6 +109,8 @@ setup() {
     f)  java_start --tap vsl-t1@vsl-b1 --tap vsl-t2@vsl-b2
         host vsl-b1 vsl-t1 192.0.2.1 0; host vsl-b2 vsl-t2 192.0.2.2 0; dev1=vsl-t1; dev2=vsl-t2 ;;
     g)  switch_veths; java_start --xdp vsl-s1@vsl-bs --xdp vsl-s2@vsl-bs ;;
+    h)  java_start --tap-syscalls vsl-t1@vsl-b1 --tap-syscalls vsl-t2@vsl-b2
+        host vsl-b1 vsl-t1 192.0.2.1 0; host vsl-b2 vsl-t2 192.0.2.2 0; dev1=vsl-t1; dev2=vsl-t2 ;;
     esac
     sleep 1
     nx vsl-b1 ping -c 3 -i 0.2 -W 2 -q 192.0.2.2 >/dev/null || { echo "($1): no ping" >&2; }
@@ -146,9 +150,10 @@ measure() { # prints: pps Gbit/s latency_ms
     echo "$pps ${gbps:-0} ${lat:-nan}"
 }
 
-configs="a b c d e f g"
+configs=${CONFIGS:-a b c d e f g h}
 declare -A name=([a]="plain veth pair" [b]="Linux bridge" [c]="OVS netdev, kernel-socket ports"
-    [d]="OVS netdev, afxdp ports" [e]="OVS netdev, tap ports" [f]="vswitch4j, TAP ports" [g]="vswitch4j, AF_XDP ports")
+    [d]="OVS netdev, afxdp ports" [e]="OVS netdev, tap ports" [f]="vswitch4j, TAP ports (io_uring)" [g]="vswitch4j, AF_XDP ports"
+    [h]="vswitch4j, TAP ports (a system call per frame)")
 declare -A results
 echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) CPUs, $runs runs of $secs s, interleaved" >&2
 for run in $(seq "$runs"); do
@@ -163,7 +168,7 @@ done
 teardown
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-col() { echo "${results[$1]}" | awk -v k="$2" '{for (i = k; i <= NF; i += 3) print $i}' | median; }
+col() { echo "${results[$1]:-}" | awk -v k="$2" '{for (i = k; i <= NF; i += 3) print $i}' | median; }
 cp=$(col c 1); ct=$(col c 2)
 printf "| row | path | 64-B frames/s received | ratio to (c) | iperf3 TCP Gbit/s | ratio to (c) | ping avg ms |\n"
 printf "|---|---|---|---|---|---|---|\n"

@@ -13,6 +13,7 @@ module org.vswitch4j.benchmarks {
     requires org.vswitch4j.tunnel;
     requires org.jctools.core;
     requires jmh.core;
+    requires java.management; // DpdkForwardBenchmark: the poll thread's CPU time
 
     opens org.vswitch4j.bench to jmh.core;
     opens org.vswitch4j.bench.jmh_generated to jmh.core;

@@ -24,11 +24,8 @@ import org.vswitch4j.core.Switch;
 import org.vswitch4j.core.bridge.Bridge;
 import org.vswitch4j.core.bridge.BridgePortConfig;
 import org.vswitch4j.core.datapath.DatapathAction;
-import org.vswitch4j.core.key.FlowKey;
-import org.vswitch4j.core.key.FlowParser;
 import org.vswitch4j.core.packet.BufferPool;
 import org.vswitch4j.core.packet.FrameBuilder;
-import org.vswitch4j.core.packet.Packet;
 import org.vswitch4j.core.port.MemoryPort;
 import org.vswitch4j.core.time.VirtualClock;
 import org.vswitch4j.flow.FlowMod;
@@ -193,7 +190,7 @@ class OvsTraceAgreementTest {
                             + String.join("\n", ovsTrace));
                     return;
                 }
-                Trace t = ours.of.trace(ours.key(p));
+                Trace t = ours.of.trace(p.inPort, p.frame());
                 List<String> mine = runOurs(t.actions().actions(), p.headers());
                 // ofproto/trace in OVS 3.1 does install what learn actions learn (later traces hit those flows);
                 // our trace has no side effects, so the packet itself goes through our switch to learn the same.
@@ -300,20 +297,6 @@ class OvsTraceAgreementTest {
             for (int i = 0; i < 100 && sw.poll() > 0; i++) {
                 // until nothing more arrives
             }
-        }
-
-        /** The key our datapath extracts from the packet's frame. */
-        FlowKey key(PacketSpec spec) {
-            byte[] frame = spec.frame();
-            long h = pool.allocate();
-            Packet p = new Packet();
-            p.bind(pool, h, pool.headroom(), frame.length);
-            p.write(0, frame, 0, frame.length);
-            FlowKey k = new FlowKey();
-            FlowParser.parse(p, k);
-            k.inPort(spec.inPort);
-            pool.release(h);
-            return k;
         }
 
         @Override

@@ -1,5 +1,12 @@
 package org.vswitch4j.bench;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -29,6 +36,8 @@ import org.vswitch4j.core.packet.PacketBatch;
 import org.vswitch4j.dpdk.Dpdk;
 import org.vswitch4j.dpdk.DpdkPort;
 import org.vswitch4j.dpdk.PmdCpuMask;
+import org.vswitch4j.flow.FlowPipeline;
+import org.vswitch4j.flow.FlowStats;
 
 /**
  * vswitch4j on real DPDK ports, one poll thread (the benchmark thread, pinned like OVS's {@code pmd-cpu-mask}
@@ -40,10 +49,20 @@ import org.vswitch4j.dpdk.PmdCpuMask;
  * <li>{@code devices=ring}: {@code net_ring0} and {@code net_ring1} (loopbacks) with 256 IPv4/UDP frames
  * circulating per port, the same rules: the port code and the datapath without a PMD that allocates or frees;</li>
  * <li>{@code devices=pcap}: two {@code net_pcap} ports replaying ({@code infinite_rx=1}) the capture files
- * {@code -Dvsd.pcap0} and {@code -Dvsd.pcap1} (10,000 MAC pairs, one per direction) through the NORMAL bridge.</li>
+ * {@code -Dvsd.pcap0} and {@code -Dvsd.pcap1} (10,000 MAC pairs, one per direction) through the NORMAL bridge;</li>
+ * <li>{@code devices=flows} (the issue's case 4): {@code net_pcap0} replaying ({@code infinite_rx=1}) 10,000
+ * distinct IPv4/UDP flows into ofport 1, {@code net_null1,no-rx=1} as ofport 2, bridge br0 decided by a
+ * flow-tables {@link FlowPipeline} (fail-mode secure) holding the 1,000 rules of {@link FlowRules} in three
+ * tables, every flow forwarded to ofport 2. The rules and the capture are {@link FlowReplayFiles}'s, read from
+ * the directory {@code -Dvsd.flowsDir} (the side-by-side script writes them there and loads the same rules into
+ * OVS with {@code ovs-ofctl add-flows}); without it they are written to a temporary directory. One direction
+ * only: the rule set forwards ofport 1 → 2. The tear-down prints, per table, the packets its rules counted and how
+ * many rules matched any, to compare with OVS's {@code dump-flows} n_packets.</li>
  * </ul>
  * Score: {@code packets} (the auxiliary counter), received packets per second summed over both ports, the
- * figure OVS's {@code dump-ports} rx counters give. The EAL runs on 2 MB hugepages ({@code --in-memory}).
+ * figure OVS's {@code dump-ports} rx counters give. Each iteration also prints the packets per second of the poll
+ * thread's own CPU time ({@code [cpu: ...]}), which a loaded machine disturbs less. The EAL runs on 2 MB
+ * hugepages ({@code --in-memory}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -61,6 +80,7 @@ public class DpdkForwardBenchmark {
     private Switch sw;
     private DpdkPort p0;
     private DpdkPort p1;
+    private FlowPipeline pipeline;
 
     /** Packets received per second (both ports): the score to read. */
     @State(Scope.Thread)
@@ -74,7 +94,8 @@ public class DpdkForwardBenchmark {
         // EAL first (its lcore 0 and control threads get every CPU this thread may use), then pin the benchmark
         // thread, which is the poll thread, to its CPU; DPDK registers it on its first burst. 65535 mbufs: a
         // net_pcap port with infinite_rx=1 keeps the whole capture (10,000 frames per port) in mbufs.
-        Dpdk dpdk = Dpdk.builder().hugepages(true).filePrefix("vsd-bench").memoryMegabytes(512).mbufs(65535).start();
+        Dpdk dpdk = Dpdk.builder().hugepages(true).filePrefix(System.getProperty("vsd.filePrefix", "vsd-bench"))
+                .memoryMegabytes(512).mbufs(65535).start();
         PmdCpuMask.of(cpu).started(0);
         sw = Switch.builder().build();
         if (devices.equals("null") || devices.equals("ring")) {
@@ -102,8 +123,19 @@ public class DpdkForwardBenchmark {
             Bridge br = sw.addBridge(Bridge.builder("br0").macTableSize(65536));
             br.addPort(p0, BridgePortConfig.trunk("p0"));
             br.addPort(p1, BridgePortConfig.trunk("p1"));
+        } else if (devices.equals("flows")) {
+            Path dir = flowsDir();
+            p0 = DpdkPort.builder(dpdk, "net_pcap0,rx_pcap=" + dir.resolve(FlowReplayFiles.FLOWS) + ",infinite_rx=1")
+                    .build();
+            p1 = DpdkPort.builder(dpdk, "net_null1,no-rx=1").build();
+            Bridge br = sw.addBridge("br0");
+            if (br.addPort(p0, BridgePortConfig.trunk("p0")) != 1 || br.addPort(p1, BridgePortConfig.trunk("p1")) != 2) {
+                throw new IllegalStateException("expected ofports 1 and 2");
+            }
+            pipeline = FlowPipeline.attach(br, sw.datapath(), FlowPipeline.FailMode.SECURE);
+            pipeline.apply(FlowReplayFiles.readRules(dir.resolve(FlowReplayFiles.RULES)));
         } else {
-            throw new IllegalArgumentException("devices '" + devices + "' is not one of null, ring, pcap");
+            throw new IllegalArgumentException("devices '" + devices + "' is not one of null, ring, pcap, flows");
         }
         for (int i = 0; i < 100_000; i++) {
             sw.poll();
@@ -130,11 +162,47 @@ public class DpdkForwardBenchmark {
         }
     }
 
+    /** {@code -Dvsd.flowsDir}, or a temporary directory with {@link FlowReplayFiles}'s files written into it. */
+    private static Path flowsDir() {
+        String d = System.getProperty("vsd.flowsDir");
+        if (d != null) {
+            return Path.of(d);
+        }
+        try {
+            Path dir = Files.createTempDirectory("vsd-flows");
+            FlowReplayFiles.write(dir, 10_000);
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     @Benchmark
     public int forward(Packets counter) {
         int n = sw.poll();
         counter.packets += n;
+        polled += n;
         return n;
+    }
+
+    // Per iteration, the poll thread's packets per second of its own CPU time: on a shared machine the wall-clock
+    // score also counts the time the thread was descheduled; this one does not (it still counts what the other
+    // processes do to its caches).
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private long polled;
+    private long cpuAtStart;
+    private long polledAtStart;
+
+    @Setup(Level.Iteration)
+    public void iterationStart() {
+        cpuAtStart = THREADS.getCurrentThreadCpuTime();
+        polledAtStart = polled;
+    }
+
+    @TearDown(Level.Iteration)
+    public void iterationEnd() {
+        long cpu = THREADS.getCurrentThreadCpuTime() - cpuAtStart;
+        System.out.printf("[cpu: %.2f Mpps per poll-thread CPU second]%n", (polled - polledAtStart) * 1e3 / cpu);
     }
 
     @TearDown(Level.Trial)
@@ -142,11 +210,33 @@ public class DpdkForwardBenchmark {
         DatapathStats st = sw.datapath().stats();
         System.out.printf("[devices=%s] emc hits %d, megaflow hits %d, misses %d; p0 %s; p1 %s%n", devices,
                 st.emcHits(), st.megaflowHits(), st.misses(), p0.stats(), p1.stats());
+        if (pipeline != null) {
+            printTableHits();
+        }
         if (p0.stats().txPackets() + p1.stats().txPackets() == 0) {
             throw new IllegalStateException("nothing was forwarded");
         }
         sw.close();
         p0.close();
         p1.close();
+    }
+
+    /**
+     * Per table: packets its rules counted, rules that matched any packet, rules in all; and the megaflows. The
+     * side-by-side script prints the same from OVS's {@code dump-flows}, so the two can be seen to agree.
+     */
+    private void printTableHits() {
+        StringBuilder sb = new StringBuilder("[tables:");
+        for (int t = 0; t < 3; t++) {
+            long packets = 0;
+            int hit = 0;
+            List<FlowStats> fs = pipeline.dumpFlows(t);
+            for (FlowStats f : fs) {
+                packets += f.packets();
+                hit += f.packets() > 0 ? 1 : 0;
+            }
+            sb.append(String.format(" table %d %d packets, %d of %d rules hit;", t, packets, hit, fs.size()));
+        }
+        System.out.println(sb.append(" megaflows ").append(sw.datapath().dumpFlows().size()).append(']'));
     }
 }

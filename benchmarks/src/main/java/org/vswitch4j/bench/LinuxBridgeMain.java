@@ -32,8 +32,8 @@ public final class LinuxBridgeMain {
             String[] spec = args[i + 1].split("@", 2);
             String ns = spec.length > 1 ? spec[1] : null;
             switch (args[i]) {
-                case "--tap" -> {
-                    TapPort.Builder b = TapPort.builder(spec[0]);
+                case "--tap", "--tap-syscalls" -> {
+                    TapPort.Builder b = TapPort.builder(spec[0]).ioUring(args[i].equals("--tap"));
                     if (ns != null) {
                         b.namespace(ns);
                     }
@@ -50,7 +50,7 @@ public final class LinuxBridgeMain {
                     ports.add(b.build());
                 }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; allowed: --tap NAME[@NETNS], --xdp NAME[@NETNS]");
+                        + "; allowed: --tap NAME[@NETNS], --tap-syscalls NAME[@NETNS], --xdp NAME[@NETNS]");
             }
         }
         if (ports.isEmpty()) {

@@ -295,6 +295,9 @@ public final class Dpdk {
             a.add("--lcores=0@(" + cpuList(Affinity.allowed()) + ")");
             if (huge) {
                 a.add("--in-memory");
+                // One memfd per memory segment list instead of one per 2 MB page: a vhost-user guest must map all
+                // of DPDK's memory, and the protocol carries at most 8 regions ("Too many memory regions").
+                a.add("--single-file-segments");
             } else {
                 a.add("--no-huge");
                 a.add("--no-shconf"); // --no-huge implies legacy memory, which refuses --in-memory

@@ -21,7 +21,11 @@ import org.vswitch4j.dpdk.internal.Rte;
 /**
  * A DPDK ethdev as a vswitch4j {@link Port}, attached by devargs as Open vSwitch's
  * {@code options:dpdk-devargs}: {@code net_null0}, {@code net_ring0}, {@code net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap},
- * {@code net_tap0,iface=tap0}, {@code net_af_packet0,iface=eth1}, a PCI address with {@link Dpdk.Builder#pci}.
+ * {@code net_tap0,iface=tap0}, {@code net_af_packet0,iface=eth1}, {@code net_vhost0,iface=/run/vm1.sock} (a
+ * vhost-user socket a VM's virtio NIC connects to, as OVS's {@code dpdkvhostuser}; its link is up while the guest
+ * is connected), {@code net_memif0,role=server,socket=/run/memif.sock} (shared-memory packet interface, as VPP's; a
+ * memif server sends only into buffers its client posted, that is after the client's first receive),
+ * a PCI address with {@link Dpdk.Builder#pci}.
  * The builder hot-plugs the device ({@code rte_dev_probe}), configures its queues (RSS over several rx queues),
  * MTU and promiscuous mode, and starts it; {@link #close()} stops, closes and detaches it.
  *
@@ -219,15 +223,10 @@ public final class DpdkPort implements Port {
     private void sendLocked(PacketBatch batch, int n, int q, int c) {
         long arr = txArrays[q];
         DpdkMemory own = memory;
-        // Fresh mbufs for frames of other memories, taken in one dequeue.
-        int foreign = 0;
-        for (int i = 0; i < n; i++) {
-            if (!(batch.get(i).memory() instanceof DpdkMemory)) {
-                foreign++;
-            }
-        }
+        // Fresh mbufs for frames of other memories, taken in one dequeue when the first such frame comes (enough
+        // for it and every frame after it), so that a burst of mbufs, the common case, is walked once.
         long scratch = txScratch[q];
-        int fresh = foreign == 0 ? 0 : own.dequeue(scratch, Math.min(foreign, PacketBatch.DEFAULT_BURST * 32));
+        int fresh = -1; // not taken yet
         int usedFresh = 0;
         int k = 0;
         long dropped = 0;
@@ -241,6 +240,9 @@ public final class DpdkPort implements Port {
                 p.unbind();
             } else {
                 int len = p.length();
+                if (fresh < 0) {
+                    fresh = own.dequeue(scratch, Math.min(n - i, PacketBatch.DEFAULT_BURST * 32));
+                }
                 if (usedFresh == fresh || len > own.bufferSize() - Layouts.RTE_PKTMBUF_HEADROOM) {
                     p.release();
                     dropped++;
@@ -255,7 +257,7 @@ public final class DpdkPort implements Port {
                 Mbuf.ALL.set(JAVA_LONG, arr + 8L * k++, m);
             }
         }
-        if (usedFresh < fresh) {
+        if (fresh > usedFresh) {
             DpdkMemory.free(scratch + 8L * usedFresh, fresh - usedFresh);
         }
         batch.size(0);

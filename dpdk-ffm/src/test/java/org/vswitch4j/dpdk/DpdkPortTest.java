@@ -125,6 +125,59 @@ class DpdkPortTest {
         }
     }
 
+    /**
+     * One tx burst mixing mbufs and frames of another memory (what a bridge with a DPDK port and a VM port
+     * sends): the mbufs go as they are, the others are copied into fresh mbufs taken in one dequeue when the
+     * first of them comes, and every frame comes round the loopback in order, with no mbuf or buffer left over.
+     */
+    @Test
+    void aBurstMixingMbufsAndOtherFramesSendsAllInOrderAndLeaksNothing() {
+        DpdkMemory mem = dpdk.memory();
+        long freeBefore = mem.freeCount();
+        try (DpdkPort ring = DpdkPort.builder(dpdk, "net_ring21").build();
+             BufferPool core = BufferPool.builder().count(64).strict(true).build()) {
+            byte[][] frames = new byte[8][];
+            for (int i = 0; i < frames.length; i++) {
+                frames[i] = FrameBuilder.ethernet(0x02_00_00_00_00_01L, 0x02_00_00_00_00_02L)
+                        .ipv4("192.0.2.1", "192.0.2.2").udp(1000 + i, 2000).padTo(64).build();
+            }
+            // Frames 0..3 into mbufs first (a burst of copies), round the loopback once.
+            PacketBatch out = new PacketBatch();
+            for (int i = 0; i < 4; i++) {
+                Packet v = out.add().bindEmpty(core, core.allocate());
+                v.length(64);
+                v.write(0, frames[i], 0, 64);
+            }
+            ring.transmit(out);
+            PacketBatch mbufs = new PacketBatch();
+            assertEquals(4, ring.receive(0, mbufs));
+            // Then one burst: mbuf 0, copy of 4, mbuf 1, copy of 5, copy of 6, mbuf 2, mbuf 3, copy of 7.
+            int[] order = {0, 4, 1, 5, 6, 2, 3, 7};
+            int nextMbuf = 0;
+            for (int f : order) {
+                if (f < 4) {
+                    mbufs.get(nextMbuf++).moveTo(out.add());
+                } else {
+                    Packet v = out.add().bindEmpty(core, core.allocate());
+                    v.length(64);
+                    v.write(0, frames[f], 0, 64);
+                }
+            }
+            mbufs.size(0);
+            ring.transmit(out);
+            assertEquals(0, out.size());
+            assertEquals(0, core.usedCount(), "every foreign buffer was released after its copy");
+            PacketBatch in = new PacketBatch();
+            assertEquals(order.length, ring.receive(0, in));
+            for (int i = 0; i < order.length; i++) {
+                assertArrayEquals(frames[order[i]], in.get(i).toByteArray(), "frame " + i + " of the burst");
+            }
+            in.releaseAll();
+            assertEquals(0, ring.stats().txDropped());
+        }
+        assertEquals(freeBefore, mem.freeCount(), "every mbuf is back in the pool (the spare fresh ones too)");
+    }
+
     @Test
     void severalRxQueuesAreConfiguredWithRss() {
         try (DpdkPort p = DpdkPort.builder(dpdk, "net_null23").rxQueues(2).txQueues(2).build()) {

@@ -2,7 +2,6 @@ package org.vswitch4j.examples;
 
 import java.io.PrintStream;
 import java.util.List;
-import org.vswitch4j.core.key.FlowKey;
 import org.vswitch4j.core.packet.FrameBuilder;
 import org.vswitch4j.flow.FlowMod;
 import org.vswitch4j.flow.FlowPipeline;
@@ -62,27 +61,10 @@ public final class OpenFlowAcl {
             int in = net.bridge().ofport("c");
             byte[] probe = FrameBuilder.ethernet(c.mac(), a.mac()).ipv4("192.0.2.3", "192.0.2.1").icmp4Echo(1, 1)
                     .build();
-            FlowKey key = keyOf(net, probe, in);
             out.println("$ ovs-appctl ofproto/trace " + net.bridge().name() + " in_port=" + in
                     + ",icmp,nw_src=192.0.2.3,nw_dst=192.0.2.1");
-            Trace t = of.trace(key);
+            Trace t = of.trace(in, probe);
             out.print(t.text());
-        }
-    }
-
-    private static FlowKey keyOf(TestNetwork net, byte[] frame, int inPort) {
-        org.vswitch4j.core.packet.BufferPool pool = net.pool();
-        long h = pool.allocate();
-        try {
-            org.vswitch4j.core.packet.Packet p = new org.vswitch4j.core.packet.Packet()
-                    .bind(pool, h, pool.headroom(), frame.length);
-            p.write(0, frame, 0, frame.length);
-            FlowKey k = new FlowKey();
-            org.vswitch4j.core.key.FlowParser.parse(p, k);
-            k.inPort(inPort);
-            return k;
-        } finally {
-            pool.release(h);
         }
     }
 }

@@ -234,6 +234,22 @@ public sealed interface Action {
         }
     }
 
+    /**
+     * Open vSwitch's fin_timeout: when the flow matches a TCP segment with FIN or RST, its idle and hard timeouts
+     * drop to these (seconds; 0 leaves that timeout alone, and a timeout already shorter stays). A learn with
+     * {@code fin_idle_timeout}/{@code fin_hard_timeout} puts one into the flow it learns. The flags are looked at
+     * exactly: the translation un-wildcards FIN and RST, so a closing segment gets a megaflow of its own.
+     */
+    record FinTimeout(int idleTimeout, int hardTimeout) implements Action {
+        /** Checks the ranges. */
+        public FinTimeout {
+            if (idleTimeout < 0 || idleTimeout > 0xffff || hardTimeout < 0 || hardTimeout > 0xffff) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "fin_timeout(idle_timeout="
+                        + idleTimeout + ",hard_timeout=" + hardTimeout + "): each must be in 0..65535");
+            }
+        }
+    }
+
     /** Open vSwitch's exit: stop processing the action list (and every resubmit level) here. */
     record Exit() implements Action {
     }

@@ -742,6 +742,17 @@ public final class FlowPipeline implements Pipeline {
         // Visible to the next packet, not to the rest of this translation: published when translate returns.
     }
 
+    /** fin_timeout's effect (under the slow-path lock): each nonzero timeout only ever gets shorter. */
+    void reduceTimeoutsLocked(FlowEntry e, int idle, int hard) {
+        if (idle != 0 && (e.idleTimeout == 0 || e.idleTimeout > idle)) {
+            e.idleTimeout = idle;
+        }
+        if (hard != 0 && (e.hardTimeout == 0 || e.hardTimeout > hard)) {
+            e.hardTimeout = hard;
+        }
+        nextExpiry = Math.min(nextExpiry, e.deadline());
+    }
+
     void learnFailed(FlowModException e) {
         learnFailures++;
     }
@@ -859,6 +870,42 @@ public final class FlowPipeline implements Pipeline {
             result[0] = new Trace(key.copy(), List.copyOf(rec.steps), acts, m, sb.toString());
         });
         return result[0];
+    }
+
+    /**
+     * Traces the packet {@code frame} (an Ethernet frame without FCS) arriving on OpenFlow port {@code inPort}, as
+     * {@code ovs-appctl ofproto/trace BRIDGE in_port=N PACKET} does: the frame is parsed exactly as the datapath
+     * parses it (in a scratch buffer of the datapath's memory), then traced as {@link #trace(FlowKey)}.
+     *
+     * @throws IllegalArgumentException when the frame is larger than a buffer of the datapath's memory
+     * @throws IllegalStateException    when that memory has no free buffer
+     */
+    public Trace trace(int inPort, byte[] frame) {
+        return trace(keyOf(dp.memory(), inPort, frame));
+    }
+
+    /** The flow key the datapath extracts from {@code frame} arriving on port {@code inPort}. */
+    static FlowKey keyOf(org.vswitch4j.core.packet.PacketMemory memory, int inPort, byte[] frame) {
+        Objects.requireNonNull(frame, "frame");
+        int room = memory.bufferSize() - memory.headroom();
+        if (frame.length > room) {
+            throw new IllegalArgumentException("a " + frame.length + "-byte frame does not fit a buffer of the"
+                    + " datapath's memory (at most " + room + " bytes)");
+        }
+        long h = memory.allocate();
+        if (h < 0) {
+            throw new IllegalStateException("the datapath's memory has no free buffer to parse the frame in");
+        }
+        try {
+            Packet p = new Packet().bind(memory, h, memory.headroom(), frame.length);
+            p.write(0, frame, 0, frame.length);
+            FlowKey k = new FlowKey();
+            org.vswitch4j.core.key.FlowParser.parse(p, k);
+            k.inPort(inPort);
+            return k;
+        } finally {
+            memory.release(h);
+        }
     }
 
     /** A packet's key as an {@code ovs-ofctl} flow: every field the packet has, exactly. */

@@ -255,6 +255,7 @@ final class Xlate {
                 }
                 case Action.Learn l -> learn(l.spec(), entry);
                 case Action.Exit _ -> stopped = true;
+                case Action.FinTimeout ft -> finTimeout(ft, entry);
             }
         }
     }
@@ -605,11 +606,38 @@ final class Xlate {
             }
             return;
         }
+        if (spec.finIdleTimeout() != 0 || spec.finHardTimeout() != 0) {
+            acts.add(0, new Action.FinTimeout(spec.finIdleTimeout(), spec.finHardTimeout())); // first, as OVS puts it
+        }
         java.util.Set<FlowFlag> flags = spec.sendFlowRem() ? java.util.Set.of(FlowFlag.SEND_FLOW_REM) : java.util.Set.of();
         FlowMod learned = new FlowMod(FlowMod.Command.ADD, spec.table(), spec.priority(), m, Instructions.apply(acts),
                 spec.cookie(), 0, spec.idleTimeout(), spec.hardTimeout(), 0, flags, OfPort.ANY, FlowMod.ANY_GROUP);
         pipe.learnLocked(learned, learner, spec, now);
     }
+
+    /** fin_timeout: shortens {@code entry}'s timeouts when the packet is a TCP segment with FIN or RST. */
+    private void finTimeout(Action.FinTimeout ft, FlowEntry entry) {
+        int et = (int) read(FlowField.ETH_TYPE);
+        if (et != 0x0800 && et != 0x86dd || read(FlowField.IP_PROTO) != 6) {
+            return;
+        }
+        mask.bits(FlowField.TCP_FLAGS, TCP_FIN | TCP_RST);
+        if ((flow.get(FlowField.TCP_FLAGS) & (TCP_FIN | TCP_RST)) == 0 || entry == null) {
+            return;
+        }
+        memoizable = false; // a refresh must shorten them again (a relearn may have restored them)
+        if (!sideEffects || packets == 0) {
+            if (trace != null) {
+                trace.note(depth, "fin_timeout (not applied by trace): idle_timeout=" + ft.idleTimeout()
+                        + ",hard_timeout=" + ft.hardTimeout());
+            }
+            return;
+        }
+        pipe.reduceTimeoutsLocked(entry, ft.idleTimeout(), ft.hardTimeout());
+    }
+
+    private static final long TCP_FIN = 0x001;
+    private static final long TCP_RST = 0x004;
 
     private static void addMatchBits(Match.Builder mb, FieldRef dst, long hi, long lo) {
         MatchField f = dst.field();

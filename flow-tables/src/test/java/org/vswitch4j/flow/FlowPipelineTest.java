@@ -176,6 +176,20 @@ class FlowPipelineTest {
     }
 
     @Test
+    void aTraceOfAFrameParsesItAsTheDatapathDoesAndRefusesWhatNoBufferHolds() {
+        try (Rig r = new Rig(2)) {
+            r.of.apply(flow(0, 10, ip(), out(2)));
+            Trace byFrame = r.of.trace(1, udp());
+            Trace byKey = r.of.trace(r.key(1, udp()));
+            assertEquals(byKey.text(), byFrame.text(), "the same flow, the same trace");
+            assertEquals(List.of(dpOut(2)), byFrame.actions().actions());
+            IllegalArgumentException big = assertThrows(IllegalArgumentException.class,
+                    () -> r.of.trace(1, new byte[70_000]));
+            assertTrue(big.getMessage().contains("does not fit a buffer"), big.getMessage());
+        }
+    }
+
+    @Test
     void resubmitLoopsStopAtTheDepthLimit() {
         try (Rig r = new Rig(2)) {
             r.of.apply(flow(0, 10, Match.ANY, out(2), new Action.Resubmit(OfPort.IN_PORT, 0)));

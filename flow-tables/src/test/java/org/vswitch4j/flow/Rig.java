@@ -6,9 +6,7 @@ import org.vswitch4j.core.Switch;
 import org.vswitch4j.core.bridge.Bridge;
 import org.vswitch4j.core.bridge.BridgePortConfig;
 import org.vswitch4j.core.key.FlowKey;
-import org.vswitch4j.core.key.FlowParser;
 import org.vswitch4j.core.packet.BufferPool;
-import org.vswitch4j.core.packet.Packet;
 import org.vswitch4j.core.port.MemoryPort;
 import org.vswitch4j.core.time.VirtualClock;
 
@@ -70,15 +68,7 @@ final class Rig implements AutoCloseable {
 
     /** The flow key the datapath extracts from {@code frame} arriving on port {@code in}. */
     FlowKey key(int in, byte[] frame) {
-        long h = pool.allocate();
-        Packet p = new Packet();
-        p.bind(pool, h, pool.headroom(), frame.length);
-        p.write(0, frame, 0, frame.length);
-        FlowKey k = new FlowKey();
-        FlowParser.parse(p, k);
-        k.inPort(in);
-        pool.release(h);
-        return k;
+        return FlowPipeline.keyOf(pool, in, frame);
     }
 
     /** Lets revalidation run (counters, idle times): advances the clock past one revalidation interval. */

@@ -42,12 +42,14 @@ class LinuxPortsEndToEndTest {
                  AfXdpPort p2 = AfXdpPort.builder("vsl-p2").namespace(sw).umem(umem)
                          .xdpMode(AfXdpPort.XdpMode.GENERIC).needWakeup(false).build();
                  TapPort t3 = TapPort.builder("vsl-t3").namespace("vsl-h3").queues(2).build();
-                 TapPort t4 = TapPort.builder("vsl-t4").namespace("vsl-h4").build();
+                 TapPort t4 = TapPort.builder("vsl-t4").namespace("vsl-h4").ioUring(false).build();
                  Switch s = Switch.builder().pollThreads(2).build()) {
                 assertEquals(AfXdpPort.XdpMode.NATIVE, p1.xdpMode());
                 assertEquals(AfXdpPort.XdpMode.GENERIC, p2.xdpMode());
                 assertEquals(2, p1.rxQueues());
                 assertEquals(2, t3.rxQueues());
+                assertTrue(t3.usesIoUring() && !t4.usesIoUring(), "t3 batches through io_uring, t4 makes a system"
+                        + " call per frame: both paths carry the traffic below");
                 assertTrue(!p1.zeroCopy(0) && !p1.zeroCopy(1) && !p2.zeroCopy(0),
                         "veth has no zero-copy: AUTO bound in copy mode");
                 lab.host("vsl-h3", "vsl-t3", "192.0.2.3/24", false);
@@ -76,21 +78,32 @@ class LinuxPortsEndToEndTest {
 
                 // the fast path allocates nothing per packet: heap bytes the poll threads allocate over one more
                 // TCP run, per packet they handled; right after another run of the same pair, so that its flows
-                // are cached (an upcall, which allocates on the slow path, is not per packet)
+                // are cached (an upcall, which allocates on the slow path, is not per packet). Up to three
+                // windows, passing on the first under 1 B/packet: while the JIT recompiles a method (after a
+                // deoptimization) it runs as C1 code, which has no escape analysis, and there FFM's errno-capture
+                // check allocates a segment per system call (JFR shows it in TapPort.transmit even in a passing
+                // run; one CI run failed at 1.13 B/packet). A real per-packet allocation shows in every window.
                 iperf(lab, "vsl-h2", "vsl-h1", "192.0.2.2");
-                long[] a0 = pollThreadAllocation();
-                long n0 = p1.stats().rxPackets() + p2.stats().rxPackets() + t3.stats().rxPackets()
-                        + t4.stats().rxPackets();
-                iperf(lab, "vsl-h2", "vsl-h1", "192.0.2.2");
-                long[] a1 = pollThreadAllocation();
-                long packets = p1.stats().rxPackets() + p2.stats().rxPackets() + t3.stats().rxPackets()
-                        + t4.stats().rxPackets() - n0;
-                double perPacket = (double) (a1[0] - a0[0]) / packets;
-                System.out.printf("poll threads allocated %d B for %d packets: %.3f B/packet%n", a1[0] - a0[0],
-                        packets, perPacket);
-                assertTrue(a1[1] == 2 && packets > 10_000 && perPacket < 1.0, "the poll threads allocated "
-                        + (a1[0] - a0[0]) + " B for " + packets + " packets");
+                StringBuilder windows = new StringBuilder();
+                boolean quiet = false;
+                for (int w = 0; w < 3 && !quiet; w++) {
+                    long[] a0 = pollThreadAllocation();
+                    long n0 = p1.stats().rxPackets() + p2.stats().rxPackets() + t3.stats().rxPackets()
+                            + t4.stats().rxPackets();
+                    iperf(lab, "vsl-h2", "vsl-h1", "192.0.2.2");
+                    long[] a1 = pollThreadAllocation();
+                    long packets = p1.stats().rxPackets() + p2.stats().rxPackets() + t3.stats().rxPackets()
+                            + t4.stats().rxPackets() - n0;
+                    double perPacket = (double) (a1[0] - a0[0]) / packets;
+                    System.out.printf("poll threads allocated %d B for %d packets: %.3f B/packet%n", a1[0] - a0[0],
+                            packets, perPacket);
+                    windows.append(String.format(" [%d B for %d packets]", a1[0] - a0[0], packets));
+                    assertTrue(a1[1] == 2 && packets > 10_000, "two poll threads and a real TCP run:" + windows);
+                    quiet = perPacket < 1.0;
+                }
+                assertTrue(quiet, "the poll threads allocated at least 1 B per packet in every window:" + windows);
                 assertEquals(0, p1.kernelStatistics()[2] + p2.kernelStatistics()[2], "no invalid tx descriptor");
+                assertEquals(0, umem.strayCompletions(), "every completion was for a frame its socket had sent");
             }
         }
     }

@@ -551,7 +551,7 @@ final class FlowParser {
             + " mod_dl_dst, mod_nw_src, mod_nw_dst, mod_tp_src, mod_tp_dst, mod_nw_tos, mod_nw_ecn, mod_nw_ttl,"
             + " mod_vlan_vid, mod_vlan_pcp, push_vlan:ETHERTYPE, pop_vlan, strip_vlan, dec_ttl[(IDS)], set_queue:N,"
             + " resubmit:PORT, resubmit([PORT],[TABLE]), load:V->DST, move:SRC->DST, note:HEX, conjunction(ID,K/N),"
-            + " learn(...), exit; or an instruction: meter:N, write_actions(...), clear_actions, write_metadata:V[/M],"
+            + " learn(...), fin_timeout(idle_timeout=N,hard_timeout=N), exit; or an instruction: meter:N, write_actions(...), clear_actions, write_metadata:V[/M],"
             + " goto_table:N";
 
     Action action(Lexer.Pair p, Context ctx) {
@@ -722,6 +722,20 @@ final class FlowParser {
             case "exit":
                 noValue(p);
                 return new Action.Exit();
+            case "fin_timeout": {
+                parenOnly(p, "fin_timeout(idle_timeout=N,hard_timeout=N)");
+                int finIdle = 0;
+                int finHard = 0;
+                for (Lexer.Pair q : Lexer.pairs(text, vp, vp + p.value().length())) {
+                    switch (q.key()) {
+                        case "idle_timeout" -> finIdle = (int) bounded(q, 0xffff, "idle_timeout");
+                        case "hard_timeout" -> finHard = (int) bounded(q, 0xffff, "hard_timeout");
+                        default -> throw error(q.keyPos(), q.key(), "unknown fin_timeout argument \"" + q.key()
+                                + "\"", "idle_timeout=N or hard_timeout=N");
+                    }
+                }
+                return new Action.FinTimeout(finIdle, finHard);
+            }
             default:
                 throw error(p.keyPos(), p.key(), "unknown action \"" + p.key() + "\"", ACTION_EXPECTED);
         }

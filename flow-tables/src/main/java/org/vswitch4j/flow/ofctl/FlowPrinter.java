@@ -432,6 +432,16 @@ final class FlowPrinter {
                     .append('/').append(c.clauses()).append(')');
             case Action.Learn l -> learn(sb, l.spec());
             case Action.Exit e -> sb.append("exit");
+            case Action.FinTimeout f -> {
+                sb.append("fin_timeout(");
+                if (f.idleTimeout() != 0) {
+                    sb.append("idle_timeout=").append(f.idleTimeout());
+                }
+                if (f.hardTimeout() != 0) {
+                    sb.append(f.idleTimeout() != 0 ? "," : "").append("hard_timeout=").append(f.hardTimeout());
+                }
+                sb.append(')');
+            }
         }
     }
 

@@ -12,6 +12,7 @@ import org.vswitch4j.core.port.Port;
 import org.vswitch4j.core.port.PortStats;
 import org.vswitch4j.io.linux.internal.Libc;
 import org.vswitch4j.io.linux.internal.BurstLock;
+import org.vswitch4j.io.linux.internal.IoUring;
 import org.vswitch4j.io.linux.internal.LinkWatch;
 import org.vswitch4j.io.linux.internal.Native;
 import org.vswitch4j.io.linux.internal.NetDevice;
@@ -33,11 +34,16 @@ import org.vswitch4j.io.linux.internal.Tun;
  *
  * <h2>I/O</h2>
  * Each queue is one non-blocking fd ({@code IFF_MULTI_QUEUE} when there are several; the kernel spreads
- * flows over them). A receive reads frames one {@code read(2)} each until the burst is full or the fd says
- * {@code EAGAIN}; a transmit writes each frame with {@code write(2)} straight from its buffer, whatever memory
- * it lives in (no copy). The TAP has no batched syscall (readv fills one frame per call); io_uring could
- * batch them and is not used yet. No {@code IFF_VNET_HDR}: the kernel completes checksums and segments
- * before frames reach us, so hosts need no offload settings.
+ * flows over them). A TAP moves one frame per {@code read} or {@code write} (it has no recvmmsg, and readv
+ * fills one frame per call), so by default each queue batches them through two io_uring rings, one for its
+ * receives and one for its transmits: a receive hands the kernel a burst of reads into fresh buffers in one
+ * {@code io_uring_enter} (as many as the last burst found, doubled, at least {@value #MIN_READS}; the reads
+ * that find nothing complete with {@code EAGAIN} and keep their buffers for the next burst), a transmit a
+ * burst of writes straight from the frames' buffers, whatever memory they live in (no copy). Where the kernel
+ * refuses io_uring (a sysctl or a container's seccomp filter), or with {@link Builder#ioUring(boolean)
+ * ioUring(false)}, the port makes one {@code read(2)}/{@code write(2)} per frame instead. No
+ * {@code IFF_VNET_HDR}: the kernel completes checksums and segments before frames reach us, so hosts need no
+ * offload settings.
  *
  * <h2>Idle</h2>
  * Each queue's fd is registered with the module's epoll thread; {@link #armRxWakeup} lets a poll thread sleep
@@ -59,6 +65,10 @@ import org.vswitch4j.io.linux.internal.Tun;
  */
 public final class TapPort implements Port {
     private static final long REATTACH_NANOS = 100_000_000L;
+    /** Reads per receive burst when the last one found nothing: an idle poll costs one io_uring_enter. */
+    static final int MIN_READS = 2;
+    /** Operations per io_uring_enter (a burst larger than this takes several). */
+    static final int RING_ENTRIES = 64;
 
     private final String name;
     private final String namespace;
@@ -67,6 +77,7 @@ public final class TapPort implements Port {
     private final PacketMemory memory;
     private final boolean ownsMemory;
     private final int maxFrame;
+    private final boolean ioUring;
     private final LinkWatch link;
     private final Queue[] queues;
     private final PortCounters counters = new PortCounters();
@@ -91,6 +102,10 @@ public final class TapPort implements Port {
             throw new IllegalArgumentException("a TAP port needs native packet memory (the kernel reads and writes it)");
         }
         this.queues = new Queue[b.queues];
+        if (b.ioUring == Boolean.TRUE && !UringProbe.AVAILABLE) {
+            IoUring.open(2).close(); // throws the reason, with what to do
+        }
+        this.ioUring = b.ioUring == null ? UringProbe.AVAILABLE : b.ioUring;
         LinkWatch lw = null;
         try {
             int[] fds = NetNs.call(namespace, () -> {
@@ -119,7 +134,14 @@ public final class TapPort implements Port {
                 return r;
             });
             for (int q = 0; q < queues.length; q++) {
-                queues[q] = new Queue(fds[q]);
+                try {
+                    queues[q] = new Queue(fds[q]);
+                } catch (RuntimeException e) {
+                    for (int r = q; r < fds.length; r++) {
+                        Native.closeQuietly(fds[r]); // fds no queue owns yet
+                    }
+                    throw e;
+                }
             }
             if (b.persistent != null) {
                 Tun.setPersistent(fds[0], name, b.persistent);
@@ -178,6 +200,17 @@ public final class TapPort implements Port {
             q.maybeReattach();
             return 0;
         }
+        if (q.rxRing != null) {
+            // Uncontended but for close(), which unmaps the rings this burst writes: one lock round per burst
+            if (!q.rxLock.tryLock()) {
+                return 0;
+            }
+            try {
+                return q.rxRing.closed() ? 0 : receiveBatched(q, batch, fd);
+            } finally {
+                q.rxLock.unlock();
+            }
+        }
         MemorySegment err = q.rxErr;
         MemorySegment region = memory.region();
         long regionAddr = region.address();
@@ -220,6 +253,62 @@ public final class TapPort implements Port {
         return n;
     }
 
+    /** One burst of reads through the queue's rx ring, into buffers the queue keeps between bursts. */
+    private int receiveBatched(Queue q, PacketBatch batch, int fd) {
+        IoUring ring = q.rxRing;
+        long[] bufs = q.rxBufs;
+        int k = Math.min(Math.min(batch.remaining(), ring.entries()), Math.max(MIN_READS, 2 * q.lastGot));
+        if (q.held < k) {
+            q.held += memory.allocate(bufs, q.held, k - q.held);
+            if (q.held < k) {
+                k = q.held;
+                if (k == 0) {
+                    counters.rxDropped.increment(); // the kernel keeps the frame; counted once per empty pool
+                    return 0;
+                }
+            }
+        }
+        long base = memory.region().address();
+        int headroom = memory.headroom();
+        for (int i = 0; i < k; i++) {
+            ring.prepare(IoUring.OP_READ, fd, base + memory.bufferOffset(bufs[i]) + headroom, maxFrame, i);
+        }
+        int[] res = q.rxRes;
+        ring.submitAndWait(res);
+        int n = 0;
+        int keep = 0;
+        long bytes = 0;
+        boolean gone = false;
+        for (int i = 0; i < k; i++) { // in submission order, which is the order the kernel ran the reads in
+            int r = res[i];
+            long h = bufs[i];
+            if (r > 0) {
+                batch.add().bind(memory, h, headroom, r);
+                n++;
+                bytes += r;
+            } else {
+                bufs[keep++] = h;
+                if (r < 0 && r != -Libc.EAGAIN && r != -Libc.EINTR) {
+                    counters.rxErrors.increment();
+                    gone |= r == -Libc.EBADFD || r == -Libc.EIO || r == -Libc.ENXIO;
+                }
+            }
+        }
+        for (int i = k; i < q.held; i++) {
+            bufs[keep++] = bufs[i];
+        }
+        q.held = keep;
+        q.lastGot = n;
+        if (n > 0) {
+            counters.rxPackets.add(n);
+            counters.rxBytes.add(bytes);
+        }
+        if (gone) {
+            q.lost(); // the device went away under us
+        }
+        return n;
+    }
+
     @Override
     public void transmit(PacketBatch batch) {
         int n = batch.size();
@@ -239,21 +328,32 @@ public final class TapPort implements Port {
         BurstLock.lock(q.txLock);
         try {
             int fd = q.fd;
-            MemorySegment err = q.txErr;
-            for (int i = 0; i < n; i++) {
-                Packet p = batch.get(i);
-                int len = p.length();
-                if (fd < 0 || len > maxFrame) {
-                    dropped++;
-                } else {
-                    long r = Libc.writeAt(err, fd, p.region().address() + p.address(), len);
-                    if (r == len) {
-                        sent++;
-                        bytes += len;
-                    } else if (r < 0 && isDeviceGone(Libc.errno(err))) {
+            if (q.txRing != null && q.txRing.closed()) {
+                dropped = n; // the port closed after the check above
+            } else if (q.txRing != null) {
+                long[] out = q.txOut;
+                transmitBatched(q, batch, fd, out);
+                sent = (int) out[0];
+                bytes = out[1];
+                dropped = (int) out[2];
+                errors = (int) out[3];
+            } else {
+                MemorySegment err = q.txErr;
+                for (int i = 0; i < n; i++) {
+                    Packet p = batch.get(i);
+                    int len = p.length();
+                    if (fd < 0 || len > maxFrame) {
                         dropped++;
                     } else {
-                        errors++;
+                        long r = Libc.writeAt(err, fd, p.region().address() + p.address(), len);
+                        if (r == len) {
+                            sent++;
+                            bytes += len;
+                        } else if (r < 0 && isDeviceGone(Libc.errno(err))) {
+                            dropped++;
+                        } else {
+                            errors++;
+                        }
                     }
                 }
             }
@@ -271,6 +371,51 @@ public final class TapPort implements Port {
         if (errors > 0) {
             counters.txErrors.add(errors);
         }
+    }
+
+    /** Writes the burst through the queue's tx ring: {sent, bytes, dropped, errors} into {@code out}. */
+    private void transmitBatched(Queue q, PacketBatch batch, int fd, long[] out) {
+        IoUring ring = q.txRing;
+        int n = batch.size();
+        if (q.txRes.length < n) {
+            q.txRes = new int[Math.max(n, 2 * q.txRes.length)]; // a larger burst than before: once per size
+        }
+        int[] res = q.txRes;
+        long sent = 0;
+        long bytes = 0;
+        long dropped = 0;
+        long errors = 0;
+        int i = 0;
+        while (i < n) {
+            int start = i;
+            for (; i < n && ring.prepared() < ring.entries(); i++) {
+                Packet p = batch.get(i);
+                int len = p.length();
+                if (fd < 0 || len > maxFrame) {
+                    res[i] = Integer.MIN_VALUE;
+                } else {
+                    ring.prepare(IoUring.OP_WRITE, fd, p.region().address() + p.address(), len, i);
+                }
+            }
+            ring.submitAndWait(res);
+            for (int j = start; j < i; j++) {
+                int r = res[j];
+                if (r == Integer.MIN_VALUE) {
+                    dropped++;
+                } else if (r == batch.get(j).length()) {
+                    sent++;
+                    bytes += r;
+                } else if (r < 0 && isDeviceGone(-r)) {
+                    dropped++;
+                } else {
+                    errors++;
+                }
+            }
+        }
+        out[0] = sent;
+        out[1] = bytes;
+        out[2] = dropped;
+        out[3] = errors;
     }
 
     private static boolean isDeviceGone(int e) {
@@ -331,11 +476,13 @@ public final class TapPort implements Port {
         }
         closed = true;
         for (Queue q : queues) {
+            q.rxLock.lock();
             q.txLock.lock();
             try {
                 q.close();
             } finally {
                 q.txLock.unlock();
+                q.rxLock.unlock();
             }
         }
         link.close();
@@ -356,6 +503,8 @@ public final class TapPort implements Port {
      */
     private final class Queue {
         final ReentrantLock txLock = new ReentrantLock();
+        /** Held by the rx thread for an io_uring burst and by close(); taken before txLock where both are. */
+        final ReentrantLock rxLock = new ReentrantLock();
         final Arena arena = Arena.ofShared();
         final MemorySegment rxErr = Libc.errnoSlot(arena);
         final MemorySegment txErr = Libc.errnoSlot(arena);
@@ -364,8 +513,37 @@ public final class TapPort implements Port {
         /** A buffer allocated for a read that found nothing, kept for the next one (rx thread only). */
         long spare = -1;
         long lastAttempt;
+        /** The io_uring rings (null without io_uring): rx for the poll thread, tx for the tx lock holder. */
+        final IoUring rxRing;
+        final IoUring txRing;
+        /** Buffers for the rx ring's reads: rxBufs[0..held) are the queue's, kept between bursts. */
+        final long[] rxBufs;
+        final int[] rxRes;
+        int held;
+        int lastGot;
+        int[] txRes;
+        final long[] txOut = new long[4];
 
         Queue(int fd) {
+            IoUring rx = null;
+            IoUring tx = null;
+            if (ioUring) {
+                try {
+                    rx = IoUring.open(RING_ENTRIES);
+                    tx = IoUring.open(RING_ENTRIES);
+                } catch (RuntimeException e) {
+                    if (rx != null) {
+                        rx.close();
+                    }
+                    arena.close();
+                    throw e;
+                }
+            }
+            this.rxRing = rx;
+            this.txRing = tx;
+            this.rxBufs = rx == null ? null : new long[rx.entries()];
+            this.rxRes = rx == null ? null : new int[rx.entries()];
+            this.txRes = tx == null ? null : new int[tx.entries()];
             this.fd = fd;
             this.wake = RxWakeups.get().register(fd);
         }
@@ -431,8 +609,24 @@ public final class TapPort implements Port {
                 memory.release(spare);
                 spare = -1;
             }
+            if (rxRing != null) {
+                memory.release(rxBufs, 0, held);
+                held = 0;
+                rxRing.close();
+                txRing.close();
+            }
             arena.close();
         }
+    }
+
+    /** Whether io_uring works here, probed once per JVM. */
+    private static final class UringProbe {
+        static final boolean AVAILABLE = IoUring.available();
+    }
+
+    /** Whether this port batches its I/O through io_uring ({@link Builder#ioUring(boolean)}). */
+    public boolean usesIoUring() {
+        return ioUring;
     }
 
     /** Options for a {@link TapPort}. Not thread-safe. */
@@ -447,6 +641,7 @@ public final class TapPort implements Port {
         private boolean up = true;
         private boolean busyPoll;
         private PacketMemory memory;
+        private Boolean ioUring;
 
         private Builder(String name) {
             NetDevice.checkName(name);
@@ -517,6 +712,16 @@ public final class TapPort implements Port {
         /** The memory frames are received into (default: a pool of 2048 buffers per queue, owned by the port). */
         public Builder memory(PacketMemory memory) {
             this.memory = Objects.requireNonNull(memory, "memory");
+            return this;
+        }
+
+        /**
+         * Batch each queue's reads and writes through io_uring (true), or make one system call per frame
+         * (false). Default: io_uring when the kernel allows it. True where it does not makes {@link #build}
+         * throw, naming why.
+         */
+        public Builder ioUring(boolean on) {
+            this.ioUring = on;
             return this;
         }
 

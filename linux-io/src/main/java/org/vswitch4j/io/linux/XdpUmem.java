@@ -51,6 +51,7 @@ public final class XdpUmem implements PacketMemory, AutoCloseable {
     private final boolean[] slotUsed = new boolean[MAX_SOCKETS];
     private int sockets;
     private boolean closed;
+    private long strays;
 
     private XdpUmem(Builder b) {
         this.frameSize = b.frameSize;
@@ -174,13 +175,27 @@ public final class XdpUmem implements PacketMemory, AutoCloseable {
         state[(int) h] = APP;
     }
 
-    /** Completed transmissions: frames back from the kernel straight to the free list. */
-    synchronized void freeFromKernel(long[] handles, int n) {
+    /**
+     * Completed transmissions on socket slot {@code slot}: frames back from the kernel straight to the free list.
+     * A completion for a frame that slot does not hold (a ring protocol bug; the kernel never sends one) is
+     * counted in {@link #strayCompletions} and skipped, so that it cannot put a frame on the free list twice.
+     */
+    synchronized void freeFromKernel(long[] handles, int n, int slot) {
+        byte k = (byte) (KERNEL + slot);
         for (int i = 0; i < n; i++) {
             int h = (int) handles[i];
+            if (h < 0 || h >= frames || state[h] != k) {
+                strays++;
+                continue;
+            }
             state[h] = FREE;
             free[nFree++] = h;
         }
+    }
+
+    /** Completions skipped because their frame was not held by the kernel for that socket; 0 unless a bug. */
+    public synchronized long strayCompletions() {
+        return strays;
     }
 
     /** A new socket on this memory: its slot. */

@@ -93,6 +93,16 @@ final class XskRing {
         return Math.min(a, max);
     }
 
+    /**
+     * Whether the kernel has produced entries this side has not consumed, as a hint for a thread that does not
+     * own the ring: it reads but never writes the cached indices. (A non-owner that refreshed the cache could
+     * store an older producer index over a newer one; the owner would then compute a negative count, move its
+     * consumer index backwards and consume entries twice: frames freed twice.)
+     */
+    boolean peekAvailable() {
+        return (int) U32.getAcquire(map, producer) != cachedCons;
+    }
+
     /** Gives {@code n} consumed entries back. */
     void release(int n) {
         cachedCons += n;

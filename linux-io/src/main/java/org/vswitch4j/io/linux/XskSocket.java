@@ -247,11 +247,6 @@ final class XskSocket {
         return n;
     }
 
-    /** Whether the rx ring has frames (for the idle check). */
-    boolean rxReady() {
-        return rx.available(1) > 0;
-    }
-
     // ---- tx (the holder of the tx lock) --------------------------------------------------------------
 
     /** Frees the frames whose transmission completed. */
@@ -266,11 +261,12 @@ final class XskSocket {
             txScratch[i] = comp.map.get(ValueLayout.JAVA_LONG, comp.entry(c + i)) >>> shift;
         }
         comp.release(n);
-        umem.freeFromKernel(txScratch, n);
+        umem.freeFromKernel(txScratch, n, slot);
     }
 
+    /** Whether completions wait to be reaped; safe from a thread that does not hold the tx lock. */
     boolean completionsPending() {
-        return comp.available(1) > 0;
+        return comp.peekAvailable();
     }
 
     /**

@@ -12,13 +12,14 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vswitch4j.io.linux.internal.Bpf;
+import org.vswitch4j.io.linux.internal.IoUring;
 import org.vswitch4j.io.linux.internal.Libc;
 import org.vswitch4j.io.linux.internal.NetDevice;
 import org.vswitch4j.io.linux.internal.Tun;
 
 /**
  * The hand-written FFM bindings against the C headers: a small C program, compiled here with gcc against
- * /usr/include (linux/if_xdp.h, linux/bpf.h, linux/if_tun.h, net/if.h, sys/epoll.h …), prints every constant,
+ * /usr/include (linux/if_xdp.h, linux/bpf.h, linux/if_tun.h, linux/io_uring.h, net/if.h, sys/epoll.h …), prints every constant,
  * structure size and field offset the bindings use; each must equal the Java side. Needs gcc and the kernel
  * headers (skips with a message without them; fails under CI=true, where .ci/run installs them).
  */
@@ -172,6 +173,49 @@ class NativeLayoutTest {
         java.put("offsetof(union bpf_attr, link_create.attach_type)", 8L);
         java.put("offsetof(union bpf_attr, link_create.flags)", 12L);
         java.put("BPF_PSEUDO_MAP_FD", 1L); // Bpf.redirectProgram's ld_imm64 source register
+        // io_uring (IoUring)
+        java.put("__NR_io_uring_setup", Libc.SYS_IO_URING_SETUP);
+        java.put("__NR_io_uring_enter", Libc.SYS_IO_URING_ENTER);
+        java.put("ENOSYS", (long) Libc.ENOSYS);
+        java.put("IORING_OP_READ", (long) IoUring.OP_READ);
+        java.put("RWF_NOWAIT", (long) IoUring.RWF_NOWAIT);
+        java.put("IORING_OP_WRITE", (long) IoUring.OP_WRITE);
+        java.put("IORING_SETUP_SUBMIT_ALL", (long) IoUring.SETUP_SUBMIT_ALL);
+        java.put("IORING_FEAT_SINGLE_MMAP", (long) IoUring.FEAT_SINGLE_MMAP);
+        java.put("IORING_ENTER_GETEVENTS", (long) IoUring.ENTER_GETEVENTS);
+        java.put("IORING_OFF_SQ_RING", IoUring.OFF_SQ_RING);
+        java.put("IORING_OFF_CQ_RING", IoUring.OFF_CQ_RING);
+        java.put("IORING_OFF_SQES", IoUring.OFF_SQES);
+        java.put("sizeof(struct io_uring_params)", (long) IoUring.PARAMS_SIZE);
+        java.put("offsetof(struct io_uring_params, sq_entries)", (long) IoUring.P_SQ_ENTRIES);
+        java.put("offsetof(struct io_uring_params, cq_entries)", (long) IoUring.P_CQ_ENTRIES);
+        java.put("offsetof(struct io_uring_params, flags)", (long) IoUring.P_FLAGS);
+        java.put("offsetof(struct io_uring_params, features)", (long) IoUring.P_FEATURES);
+        java.put("offsetof(struct io_uring_params, sq_off)", (long) IoUring.P_SQ_OFF);
+        java.put("offsetof(struct io_uring_params, cq_off)", (long) IoUring.P_CQ_OFF);
+        java.put("offsetof(struct io_sqring_offsets, head)", (long) IoUring.SQ_HEAD);
+        java.put("offsetof(struct io_sqring_offsets, tail)", (long) IoUring.SQ_TAIL);
+        java.put("offsetof(struct io_sqring_offsets, ring_mask)", (long) IoUring.SQ_MASK);
+        java.put("offsetof(struct io_sqring_offsets, array)", (long) IoUring.SQ_ARRAY);
+        java.put("offsetof(struct io_cqring_offsets, head)", (long) IoUring.CQ_HEAD);
+        java.put("offsetof(struct io_cqring_offsets, tail)", (long) IoUring.CQ_TAIL);
+        java.put("offsetof(struct io_cqring_offsets, ring_mask)", (long) IoUring.CQ_MASK);
+        java.put("offsetof(struct io_cqring_offsets, cqes)", (long) IoUring.CQ_CQES);
+        java.put("sizeof(struct io_uring_sqe)", (long) IoUring.SQE_SIZE);
+        java.put("offsetof(struct io_uring_sqe, opcode)", 0L);
+        java.put("offsetof(struct io_uring_sqe, flags)", 1L);
+        java.put("offsetof(struct io_uring_sqe, ioprio)", 2L);
+        java.put("offsetof(struct io_uring_sqe, fd)", 4L);
+        java.put("offsetof(struct io_uring_sqe, off)", 8L);
+        java.put("offsetof(struct io_uring_sqe, addr)", 16L);
+        java.put("offsetof(struct io_uring_sqe, len)", 24L);
+        java.put("offsetof(struct io_uring_sqe, rw_flags)", 28L);
+        java.put("offsetof(struct io_uring_sqe, user_data)", 32L);
+        java.put("offsetof(struct io_uring_sqe, buf_index)", 40L);
+        java.put("sizeof(struct io_uring_cqe)", (long) IoUring.CQE_SIZE);
+        java.put("offsetof(struct io_uring_cqe, user_data)", 0L);
+        java.put("offsetof(struct io_uring_cqe, res)", 8L);
+        java.put("offsetof(struct io_uring_cqe, flags)", 12L);
 
         Map<String, Long> c = compileAndRun(java.keySet());
         for (Map.Entry<String, Long> e : java.entrySet()) {
@@ -199,6 +243,8 @@ class NativeLayoutTest {
                 #include <linux/if_xdp.h>
                 #include <linux/bpf.h>
                 #include <linux/sockios.h>
+                #include <linux/io_uring.h>
+                #include <linux/fs.h>
                 #ifndef SOL_XDP
                 #define SOL_XDP 283
                 #endif

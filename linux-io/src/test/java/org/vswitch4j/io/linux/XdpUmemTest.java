@@ -60,6 +60,26 @@ class XdpUmemTest {
     }
 
     @Test
+    void aCompletionForAFrameTheSocketDoesNotHoldIsCountedAndNeverFreesTwice() {
+        try (XdpUmem u = XdpUmem.builder().frames(64).build()) {
+            int a = u.attachSocket();
+            int b = u.attachSocket();
+            long[] hs = new long[3];
+            assertEquals(3, u.allocate(hs, 0, 3));
+            u.toKernel(hs[0], a);
+            u.toKernel(hs[1], b);
+            // hs[0] completes on a twice, hs[1] (b's) on a, hs[2] is the application's, 999 is no frame at all
+            u.freeFromKernel(new long[] {hs[0], hs[0], hs[1], hs[2], 999}, 5, a);
+            assertEquals(4, u.strayCompletions());
+            assertEquals(62, u.freeCount(), "only the one real completion freed a frame");
+            assertEquals(1, u.detachSocket(b));
+            u.release(hs[2]);
+            assertEquals(64, u.freeCount());
+            u.detachSocket(a);
+        }
+    }
+
+    @Test
     void theFillTargetSharesTheFramesAmongTheSockets() {
         try (XdpUmem u = XdpUmem.builder().frames(4096).build()) {
             int a = u.attachSocket();

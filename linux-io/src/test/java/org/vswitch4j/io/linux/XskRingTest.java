@@ -15,7 +15,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The AF_XDP ring protocol against a simulated kernel on a ring laid out as the kernel lays it out
  * (producer, consumer and flags words, then the entries): in random interleavings, from indices just below
  * the u32 wrap, every entry arrives once and in order, a producer never overwrites an unconsumed entry and a
- * consumer never reads an unpublished one. Seeded: a failure prints the seed; {@code -Dvs4j.seed=N} replays it.
+ * consumer never reads an unpublished one, and a peek from a thread that does not own the ring changes nothing.
+ * Seeded: a failure prints the seed; {@code -Dvs4j.seed=N} replays it.
  */
 class XskRingTest {
     static final long PROD = 0;
@@ -93,6 +94,12 @@ class XskRingTest {
                     }
                     kernelProd += n;
                     m.set(ValueLayout.JAVA_INT, PROD, kernelProd);
+                } else if (rnd.nextInt(3) == 0) { // another thread asks whether entries wait (completionsPending)
+                    int p = ring.cachedProd;
+                    int c = ring.cachedCons;
+                    assertEquals(kernelProd != c, ring.peekAvailable(), "seed " + seed + ": peek");
+                    assertTrue(p == ring.cachedProd && c == ring.cachedCons,
+                            "seed " + seed + ": a peek changed the owner's cached indices");
                 } else { // we consume
                     int n = ring.available(1 + rnd.nextInt(size));
                     assertTrue(n <= kernelProd - ring.cachedCons, "seed " + seed + ": read past the producer");

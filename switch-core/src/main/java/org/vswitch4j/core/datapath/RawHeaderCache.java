@@ -1,5 +1,6 @@
 package org.vswitch4j.core.datapath;
 
+import org.vswitch4j.core.key.FlowKey;
 import org.vswitch4j.core.packet.Packet;
 
 /**
@@ -23,6 +24,13 @@ import org.vswitch4j.core.packet.Packet;
  * datapath only uses this table for ports that set no tunnel metadata (the only kind there is yet); a tunnel
  * port's keys would need the tunnel words too.
  *
+ * <p>A second shape covers Ethernet frames the parser does not look into beyond the L2 header (an EtherType other
+ * than IPv4, IPv6 and ARP, behind up to two tags; {@link #l2}): their flow key is the MACs, the tags and the
+ * EtherType alone, so the raw key is those bytes and in_port, with bit 63 of the third word ({@link #SHAPE_L2}),
+ * which the IPv4 shape never sets, keeping the two shapes apart. Why: {@code net_null}'s frames (all zero,
+ * EtherType 0) and other non-IP traffic (LLDP, 802.3 frames, MPLS, test traffic) otherwise take the full parse,
+ * the EMC's key hash and compare on every packet.
+ *
  * <p>Table: like {@link ExactMatchCache}, {@code entries} slots, 2-way (two slots by two parts of the hash, filled
  * by cuckoo displacement, see {@link TwoWaySlots}), the raw key (5 words) flat in a {@code long[]} beside arrays of
  * hashes and of megaflow references; a dead megaflow is a miss. Cost: entries × (40 + 4 + 4) bytes, 768 KB for
@@ -32,6 +40,10 @@ import org.vswitch4j.core.packet.Packet;
  */
 final class RawHeaderCache extends TwoWaySlots {
     static final int WORDS = 5;
+    /** Marks the L2 shape's third word (the IPv4 shape's never has bit 63). */
+    static final long SHAPE_L2 = 1L << 63;
+    /** The shortest frame the L2 shape takes: two tags and the EtherType, read as three 8-byte words. */
+    static final int L2_MIN_LENGTH = 24;
 
     private final long[] keys;
     /** The entry being moved during a cuckoo insertion (its raw key). */
@@ -66,7 +78,7 @@ final class RawHeaderCache extends TwoWaySlots {
      */
     Megaflow find(Packet p, int len, int inPort) {
         if (len < 42) {
-            return notLoaded();
+            return l2(p, len, inPort);
         }
         long b = p.i64(8);   // src(4 of 6) type(2) ver/ihl(1) tos(1); tagged: src(4) TPID(2) TCI(2)
         int t;               // tag bytes before the IPv4 header
@@ -77,12 +89,12 @@ final class RawHeaderCache extends TwoWaySlots {
         } else if ((b & 0xFFFF_0000L) == 0x8100_0000L && len >= 46) {
             int v = p.i32(16); // inner type(2) ver/ihl(1) tos(1)
             if ((v & 0xFFFF_FF00) != 0x0800_4500) {
-                return notLoaded();
+                return l2(p, len, inPort);
             }
             t = 4;
             tos = (v & 0xFF) << 16;
         } else {
-            return notLoaded();
+            return l2(p, len, inPort);
         }
         long c = p.i64(16 + t);  // tot_len(2) id(2) flags/frag(2) ttl(1) proto(1)
         int room = (int) (c >>> 48) - 20; // bytes after the IPv4 header, by its total length
@@ -97,7 +109,47 @@ final class RawHeaderCache extends TwoWaySlots {
         long m = c & 0xFFFF | tos | flags << 24 | (long) inPort << 36;
         long d = p.i64(24 + t) & 0x0000_FFFF_FFFF_FFFFL;         // [checksum] src ip(4) dst ip(2 of 4)
         long e = p.i64(32 + t) & 0xFFFF_FFFF_FFFF_0000L;         // dst ip(2 of 4) ports(4) [UDP length / TCP seq]
-        return probe(p, t, a, b, m, d, e);
+        return probe(p, 14 + t, 34 + t, a, b, m, d, e);
+    }
+
+    /**
+     * The L2 shape: a frame of at least {@value #L2_MIN_LENGTH} bytes whose EtherType, after up to two tags
+     * (TPID 0x8100 or 0x88a8), is none the parser looks behind (not IPv4, IPv6 or ARP; behind two tags anything,
+     * a third tag being payload). The parser's key is then eth_dst, eth_src, the tags (TPIDs and TCIs) and the
+     * EtherType (ETH_TYPE_NONE for a length under 0x0600), its L3 offset the byte after the EtherType, no L4;
+     * nothing else of the frame counts. Raw key: bytes 0..7, then bytes 8..11 with the first tag's TPID and TCI
+     * (zero when untagged), then {@link #SHAPE_L2} | tags (bits 52..53) | in_port (bits 36..51) | the EtherType
+     * as the parser normalises it, then the second tag (its TPID and TCI in bits 32..63, zero without), then 0.
+     */
+    private Megaflow l2(Packet p, int len, int inPort) {
+        if (len < L2_MIN_LENGTH) {
+            return notLoaded();
+        }
+        long b = p.i64(8);                 // src(4 of 6) type or TPID(2) payload or TCI(2)
+        int type = (int) (b >>> 16) & 0xFFFF;
+        long d = 0;
+        int tags = 0;
+        if (isTag(type)) {
+            long c = p.i64(16);            // type or TPID(2) payload or TCI(2) type(2) payload(2)
+            type = (int) (c >>> 48);
+            tags = 1;
+            if (isTag(type)) {
+                d = c & 0xFFFF_FFFF_0000_0000L;
+                type = (int) (c >>> 16) & 0xFFFF;
+                tags = 2;
+            }
+        } else {
+            b &= 0xFFFF_FFFF_0000_0000L;
+        }
+        if (type == 0x0800 || type == 0x86DD || type == 0x0806) {
+            return notLoaded(); // the parser looks further: the IPv4 shape, or the parse
+        }
+        long m = SHAPE_L2 | (long) tags << 52 | (long) inPort << 36 | (type < 0x0600 ? FlowKey.ETH_TYPE_NONE : type);
+        return probe(p, 14 + 4 * tags, Packet.ABSENT, p.i64(0), b, m, d, 0);
+    }
+
+    private static boolean isTag(int type) {
+        return type == 0x8100 || type == 0x88A8;
     }
 
     private Megaflow notLoaded() {
@@ -105,8 +157,11 @@ final class RawHeaderCache extends TwoWaySlots {
         return null;
     }
 
-    /** {@link #find}'s lookup of the raw key (a, b, m, d, e); on a miss it is left in the fields for insert. */
-    private Megaflow probe(Packet p, int t, long a, long b, long m, long d, long e) {
+    /**
+     * {@link #find}'s lookup of the raw key (a, b, m, d, e); a hit sets {@code p}'s offsets to {@code l3} and
+     * {@code l4}, a miss leaves the key in the fields for insert.
+     */
+    private Megaflow probe(Packet p, int l3, int l4, long a, long b, long m, long d, long e) {
         int h = hash(a, b, m, d, e);
         long[] k = keys;
         int i = h & mask;
@@ -115,8 +170,8 @@ final class RawHeaderCache extends TwoWaySlots {
             if (f != null && hashes[i] == h) {
                 int o = i * WORDS;
                 if (((k[o] ^ a) | (k[o + 1] ^ b) | (k[o + 2] ^ m) | (k[o + 3] ^ d) | (k[o + 4] ^ e)) == 0 && !f.dead) {
-                    p.l3Offset(14 + t);
-                    p.l4Offset(34 + t);
+                    p.l3Offset(l3);
+                    p.l4Offset(l4);
                     return f;
                 }
             }

@@ -2,7 +2,6 @@ package org.vswitch4j.core.datapath;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -87,7 +86,9 @@ class RawHeaderCacheTest {
             }
             assertEquals(ParseStatus.OK, st[0], "accepted but the parser says otherwise: " + why);
             int l3 = p.l3Offset();
-            assertEquals(l3 + 20, p.l4Offset(), why);
+            int l4 = p.l4Offset();
+            boolean l2 = (c.k2 & RawHeaderCache.SHAPE_L2) != 0;
+            assertEquals(l2 ? Packet.ABSENT : l3 + 20, l4, "the parser's L4 offset for the shape: " + why);
             long[] k = {c.k0, c.k1, c.k2, c.k3, c.k4, c.hash};
             Megaflow m = megaflow();
             c.insert(m);
@@ -95,7 +96,7 @@ class RawHeaderCacheTest {
             p.l4Offset(Packet.ABSENT);
             assertSame(m, c.find(p, f.length, 3), "the key just inserted is found: " + why);
             assertEquals(l3, p.l3Offset(), "a hit sets the parser's L3 offset: " + why);
-            assertEquals(l3 + 20, p.l4Offset(), "a hit sets the parser's L4 offset: " + why);
+            assertEquals(l4, p.l4Offset(), "a hit sets the parser's L4 offset: " + why);
             return k;
         } finally {
             p.release();
@@ -106,12 +107,28 @@ class RawHeaderCacheTest {
     @MethodSource("seeds")
     void equalRawKeysExactlyWhenTheParserGivesEqualFlowKeys(long seed) {
         Random r = new Random(seed);
-        RawHeaderCache c = new RawHeaderCache(16);
-        byte[] base = randomFrame(r);
+        mutationsAgreeWithTheParser(r, randomFrame(r), seed);
+    }
+
+    /** The same walk from a non-IP frame (the L2 shape): every byte change of its first 64 bytes, every cut. */
+    @ParameterizedTest(name = "case {index}")
+    @MethodSource("seeds")
+    void nonIpFramesHaveEqualRawKeysExactlyWhenTheParserGivesEqualFlowKeys(long seed) {
+        Random r = new Random(seed);
+        byte[] base = randomL2Frame(r, false);
+        int type = (base[12] & 0xFF) << 8 | base[13] & 0xFF; // untagged: the EtherType
+        if (type == 0x0800 || type == 0x86DD || type == 0x0806 || type == 0x8100 || type == 0x88A8) {
+            base[12] = (byte) 0x88;
+            base[13] = (byte) 0xB5;
+        }
+        mutationsAgreeWithTheParser(r, base, seed);
+    }
+
+    private void mutationsAgreeWithTheParser(Random r, byte[] base, long seed) {
         FlowKey k1 = new FlowKey();
         ParseStatus[] st1 = new ParseStatus[1];
         long[] raw1 = rawKey(base, k1, st1, "base " + TestSeeds.replay(seed));
-        assertTrue(raw1 != null, "a well-formed untagged IPv4 TCP/UDP frame is accepted" + TestSeeds.replay(seed));
+        assertTrue(raw1 != null, "the base frame has a raw shape" + TestSeeds.replay(seed));
         FlowKey k2 = new FlowKey();
         ParseStatus[] st2 = new ParseStatus[1];
         for (int pos = 0; pos < 64; pos++) {
@@ -152,12 +169,7 @@ class RawHeaderCacheTest {
                 FrameBuilder.ethernet(1, 2).ipv6("2001:db8::1", "2001:db8::2").udp(1, 2).build(),
                 FrameBuilder.ethernet(1, 2).arp(1, "02:00:00:00:00:01", "192.0.2.1", "00:00:00:00:00:00",
                         "192.0.2.2").build());
-        for (byte[] f : refused) {
-            Packet p = packet(f);
-            assertNull(c.find(p, f.length, 1));
-            assertFalse(c.loaded, Arrays.toString(f));
-            p.release();
-        }
+        assertTakenForTheL2Shape(c, refused, false);
     }
 
     @Test
@@ -202,6 +214,148 @@ class RawHeaderCacheTest {
             assertNull(c.find(p, f.length, 3));
         } finally {
             p.release();
+        }
+    }
+
+    /**
+     * A random frame for the L2 shape's tests, from small alphabets so that equal keys come up often: MACs from 4
+     * values each, 0..3 tags (TPIDs 0x8100, 0x88a8 or another value; TCIs from 4 values), an EtherType among those
+     * the parser treats specially, lengths under 0x0600 and a few others, random bytes after it, 0..80 bytes in
+     * all. With {@code anyTags} false: no tag, 64..80 bytes.
+     */
+    private static byte[] randomL2Frame(Random r, boolean anyTags) {
+        int[] types = {0x0000, 0x0001, 0x05DC, 0x05FF, 0x0600, 0x88CC, 0x8847, 0x88B5, 0x0800, 0x86DD, 0x0806,
+            0x8100, 0x88A8, r.nextInt(65536)};
+        byte[] f = new byte[anyTags ? r.nextInt(81) : 64 + r.nextInt(17)];
+        r.nextBytes(f);
+        byte[] h = new byte[26];
+        long dst = new long[] {0, 0xFFFF_FFFF_FFFFL, 0x0180_C200_000EL, 0x0200_0000_0001L}[r.nextInt(4)];
+        long src = new long[] {0, 0x0200_0000_0001L, 0x0200_0000_0002L, 0x0300_0000_0001L}[r.nextInt(4)];
+        for (int i = 0; i < 6; i++) {
+            h[i] = (byte) (dst >>> (40 - 8 * i));
+            h[6 + i] = (byte) (src >>> (40 - 8 * i));
+        }
+        int at = 12;
+        int tags = anyTags ? r.nextInt(4) : 0;
+        for (int t = 0; t < tags; t++) {
+            int tpid = new int[] {0x8100, 0x88A8, 0x9100}[r.nextInt(3)];
+            int tci = new int[] {0, 10, 0xE00A, 0x1FFF}[r.nextInt(4)];
+            h[at] = (byte) (tpid >>> 8);
+            h[at + 1] = (byte) tpid;
+            h[at + 2] = (byte) (tci >>> 8);
+            h[at + 3] = (byte) tci;
+            at += 4;
+        }
+        int type = types[r.nextInt(types.length)];
+        h[at] = (byte) (type >>> 8);
+        h[at + 1] = (byte) type;
+        System.arraycopy(h, 0, f, 0, Math.min(f.length, at + 2));
+        return f;
+    }
+
+    /**
+     * Random non-IP frames, compared pairwise: every frame the table takes parses OK with the offsets a hit sets,
+     * and two taken frames (on the same in_port) have equal raw keys exactly when the parser gives equal flow keys.
+     */
+    @ParameterizedTest(name = "case {index}")
+    @MethodSource("seeds")
+    void randomNonIpFramesPairwiseAgreeWithTheParser(long seed) {
+        Random r = new Random(seed);
+        int n = 120;
+        long[][] raws = new long[n][];
+        long[][] keys = new long[n][];
+        byte[][] frames = new byte[n][];
+        int taken = 0;
+        for (int i = 0; i < n; i++) {
+            frames[i] = randomL2Frame(r, true);
+            FlowKey k = new FlowKey();
+            raws[i] = rawKey(frames[i], k, new ParseStatus[1], "frame " + Arrays.toString(frames[i])
+                    + TestSeeds.replay(seed));
+            keys[i] = k.w.clone();
+            taken += raws[i] == null ? 0 : 1;
+        }
+        assertTrue(taken > n / 4, taken + " of " + n + " frames taken" + TestSeeds.replay(seed));
+        for (int i = 0; i < n; i++) {
+            for (int j = i + 1; j < n; j++) {
+                if (raws[i] == null || raws[j] == null) {
+                    continue;
+                }
+                boolean sameFlow = Arrays.equals(keys[i], 0, FlowKey.WORDS, keys[j], 0, FlowKey.WORDS);
+                boolean sameRaw = Arrays.equals(raws[i], 0, RawHeaderCache.WORDS, raws[j], 0, RawHeaderCache.WORDS);
+                assertEquals(sameFlow, sameRaw, "frames " + Arrays.toString(frames[i]) + " and "
+                        + Arrays.toString(frames[j]) + TestSeeds.replay(seed));
+            }
+        }
+    }
+
+    @Test
+    void nonIpShapesAreTakenAndIpBehindTagsIsNot() {
+        RawHeaderCache c = new RawHeaderCache(16);
+        List<byte[]> taken = List.of(
+                new byte[64], // net_null's frame: all zero, an 802.3 length of 0
+                FrameBuilder.ethernet(1, 2).ethType(0x88CC).padTo(60).build(),
+                FrameBuilder.ethernet(1, 2).vlan(10).ethType(0x8847).padTo(60).build(),
+                FrameBuilder.ethernet(1, 2).qinq(100).vlan(10).ethType(0x88B5).padTo(60).build(),
+                FrameBuilder.ethernet(1, 2).qinq(100).vlan(10).vlan(20).ipv4("192.0.2.1", "192.0.2.2").udp(1, 2)
+                        .build()); // a third tag is payload
+        assertTakenForTheL2Shape(c, taken, true);
+        List<byte[]> refused = List.of(
+                new byte[RawHeaderCache.L2_MIN_LENGTH - 1],
+                FrameBuilder.ethernet(1, 2).vlan(10).arp(1, "02:00:00:00:00:01", "192.0.2.1", "00:00:00:00:00:00",
+                        "192.0.2.2").build(),
+                FrameBuilder.ethernet(1, 2).qinq(100).vlan(10).ipv6("2001:db8::1", "2001:db8::2").udp(1, 2).build(),
+                FrameBuilder.ethernet(1, 2).vlan(10).ipv4("192.0.2.1", "192.0.2.2").icmp4Echo(1, 1).build());
+        assertTakenForTheL2Shape(c, refused, false);
+    }
+
+    /** Each frame misses {@code c}; it is then taken for the L2 shape, or refused by every shape. */
+    private void assertTakenForTheL2Shape(RawHeaderCache c, List<byte[]> frames, boolean taken) {
+        for (byte[] f : frames) {
+            Packet p = packet(f);
+            try {
+                assertNull(c.find(p, f.length, 1));
+                assertEquals(taken, c.loaded, Arrays.toString(f));
+                assertTrue(!taken || (c.k2 & RawHeaderCache.SHAPE_L2) != 0, "the L2 shape: " + Arrays.toString(f));
+            } finally {
+                p.release();
+            }
+        }
+    }
+
+    /**
+     * End to end: net_null's all-zero frames and tagged non-IP frames are served from the raw table after their
+     * first packet, and a VLAN push on the hit path (which needs the L3 offset) gives the upcalled packet's bytes.
+     */
+    @Test
+    void nonIpFramesAreRawHitsAndTheirActionsSeeTheParsersOffsets() {
+        try (Datapath dp = Datapath.builder().clock(new VirtualClock()).memory(pool).emcInsertInverseProbability(1)
+                .build()) {
+            TestPort in = new TestPort("in", pool);
+            TestPort out = new TestPort("out", pool);
+            Pipeline tagToOutput = (key, mask, tx) -> {
+                mask.exact(FlowField.IN_PORT).exact(FlowField.ETH_TYPE);
+                return key.ethType() == FlowKey.ETH_TYPE_NONE
+                        ? DatapathActions.builder().output(2).build()
+                        : DatapathActions.builder().pushVlan(0x8100, 30).output(2).build();
+            };
+            dp.addPort(in, tagToOutput);
+            dp.addPort(out, tagToOutput);
+            byte[] zero = new byte[64];
+            byte[] lldp = FrameBuilder.ethernet(1, 2).vlan(10).ethType(0x88CC).payload(20).padTo(64).build();
+            byte[] lldpWant = FrameBuilder.ethernet(1, 2).vlan(30).vlan(10).ethType(0x88CC).payload(20).padTo(68)
+                    .build();
+            for (int round = 0; round < 3; round++) {
+                in.inject(zero).inject(lldp);
+                assertEquals(2, dp.poll());
+                List<byte[]> got = out.drain();
+                assertEquals(2, got.size());
+                assertArrayEquals(zero, got.get(0), "all-zero frame, round " + round);
+                assertArrayEquals(lldpWant, got.get(1), "tagged LLDP with a pushed tag, round " + round);
+            }
+            DatapathStats s = dp.stats();
+            assertEquals(2, s.upcalls());
+            assertEquals(4, s.emcHits(), "rounds 1 and 2 are raw-table hits: " + s);
+            assertEquals(2, dp.worker(0).raw.liveCount(), "both flows sit in the raw table");
         }
     }
 

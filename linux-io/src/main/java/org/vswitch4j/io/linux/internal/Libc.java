@@ -51,6 +51,7 @@ public final class Libc {
     public static final int EOPNOTSUPP = 95;
     public static final int ENETDOWN = 100;
     public static final int ENOBUFS = 105;
+    public static final int ENOSYS = 38;
 
     // open(2), socket(2), mmap(2), epoll(7), eventfd(2) flags
     public static final int O_RDWR = 2;
@@ -83,6 +84,9 @@ public final class Libc {
     public static final int CLONE_NEWNET = 0x40000000;
     /** The bpf(2) system call number on x86-64. */
     public static final long SYS_BPF = 321;
+    /** The io_uring_setup(2) and io_uring_enter(2) system call numbers (the same on every architecture). */
+    public static final long SYS_IO_URING_SETUP = 425;
+    public static final long SYS_IO_URING_ENTER = 426;
 
     private static final MethodHandle OPEN = handle("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT),
             ERR, Linker.Option.firstVariadicArg(2));
@@ -132,6 +136,12 @@ public final class Libc {
     private static final MethodHandle SYSCALL3 = handle("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), ERR,
             Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle SYSCALL_SETUP = handle("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS), ERR, Linker.Option.firstVariadicArg(1));
+    // io_uring_enter(fd, to_submit, min_complete, flags, NULL, 0): not critical, it may wait for completions
+    private static final MethodHandle SYSCALL_ENTER = handle("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG),
+            ERR, Linker.Option.firstVariadicArg(1));
     private static final MethodHandle STRERROR = handle("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
     private Libc() {
@@ -342,6 +352,25 @@ public final class Libc {
     public static int setns(MemorySegment err, int fd, int nstype) {
         try {
             return (int) SETNS.invokeExact(err, fd, nstype);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code syscall(SYS_io_uring_setup, entries, params)}: the ring's fd, or -1 with errno. */
+    public static int ioUringSetup(MemorySegment err, int entries, MemorySegment params) {
+        try {
+            return (int) (long) SYSCALL_SETUP.invokeExact(err, SYS_IO_URING_SETUP, entries, params);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code syscall(SYS_io_uring_enter, fd, toSubmit, minComplete, flags, NULL, 0)}. */
+    public static int ioUringEnter(MemorySegment err, int fd, int toSubmit, int minComplete, int flags) {
+        try {
+            return (int) (long) SYSCALL_ENTER.invokeExact(err, SYS_IO_URING_ENTER, fd, toSubmit, minComplete, flags,
+                    0L, 0L);
         } catch (Throwable t) {
             throw rethrow(t);
         }
