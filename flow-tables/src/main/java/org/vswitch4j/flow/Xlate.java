@@ -37,6 +37,8 @@ final class Xlate {
     private final FlowPipeline pipe;
     final FlowKey flow = new FlowKey();
     final FlowKey base = new FlowKey();
+    /** Where a tunnel port un-wildcards tunnel fields the actions wrote (see {@link #portOutput}). */
+    private final FlowMask scratchMask = new FlowMask();
     private FlowMask mask;
     private Translation tx;
     private DatapathActions.Builder out;
@@ -274,27 +276,51 @@ final class Xlate {
             commit();
             for (int p : pipe.bridge().ofports()) {
                 if (p != in && (port == OfPort.ALL || pipe.bridge().portLive(p))) {
-                    out.output(p);
+                    portOutput(p);
                 }
             }
         } else if (port == OfPort.IN_PORT) {
             if (pipe.bridge().hasPort(in)) {
                 commit();
-                out.output(in);
+                portOutput(in);
             }
         } else if (port == OfPort.LOCAL) {
             int local = pipe.localPort();
             if (local > 0 && local != in) {
                 commit();
-                out.output(local);
+                portOutput(local);
             }
         } else if (port == OfPort.TABLE) {
             // Only a packet-out may send to TABLE; inside the pipeline it would loop, so it does nothing (as OVS).
         } else if (port > 0 && port <= Integer.MAX_VALUE && port != in && pipe.bridge().hasPort((int) port)) {
             commit();
-            out.output((int) port);
+            portOutput((int) port);
         }
         // An output to the input port itself, or to a port the bridge does not have, sends nothing (OpenFlow).
+    }
+
+    /**
+     * An output to a bridge port: for a tunnel port, Open vSwitch's tnl_push of the header the port builds from
+     * the flow's tunnel fields as the actions left them (set_field to tun_dst or tun_id), or nothing when the
+     * port cannot send such a packet (a flow-based remote without tun_dst).
+     */
+    private void portOutput(int port) {
+        org.vswitch4j.core.port.Port driver = pipe.bridge().portDriver(port);
+        if (driver == null || !driver.isTunnel()) {
+            out.output(port);
+            return;
+        }
+        // Tunnel fields the actions wrote (set_field, move: whose sources are already in the mask) tell nothing about
+        // the packet; only the ones it arrived with are un-wildcarded when the port reads them.
+        boolean written = flow.w[FlowKey.W_TUN_ID] != base.w[FlowKey.W_TUN_ID]
+                || flow.w[FlowKey.W_TUN_IP] != base.w[FlowKey.W_TUN_IP];
+        if (written) {
+            scratchMask.clear();
+        }
+        org.vswitch4j.core.port.TunnelHeader h = driver.tunnelHeader(flow, written ? scratchMask : mask);
+        if (h != null) {
+            out.add(new DatapathAction.TunnelPush(port, h));
+        }
     }
 
     private void toController(int maxLen, PacketIn.Reason reason, FlowEntry entry) {

@@ -13,15 +13,16 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Real Linux peers for the end-to-end tests: network namespaces, veth pairs and the commands run inside them
- * ({@code ip}, {@code ping}, {@code iperf3}, {@code ethtool}). Everything it creates is named with the
- * {@code vsl-} prefix and removed on {@link #close()} (namespaces by name, which takes their devices along;
+ * Real Linux peers for the end-to-end tests (public for the tests of other packages, such as the tunnels'):
+ * network namespaces, veth pairs and the commands run inside them ({@code ip}, {@code ping}, {@code iperf3},
+ * {@code ethtool}). Everything it creates is named with the prefix its caller gives ({@code vsl-} for the Linux
+ * port tests) and removed on {@link #close()} (namespaces by name, which takes their devices along;
  * processes by their handle). Every command is bounded in time.
  *
  * <p>{@link #open} skips the test with a message when not root or a tool is missing, and fails instead under
  * {@code CI=true} (CI runs as root and installs the tools).
  */
-final class LinuxLab implements AutoCloseable {
+public final class LinuxLab implements AutoCloseable {
     private final List<String> namespaces = new ArrayList<>();
     private final List<Process> processes = new ArrayList<>();
 
@@ -29,7 +30,7 @@ final class LinuxLab implements AutoCloseable {
     }
 
     /** A lab, or a skip (a failure under CI=true) when root or one of {@code tools} is missing. */
-    static LinuxLab open(String... tools) {
+    public static LinuxLab open(String... tools) {
         String problem = null;
         if (!"root".equals(System.getProperty("user.name"))) {
             problem = "these tests need root (network namespaces, veth, TAP, XDP); they run in CI";
@@ -54,7 +55,7 @@ final class LinuxLab implements AutoCloseable {
         return r;
     }
 
-    static Path find(String tool) {
+    public static Path find(String tool) {
         for (String d : (System.getenv().getOrDefault("PATH", "/usr/bin") + ":/usr/sbin:/sbin").split(":")) {
             Path t = Path.of(d, tool);
             if (Files.isExecutable(t)) {
@@ -65,7 +66,7 @@ final class LinuxLab implements AutoCloseable {
     }
 
     /** Creates namespace {@code name} (removing a leftover of that name first) with its loopback up. */
-    String namespace(String name) {
+    public String namespace(String name) {
         if (Files.exists(Path.of("/run/netns", name))) {
             run(10, "ip", "netns", "del", name);
         }
@@ -111,12 +112,12 @@ final class LinuxLab implements AutoCloseable {
     }
 
     /** Runs {@code cmd} in namespace {@code ns}; returns stdout; fails the test on a non-zero exit. */
-    String in(String ns, String... cmd) {
+    public String in(String ns, String... cmd) {
         return run(30, netnsExec(ns, cmd));
     }
 
     /** As {@link #in} but returns the exit code and output instead of failing. */
-    Result tryIn(int timeoutSeconds, String ns, String... cmd) {
+    public Result tryIn(int timeoutSeconds, String ns, String... cmd) {
         return exec(timeoutSeconds, netnsExec(ns, cmd));
     }
 
@@ -125,7 +126,7 @@ final class LinuxLab implements AutoCloseable {
     }
 
     /** Starts {@code cmd} in {@code ns} in the background; it is destroyed at {@link #close()}. */
-    Process start(String ns, String... cmd) {
+    public Process start(String ns, String... cmd) {
         try {
             Process p = new ProcessBuilder(netnsExec(ns, cmd)).redirectErrorStream(true).start();
             processes.add(p);
@@ -143,7 +144,7 @@ final class LinuxLab implements AutoCloseable {
         return r.output;
     }
 
-    static Result exec(int timeoutSeconds, String... cmd) {
+    public static Result exec(int timeoutSeconds, String... cmd) {
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             p.getOutputStream().close();
@@ -176,7 +177,7 @@ final class LinuxLab implements AutoCloseable {
     }
 
     /** A finished command. */
-    record Result(int exit, String output) {
+    public record Result(int exit, String output) {
     }
 
     @Override

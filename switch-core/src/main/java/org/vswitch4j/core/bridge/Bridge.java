@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.vswitch4j.core.datapath.Datapath;
+import org.vswitch4j.core.datapath.DatapathAction;
 import org.vswitch4j.core.datapath.DatapathActions;
 import org.vswitch4j.core.datapath.DropReason;
 import org.vswitch4j.core.datapath.Pipeline;
@@ -16,6 +17,7 @@ import org.vswitch4j.core.key.FlowMask;
 import org.vswitch4j.core.pcap.PcapWriter;
 import org.vswitch4j.core.port.Port;
 import org.vswitch4j.core.port.PortStats;
+import org.vswitch4j.core.port.TunnelHeader;
 import org.vswitch4j.core.time.Clock;
 
 /**
@@ -224,7 +226,7 @@ public final class Bridge implements Pipeline {
                 // Sent even when the port is down: the datapath drops it there and counts it in the output
                 // port's tx_dropped (PORT_DOWN), which says more than a drop here would.
                 outs[0] = out;
-                return outputs(1, mask);
+                return outputs(1, key, mask);
             }
         }
 
@@ -239,7 +241,7 @@ public final class Bridge implements Pipeline {
                 outs[n++] = p;
             }
         }
-        return n == 0 ? DatapathActions.DROP : outputs(n, mask);
+        return n == 0 ? DatapathActions.DROP : outputs(n, key, mask);
     }
 
     /**
@@ -279,7 +281,7 @@ public final class Bridge implements Pipeline {
     }
 
     /** The actions that send the frame to {@code outs[0..n)}, each with its VLAN treatment, grouped by tagging. */
-    private DatapathActions outputs(int n, FlowMask mask) {
+    private DatapathActions outputs(int n, FlowKey key, FlowMask mask) {
         VlanRules r = rules;
         if (wants.length < n) {
             wants = new int[outs.length];
@@ -313,7 +315,7 @@ public final class Bridge implements Pipeline {
                 }
                 for (int i = 0; i < n; i++) {
                     if (!sent[i] && wants[i] == next) {
-                        b.output(outs[i].dpPort);
+                        output(b, outs[i], key, mask);
                         sent[i] = true;
                         done++;
                     }
@@ -324,6 +326,21 @@ public final class Bridge implements Pipeline {
         r.finishMask(mask);
         Arrays.fill(outs, 0, n, null);
         return b.build();
+    }
+
+    /**
+     * An output to {@code p}; for a tunnel port, the push of its header (a port that cannot send the packet, a
+     * flow-based tunnel without tun_dst, gets nothing).
+     */
+    private static void output(DatapathActions.Builder b, BridgePort p, FlowKey key, FlowMask mask) {
+        if (!p.driver.isTunnel()) {
+            b.output(p.dpPort);
+            return;
+        }
+        TunnelHeader h = p.driver.tunnelHeader(key, mask);
+        if (h != null) {
+            b.add(new DatapathAction.TunnelPush(p.dpPort, h));
+        }
     }
 
     /** The next tagging to emit: untagged if any port still wants it, else the smallest wanted tag. */
@@ -551,6 +568,12 @@ public final class Bridge implements Pipeline {
     /** The configuration of {@code portName}. */
     public BridgePortConfig portConfig(String portName) {
         return require(portName).config;
+    }
+
+    /** The driver of the port numbered {@code ofport}, or null when the bridge has no such port. */
+    public Port portDriver(int ofport) {
+        BridgePort p = ports.get(ofport);
+        return p == null ? null : p.driver;
     }
 
     /** The driver of {@code portName}. */

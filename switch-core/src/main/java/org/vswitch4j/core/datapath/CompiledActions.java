@@ -32,6 +32,8 @@ final class CompiledActions {
     static final int OP_DROP = 5;
     static final int OP_METER = 6;
     static final int OP_USERSPACE = 7;
+    /** Push obj[k] (a TunnelHeader), then output to arg[k]: an output, for the last-output rule. */
+    static final int OP_TUNNEL_PUSH = 8;
 
     // Set-field codes (PacketEdits executes them).
     static final int SET_ETH_SRC = 1;
@@ -68,6 +70,13 @@ final class CompiledActions {
 
     /** The output port when the actions are exactly one output, else 0. */
     final int singleOutput;
+    /**
+     * When the actions are exactly one tnl_push: its header (else null) and, in {@link #singlePushPort}, its port.
+     * The executor pushes and then treats the packet as a single output, so a burst of one tunnel flow still goes
+     * to the port as one batch without a per-packet action loop.
+     */
+    final org.vswitch4j.core.port.TunnelHeader singlePush;
+    final int singlePushPort;
     final int[] op;
     final int[] arg;
     final long[] val;
@@ -75,12 +84,15 @@ final class CompiledActions {
     final int lastOutput;
     /** Reason to count when the actions end without output or drop explicitly. */
     final DropReason[] dropReasons;
-    /** The meters and sinks of OP_METER and OP_USERSPACE (null elsewhere). */
+    /** The meters, sinks and tunnel headers of OP_METER, OP_USERSPACE and OP_TUNNEL_PUSH (null elsewhere). */
     final Object[] obj;
 
     private CompiledActions(int singleOutput, int[] op, int[] arg, long[] val, int lastOutput, DropReason[] reasons,
                             Object[] obj) {
         this.singleOutput = singleOutput;
+        boolean push = op.length == 1 && op[0] == OP_TUNNEL_PUSH;
+        this.singlePush = push ? (org.vswitch4j.core.port.TunnelHeader) obj[0] : null;
+        this.singlePushPort = push ? arg[0] : 0;
         this.op = op;
         this.arg = arg;
         this.val = val;
@@ -139,6 +151,12 @@ final class CompiledActions {
                     arg[k] = hi + 1;
                     val[k] = s.low();
                 }
+                case DatapathAction.TunnelPush t -> {
+                    op[k] = OP_TUNNEL_PUSH;
+                    arg[k] = t.port();
+                    obj[k] = t.header();
+                    last = k;
+                }
                 case DatapathAction.Drop d -> {
                     op[k] = OP_DROP;
                     reasons[k] = d.reason();
@@ -154,7 +172,7 @@ final class CompiledActions {
                 }
                 default -> throw new IllegalArgumentException("the datapath cannot execute action " + a
                         + " (" + a.getClass().getName() + "); it executes output, push_vlan, pop_vlan, set, meter,"
-                        + " userspace and drop");
+                        + " userspace, tnl_push and drop");
             }
         }
         int single = slots == 1 && op[0] == OP_OUTPUT ? arg[0] : 0;

@@ -739,6 +739,8 @@ public final class Datapath implements AutoCloseable {
         /** The port as it was added. */
         final Port device;
         final Pipeline pipeline;
+        /** The device is a tunnel port: its frames' tunnel metadata goes into the flow key. */
+        final boolean tunnel;
         volatile boolean adminUp = true;
         /**
          * The link state {@link #checkLinkState()} last saw (written under the slow-path lock). Taken when the
@@ -753,6 +755,7 @@ public final class Datapath implements AutoCloseable {
             this.port = port;
             this.device = port;
             this.pipeline = pipeline;
+            this.tunnel = port.isTunnel();
             this.base = new long[PollWorker.STRIDE];
             this.linkSeen = linkUpNow();
         }
@@ -762,6 +765,7 @@ public final class Datapath implements AutoCloseable {
             this.port = polled;
             this.device = old.device;
             this.pipeline = old.pipeline;
+            this.tunnel = old.tunnel;
             this.base = old.base; // the same port: its counters go on
             this.adminUp = old.adminUp;
             this.linkSeen = old.linkSeen;

@@ -4,8 +4,8 @@ import org.vswitch4j.core.key.FlowField;
 
 /**
  * One datapath action: the compact, OpenFlow-free vocabulary the fast path executes. The core defines
- * output, VLAN push/pop, set-field and drop; higher modules add kinds (encap/decap, meter, to-controller)
- * by implementing this interface.
+ * output, VLAN push/pop, set-field, meter, userspace, tunnel push and drop; the behaviour a higher module brings
+ * (a meter, a packet sink, a tunnel header) plugs in through the interface such an action carries.
  */
 public interface DatapathAction {
 
@@ -106,6 +106,26 @@ public interface DatapathAction {
         @Override
         public String toString() {
             return "userspace(" + sink + ",cookie=0x" + Long.toHexString(cookie) + ")";
+        }
+    }
+
+    /**
+     * Push {@code header} (a tunnel port's pre-built outer headers) and send the packet out of the tunnel port
+     * {@code port}: Open vSwitch's {@code tnl_push}. Like {@link Output}, it copies the packet when more actions
+     * follow, so the other outputs see the inner frame. A header that cannot be pushed (headroom, underlay MTU)
+     * drops the packet, counted as {@link DropReason#TUNNEL_PUSH} and in the port's tx_dropped.
+     */
+    record TunnelPush(int port, org.vswitch4j.core.port.TunnelHeader header) implements DatapathAction {
+        public TunnelPush {
+            if (port <= 0) {
+                throw new IllegalArgumentException("datapath port " + port + " must be >= 1");
+            }
+            java.util.Objects.requireNonNull(header, "header");
+        }
+
+        @Override
+        public String toString() {
+            return "tnl_push(tnl_port(" + port + "),header(" + header + "))";
         }
     }
 

@@ -28,7 +28,12 @@ public enum DropReason {
     /** The upcall queue or the slow path refused the packet. */
 UPCALL_FAILED("upcall failed"),
     /** A meter band dropped it ({@link DatapathAction.Meter}). */
-    METER("meter band dropped it");
+    METER("meter band dropped it"),
+    /**
+     * A tunnel header could not be pushed: the inner frame is over the underlay's MTU, or the buffer lacks
+     * headroom (counts into the tunnel port's tx_dropped).
+     */
+    TUNNEL_PUSH("tunnel header could not be pushed");
 
     private final String description;
 

@@ -11,6 +11,7 @@ import org.vswitch4j.core.key.FlowParser;
 import org.vswitch4j.core.key.ParseStatus;
 import org.vswitch4j.core.packet.Packet;
 import org.vswitch4j.core.packet.PacketBatch;
+import org.vswitch4j.core.port.TunnelHeader;
 
 /**
  * One poll thread's share of the datapath (OVS's PMD): its rx queues, its exact-match cache, its megaflow
@@ -406,6 +407,13 @@ final class PollWorker {
         int mtuLimit = s.port.mtu() + 14;
         long[] kw = key.w;
         kw[FlowKey.W_IN_PORT] = dpPort;
+        // A tunnel port's frames carry tunnel metadata into the key; every other port's key has none. Their keys
+        // must not enter the raw-header table, whose key is the packet's bytes and in_port only.
+        boolean tunnel = s.tunnel;
+        if (!tunnel) {
+            kw[FlowKey.W_TUN_ID] = 0;
+            kw[FlowKey.W_TUN_IP] = 0;
+        }
         PacketBatch b = rx;
         long rxBytes = 0;
         // Deferred output (see processRx's comment): while every packet so far goes to the one port `lazyOut`,
@@ -413,6 +421,7 @@ final class PollWorker {
         int lazyOut = 0;
         int deferred = 0;
         int rawHits = 0; // added to emcHits once per burst: a field increment per packet is a load and a store
+        boolean pushed = false; // a tnl_push changed lengths: the pass-through shortcut's byte count no longer holds
         for (int i = 0; i < n; i++) {
             Packet p = b.get(i);
             p.inPort(dpPort);
@@ -420,11 +429,15 @@ final class PollWorker {
             rxBytes += len;
             // The common IPv4 TCP/UDP shape is looked up by its raw header bytes first: a hit needs no parse.
             // Such keys live only in the raw table, every other key only in the EMC's parsed-key table.
-            Megaflow f = len <= mtuLimit ? raw.find(p, len, dpPort) : null; // a hit set p's L3/L4 offsets
+            if (tunnel) {
+                kw[FlowKey.W_TUN_ID] = p.tunnelId();
+                kw[FlowKey.W_TUN_IP] = p.tunnelIps();
+            }
+            Megaflow f = len <= mtuLimit && !tunnel ? raw.find(p, len, dpPort) : null; // a hit set p's L3/L4 offsets
             if (f != null) {
                 rawHits++;
             } else {
-                boolean rawKey = len <= mtuLimit && raw.loaded;
+                boolean rawKey = len <= mtuLimit && raw.loaded && !tunnel;
                 ParseStatus st = FlowParser.parse(p, key);
                 if (st != ParseStatus.OK) {
                     long[] c = portCounters;
@@ -464,6 +477,18 @@ final class PollWorker {
             f.bytes += len;
             f.usedNanos = now;
             int out = f.singleOutput;
+            if (out == 0) {
+                CompiledActions ca = f.compiled;
+                TunnelHeader th = ca.singlePush;
+                if (th != null) {
+                    if (!th.push(p)) {
+                        dropTx(p, ca.singlePushPort, DropReason.TUNNEL_PUSH);
+                        continue;
+                    }
+                    out = ca.singlePushPort;
+                    pushed = true;
+                }
+            }
             if (lazyOut >= 0) {
                 if (out != 0 && deferred == i && (lazyOut == 0 || lazyOut == out)) {
                     lazyOut = out;
@@ -483,8 +508,8 @@ final class PollWorker {
         }
         if (lazyOut > 0) {
             if (deferred == n) {
-                // The whole burst to one port, unchanged: transmit the rx batch itself.
-                flushPort(lazyOut, b, mtuLimit, rxBytes);
+                // The whole burst to one port: transmit the rx batch itself (lengths as received unless pushed).
+                flushPort(lazyOut, b, pushed ? -1 : mtuLimit, rxBytes);
             } else {
                 moveDeferred(lazyOut, deferred); // the rest were dropped
             }
@@ -548,6 +573,18 @@ final class PollWorker {
                     }
                 }
                 case CompiledActions.OP_USERSPACE -> ((PacketSink) a.obj[k]).accept(p, a.val[k]);
+                case CompiledActions.OP_TUNNEL_PUSH -> {
+                    TunnelHeader h = (TunnelHeader) a.obj[k];
+                    if (k == last) {
+                        if (!h.push(p)) {
+                            dropTx(p, a.arg[k], DropReason.TUNNEL_PUSH);
+                        } else {
+                            enqueue(a.arg[k], idx);
+                        }
+                        return;
+                    }
+                    tunnelCopyOut(a.arg[k], p, h);
+                }
                 default -> throw new IllegalStateException("unknown op " + op[k]);
             }
         }
@@ -585,6 +622,24 @@ final class PollWorker {
             int base = p.inPort() * STRIDE;
             c[base + RX_DROPPED]++;
             c[base + DROP_BASE + DropReason.NO_BUFFER.ordinal()]++;
+        }
+    }
+
+    /** Copies {@code p} into the tx batch of tunnel port {@code port} and pushes {@code h} onto the copy. */
+    private void tunnelCopyOut(int port, Packet p, TunnelHeader h) {
+        PacketBatch b = txBatch(port);
+        if (b == null) {
+            countTxDrop(p.inPort(), port, DropReason.PORT_DOWN);
+            return;
+        }
+        int before = b.size();
+        copyOut(port, p);
+        if (b.size() > before) {
+            Packet v = b.get(before);
+            if (!h.push(v)) {
+                b.size(before);
+                dropTx(v, port, DropReason.TUNNEL_PUSH);
+            }
         }
     }
 

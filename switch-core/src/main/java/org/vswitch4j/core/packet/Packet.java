@@ -42,6 +42,10 @@ public final class Packet {
     private int inPort;
     private int l3Offset = ABSENT;
     private int l4Offset = ABSENT;
+    // Tunnel metadata, in the layout of the flow key's words 16 and 17 (tun_id; tun_src << 32 | tun_dst): set by
+    // a tunnel port that decapsulated the frame, copied into the key by the datapath, zero for every other frame.
+    private long tunnelId;
+    private long tunnelIps;
 
     /** An unbound view. */
     public Packet() {
@@ -66,6 +70,8 @@ public final class Packet {
         this.inPort = 0;
         this.l3Offset = ABSENT;
         this.l4Offset = ABSENT;
+        this.tunnelId = 0;
+        this.tunnelIps = 0;
         return this;
     }
 
@@ -113,6 +119,8 @@ public final class Packet {
         to.inPort = inPort;
         to.l3Offset = l3Offset;
         to.l4Offset = l4Offset;
+        to.tunnelId = tunnelId;
+        to.tunnelIps = tunnelIps;
         unbind();
     }
 
@@ -135,6 +143,8 @@ public final class Packet {
         to.inPort = inPort;
         to.l3Offset = l3Offset;
         to.l4Offset = l4Offset;
+        to.tunnelId = tunnelId;
+        to.tunnelIps = tunnelIps;
         return true;
     }
 
@@ -244,6 +254,25 @@ public final class Packet {
 
     public void l4Offset(int off) {
         this.l4Offset = off;
+    }
+
+    /** The tunnel key (VNI, GRE key) the frame arrived with, 0 when it did not come out of a tunnel. */
+    public long tunnelId() {
+        return tunnelId;
+    }
+
+    /** The outer IPv4 addresses the frame arrived with, as {@code tun_src << 32 | tun_dst}; 0 when none. */
+    public long tunnelIps() {
+        return tunnelIps;
+    }
+
+    /**
+     * Sets the tunnel metadata of a frame a tunnel port just decapsulated: the key (VNI, GRE key) and the outer
+     * IPv4 source and destination (0 for an IPv6 underlay, which the flow key does not carry).
+     */
+    public void tunnel(long id, int src, int dst) {
+        this.tunnelId = id;
+        this.tunnelIps = (Integer.toUnsignedLong(src) << 32) | Integer.toUnsignedLong(dst);
     }
 
     // ---- frame access (offsets relative to the frame start; no bounds check beyond the segment's) ----

@@ -1,5 +1,7 @@
 package org.vswitch4j.core.port;
 
+import org.vswitch4j.core.key.FlowKey;
+import org.vswitch4j.core.key.FlowMask;
 import org.vswitch4j.core.packet.PacketBatch;
 import org.vswitch4j.core.packet.PacketMemory;
 
@@ -64,6 +66,27 @@ public interface Port extends AutoCloseable {
 
     /** The backend's own counters (what the device saw), not the datapath's. */
     PortStats stats();
+
+    /**
+     * Whether this is a tunnel port (VXLAN, GRE, Geneve): frames it receives carry tunnel metadata
+     * ({@link org.vswitch4j.core.packet.Packet#tunnelId()}), which the datapath copies into the flow key
+     * (tun_id, tun_src, tun_dst), and output to it goes through {@link #tunnelHeader}. False by default.
+     */
+    default boolean isTunnel() {
+        return false;
+    }
+
+    /**
+     * For a tunnel port ({@link #isTunnel()}): the outer header to push on output of a packet whose flow, as
+     * the pipeline left it, is {@code flow} (a flow-based port reads tun_dst and tun_id there and un-wildcards
+     * in {@code mask} what it read). Returns null when the port cannot send such a packet (a flow-based remote
+     * with no tun_dst): the pipeline then drops it. Called by pipelines, under the slow-path lock.
+     *
+     * @throws UnsupportedOperationException for a port that is no tunnel
+     */
+    default TunnelHeader tunnelHeader(FlowKey flow, FlowMask mask) {
+        throw new UnsupportedOperationException("port " + name() + " is not a tunnel port");
+    }
 
     /** Frees the device's resources. Idempotent. */
     @Override
