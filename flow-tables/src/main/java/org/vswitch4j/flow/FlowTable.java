@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.vswitch4j.core.datapath.Translation;
 import org.vswitch4j.core.key.FlowKey;
 import org.vswitch4j.core.key.FlowMask;
@@ -30,8 +29,14 @@ public final class FlowTable {
     final Classifier<FlowEntry> classifier = new Classifier<>();
     /** Flows that match {@code conj_id}, by conj_id: reached only through a completed conjunction. */
     private final Map<Long, Classifier<FlowEntry>> conjFlows = new HashMap<>();
-    /** Entries per priority, to know which priority tags an add must invalidate. */
-    private final TreeMap<Integer, Integer> priorities = new TreeMap<>();
+    /**
+     * The distinct priorities of the entries, ascending, and how many entries have each: which priority tags an
+     * add must invalidate. Primitive arrays (few distinct priorities per table, in practice): an add reads
+     * them without boxing or iterators.
+     */
+    private int[] prios = new int[8];
+    private int[] prioCounts = new int[8];
+    private int nPrios;
     private int size;
     long lookups;
     long matches;
@@ -161,7 +166,7 @@ public final class FlowTable {
     void insert(FlowEntry e, long version) {
         long cj = e.match.conjId();
         (cj >= 0 ? conjFlows.computeIfAbsent(cj, k -> new Classifier<>()) : classifier).insert(e, version);
-        priorities.merge(e.priority, 1, Integer::sum);
+        countPriority(e.priority, 1);
         size++;
     }
 
@@ -169,7 +174,7 @@ public final class FlowTable {
         long cj = e.match.conjId();
         (cj >= 0 ? conjFlows.get(cj) : classifier).remove(e, version);
         e.removed = true;
-        priorities.computeIfPresent(e.priority, (k, v) -> v == 1 ? null : v - 1);
+        countPriority(e.priority, -1);
         size--;
     }
 
@@ -190,15 +195,52 @@ public final class FlowTable {
     /** Frees what was removed before {@code version}. */
     void gc(long version) {
         classifier.gc(version);
-        conjFlows.values().removeIf(c -> {
-            c.gc(version);
-            return c.size() == 0;
-        });
+        if (!conjFlows.isEmpty()) {
+            conjFlows.values().removeIf(c -> {
+                c.gc(version);
+                return c.size() == 0;
+            });
+        }
     }
 
-    /** The priorities below {@code p} that entries of this table have now. */
-    Iterable<Integer> prioritiesBelow(int p) {
-        return priorities.headMap(p, false).keySet();
+    /**
+     * How many distinct priorities below {@code p} entries of this table have now; they are {@link #priorityAt}
+     * 0 up to that count (exclusive).
+     */
+    int prioritiesBelow(int p) {
+        int i = java.util.Arrays.binarySearch(prios, 0, nPrios, p);
+        return i >= 0 ? i : -i - 1;
+    }
+
+    /** The i-th distinct priority of the entries, ascending. */
+    int priorityAt(int i) {
+        return prios[i];
+    }
+
+    private void countPriority(int p, int delta) {
+        int i = java.util.Arrays.binarySearch(prios, 0, nPrios, p);
+        if (i >= 0) {
+            prioCounts[i] += delta;
+            if (prioCounts[i] == 0) {
+                System.arraycopy(prios, i + 1, prios, i, nPrios - i - 1);
+                System.arraycopy(prioCounts, i + 1, prioCounts, i, nPrios - i - 1);
+                nPrios--;
+            }
+            return;
+        }
+        if (delta < 0) {
+            return; // nothing counted at p (as the map this replaced, which ignored it too)
+        }
+        i = -i - 1;
+        if (nPrios == prios.length) {
+            prios = java.util.Arrays.copyOf(prios, nPrios * 2);
+            prioCounts = java.util.Arrays.copyOf(prioCounts, nPrios * 2);
+        }
+        System.arraycopy(prios, i, prios, i + 1, nPrios - i);
+        System.arraycopy(prioCounts, i, prioCounts, i + 1, nPrios - i);
+        prios[i] = p;
+        prioCounts[i] = delta;
+        nPrios++;
     }
 
     // ---- tags ------------------------------------------------------------------------------------------

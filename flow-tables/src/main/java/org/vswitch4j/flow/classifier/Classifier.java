@@ -103,6 +103,9 @@ public final class Classifier<R extends Classifier.Rule> {
         int priority();
     }
 
+    /** Up to this many subtables, a mask is found by comparing it with each ({@link #existingSubtable}). */
+    private static final int LINEAR_MASK_SEARCH = 16;
+
     /** The most prefix fields one classifier tracks (each costs a trie walk per lookup). */
     public static final int MAX_PREFIX_FIELDS = 4;
 
@@ -229,8 +232,10 @@ public final class Classifier<R extends Classifier.Rule> {
         long[] mask = rule.mask();
         checkMatch(value, mask);
         Subtable st = subtableFor(mask);
+        int h = st.hashOf(value);
+        RuleEntry head = st.chainOf(value, h);
         // The rule's earlier entries, if any, are in the same chain (same value and mask).
-        for (RuleEntry cur = st.chainOf(value); cur != null; cur = cur.next) {
+        for (RuleEntry cur = head; cur != null; cur = cur.next) {
             if (cur.rule != rule) {
                 continue;
             }
@@ -244,7 +249,7 @@ public final class Classifier<R extends Classifier.Rule> {
             }
         }
         RuleEntry e = new RuleEntry(rule, rule.priority(), value, st, version);
-        if (st.insert(e)) {
+        if (st.insert(e, h, head)) {
             reposition(st);
         }
         live++;
@@ -294,6 +299,9 @@ public final class Classifier<R extends Classifier.Rule> {
      * lookup at an older version can still run.
      */
     public void gc(long oldestVersionInUse) {
+        if (removed.isEmpty()) {
+            return; // the common case for a change that only added: no list view, no pass
+        }
         int keep = 0;
         for (int i = 0, n = removed.size(); i < n; i++) {
             RuleEntry e = removed.get(i);
@@ -330,6 +338,17 @@ public final class Classifier<R extends Classifier.Rule> {
         Subtable last = lastInserted;
         if (last != null && last.rules() > 0 && Arrays.equals(last.mask, mask)) {
             return last;
+        }
+        if (nSub <= LINEAR_MASK_SEARCH) {
+            // Few masks (the usual table): comparing them, which stops at the first differing word, is cheaper
+            // than hashing all the mask's words into a new map key.
+            Subtable[] ts = order;
+            for (int i = 0; i < nSub; i++) {
+                if (Arrays.equals(ts[i].mask, mask)) {
+                    return ts[i];
+                }
+            }
+            return null;
         }
         return byMask.get(new MaskKey(mask));
     }

@@ -304,7 +304,13 @@ final class Subtable {
         return probe(value, hashOf(value));
     }
 
-    private int hashOf(long[] w) {
+    /** {@link #chainOf(long[])} for a value whose {@link #hashOf} the caller has. */
+    RuleEntry chainOf(long[] value, int h) {
+        return probe(value, h);
+    }
+
+    /** The hash of a value (or key) under this mask: what {@link #chainOf(long[], int)} and {@link #insert} take. */
+    int hashOf(long[] w) {
         long acc = 0;
         for (int j = 0; j < hw.length; j++) {
             acc += (w[hw[j]] & hm[j]) * hc[j];
@@ -323,9 +329,15 @@ final class Subtable {
 
     /** Stores {@code e}; returns whether {@link #maxPriority} rose. */
     boolean insert(RuleEntry e) {
-        long[] v = e.value;
-        int h = hashOf(v);
-        RuleEntry head = probe(v, h);
+        int h = hashOf(e.value);
+        return insert(e, h, probe(e.value, h));
+    }
+
+    /**
+     * Stores {@code e}, whose value hashes to {@code h} and whose chain is {@code head} ({@link #chainOf(long[],
+     * int)} of its value, just read: one hash and one probe per insert); returns whether {@link #maxPriority} rose.
+     */
+    boolean insert(RuleEntry e, int h, RuleEntry head) {
         if (head == null) {
             newHead(e, h);
         } else if (e.priority > head.priority) {
