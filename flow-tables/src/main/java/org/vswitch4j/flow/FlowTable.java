@@ -8,6 +8,7 @@ import org.vswitch4j.core.datapath.Translation;
 import org.vswitch4j.core.key.FlowKey;
 import org.vswitch4j.core.key.FlowMask;
 import org.vswitch4j.flow.classifier.Classifier;
+import org.vswitch4j.flow.classifier.PriorityCounts;
 
 /**
  * One OpenFlow table of a {@link FlowPipeline}: its entries in a tuple-space {@link Classifier}, and its
@@ -30,13 +31,10 @@ public final class FlowTable {
     /** Flows that match {@code conj_id}, by conj_id: reached only through a completed conjunction. */
     private final Map<Long, Classifier<FlowEntry>> conjFlows = new HashMap<>();
     /**
-     * The distinct priorities of the entries, ascending, and how many entries have each: which priority tags an
-     * add must invalidate. Primitive arrays (few distinct priorities per table, in practice): an add reads
-     * them without boxing or iterators.
+     * The distinct priorities of the entries, with how many entries have each: which priority tags an add must
+     * invalidate.
      */
-    private int[] prios = new int[8];
-    private int[] prioCounts = new int[8];
-    private int nPrios;
+    private final PriorityCounts priorities = new PriorityCounts();
     private int size;
     long lookups;
     long matches;
@@ -166,7 +164,7 @@ public final class FlowTable {
     void insert(FlowEntry e, long version) {
         long cj = e.match.conjId();
         (cj >= 0 ? conjFlows.computeIfAbsent(cj, k -> new Classifier<>()) : classifier).insert(e, version);
-        countPriority(e.priority, 1);
+        priorities.add(e.priority);
         size++;
     }
 
@@ -174,7 +172,7 @@ public final class FlowTable {
         long cj = e.match.conjId();
         (cj >= 0 ? conjFlows.get(cj) : classifier).remove(e, version);
         e.removed = true;
-        countPriority(e.priority, -1);
+        priorities.remove(e.priority);
         size--;
     }
 
@@ -208,39 +206,12 @@ public final class FlowTable {
      * 0 up to that count (exclusive).
      */
     int prioritiesBelow(int p) {
-        int i = java.util.Arrays.binarySearch(prios, 0, nPrios, p);
-        return i >= 0 ? i : -i - 1;
+        return priorities.below(p);
     }
 
     /** The i-th distinct priority of the entries, ascending. */
     int priorityAt(int i) {
-        return prios[i];
-    }
-
-    private void countPriority(int p, int delta) {
-        int i = java.util.Arrays.binarySearch(prios, 0, nPrios, p);
-        if (i >= 0) {
-            prioCounts[i] += delta;
-            if (prioCounts[i] == 0) {
-                System.arraycopy(prios, i + 1, prios, i, nPrios - i - 1);
-                System.arraycopy(prioCounts, i + 1, prioCounts, i, nPrios - i - 1);
-                nPrios--;
-            }
-            return;
-        }
-        if (delta < 0) {
-            return; // nothing counted at p (as the map this replaced, which ignored it too)
-        }
-        i = -i - 1;
-        if (nPrios == prios.length) {
-            prios = java.util.Arrays.copyOf(prios, nPrios * 2);
-            prioCounts = java.util.Arrays.copyOf(prioCounts, nPrios * 2);
-        }
-        System.arraycopy(prios, i, prios, i + 1, nPrios - i);
-        System.arraycopy(prioCounts, i, prioCounts, i + 1, nPrios - i);
-        prios[i] = p;
-        prioCounts[i] = delta;
-        nPrios++;
+        return priorities.at(i);
     }
 
     // ---- tags ------------------------------------------------------------------------------------------

@@ -625,6 +625,9 @@ final class Xlate {
     void commit() {
         long[] b = base.w;
         long[] f = flow.w;
+        if (java.util.Arrays.equals(b, 0, FlowKey.PACKET_WORDS, f, 0, FlowKey.PACKET_WORDS)) {
+            return; // no header edit since the last commit (the usual output): nothing to compare field by field
+        }
         if (b[FlowKey.W_VLAN] != f[FlowKey.W_VLAN]) {
             commitVlans(b[FlowKey.W_VLAN], f[FlowKey.W_VLAN]);
         }

@@ -1,7 +1,5 @@
 package org.vswitch4j.flow.classifier;
 
-import java.util.Map;
-import java.util.TreeMap;
 import org.vswitch4j.core.key.FlowKey;
 
 /**
@@ -57,7 +55,7 @@ final class Subtable {
     /** The highest priority of any rule stored here (visible or not); the classifier orders by it. */
     int maxPriority;
     /** Stored rules per priority, for {@link #maxPriority} after removals. */
-    private final TreeMap<Integer, int[]> priorities = new TreeMap<>();
+    private final PriorityCounts priorities = new PriorityCounts();
     /** Stored rules (every version, until freed). */
     private int rules;
 
@@ -352,7 +350,7 @@ final class Subtable {
             p.next = e;
         }
         rules++;
-        priorities.computeIfAbsent(e.priority, k -> new int[1])[0]++;
+        priorities.add(e.priority);
         if (rules == 1 || e.priority > maxPriority) {
             maxPriority = e.priority;
             return true;
@@ -383,14 +381,11 @@ final class Subtable {
         }
         e.next = null;
         rules--;
-        int[] c = priorities.get(e.priority);
-        if (--c[0] == 0) {
-            priorities.remove(e.priority);
-        }
+        priorities.remove(e.priority);
         if (rules == 0) {
             return true;
         }
-        int max = priorities.lastKey();
+        int max = priorities.max();
         if (max != maxPriority) {
             maxPriority = max;
             return true;
@@ -515,8 +510,8 @@ final class Subtable {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("subtable{rules=").append(rules).append(", priorities=");
-        for (Map.Entry<Integer, int[]> en : priorities.entrySet()) {
-            sb.append(en.getKey()).append('x').append(en.getValue()[0]).append(' ');
+        for (int i = 0; i < priorities.distinct(); i++) {
+            sb.append(priorities.at(i)).append('x').append(priorities.countAt(i)).append(' ');
         }
         return sb.append('}').toString();
     }
