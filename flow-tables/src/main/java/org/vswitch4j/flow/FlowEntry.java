@@ -87,6 +87,12 @@ final class FlowEntry implements Classifier.Rule {
         return priority;
     }
 
+    /** A match's words are well-formed and immutable (Match builds them so). */
+    @Override
+    public boolean wellFormed() {
+        return true;
+    }
+
     /** When the entry expires by its timeouts (Long.MAX_VALUE: never). */
     long deadline() {
         long d = Long.MAX_VALUE;

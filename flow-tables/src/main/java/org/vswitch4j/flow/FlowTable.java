@@ -158,7 +158,7 @@ public final class FlowTable {
     /** The entry with exactly this match (conj_id included) and priority, visible at {@code version}, or null. */
     FlowEntry findExact(Match m, int priority, long version) {
         Classifier<FlowEntry> c = m.conjId() >= 0 ? conjFlows.get(m.conjId()) : classifier;
-        return c == null ? null : c.findExact(m.valueWords(), m.maskWords(), priority, version);
+        return c == null ? null : c.findExactWellFormed(m.valueWords(), m.maskWords(), priority, version);
     }
 
     void insert(FlowEntry e, long version) {

@@ -52,6 +52,11 @@ final class Subtable {
     };
 
     final long[] mask;
+    /**
+     * The mask array of a rule stored here (equal to {@link #mask}, unchanged while that rule is stored, by the
+     * {@link Classifier.Rule} contract), or null: a caller passing this very array names this subtable.
+     */
+    long[] maskRef;
     /** The highest priority of any rule stored here (visible or not); the classifier orders by it. */
     int maxPriority;
     /** Stored rules per priority, for {@link #maxPriority} after removals. */
