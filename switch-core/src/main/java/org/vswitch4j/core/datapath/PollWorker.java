@@ -698,7 +698,10 @@ final class PollWorker {
 
     // ---- upcall ------------------------------------------------------------------------------------
 
-    /** The last actions an upcall compiled, and their compiled form (immutable both: reused when the same object comes back). */
+    /**
+     * The last actions an upcall compiled and their compiled form, both immutable: reused when the pipeline hands
+     * out the same object again (FlowPipeline shares one list per single-output decision).
+     */
     private DatapathActions lastActs;
     private CompiledActions lastCompiled;
 
