@@ -24,11 +24,13 @@ final class ActionSet {
     private Action output;
 
     void clear() {
+        if (!sets.isEmpty()) {
+            sets.clear(); // EnumMap.clear fills its whole table: a cost per translation when nothing was written
+        }
         pop = null;
         push = null;
         decTtl = null;
         setTtl = null;
-        sets.clear();
         loads.clear();
         queue = null;
         group = null;

@@ -59,13 +59,17 @@ final class FlowEntry implements Classifier.Rule {
         this.flags = mod.flags();
         this.modifiedNanos = now;
         this.usedNanos = now;
-        List<Action.Conjunction> cj = new ArrayList<>();
-        for (Action a : instructions.applyActions()) {
-            if (a instanceof Action.Conjunction c) {
+        List<Action> apply = instructions.applyActions();
+        List<Action.Conjunction> cj = null;
+        for (int i = 0, n = apply.size(); i < n; i++) {
+            if (apply.get(i) instanceof Action.Conjunction c) {
+                if (cj == null) {
+                    cj = new ArrayList<>();
+                }
                 cj.add(c);
             }
         }
-        this.conjunctions = List.copyOf(cj);
+        this.conjunctions = cj == null ? List.of() : List.copyOf(cj);
     }
 
     @Override
@@ -81,6 +85,12 @@ final class FlowEntry implements Classifier.Rule {
     @Override
     public int priority() {
         return priority;
+    }
+
+    /** A match's words are well-formed and immutable (Match builds them so). */
+    @Override
+    public boolean wellFormed() {
+        return true;
     }
 
     /** When the entry expires by its timeouts (Long.MAX_VALUE: never). */

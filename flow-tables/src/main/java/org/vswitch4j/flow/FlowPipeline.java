@@ -3,7 +3,6 @@ package org.vswitch4j.flow;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -93,8 +92,8 @@ public final class FlowPipeline implements Pipeline {
     private long version = 1;
     private long nextEntryId = 1;
     private long nextExpiry = Long.MAX_VALUE;
-    /** Tags the current change invalidates; replaced after a large change (see {@link #clearPendingTags}). */
-    private Set<Long> pendingTags = new HashSet<>();
+    /** Tags the current change invalidates. */
+    private final TagSet pendingTags = new TagSet();
     private final List<Object[]> pendingRemoved = new ArrayList<>();
     private boolean pendingPublish;
     private long learnFailures;
@@ -217,21 +216,28 @@ public final class FlowPipeline implements Pipeline {
      * listener. A body that throws must leave nothing changed; its exception is rethrown.
      */
     private void change(java.util.function.LongConsumer body) {
-        RuntimeException[] failure = new RuntimeException[1];
+        ChangeResult r = new ChangeResult();
         dp.withSlowPathLock(() -> {
             try {
                 body.accept(dp.clock().nanos());
                 publishLocked();
+                r.removed = takeRemovedLocked(); // in the same lock round: a second one per change cost as much
             } catch (RuntimeException e) {
-                failure[0] = e;
+                r.failure = e;
                 pendingRemoved.clear();
             }
         });
-        if (failure[0] != null) {
-            throw failure[0];
+        if (r.failure != null) {
+            throw r.failure;
         }
         dp.awaitInvalidations();
-        deliverRemoved();
+        deliver(r.removed);
+    }
+
+    /** What a change's locked part hands to the unlocked rest. */
+    private static final class ChangeResult {
+        RuntimeException failure;
+        List<Object[]> removed;
     }
 
     /**
@@ -521,8 +527,13 @@ public final class FlowPipeline implements Pipeline {
             // Decisions that went to a lower priority of this table, or missed it, may now go to e; a clause
             // flow may also complete a conjunction at its own priority.
             pendingTags.add(FlowTable.missTag(m.table()));
-            for (int q : tb.prioritiesBelow(m.priority())) {
-                pendingTags.add(FlowTable.priorityTag(m.table(), q));
+            int below = tb.prioritiesBelow(m.priority());
+            if (below > TagSet.LIMIT) {
+                pendingTags.addAll(); // more decisions than are worth naming one by one
+            } else {
+                for (int i = 0; i < below; i++) {
+                    pendingTags.add(FlowTable.priorityTag(m.table(), tb.priorityAt(i)));
+                }
             }
             if (!e.conjunctions.isEmpty()) {
                 pendingTags.add(FlowTable.priorityTag(m.table(), m.priority()));
@@ -621,28 +632,14 @@ public final class FlowPipeline implements Pipeline {
     }
 
     private void flushInvalidationsLocked(boolean all) {
-        if (all || pendingTags.contains(0L) || pendingTags.size() > 512) {
+        if (all || pendingTags.all()) {
             dp.invalidateAll(); // a change too broad to name decision by decision
         } else {
-            for (long t : pendingTags) {
-                dp.invalidate(t);
+            for (int i = 0, n = pendingTags.size(); i < n; i++) {
+                dp.invalidate(pendingTags.get(i));
             }
         }
-        clearPendingTags();
-    }
-
-    /**
-     * Empties {@link #pendingTags}. A HashSet keeps the capacity its largest content needed, and iterating or
-     * clearing it costs that capacity: after one change of 10,000 flows, every later single flow mod paid for
-     * walking ~16,000 empty buckets twice (FlowModBenchmark.addOne, on a loaded machine: 70-104 µs per add into
-     * 100,000 rules before, 13-25 after). A set that grew past a few dozen tags is therefore dropped, not cleared.
-     */
-    private void clearPendingTags() {
-        if (pendingTags.size() > 64) {
-            pendingTags = new HashSet<>();
-        } else {
-            pendingTags.clear();
-        }
+        pendingTags.clear();
     }
 
     /**
@@ -650,12 +647,24 @@ public final class FlowPipeline implements Pipeline {
      * (on a poll thread) are told at the next change, dump or housekeeping.
      */
     private void deliverRemoved() {
-        List<Object[]> events = new ArrayList<>();
-        dp.withSlowPathLock(() -> {
-            events.addAll(pendingRemoved);
-            pendingRemoved.clear();
-        });
-        if (events.isEmpty()) {
+        List<List<Object[]>> events = new ArrayList<>(1);
+        dp.withSlowPathLock(() -> events.add(takeRemovedLocked()));
+        deliver(events.get(0));
+    }
+
+    /** The flow-removed events collected so far (null when none), emptying the collection. */
+    private List<Object[]> takeRemovedLocked() {
+        if (pendingRemoved.isEmpty()) {
+            return null;
+        }
+        List<Object[]> events = new ArrayList<>(pendingRemoved);
+        pendingRemoved.clear();
+        return events;
+    }
+
+    /** Tells the listener of {@code events} (null: none). Outside the lock. */
+    private void deliver(List<Object[]> events) {
+        if (events == null) {
             return;
         }
         FlowRemovedListener l = removedListener;
@@ -666,21 +675,34 @@ public final class FlowPipeline implements Pipeline {
         }
     }
 
-    /** What a failed bundle must put back. */
+    /**
+     * What a failed bundle must put back. The lists are made on first use: most changes are one add, which needs
+     * one list of one entry (or, for a single mod, not even that: see {@link #apply(List)}).
+     */
     private static final class Undo {
-        private final List<FlowEntry> added = new ArrayList<>();
-        private final List<FlowEntry> removed = new ArrayList<>();
-        private final Map<FlowEntry, Object[]> modified = new LinkedHashMap<>();
+        private static final List<FlowEntry> NONE = List.of();
+        private List<FlowEntry> added = NONE;
+        private List<FlowEntry> removed = NONE;
+        private Map<FlowEntry, Object[]> modified = Map.of();
 
         void added(FlowEntry e) {
+            if (added == NONE) {
+                added = new ArrayList<>();
+            }
             added.add(e);
         }
 
         void removed(FlowEntry e) {
+            if (removed == NONE) {
+                removed = new ArrayList<>();
+            }
             removed.add(e);
         }
 
         void modified(FlowEntry e) {
+            if (modified.isEmpty()) {
+                modified = new LinkedHashMap<>();
+            }
             modified.putIfAbsent(e, new Object[] {e.toFlowMod(), e.modifiedNanos, e.usedNanos, e.packets, e.bytes});
         }
 
@@ -692,8 +714,13 @@ public final class FlowPipeline implements Pipeline {
                     p.countRefs(e, -1);
                 }
             }
+            java.util.Set<FlowEntry> addedSet = added.size() > 8
+                    ? java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()) : null;
+            if (addedSet != null) {
+                addedSet.addAll(added);
+            }
             for (FlowEntry e : removed) {
-                if (!added.contains(e)) {
+                if (!(addedSet != null ? addedSet.contains(e) : added.contains(e))) {
                     e.removed = false;
                     p.tables[e.table].insert(e, v);
                     p.countRefs(e, 1);
@@ -709,7 +736,7 @@ public final class FlowPipeline implements Pipeline {
                 e.bytes = (long) s[4];
                 p.countRefs(e, 1);
             }
-            p.clearPendingTags();
+            p.pendingTags.clear();
             p.pendingPublish = true;
             p.publishLocked();
         }

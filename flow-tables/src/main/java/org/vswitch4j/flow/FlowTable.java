@@ -4,11 +4,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.vswitch4j.core.datapath.Translation;
 import org.vswitch4j.core.key.FlowKey;
 import org.vswitch4j.core.key.FlowMask;
 import org.vswitch4j.flow.classifier.Classifier;
+import org.vswitch4j.flow.classifier.PriorityCounts;
 
 /**
  * One OpenFlow table of a {@link FlowPipeline}: its entries in a tuple-space {@link Classifier}, and its
@@ -30,8 +30,11 @@ public final class FlowTable {
     final Classifier<FlowEntry> classifier = new Classifier<>();
     /** Flows that match {@code conj_id}, by conj_id: reached only through a completed conjunction. */
     private final Map<Long, Classifier<FlowEntry>> conjFlows = new HashMap<>();
-    /** Entries per priority, to know which priority tags an add must invalidate. */
-    private final TreeMap<Integer, Integer> priorities = new TreeMap<>();
+    /**
+     * The distinct priorities of the entries, with how many entries have each: which priority tags an add must
+     * invalidate.
+     */
+    private final PriorityCounts priorities = new PriorityCounts();
     private int size;
     long lookups;
     long matches;
@@ -155,13 +158,13 @@ public final class FlowTable {
     /** The entry with exactly this match (conj_id included) and priority, visible at {@code version}, or null. */
     FlowEntry findExact(Match m, int priority, long version) {
         Classifier<FlowEntry> c = m.conjId() >= 0 ? conjFlows.get(m.conjId()) : classifier;
-        return c == null ? null : c.findExact(m.valueWords(), m.maskWords(), priority, version);
+        return c == null ? null : c.findExactWellFormed(m.valueWords(), m.maskWords(), priority, version);
     }
 
     void insert(FlowEntry e, long version) {
         long cj = e.match.conjId();
         (cj >= 0 ? conjFlows.computeIfAbsent(cj, k -> new Classifier<>()) : classifier).insert(e, version);
-        priorities.merge(e.priority, 1, Integer::sum);
+        priorities.add(e.priority);
         size++;
     }
 
@@ -169,7 +172,7 @@ public final class FlowTable {
         long cj = e.match.conjId();
         (cj >= 0 ? conjFlows.get(cj) : classifier).remove(e, version);
         e.removed = true;
-        priorities.computeIfPresent(e.priority, (k, v) -> v == 1 ? null : v - 1);
+        priorities.remove(e.priority);
         size--;
     }
 
@@ -190,15 +193,25 @@ public final class FlowTable {
     /** Frees what was removed before {@code version}. */
     void gc(long version) {
         classifier.gc(version);
-        conjFlows.values().removeIf(c -> {
-            c.gc(version);
-            return c.size() == 0;
-        });
+        if (!conjFlows.isEmpty()) {
+            conjFlows.values().removeIf(c -> {
+                c.gc(version);
+                return c.size() == 0;
+            });
+        }
     }
 
-    /** The priorities below {@code p} that entries of this table have now. */
-    Iterable<Integer> prioritiesBelow(int p) {
-        return priorities.headMap(p, false).keySet();
+    /**
+     * How many distinct priorities below {@code p} entries of this table have now; they are {@link #priorityAt}
+     * 0 up to that count (exclusive).
+     */
+    int prioritiesBelow(int p) {
+        return priorities.below(p);
+    }
+
+    /** The i-th distinct priority of the entries, ascending. */
+    int priorityAt(int i) {
+        return priorities.at(i);
     }
 
     // ---- tags ------------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ public final class Match {
     private Match(EnumMap<MatchField, FieldMatch> fields) {
         this.fields = Collections.unmodifiableMap(fields);
         this.value = new long[FlowKey.WORDS];
-        this.mask = new long[FlowKey.WORDS];
+        long[] mask = new long[FlowKey.WORDS];
         for (Map.Entry<MatchField, FieldMatch> e : fields.entrySet()) {
             FieldMatch fm = e.getValue();
             e.getKey().write(value, fm.valueHigh, fm.value, fm.maskHigh, fm.mask);
@@ -53,7 +53,47 @@ public final class Match {
         }
         FieldMatch cj = fields.get(MatchField.CONJ_ID);
         this.conjId = cj == null ? -1 : cj.value;
-        this.hash = 31 * (31 * Arrays.hashCode(value) + Arrays.hashCode(mask)) + Long.hashCode(conjId);
+        int maskHash = Arrays.hashCode(mask);
+        this.mask = SharedMasks.share(mask, maskHash);
+        this.hash = 31 * (31 * Arrays.hashCode(value) + maskHash) + Long.hashCode(conjId);
+    }
+
+    /**
+     * One array per distinct mask, shared by every match with that mask (up to {@value #MAX}): the classifier
+     * recognises a stored rule's mask by identity (see {@code Classifier.Rule#wellFormed}), so adding a flow
+     * of a known shape does not read the new match's 27 mask words, which a large batch of flow mods has out
+     * of cache. Bounded, so masks made up in bulk cannot grow it without limit; past the bound a match keeps
+     * its own array, which costs a compare, nothing else. Thread-safe (matches are built on any thread).
+     */
+    private static final class SharedMasks {
+        static final int MAX = 4096;
+        private static final java.util.concurrent.ConcurrentHashMap<Key, long[]> MASKS =
+                new java.util.concurrent.ConcurrentHashMap<>();
+
+        private record Key(long[] words, int hash) {
+            @Override
+            public boolean equals(Object o) {
+                return o instanceof Key k && k.hash == hash && Arrays.equals(k.words, words);
+            }
+
+            @Override
+            public int hashCode() {
+                return hash;
+            }
+        }
+
+        static long[] share(long[] mask, int hash) {
+            Key k = new Key(mask, hash);
+            long[] shared = MASKS.get(k);
+            if (shared != null) {
+                return shared;
+            }
+            if (MASKS.size() >= MAX) {
+                return mask;
+            }
+            shared = MASKS.putIfAbsent(k, mask);
+            return shared != null ? shared : mask;
+        }
     }
 
     /** The {@code conj_id} this match requires, or -1 when it has none. */

@@ -41,7 +41,7 @@ final class Xlate {
     private final FlowMask scratchMask = new FlowMask();
     private FlowMask mask;
     private Translation tx;
-    private DatapathActions.Builder out;
+    private final ActionCollector out = new ActionCollector();
     private long version;
     private long packets;
     private long bytes;
@@ -70,8 +70,9 @@ final class Xlate {
      * Every table lookup of the walk, in order: the table and the entry it matched (null for a miss), which is
      * what the walk counted; and whether that was all its side effects (see {@link #memo()}).
      */
-    private final List<FlowTable> lookedUp = new ArrayList<>();
-    private final List<FlowEntry> matched = new ArrayList<>();
+    private FlowTable[] lookedUp = new FlowTable[8];
+    private FlowEntry[] matched = new FlowEntry[8];
+    private int nLookups;
     private boolean memoizable;
 
     Xlate(FlowPipeline pipe) {
@@ -84,7 +85,7 @@ final class Xlate {
         base.copyFrom(key);
         mask = m;
         tx = t;
-        out = DatapathActions.builder();
+        out.reset();
         version = ver;
         now = t.nowNanos();
         sideEffects = effects;
@@ -105,8 +106,9 @@ final class Xlate {
         limitHit = false;
         listStopped = false;
         actionSet.clear();
-        lookedUp.clear();
-        matched.clear();
+        java.util.Arrays.fill(lookedUp, 0, nLookups, null); // no table or entry kept alive by the scratch
+        java.util.Arrays.fill(matched, 0, nLookups, null);
+        nLookups = 0;
         memoizable = true;
         try {
             processTable(0, -1);
@@ -135,8 +137,8 @@ final class Xlate {
      * replays for a megaflow that packets used, instead of translating again.
      */
     FlowPipeline.Memo memo() {
-        return memoizable ? new FlowPipeline.Memo(lookedUp.toArray(new FlowTable[0]), matched.toArray(new FlowEntry[0]))
-                : null;
+        return memoizable ? new FlowPipeline.Memo(java.util.Arrays.copyOf(lookedUp, nLookups),
+                java.util.Arrays.copyOf(matched, nLookups)) : null;
     }
 
     // ---- tables ----------------------------------------------------------------------------------------
@@ -163,8 +165,12 @@ final class Xlate {
         if (sideEffects) {
             tb.lookups += packets;
         }
-        lookedUp.add(tb);
-        matched.add(e);
+        if (nLookups == lookedUp.length) {
+            lookedUp = java.util.Arrays.copyOf(lookedUp, nLookups * 2);
+            matched = java.util.Arrays.copyOf(matched, nLookups * 2);
+        }
+        lookedUp[nLookups] = tb;
+        matched[nLookups++] = e;
         if (e == null) {
             tx.addTag(FlowTable.missTag(t));
             if (trace != null) {
@@ -222,7 +228,8 @@ final class Xlate {
 
     /** Applies {@code actions} in order; {@code entry} is the flow they belong to (null for buckets, action sets). */
     void doActions(List<Action> actions, FlowEntry entry) {
-        for (Action a : actions) {
+        for (int i = 0, n = actions.size(); i < n; i++) { // indexed: the lists are List.of or ArrayList, no iterator
+            Action a = actions.get(i);
             if (stopped || listStopped) {
                 return;
             }
@@ -672,6 +679,9 @@ final class Xlate {
     void commit() {
         long[] b = base.w;
         long[] f = flow.w;
+        if (java.util.Arrays.equals(b, 0, FlowKey.PACKET_WORDS, f, 0, FlowKey.PACKET_WORDS)) {
+            return; // no header edit since the last commit (the usual output): nothing to compare field by field
+        }
         if (b[FlowKey.W_VLAN] != f[FlowKey.W_VLAN]) {
             commitVlans(b[FlowKey.W_VLAN], f[FlowKey.W_VLAN]);
         }

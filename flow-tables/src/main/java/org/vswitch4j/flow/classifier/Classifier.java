@@ -101,7 +101,20 @@ public final class Classifier<R extends Classifier.Rule> {
 
         /** Larger numbers win. */
         int priority();
+
+        /**
+         * Whether {@link #value} and {@link #mask} are well-formed by construction ({@link FlowKey#WORDS} words
+         * each, no value bit outside the mask) and never change, as an immutable match's are: the classifier then
+         * skips checking them, which would read all of both arrays (with a large batch of new rules, cache misses
+         * that cost a third of an insert). Default false: checked.
+         */
+        default boolean wellFormed() {
+            return false;
+        }
     }
+
+    /** Up to this many subtables, a mask is found by comparing it with each ({@link #existingSubtable}). */
+    private static final int LINEAR_MASK_SEARCH = 16;
 
     /** The most prefix fields one classifier tracks (each costs a trie walk per lookup). */
     public static final int MAX_PREFIX_FIELDS = 4;
@@ -227,10 +240,15 @@ public final class Classifier<R extends Classifier.Rule> {
         Objects.requireNonNull(rule, "rule");
         long[] value = rule.value();
         long[] mask = rule.mask();
-        checkMatch(value, mask);
+        if (!rule.wellFormed()) {
+            checkMatch(value, mask);
+        }
         Subtable st = subtableFor(mask);
+        st.maskRef = mask; // this rule's array: equal to the mask, unchanged while the rule is stored
+        int h = st.hashOf(value);
+        RuleEntry head = st.chainOf(value, h);
         // The rule's earlier entries, if any, are in the same chain (same value and mask).
-        for (RuleEntry cur = st.chainOf(value); cur != null; cur = cur.next) {
+        for (RuleEntry cur = head; cur != null; cur = cur.next) {
             if (cur.rule != rule) {
                 continue;
             }
@@ -244,7 +262,7 @@ public final class Classifier<R extends Classifier.Rule> {
             }
         }
         RuleEntry e = new RuleEntry(rule, rule.priority(), value, st, version);
-        if (st.insert(e)) {
+        if (st.insert(e, h, head)) {
             reposition(st);
         }
         live++;
@@ -294,6 +312,9 @@ public final class Classifier<R extends Classifier.Rule> {
      * lookup at an older version can still run.
      */
     public void gc(long oldestVersionInUse) {
+        if (removed.isEmpty()) {
+            return; // the common case for a change that only added: no list view, no pass
+        }
         int keep = 0;
         for (int i = 0, n = removed.size(); i < n; i++) {
             RuleEntry e = removed.get(i);
@@ -308,6 +329,9 @@ public final class Classifier<R extends Classifier.Rule> {
 
     private void free(RuleEntry e) {
         Subtable st = e.subtable;
+        if (st.maskRef == e.rule.mask()) {
+            st.maskRef = null; // the caller may reuse a freed rule's array: no longer vouched for
+        }
         boolean changed = st.remove(e);
         stored--;
         if (st.rules() == 0) {
@@ -325,11 +349,33 @@ public final class Classifier<R extends Classifier.Rule> {
 
     /** The subtable for {@code mask}, or null. */
     private Subtable existingSubtable(long[] mask) {
-        // Flow-mods come in runs of one shape (a controller installs a batch of similar flows): try the
-        // last subtable before hashing all the mask's words.
         Subtable last = lastInserted;
+        Subtable[] ts = order;
+        // The very array of a stored rule (matches share their mask arrays, see Match): found without reading
+        // the mask, whose words a new rule's caller may not have in cache. Flow-mods come in runs of one shape
+        // (a controller installs a batch of similar flows): the last subtable first.
+        if (last != null && last.maskRef == mask && last.rules() > 0) {
+            return last;
+        }
+        if (nSub <= LINEAR_MASK_SEARCH) {
+            for (int i = 0; i < nSub; i++) {
+                if (ts[i].maskRef == mask) {
+                    return ts[i];
+                }
+            }
+        }
         if (last != null && last.rules() > 0 && Arrays.equals(last.mask, mask)) {
             return last;
+        }
+        if (nSub <= LINEAR_MASK_SEARCH) {
+            // Few masks (the usual table): comparing them, which stops at the first differing word, is cheaper
+            // than hashing all the mask's words into a new map key.
+            for (int i = 0; i < nSub; i++) {
+                if (Arrays.equals(ts[i].mask, mask)) {
+                    return ts[i];
+                }
+            }
+            return null;
         }
         return byMask.get(new MaskKey(mask));
     }
@@ -482,6 +528,18 @@ public final class Classifier<R extends Classifier.Rule> {
      */
     public R findExact(long[] value, long[] mask, int priority, long version) {
         checkMatch(value, mask);
+        return findExactChecked(value, mask, priority, version);
+    }
+
+    /**
+     * {@link #findExact(long[], long[], int, long)} for arrays that are well-formed by construction (see {@link
+     * Rule#wellFormed}): not checked.
+     */
+    public R findExactWellFormed(long[] value, long[] mask, int priority, long version) {
+        return findExactChecked(value, mask, priority, version);
+    }
+
+    private R findExactChecked(long[] value, long[] mask, int priority, long version) {
         Subtable st = existingSubtable(mask);
         if (st == null) {
             return null;

@@ -1,7 +1,5 @@
 package org.vswitch4j.flow.classifier;
 
-import java.util.Map;
-import java.util.TreeMap;
 import org.vswitch4j.core.key.FlowKey;
 
 /**
@@ -54,10 +52,15 @@ final class Subtable {
     };
 
     final long[] mask;
+    /**
+     * The mask array of a rule stored here (equal to {@link #mask}, unchanged while that rule is stored, by the
+     * {@link Classifier.Rule} contract), or null: a caller passing this very array names this subtable.
+     */
+    long[] maskRef;
     /** The highest priority of any rule stored here (visible or not); the classifier orders by it. */
     int maxPriority;
     /** Stored rules per priority, for {@link #maxPriority} after removals. */
-    private final TreeMap<Integer, int[]> priorities = new TreeMap<>();
+    private final PriorityCounts priorities = new PriorityCounts();
     /** Stored rules (every version, until freed). */
     private int rules;
 
@@ -304,7 +307,13 @@ final class Subtable {
         return probe(value, hashOf(value));
     }
 
-    private int hashOf(long[] w) {
+    /** {@link #chainOf(long[])} for a value whose {@link #hashOf} the caller has. */
+    RuleEntry chainOf(long[] value, int h) {
+        return probe(value, h);
+    }
+
+    /** The hash of a value (or key) under this mask: what {@link #chainOf(long[], int)} and {@link #insert} take. */
+    int hashOf(long[] w) {
         long acc = 0;
         for (int j = 0; j < hw.length; j++) {
             acc += (w[hw[j]] & hm[j]) * hc[j];
@@ -323,9 +332,15 @@ final class Subtable {
 
     /** Stores {@code e}; returns whether {@link #maxPriority} rose. */
     boolean insert(RuleEntry e) {
-        long[] v = e.value;
-        int h = hashOf(v);
-        RuleEntry head = probe(v, h);
+        int h = hashOf(e.value);
+        return insert(e, h, probe(e.value, h));
+    }
+
+    /**
+     * Stores {@code e}, whose value hashes to {@code h} and whose chain is {@code head} ({@link #chainOf(long[],
+     * int)} of its value, just read: one hash and one probe per insert); returns whether {@link #maxPriority} rose.
+     */
+    boolean insert(RuleEntry e, int h, RuleEntry head) {
         if (head == null) {
             newHead(e, h);
         } else if (e.priority > head.priority) {
@@ -340,7 +355,7 @@ final class Subtable {
             p.next = e;
         }
         rules++;
-        priorities.computeIfAbsent(e.priority, k -> new int[1])[0]++;
+        priorities.add(e.priority);
         if (rules == 1 || e.priority > maxPriority) {
             maxPriority = e.priority;
             return true;
@@ -371,14 +386,11 @@ final class Subtable {
         }
         e.next = null;
         rules--;
-        int[] c = priorities.get(e.priority);
-        if (--c[0] == 0) {
-            priorities.remove(e.priority);
-        }
+        priorities.remove(e.priority);
         if (rules == 0) {
             return true;
         }
-        int max = priorities.lastKey();
+        int max = priorities.max();
         if (max != maxPriority) {
             maxPriority = max;
             return true;
@@ -503,8 +515,8 @@ final class Subtable {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("subtable{rules=").append(rules).append(", priorities=");
-        for (Map.Entry<Integer, int[]> en : priorities.entrySet()) {
-            sb.append(en.getKey()).append('x').append(en.getValue()[0]).append(' ');
+        for (int i = 0; i < priorities.distinct(); i++) {
+            sb.append(priorities.at(i)).append('x').append(priorities.countAt(i)).append(' ');
         }
         return sb.append('}').toString();
     }

@@ -64,8 +64,9 @@ final class MegaflowClassifier {
 
     /** The subtable for {@code mask}, created (at the end of the ranking) when absent. Miss path. */
     Subtable subtableFor(long[] mask) {
+        int h = Arrays.hashCode(mask);
         for (int i = 0; i < nTables; i++) {
-            if (Arrays.equals(tables[i].mask, mask)) {
+            if (tables[i].maskHash == h && Arrays.equals(tables[i].mask, mask)) {
                 return tables[i];
             }
         }

@@ -754,6 +754,13 @@ final class PollWorker {
     // ---- upcall ------------------------------------------------------------------------------------
 
     /**
+     * The last actions an upcall compiled and their compiled form, both immutable: reused when the pipeline hands
+     * out the same object again (FlowPipeline shares one list per single-output decision).
+     */
+    private DatapathActions lastActs;
+    private CompiledActions lastCompiled;
+
+    /**
      * The slow path for a packet that missed both caches: translate under the slow-path lock, install,
      * return the megaflow to execute (installed or not), or null when the packet was dropped (failed upcall).
      */
@@ -794,9 +801,13 @@ final class PollWorker {
         seqEnd = seqNow;
         allEnd = allNow;
         CompiledActions ca = null;
-        if (acts != null) {
+        if (acts != null && acts == lastActs) {
+            ca = lastCompiled; // a pipeline that hands out one shared list per decision (one output) compiles it once
+        } else if (acts != null) {
             try {
                 ca = CompiledActions.compile(acts);
+                lastActs = acts;
+                lastCompiled = ca;
             } catch (IllegalArgumentException e) {
                 ca = null;
             }
@@ -1013,6 +1024,8 @@ final class PollWorker {
         Object memo;
         private long[] tags = new long[8];
         private int nTags;
+        /** The {@link Megaflow#tagBit} summary of tags[0..nTags). */
+        private long tagBits;
 
         long usedPackets;
         long usedBytes;
@@ -1022,6 +1035,7 @@ final class PollWorker {
             packet = p;
             revalidation = reval;
             nTags = 0;
+            tagBits = 0;
             usedPackets = 0;
             usedBytes = 0;
             memo = null;
@@ -1086,11 +1100,15 @@ final class PollWorker {
 
         @Override
         public void addTag(long tag) {
-            for (int i = 0; i < nTags; i++) {
-                if (tags[i] == tag) {
-                    return;
+            long bit = Megaflow.tagBit(tag);
+            if ((tagBits & bit) != 0) { // maybe seen: look (most tags are new, and skip the scan)
+                for (int i = 0; i < nTags; i++) {
+                    if (tags[i] == tag) {
+                        return;
+                    }
                 }
             }
+            tagBits |= bit;
             if (nTags == tags.length) {
                 tags = Arrays.copyOf(tags, nTags * 2);
             }

@@ -1,5 +1,6 @@
 package org.vswitch4j.core.datapath;
 
+import java.util.Arrays;
 import org.vswitch4j.core.key.FlowKey;
 
 /**
@@ -26,6 +27,8 @@ final class Subtable {
 
     /** The mask, all {@link FlowKey#WORDS} words. */
     final long[] mask;
+    /** {@code Arrays.hashCode(mask)}: the miss path finds a mask's subtable by it before comparing words. */
+    final int maskHash;
     /** Indices of the mask's non-zero words, ascending. */
     final int[] words;
     /** The mask's words at those indices (dense copy for the lookup loop). */
@@ -45,6 +48,7 @@ final class Subtable {
 
     Subtable(long[] mask) {
         this.mask = mask.clone();
+        this.maskHash = Arrays.hashCode(this.mask);
         int c = 0;
         for (long m : mask) {
             if (m != 0) {
