@@ -27,8 +27,8 @@ import org.vswitch4j.core.port.TunnelHeader;
  * epoch drop every cached flow and pick up the new rx assignment and port table.</li>
  * <li>Apply new entries of the invalidation log.</li>
  * <li>For each assigned (port, rx queue) whose port is administratively up: receive a burst; for each
- * packet look up the EMC (by raw header bytes for IPv4 TCP/UDP, untagged or behind one 802.1Q tag, see
- * {@link RawHeaderCache}; else parse first and look up by the flow key), then the classifier, then upcall; execute;
+ * packet look up the EMC (by raw header bytes for IPv4 TCP/UDP, untagged or behind one 802.1Q tag, and for
+ * non-IP frames behind up to two tags, see {@link RawHeaderCache}; else parse first and look up by the flow key), then the classifier, then upcall; execute;
  * then flush the tx batches (one {@link org.vswitch4j.core.port.Port#transmit} per output port per rx burst).</li>
  * <li>Leave the busy section.</li>
  * </ol>
@@ -124,7 +124,7 @@ final class PollWorker {
     final Datapath dp;
     final int index;
     final ExactMatchCache emc;
-    /** The EMC's table for the common IPv4 TCP/UDP shape, keyed by raw header bytes (see RawHeaderCache). */
+    /** The EMC's table for the common shapes (IPv4 TCP/UDP, non-IP L2), keyed by raw header bytes. */
     final RawHeaderCache raw;
     final MegaflowClassifier classifier = new MegaflowClassifier();
 
@@ -427,7 +427,7 @@ final class PollWorker {
             p.inPort(dpPort);
             int len = p.length();
             rxBytes += len;
-            // The common IPv4 TCP/UDP shape is looked up by its raw header bytes first: a hit needs no parse.
+            // The common shapes (IPv4 TCP/UDP, non-IP L2) are looked up by their raw bytes first: a hit needs no parse.
             // Such keys live only in the raw table, every other key only in the EMC's parsed-key table.
             if (tunnel) {
                 kw[FlowKey.W_TUN_ID] = p.tunnelId();
