@@ -28,7 +28,8 @@ import org.vswitch4j.core.port.TunnelHeader;
  * <li>Apply new entries of the invalidation log.</li>
  * <li>For each assigned (port, rx queue) whose port is administratively up: receive a burst; for each
  * packet look up the EMC (by raw header bytes for IPv4 TCP/UDP, untagged or behind one 802.1Q tag, and for
- * non-IP frames behind up to two tags, see {@link RawHeaderCache}; else parse first and look up by the flow key), then the classifier, then upcall; execute;
+ * non-IP frames behind up to two tags, see {@link RawHeaderCache}; else parse first and look up by the flow
+ * key), then the classifier, then upcall; execute;
  * then flush the tx batches (one {@link org.vswitch4j.core.port.Port#transmit} per output port per rx burst).</li>
  * <li>Leave the busy section.</li>
  * </ol>
