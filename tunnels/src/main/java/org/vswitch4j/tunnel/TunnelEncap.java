@@ -146,11 +146,27 @@ public final class TunnelEncap implements TunnelHeader {
         }
         this.seqOff = seq;
         this.template = t;
-        int words = (hlen + 7) / 8;
+        // The template is stored as 8-byte words before push writes its per-packet words; bytes those always
+        // rewrite whole (IPv4's 14..29, the UDP header) need no template store, so cover only the others.
+        boolean[] rewritten = new boolean[hlen];
+        if (!v6) {
+            java.util.Arrays.fill(rewritten, ETH, ETH + 16, true);
+        }
+        if (type.udp()) {
+            java.util.Arrays.fill(rewritten, l4, l4 + 8, true);
+        }
+        int[] offs = new int[hlen];
+        int words = 0;
+        for (int b = 0; b < hlen; b++) {
+            if (!rewritten[b]) {
+                int at = Math.min(b, hlen - 8);
+                offs[words++] = at;
+                b = at + 7;
+            }
+        }
         this.templateWords = new long[words];
-        this.templateOffsets = new int[words];
+        this.templateOffsets = java.util.Arrays.copyOf(offs, words);
         for (int i = 0; i < words; i++) {
-            templateOffsets[i] = Math.min(8 * i, hlen - 8);
             templateWords[i] = be64(t, templateOffsets[i]);
         }
         this.word14 = be64(t, ETH);
@@ -207,7 +223,8 @@ public final class TunnelEncap implements TunnelHeader {
         if (!p.adjustHead(hlen)) {
             return false;
         }
-        // The template as 8-byte stores (the last one overlapping), cheaper than a bulk copy for ~50 bytes.
+        // The template as 8-byte stores (some overlapping), cheaper than a bulk copy for ~50 bytes; only the words
+        // the stores below do not rewrite whole (4 for VXLAN over IPv4, against 7 for the whole header).
         long[] tw = templateWords;
         int[] to = templateOffsets;
         for (int i = 0; i < tw.length; i++) {
