@@ -18,7 +18,9 @@ import org.vswitch4j.core.datapath.Pipeline;
 import org.vswitch4j.core.datapath.Translation;
 import org.vswitch4j.core.key.FlowKey;
 import org.vswitch4j.core.key.FlowMask;
+import org.vswitch4j.core.key.FlowParser;
 import org.vswitch4j.core.packet.Packet;
+import org.vswitch4j.core.packet.PacketMemory;
 
 /**
  * A bridge's OpenFlow 1.3 pipeline: up to 255 {@link FlowTable}s, groups and meters, deciding for the bridge's
@@ -912,7 +914,7 @@ public final class FlowPipeline implements Pipeline {
     }
 
     /** The flow key the datapath extracts from {@code frame} arriving on port {@code inPort}. */
-    static FlowKey keyOf(org.vswitch4j.core.packet.PacketMemory memory, int inPort, byte[] frame) {
+    static FlowKey keyOf(PacketMemory memory, int inPort, byte[] frame) {
         Objects.requireNonNull(frame, "frame");
         int room = memory.bufferSize() - memory.headroom();
         if (frame.length > room) {
@@ -927,7 +929,7 @@ public final class FlowPipeline implements Pipeline {
             Packet p = new Packet().bind(memory, h, memory.headroom(), frame.length);
             p.write(0, frame, 0, frame.length);
             FlowKey k = new FlowKey();
-            org.vswitch4j.core.key.FlowParser.parse(p, k);
+            FlowParser.parse(p, k);
             k.inPort(inPort);
             return k;
         } finally {

@@ -3,6 +3,7 @@ package org.vswitch4j.io.linux;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -11,7 +12,9 @@ import org.vswitch4j.core.Switch;
 import org.vswitch4j.core.bridge.Bridge;
 import org.vswitch4j.core.bridge.BridgePortConfig;
 import org.vswitch4j.core.packet.BufferPool;
+import org.vswitch4j.core.packet.PacketBatch;
 import org.vswitch4j.core.port.MemoryPort;
+import org.vswitch4j.io.linux.internal.IoUring;
 
 /**
  * A TAP port closed while its poll thread is receiving a flood from the kernel (the application closed it before
@@ -47,7 +50,7 @@ class TapCloseUnderTrafficTest {
             long flooded = 0;
             for (int round = 0; round < 20; round++) {
                 TapPort t = TapPort.builder("vsl-tc0").namespace(NS).build();
-                assertTrue(t.usesIoUring() || !org.vswitch4j.io.linux.internal.IoUring.available());
+                assertTrue(t.usesIoUring() || !IoUring.available());
                 br.addPort(t, BridgePortConfig.access("t", 1));
                 RootLab.sh(true, "ip", "-n", NS, "addr", "add", "192.0.2.1/24", "dev", "vsl-tc0");
                 RootLab.sh(true, "ip", "-n", NS, "neigh", "replace", "192.0.2.9", "lladdr", "02:00:00:00:00:09",
@@ -63,7 +66,7 @@ class TapCloseUnderTrafficTest {
                     }
                     assertTrue(t.stats().rxPackets() >= 20, "round " + round + ": the flood reached the port");
                     t.close(); // still on the bridge, its poll thread mid-flood
-                    assertEquals(0, t.receive(0, new org.vswitch4j.core.packet.PacketBatch(8)),
+                    assertEquals(0, t.receive(0, new PacketBatch(8)),
                             "a closed port receives nothing");
                 } finally {
                     ping.destroy();
@@ -91,7 +94,7 @@ class TapCloseUnderTrafficTest {
                     Thread.sleep(1);
                 }
             }
-            assertTrue(got != null && java.util.Arrays.equals(frame, got), "after 20 closes under traffic, m still"
+            assertTrue(got != null && Arrays.equals(frame, got), "after 20 closes under traffic, m still"
                     + " reaches n");
             assertTrue(flooded >= 400, "the TAPs received the floods: " + flooded);
         }
