@@ -16,10 +16,12 @@ import org.vswitch4j.io.linux.XdpUmem;
  * TAP and AF_XDP ports named on the command line (AF_XDP ports share one UMEM), one poll thread, until the
  * process is told to stop (SIGTERM or SIGINT); then it prints each port's counters and closes everything.
  * <pre>
- *   java -cp benchmarks.jar org.vswitch4j.bench.LinuxBridgeMain [--tap NAME[@NETNS]]... [--xdp NAME[@NETNS]]...
+ *   java -cp benchmarks.jar org.vswitch4j.bench.LinuxBridgeMain [--xdp-ring SIZE]
+ *       [--tap NAME[@NETNS]]... [--xdp NAME[@NETNS]]... [--xdp-busy NAME[@NETNS]]...
  * </pre>
- * A TAP is created (or attached) in NETNS; an AF_XDP port opens device NAME in NETNS. Prints "ready" once every
- * port is added and the poll thread runs.
+ * A TAP is created (or attached) in NETNS; an AF_XDP port opens device NAME in NETNS ({@code --xdp-busy}: a port
+ * whose poll thread never sleeps; {@code --xdp-ring}: the rings' size, 2048 unless given). Prints "ready" once
+ * every port is added and the poll thread runs.
  */
 public final class LinuxBridgeMain {
     private LinuxBridgeMain() {
@@ -28,6 +30,7 @@ public final class LinuxBridgeMain {
     public static void main(String[] args) throws Exception {
         List<Port> ports = new ArrayList<>();
         XdpUmem umem = null;
+        int ring = 2048;
         for (int i = 0; i + 1 < args.length; i += 2) {
             String[] spec = args[i + 1].split("@", 2);
             String ns = spec.length > 1 ? spec[1] : null;
@@ -39,18 +42,21 @@ public final class LinuxBridgeMain {
                     }
                     ports.add(b.build());
                 }
-                case "--xdp" -> {
+                case "--xdp", "--xdp-busy" -> {
                     if (umem == null) {
-                        umem = XdpUmem.builder().frames(16384).build();
+                        umem = XdpUmem.builder().frames(Math.max(16384, 8 * ring)).build();
                     }
-                    AfXdpPort.Builder b = AfXdpPort.builder(spec[0]).umem(umem);
+                    AfXdpPort.Builder b = AfXdpPort.builder(spec[0]).umem(umem).ringSize(ring)
+                            .busyPoll(args[i].equals("--xdp-busy"));
                     if (ns != null) {
                         b.namespace(ns);
                     }
                     ports.add(b.build());
                 }
+                case "--xdp-ring" -> ring = Integer.parseInt(spec[0]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; allowed: --tap NAME[@NETNS], --tap-syscalls NAME[@NETNS], --xdp NAME[@NETNS]");
+                        + "; allowed: --tap NAME[@NETNS], --tap-syscalls NAME[@NETNS], --xdp NAME[@NETNS],"
+                        + " --xdp-busy NAME[@NETNS], --xdp-ring SIZE (before the first --xdp)");
             }
         }
         if (ports.isEmpty()) {
