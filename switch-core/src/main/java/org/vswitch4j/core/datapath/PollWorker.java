@@ -26,8 +26,9 @@ import org.vswitch4j.core.port.TunnelHeader;
  * <li>Enter the busy section ({@link #beginBusy()}): publish (epoch, busy), re-check the epoch; on a new
  * epoch drop every cached flow and pick up the new rx assignment and port table.</li>
  * <li>Apply new entries of the invalidation log.</li>
- * <li>For each assigned (port, rx queue) whose port is administratively up: receive a burst; for each
- * packet look up the EMC (by raw header bytes for IPv4 TCP/UDP, untagged or behind one 802.1Q tag, and for
+ * <li>For each assigned (port, rx queue) whose port is administratively up: receive a burst; when the port
+ * has an installed megaflow that consults in_port only, give the whole burst its actions ({@link #portOnlyBurst});
+ * else for each packet look up the EMC (by raw header bytes for IPv4 TCP/UDP, untagged or behind one 802.1Q tag, and for
  * non-IP frames behind up to two tags, see {@link RawHeaderCache}; else parse first and look up by the flow
  * key), then the classifier, then upcall; execute;
  * then flush the tx batches (one {@link org.vswitch4j.core.port.Port#transmit} per output port per rx burst).</li>
