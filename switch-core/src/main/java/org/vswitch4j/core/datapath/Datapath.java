@@ -592,6 +592,17 @@ public final class Datapath implements AutoCloseable {
         return new DatapathStats(emc, mf, miss, up, lost, inv, reval, flows, errs);
     }
 
+    /**
+     * Turns the in_port-only burst path ({@code PollWorker.portOnlyBurst}) on or off on every poll thread; on by
+     * default (system property {@value PollWorker#PORT_ONLY_PROPERTY}{@code =false} turns it off). Tests compare
+     * the two paths; a poll thread sees the change at its next burst.
+     */
+    void portOnlyBursts(boolean on) {
+        for (PollWorker w : workers) {
+            w.portOnlyBursts = on;
+        }
+    }
+
     /** Every installed megaflow of every poll thread, like {@code ovs-appctl dpctl/dump-flows}. */
     public List<MegaflowEntry> dumpFlows() {
         List<MegaflowEntry> out = new ArrayList<>();

@@ -9,7 +9,8 @@ package org.vswitch4j.core.datapath;
  *
  * @param emcHits        packets whose flow was found in the exact-match cache (its parsed-key table or, for
  *                       IPv4 TCP/UDP untagged or behind one 802.1Q tag, its raw-header table)
- * @param megaflowHits   packets that missed the exact-match cache and hit a megaflow
+ * @param megaflowHits   packets that missed the exact-match cache and hit a megaflow, and packets of bursts from
+ *                       a port whose installed megaflow consults in_port only (no EMC lookup is made for them)
  * @param misses         packets that missed both caches
  * @param upcalls        translations run for misses (a miss whose translation failed still counts)
  * @param lost           upcalls that failed (the pipeline threw, returned null, or returned an action the

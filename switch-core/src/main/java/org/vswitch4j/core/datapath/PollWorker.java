@@ -26,8 +26,9 @@ import org.vswitch4j.core.port.TunnelHeader;
  * <li>Enter the busy section ({@link #beginBusy()}): publish (epoch, busy), re-check the epoch; on a new
  * epoch drop every cached flow and pick up the new rx assignment and port table.</li>
  * <li>Apply new entries of the invalidation log.</li>
- * <li>For each assigned (port, rx queue) whose port is administratively up: receive a burst; for each
- * packet look up the EMC (by raw header bytes for IPv4 TCP/UDP, untagged or behind one 802.1Q tag, and for
+ * <li>For each assigned (port, rx queue) whose port is administratively up: receive a burst; when the port
+ * has an installed megaflow that consults in_port only, give the whole burst its actions ({@link #portOnlyBurst});
+ * else for each packet look up the EMC (by raw header bytes for IPv4 TCP/UDP, untagged or behind one 802.1Q tag, and for
  * non-IP frames behind up to two tags, see {@link RawHeaderCache}; else parse first and look up by the flow
  * key), then the classifier, then upcall; execute;
  * then flush the tx batches (one {@link org.vswitch4j.core.port.Port#transmit} per output port per rx burst).</li>
@@ -311,7 +312,9 @@ final class PollWorker {
                     if (dp.epoch() != cacheEpoch) {
                         beginBusy(); // reconfigured from inside this round (a port callback): apply it now
                     }
-                    processRx(s, n);
+                    if (!portOnlyBurst(s, n)) {
+                        processRx(s, n);
+                    }
                     flushTx();
                 }
             }
@@ -522,6 +525,159 @@ final class PollWorker {
         c[base + RX_BYTES] += rxBytes;
     }
 
+    // ---- in_port-only bursts -----------------------------------------------------------------------
+
+    /**
+     * Per in_port, the installed megaflow whose mask consults nothing but in_port (see {@link #portOnlyBurst}),
+     * or null. Written by the owner only. An entry is never cleared by the code that removes megaflows: it is
+     * checked for {@link Megaflow#dead} at every burst, and every removal (invalidation, revalidation with a new
+     * mask, expiry, flush on a new epoch) marks the megaflow dead before the next packet, so no stale decision can
+     * survive it.
+     */
+    private Megaflow[] portOnly = new Megaflow[0];
+    /** Whether {@link #portOnlyBurst} may be taken (tests compare both paths; {@value #PORT_ONLY_PROPERTY}). */
+    boolean portOnlyBursts = !"false".equals(System.getProperty(PORT_ONLY_PROPERTY));
+    static final String PORT_ONLY_PROPERTY = "vs4j.datapath.portOnlyBursts";
+
+    /** Records {@code f}, just installed for an upcall from {@code s}, when it consults in_port only. */
+    private void notePortOnly(Megaflow f, Datapath.PortSlot s) {
+        if (s.tunnel || !inPortOnly(f.subtable.mask)) {
+            return;
+        }
+        int dpPort = s.dpPort;
+        if (dpPort >= portOnly.length) {
+            portOnly = Arrays.copyOf(portOnly, Math.max(dpPort + 1, slots.length));
+        }
+        portOnly[dpPort] = f;
+    }
+
+    /** Whether every word of {@code mask} but in_port's is zero: the decision depends on nothing in the frame. */
+    static boolean inPortOnly(long[] mask) {
+        for (int i = 0; i < mask.length; i++) {
+            if (i != FlowKey.W_IN_PORT && mask[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether the compiled actions only output and drop: no action reads or writes a parsed header. */
+    static boolean headerFree(CompiledActions ca) {
+        for (int op : ca.op) {
+            if (op != CompiledActions.OP_OUTPUT && op != CompiledActions.OP_DROP) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The burst of {@code n} packets from {@code s} when an installed megaflow of that in_port consults in_port
+     * only and its actions need no parsed header (OVS's "simple match" idea taken one step further): every packet
+     * of the burst is that megaflow's, whatever its bytes, so none is parsed, hashed or looked up, and the
+     * megaflow's counters are credited once. Returns false (nothing done) when there is no such megaflow.
+     *
+     * <p>What the normal path would do to a packet besides the lookup is kept, exactly: runts (shorter than an
+     * Ethernet header) are dropped, malformed frames counted, over-MTU frames (allowing 4 bytes per VLAN tag)
+     * dropped, and such frames only are parsed to tell. Which frames those can be is decided from the EtherType
+     * alone: the parser reports MALFORMED only below a VLAN tag, IPv4, IPv6 or ARP; any other EtherType (or an
+     * 802.3 length) parses OK. Tunnel ports never get here (their key carries per-packet tunnel metadata).
+     */
+    private boolean portOnlyBurst(Datapath.PortSlot s, int n) {
+        int dpPort = s.dpPort;
+        Megaflow[] a = portOnly;
+        if (dpPort >= a.length) {
+            return false;
+        }
+        Megaflow f = a[dpPort];
+        if (f == null) {
+            return false;
+        }
+        if (f.dead || !portOnlyBursts || s.tunnel) {
+            a[dpPort] = null; // removed (its decision may be stale): the normal path from now on
+            return false;
+        }
+        CompiledActions ca = f.compiled; // the revalidator may have replaced the actions in place: check them now
+        if (!headerFree(ca)) {
+            return false;
+        }
+        int base = dpPort * STRIDE;
+        int mtuLimit = s.port.mtu() + 14;
+        int out = f.singleOutput;
+        PacketBatch b = rx;
+        long rxBytes = 0;
+        long hitBytes = 0;
+        int hits = 0;
+        boolean lazy = out != 0; // every packet so far goes to `out` unchanged: hand the rx batch itself over
+        for (int i = 0; i < n; i++) {
+            Packet p = b.get(i);
+            p.inPort(dpPort);
+            int len = p.length();
+            rxBytes += len;
+            if (len < 14 || len > mtuLimit || mayBeMalformed(p.u16(12))) {
+                int reason = checkOdd(p, len, mtuLimit, base);
+                if (reason >= 0) {
+                    if (lazy) {
+                        moveDeferred(out, i); // they go first: no port sees a packet before an earlier one
+                        lazy = false;
+                    }
+                    drop(p, REASONS[reason]);
+                    continue;
+                }
+            }
+            hits++;
+            hitBytes += len;
+            if (lazy) {
+                continue;
+            }
+            if (out != 0) {
+                enqueue(out, i);
+            } else {
+                executeList(ca, p, i);
+            }
+        }
+        if (lazy) {
+            flushPort(out, b, mtuLimit, rxBytes); // the whole burst, unchanged, every frame within the rx limit
+        }
+        b.size(0);
+        if (hits > 0) {
+            f.packets += hits;
+            f.bytes += hitBytes;
+            f.usedNanos = now;
+            megaflowHits += hits;
+        }
+        long[] c = portCounters;
+        c[base + RX_PACKETS] += n;
+        c[base + RX_BYTES] += rxBytes;
+        return true;
+    }
+
+    /** Whether a frame of this EtherType (at offset 12) can parse as anything but OK: tags, IPv4, IPv6, ARP. */
+    private static boolean mayBeMalformed(int type) {
+        return type == 0x8100 || type == 0x88A8 || type == 0x0800 || type == 0x86DD || type == 0x0806;
+    }
+
+    /**
+     * The normal path's checks for a frame that may be a runt, malformed or over the MTU: parses it, counts a
+     * malformed one, and returns the ordinal of the reason to drop it for, or -1 to forward it.
+     */
+    private int checkOdd(Packet p, int len, int mtuLimit, int base) {
+        ParseStatus st = FlowParser.parse(p, key);
+        long[] c = portCounters;
+        if (st != ParseStatus.OK) {
+            c[base + RX_ERRORS]++;
+            if (st == ParseStatus.RUNT) {
+                return DropReason.RUNT.ordinal();
+            }
+            c[base + MALFORMED]++;
+        }
+        if (len > mtuLimit && len > mtuLimit + 4 * tags(key.w[FlowKey.W_VLAN])) {
+            c[base + RX_ERRORS]++;
+            return DropReason.OVER_MTU.ordinal();
+        }
+        return -1;
+    }
+
     /** Whether this megaflow hit should enter the EMC: a draw of probability 1/emc-insert-inv-prob. */
     private boolean insertIntoEmc() {
         int x = random;
@@ -680,7 +836,7 @@ final class PollWorker {
      * port's MTU is no smaller, no frame can be over it and the per-frame check is skipped. -1: check each.
      */
     private void flushPort(int port, PacketBatch b, int rxLimit, long rxBytes) {
-        Datapath.PortSlot s = slots[port];
+        Datapath.PortSlot s = port < slots.length ? slots[port] : null; // a pipeline may name a port that never was
         int n = b.size();
         if (s == null || !s.adminUp || !s.port.linkUp()) {
             for (int i = 0; i < n; i++) {
@@ -829,6 +985,7 @@ final class PollWorker {
         f.bytesAtRevalidation = p.length(); // nor a use to report: the pipeline counted it in its translation
         if (install) {
             classifier.insert(f);
+            notePortOnly(f, s);
             if (rawKey) {
                 raw.insert(f); // its raw key is still the loaded one: no other packet ran meanwhile
             } else {
