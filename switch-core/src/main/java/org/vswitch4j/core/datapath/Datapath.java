@@ -741,6 +741,8 @@ public final class Datapath implements AutoCloseable {
         final Pipeline pipeline;
         /** The device is a tunnel port: its frames' tunnel metadata goes into the flow key. */
         final boolean tunnel;
+        /** {@link Port#offloads()}: its frames may carry offload state, and it takes them so. */
+        final boolean offloads;
         volatile boolean adminUp = true;
         /**
          * The link state {@link #checkLinkState()} last saw (written under the slow-path lock). Taken when the
@@ -756,6 +758,7 @@ public final class Datapath implements AutoCloseable {
             this.device = port;
             this.pipeline = pipeline;
             this.tunnel = port.isTunnel();
+            this.offloads = port.offloads();
             this.base = new long[PollWorker.STRIDE];
             this.linkSeen = linkUpNow();
         }
@@ -766,6 +769,7 @@ public final class Datapath implements AutoCloseable {
             this.device = old.device;
             this.pipeline = old.pipeline;
             this.tunnel = old.tunnel;
+            this.offloads = old.offloads;
             this.base = old.base; // the same port: its counters go on
             this.adminUp = old.adminUp;
             this.linkSeen = old.linkSeen;
