@@ -18,7 +18,8 @@ import org.vswitch4j.io.linux.XdpUmem;
  * <pre>
  *   java -cp benchmarks.jar org.vswitch4j.bench.LinuxBridgeMain [--tap NAME[@NETNS]]... [--xdp NAME[@NETNS]]...
  * </pre>
- * A TAP is created (or attached) in NETNS; an AF_XDP port opens device NAME in NETNS. Prints "ready" once every
+ * A TAP is created (or attached) in NETNS ({@code --tap-syscalls}: without io_uring; {@code --tap-offload}: with
+ * IFF_VNET_HDR checksum and TCP segmentation offloads); an AF_XDP port opens device NAME in NETNS. Prints "ready" once every
  * port is added and the poll thread runs.
  */
 public final class LinuxBridgeMain {
@@ -32,8 +33,9 @@ public final class LinuxBridgeMain {
             String[] spec = args[i + 1].split("@", 2);
             String ns = spec.length > 1 ? spec[1] : null;
             switch (args[i]) {
-                case "--tap", "--tap-syscalls" -> {
-                    TapPort.Builder b = TapPort.builder(spec[0]).ioUring(args[i].equals("--tap"));
+                case "--tap", "--tap-syscalls", "--tap-offload" -> {
+                    TapPort.Builder b = TapPort.builder(spec[0]).ioUring(!args[i].equals("--tap-syscalls"))
+                            .offloads(args[i].equals("--tap-offload"));
                     if (ns != null) {
                         b.namespace(ns);
                     }
@@ -50,7 +52,8 @@ public final class LinuxBridgeMain {
                     ports.add(b.build());
                 }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; allowed: --tap NAME[@NETNS], --tap-syscalls NAME[@NETNS], --xdp NAME[@NETNS]");
+                        + "; allowed: --tap NAME[@NETNS], --tap-syscalls NAME[@NETNS], --tap-offload NAME[@NETNS],"
+                        + " --xdp NAME[@NETNS]");
             }
         }
         if (ports.isEmpty()) {
