@@ -638,8 +638,9 @@ final class PollWorker {
 
     /** Copies {@code p} into a fresh buffer in the tx batch of {@code port} (an output that is not the last). */
     private void copyOut(int port, Packet p) {
-        if (p.gsoType() != Packet.GSO_NONE) {
-            segmentOut(port, p, null); // a 64 KB frame fits no datapath buffer: its segments do
+        boolean gso = p.gsoType() != Packet.GSO_NONE;
+        if (gso && !(port < slots.length && slots[port] != null && slots[port].offloads)) {
+            segmentOut(port, p, null);
             return;
         }
         PacketBatch b = txBatch(port);
@@ -648,7 +649,8 @@ final class PollWorker {
             return;
         }
         Packet v = b.add();
-        if (!p.copyTo(dp.memory(), v)) {
+        // A 64 KB GSO frame fits no datapath buffer; its own memory (the receiving TAP's) has buffers that size.
+        if (!p.copyTo(gso ? p.memory() : dp.memory(), v)) {
             b.size(b.size() - 1);
             long[] c = portCounters;
             int base = p.inPort() * STRIDE;

@@ -6,7 +6,8 @@ import java.nio.ByteOrder;
 
 /**
  * A reusable view of one frame in a packet buffer: which memory, which buffer, where the frame starts
- * and how long it is, plus the metadata the datapath attaches (input port, header offsets).
+ * and how long it is, plus the metadata the datapath attaches (input port, header offsets) and the offload
+ * state a port may set (partial checksum, GSO; see {@link #offload} and {@link Offloads}).
  *
  * <p>A {@code Packet} holds no memory of its own and is never allocated per packet: ports and the datapath
  * keep a fixed set of views (in {@link PacketBatch}es) and rebind them with {@link #bind}. The frame

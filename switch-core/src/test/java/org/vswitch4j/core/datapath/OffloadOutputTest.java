@@ -279,4 +279,68 @@ class OffloadOutputTest {
         assertEquals(2, dp.dropCount(1, DropReason.TX_OVER_MTU));
         assertEquals(2, dp.portStats(2).txDropped());
     }
+    @Test
+    void aVlanPushedOntoAGsoFrameMovesItsChecksumStartAndTagsEverySegment() {
+        OffloadPort tap = new OffloadPort("tap");
+        OffloadPort trunk = new OffloadPort("trunk");
+        TestPort plain = new TestPort("plain", pool);
+        DatapathActions tagged = DatapathActions.builder().pushVlan(0x8100, 10).output(2).output(3).build();
+        dp.addPort(tap, (key, mask, tx) -> tagged);
+        dp.addPort(trunk, (key, mask, tx) -> DatapathActions.DROP);
+        dp.addPort(plain, (key, mask, tx) -> DatapathActions.DROP);
+        tap.in.add(gso4(3000));
+        dp.poll();
+        List<byte[]> inner = new ArrayList<>();
+        for (byte[] f : plain.drain()) {
+            assertEquals(0x8100000a, (f[12] & 0xff) << 24 | (f[13] & 0xff) << 16 | (f[14] & 0xff) << 8 | (f[15] & 0xff));
+            byte[] untagged = new byte[f.length - 4];
+            System.arraycopy(f, 0, untagged, 0, 12);
+            System.arraycopy(f, 16, untagged, 12, f.length - 16);
+            inner.add(untagged);
+        }
+        assertArrayEquals(payload(3000), joinCheckedSegments(inner));
+        assertEquals(1, trunk.out.size(), "the offloading port gets the frame whole");
+        assertEquals(38, trunk.out.get(0).csumStart(), "the checksum starts 4 bytes later behind the tag");
+    }
+
+    @Test
+    void setFieldOnAGsoFrameKeepsItsPartialChecksumRightAndItsSegmentsComplete() {
+        int newDst = FrameBuilder.ipv4("198.51.100.7");
+        DatapathActions nat = DatapathActions.builder()
+                .setField(org.vswitch4j.core.key.FlowField.IPV4_DST, Integer.toUnsignedLong(newDst)).output(2).output(3)
+                .build();
+        OffloadPort tap = new OffloadPort("tap");
+        OffloadPort other = new OffloadPort("other");
+        TestPort plain = new TestPort("plain", pool);
+        dp.addPort(tap, (key, mask, tx) -> nat);
+        dp.addPort(other, (key, mask, tx) -> DatapathActions.DROP);
+        dp.addPort(plain, (key, mask, tx) -> DatapathActions.DROP);
+        OffloadPort.Frame f = gso4(5000);
+        byte[] b = f.bytes().clone();
+        int len = b.length - 34;
+        int pseudo = Checksums.fold(Checksums.pseudoHeaderV4(FrameBuilder.ipv4("192.0.2.1"),
+                FrameBuilder.ipv4("192.0.2.2"), Checksums.PROTO_TCP, len));
+        b[50] = (byte) (pseudo >>> 8); // what the kernel leaves in a GSO frame's TCP checksum
+        b[51] = (byte) pseudo;
+        tap.in.add(new OffloadPort.Frame(b, 34, 16, Packet.GSO_TCP4, MSS));
+        dp.poll();
+        for (byte[] seg : plain.drain()) {
+            Packet p = new Packet();
+            try (BufferPool one = BufferPool.builder().count(1).build()) {
+                p.bindEmpty(one, one.allocate());
+                p.length(seg.length);
+                p.write(0, seg, 0, seg.length);
+                assertEquals(newDst, p.i32(30));
+                long ph = Checksums.pseudoHeaderV4(p.i32(26), newDst, Checksums.PROTO_TCP, seg.length - 34);
+                assertTrue(Checksums.l4Valid(p, 34, seg.length - 34, ph), "segment TCP checksum");
+                assertTrue(Checksums.ipv4HeaderValid(p, 14));
+                p.release();
+            }
+        }
+        byte[] whole = other.out.get(0).bytes();
+        int expected = Checksums.fold(Checksums.pseudoHeaderV4(FrameBuilder.ipv4("192.0.2.1"), newDst,
+                Checksums.PROTO_TCP, len));
+        assertEquals(expected, (whole[50] & 0xff) << 8 | (whole[51] & 0xff),
+                "the partial checksum is the pseudo-header sum of the rewritten address");
+    }
 }
