@@ -9,12 +9,15 @@ import org.vswitch4j.core.bridge.Bridge;
 import org.vswitch4j.core.bridge.BridgePortConfig;
 import org.vswitch4j.core.datapath.DropReason;
 import org.vswitch4j.core.port.PortStats;
+import org.vswitch4j.io.linux.AfXdpPort;
 import org.vswitch4j.io.linux.TapPort;
+import org.vswitch4j.io.linux.XdpUmem;
 
 /**
  * TAP ports with IFF_VNET_HDR offloads against real Linux hosts: {@code vv4-h1} and {@code vv4-h2} behind TAPs
- * with offloads, {@code vv4-h3} behind a TAP without. Between the two offloading TAPs TCP goes as 64 KB GSO
- * frames passed through untouched; to and from the plain TAP the datapath completes checksums and segments in
+ * with offloads, {@code vv4-h3} behind a TAP without, {@code vv4-h4} behind a veth whose switch end (in
+ * {@code vv4-sw}) is an AF_XDP port. Between the two offloading TAPs TCP goes as 64 KB GSO frames passed through
+ * untouched; to and from the plain TAP and the AF_XDP port the datapath completes checksums and segments in
  * software, over IPv4 and IPv6. Ping and iperf3 TCP on every pair; no frame dropped for its offload state or
  * its size, no malformed vnet header. Root only (CI).
  */
@@ -23,10 +26,16 @@ class TapOffloadEndToEndTest {
     @Test
     void tcpFlowsAsGsoFramesBetweenOffloadingTapsAndIsSegmentedInSoftwareForAPlainTap() {
         try (LinuxLab lab = LinuxLab.open("ping", "iperf3")) {
-            for (int i = 1; i <= 3; i++) {
+            for (int i = 1; i <= 4; i++) {
                 lab.namespace("vv4-h" + i);
             }
-            try (TapPort t1 = TapPort.builder("vv4-t1").namespace("vv4-h1").offloads(true).build();
+            String sw = lab.namespace("vv4-sw");
+            lab.veth("vv4-h4e", "vv4-h4", "vv4-p4", sw);
+            lab.host("vv4-h4", "vv4-h4e", "192.0.2.4/24", true); // AF_XDP in copy mode sees what the veth sends
+            lab.in("vv4-h4", "ip", "addr", "add", "2001:db8::4/64", "dev", "vv4-h4e", "nodad");
+            try (XdpUmem umem = XdpUmem.builder().frames(4096).build();
+                 AfXdpPort p4 = AfXdpPort.builder("vv4-p4").namespace(sw).umem(umem).build();
+                 TapPort t1 = TapPort.builder("vv4-t1").namespace("vv4-h1").offloads(true).build();
                  TapPort t2 = TapPort.builder("vv4-t2").namespace("vv4-h2").offloads(true).ioUring(false).build();
                  TapPort t3 = TapPort.builder("vv4-t3").namespace("vv4-h3").build();
                  Switch s = Switch.builder().pollThreads(2).build()) {
@@ -40,11 +49,13 @@ class TapOffloadEndToEndTest {
                 br.addPort(t1, BridgePortConfig.access("t1", 10));
                 br.addPort(t2, BridgePortConfig.access("t2", 10));
                 br.addPort(t3, BridgePortConfig.access("t3", 10));
+                br.addPort(p4, BridgePortConfig.access("p4", 10));
                 s.datapath().start();
 
                 LinuxPortsEndToEndTest.ping(lab, "vv4-h1", "192.0.2.2");
                 LinuxPortsEndToEndTest.ping(lab, "vv4-h1", "192.0.2.3");
                 LinuxPortsEndToEndTest.ping(lab, "vv4-h2", "2001:db8::3");
+                LinuxPortsEndToEndTest.ping(lab, "vv4-h1", "192.0.2.4");
 
                 // offload -> offload, both io_uring and plain system calls: large frames pass untouched
                 PortStats before = t1.stats();
@@ -59,16 +70,21 @@ class TapOffloadEndToEndTest {
                 PortStats t3After = t3.stats();
                 // plain -> offload
                 double plain = LinuxPortsEndToEndTest.iperf(lab, "vv4-h1", "vv4-h3", "192.0.2.1");
+                // offload -> AF_XDP (segmented, then copied into the UMEM), IPv6, and back
+                double xdp = LinuxPortsEndToEndTest.iperf(lab, "vv4-h4", "vv4-h1", "2001:db8::4");
+                double fromXdp = LinuxPortsEndToEndTest.iperf(lab, "vv4-h2", "vv4-h4", "192.0.2.2");
                 System.out.printf("iperf3 TCP through vswitch4j TAPs: offload->offload %.2f Gbit/s (%.0f B per frame"
-                        + " from h1), offload->plain %.2f (IPv6 %.2f), plain->offload %.2f%n", gso / 1e9, avg,
-                        soft4 / 1e9, soft6 / 1e9, plain / 1e9);
-                assertTrue(gso > 1e6 && soft4 > 1e6 && soft6 > 1e6 && plain > 1e6, "TCP flows on every path");
+                        + " from h1), offload->plain %.2f (IPv6 %.2f), plain->offload %.2f, offload->AF_XDP %.2f"
+                        + " (IPv6), AF_XDP->offload %.2f%n", gso / 1e9, avg, soft4 / 1e9, soft6 / 1e9, plain / 1e9,
+                        xdp / 1e9, fromXdp / 1e9);
+                assertTrue(gso > 1e6 && soft4 > 1e6 && soft6 > 1e6 && plain > 1e6 && xdp > 1e6 && fromXdp > 1e6,
+                        "TCP flows on every path");
                 assertTrue(avg > 3000, "h1's TCP stack handed over GSO frames, " + avg + " B on average over "
                         + frames + " frames");
                 long t3Frames = t3After.txPackets() - t3Before.txPackets();
                 assertTrue(t3Frames > 1000 && (t3After.txBytes() - t3Before.txBytes()) / t3Frames <= 1514,
                         "the plain TAP got wire-sized frames: " + t3Before + " -> " + t3After);
-                for (String p : new String[] {"t1", "t2", "t3"}) {
+                for (String p : new String[] {"t1", "t2", "t3", "p4"}) {
                     int port = br.ofport(p);
                     for (DropReason r : new DropReason[] {DropReason.TX_OFFLOAD, DropReason.TX_OVER_MTU,
                             DropReason.OVER_MTU, DropReason.NO_BUFFER}) {
