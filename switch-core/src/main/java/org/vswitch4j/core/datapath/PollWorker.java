@@ -598,7 +598,7 @@ final class PollWorker {
                 case CompiledActions.OP_TUNNEL_PUSH -> {
                     TunnelHeader h = (TunnelHeader) a.obj[k];
                     if (p.hasOffload()) {
-                        segmentOut(a.arg[k], p, h);
+                        segmentOut(a.arg[k], p, h); // finished in software before the outer header goes on
                         if (k == last) {
                             p.release();
                             return;
@@ -610,8 +610,9 @@ final class PollWorker {
                             enqueue(a.arg[k], idx);
                         }
                         return;
+                    } else {
+                        tunnelCopyOut(a.arg[k], p, h);
                     }
-                    tunnelCopyOut(a.arg[k], p, h);
                 }
                 default -> throw new IllegalStateException("unknown op " + op[k]);
             }

@@ -262,6 +262,29 @@ class OffloadOutputTest {
     }
 
     @Test
+    void gsoFrameToATunnelAndAnotherPortIsSegmentedForBoth() {
+        OffloadPort tap = new OffloadPort("tap");
+        TestPort tunnel = new TestPort("tun", pool);
+        TestPort plain = new TestPort("plain", pool);
+        DatapathActions both = DatapathActions.builder()
+                .add(new DatapathAction.TunnelPush(2, new TunnelPushTest.FourBytes())).output(3).build();
+        dp.addPort(tap, (key, mask, tx) -> both);
+        dp.addPort(tunnel, (key, mask, tx) -> DatapathActions.DROP);
+        dp.addPort(plain, (key, mask, tx) -> DatapathActions.DROP);
+        tap.in.add(gso4(4000));
+        dp.poll();
+        List<byte[]> inner = new ArrayList<>();
+        List<byte[]> outer = tunnel.drain();
+        List<byte[]> other = plain.drain();
+        assertEquals(3, outer.size(), "each segment once");
+        for (byte[] f : outer) {
+            inner.add(Arrays.copyOfRange(f, 4, f.length));
+        }
+        assertArrayEquals(payload(4000), joinCheckedSegments(inner), "the tunnel got encapsulated segments");
+        assertArrayEquals(payload(4000), joinCheckedSegments(other), "the other port the inner segments");
+    }
+
+    @Test
     void mtuRulesJudgeAGsoFrameByItsSegments() {
         TestPort small = new TestPort("small", pool);
         OffloadPort tap = tapTo(small);
