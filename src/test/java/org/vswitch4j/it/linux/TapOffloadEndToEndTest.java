@@ -18,7 +18,8 @@ import org.vswitch4j.io.linux.XdpUmem;
  * with offloads, {@code vv4-h3} behind a TAP without, {@code vv4-h4} behind a veth whose switch end (in
  * {@code vv4-sw}) is an AF_XDP port. Between the two offloading TAPs TCP goes as 64 KB GSO frames passed through
  * untouched; to and from the plain TAP and the AF_XDP port the datapath completes checksums and segments in
- * software, over IPv4 and IPv6. Ping and iperf3 TCP on every pair; no frame dropped for its offload state or
+ * software, over IPv4 and IPv6. t1 has two queues (IFF_MULTI_QUEUE with IFF_VNET_HDR) and io_uring, t2 one queue
+ * and a system call per frame. Ping and iperf3 TCP on every pair; no frame dropped for its offload state or
  * its size, no malformed vnet header. Root only (CI).
  */
 class TapOffloadEndToEndTest {
@@ -35,7 +36,7 @@ class TapOffloadEndToEndTest {
             lab.in("vv4-h4", "ip", "addr", "add", "2001:db8::4/64", "dev", "vv4-h4e", "nodad");
             try (XdpUmem umem = XdpUmem.builder().frames(4096).build();
                  AfXdpPort p4 = AfXdpPort.builder("vv4-p4").namespace(sw).umem(umem).build();
-                 TapPort t1 = TapPort.builder("vv4-t1").namespace("vv4-h1").offloads(true).build();
+                 TapPort t1 = TapPort.builder("vv4-t1").namespace("vv4-h1").queues(2).offloads(true).build();
                  TapPort t2 = TapPort.builder("vv4-t2").namespace("vv4-h2").offloads(true).ioUring(false).build();
                  TapPort t3 = TapPort.builder("vv4-t3").namespace("vv4-h3").build();
                  Switch s = Switch.builder().pollThreads(2).build()) {
