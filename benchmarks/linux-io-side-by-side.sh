@@ -4,6 +4,8 @@
 #   (b) the Linux bridge                       (f) vswitch4j with TAP ports
 #   (c) OVS userspace, kernel-socket ports     (g) vswitch4j with AF_XDP ports (copy mode, one shared UMEM)
 #   (d) OVS userspace with type=afxdp ports   (h) vswitch4j with TAP ports, one read/write per frame (no io_uring)
+#   (i) vswitch4j with TAP ports with IFF_VNET_HDR offloads (hosts' checksum/TSO on: 64 KB GSO frames pass through)
+#   (j) the Linux bridge with the hosts' veth offloads on (the peer for (i): the kernel moves 64 KB GSO frames too)
 # measuring 64-byte frames/s received (trafgen on CPU 0, one core), iperf3 TCP Gbit/s (client and server on CPU 0)
 # and ping latency; the switch (ovs-vswitchd, its PMD, or vswitch4j's JVM) is pinned to CPU 1. Runs are
 # interleaved (a..g, then a..g again), each configuration built fresh; the table has the median of the runs and
@@ -18,7 +20,7 @@
 # temporary directory, ovs-vswitchd inside the switch namespace), never the system service. Everything it
 # creates is named vsl-b* and removed at exit; processes are stopped by pid. Traffic stays nx the namespaces.
 # Hosts' veths have checksum/segmentation offloads off (OVS without userspace-tso and AF_XDP need it; the same
-# for every row).
+# for every row but (i) and (j), whose point is the offloads).
 set -euo pipefail
 runs=${1:-3}
 secs=${2:-10}
@@ -56,12 +58,13 @@ host() { # ns dev ip offloads(0/1)
     [ "$4" = 1 ] && nx "$1" ethtool -K "$2" tx off tso off gso off gro off txvlan off >/dev/null 2>&1 || true
 }
 namespaces() { teardown; for ns in vsl-b1 vsl-b2 vsl-bs; do ip netns add $ns; nx $ns ip link set lo up; done; }
-switch_veths() { # hosts' veths into the switch namespace: vsl-b1e/vsl-b2e <-> vsl-s1/vsl-s2
+switch_veths() { # hosts' veths into the switch namespace: vsl-b1e/vsl-b2e <-> vsl-s1/vsl-s2; $1=0 keeps offloads
+    local off=${1:-1}
     for i in 1 2; do
         ip link add vsl-b${i}e netns vsl-b$i type veth peer name vsl-s$i netns vsl-bs
         nx vsl-bs ip link set vsl-s$i up
-        nx vsl-bs ethtool -K vsl-s$i tx off tso off gso off txvlan off >/dev/null 2>&1 || true
-        host vsl-b$i vsl-b${i}e 192.0.2.$i 1
+        [ "$off" = 1 ] && { nx vsl-bs ethtool -K vsl-s$i tx off tso off gso off txvlan off >/dev/null 2>&1 || true; }
+        host vsl-b$i vsl-b${i}e 192.0.2.$i "$off"
     done
     dev1=vsl-b1e; dev2=vsl-b2e
 }
@@ -111,6 +114,10 @@ setup() {
     g)  switch_veths; java_start --xdp vsl-s1@vsl-bs --xdp vsl-s2@vsl-bs ;;
     h)  java_start --tap-syscalls vsl-t1@vsl-b1 --tap-syscalls vsl-t2@vsl-b2
         host vsl-b1 vsl-t1 192.0.2.1 0; host vsl-b2 vsl-t2 192.0.2.2 0; dev1=vsl-t1; dev2=vsl-t2 ;;
+    i)  java_start --tap-offload vsl-t1@vsl-b1 --tap-offload vsl-t2@vsl-b2
+        host vsl-b1 vsl-t1 192.0.2.1 0; host vsl-b2 vsl-t2 192.0.2.2 0; dev1=vsl-t1; dev2=vsl-t2 ;;
+    j)  switch_veths 0; nx vsl-bs ip link add vsl-br type bridge; nx vsl-bs ip link set vsl-br up
+        for i in 1 2; do nx vsl-bs ip link set vsl-s$i master vsl-br; done ;;
     esac
     sleep 1
     nx vsl-b1 ping -c 3 -i 0.2 -W 2 -q 192.0.2.2 >/dev/null || { echo "($1): no ping" >&2; }
@@ -150,10 +157,11 @@ measure() { # prints: pps Gbit/s latency_ms
     echo "$pps ${gbps:-0} ${lat:-nan}"
 }
 
-configs=${CONFIGS:-a b c d e f g h}
+configs=${CONFIGS:-a b c d e f g h i j}
 declare -A name=([a]="plain veth pair" [b]="Linux bridge" [c]="OVS netdev, kernel-socket ports"
     [d]="OVS netdev, afxdp ports" [e]="OVS netdev, tap ports" [f]="vswitch4j, TAP ports (io_uring)" [g]="vswitch4j, AF_XDP ports"
-    [h]="vswitch4j, TAP ports (a system call per frame)")
+    [h]="vswitch4j, TAP ports (a system call per frame)" [i]="vswitch4j, TAP ports with offloads (vnet_hdr, TSO)"
+    [j]="Linux bridge, hosts' offloads on")
 declare -A results
 echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) CPUs, $runs runs of $secs s, interleaved" >&2
 for run in $(seq "$runs"); do

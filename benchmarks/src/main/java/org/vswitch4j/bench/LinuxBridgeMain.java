@@ -17,11 +17,12 @@ import org.vswitch4j.io.linux.XdpUmem;
  * process is told to stop (SIGTERM or SIGINT); then it prints each port's counters and closes everything.
  * <pre>
  *   java -cp benchmarks.jar org.vswitch4j.bench.LinuxBridgeMain [--xdp-ring SIZE]
- *       [--tap NAME[@NETNS]]... [--xdp NAME[@NETNS]]... [--xdp-busy NAME[@NETNS]]...
+ *       [--tap[-syscalls|-offload] NAME[@NETNS]]... [--xdp NAME[@NETNS]]... [--xdp-busy NAME[@NETNS]]...
  * </pre>
- * A TAP is created (or attached) in NETNS; an AF_XDP port opens device NAME in NETNS ({@code --xdp-busy}: a port
- * whose poll thread never sleeps; {@code --xdp-ring}: the rings' size, 2048 unless given). Prints "ready" once
- * every port is added and the poll thread runs.
+ * A TAP is created (or attached) in NETNS ({@code --tap-syscalls}: without io_uring; {@code --tap-offload}: with
+ * IFF_VNET_HDR checksum and TCP segmentation offloads); an AF_XDP port opens device NAME in NETNS
+ * ({@code --xdp-busy}: a port whose poll thread never sleeps; {@code --xdp-ring}: the rings' size, 2048 unless
+ * given). Prints "ready" once every port is added and the poll thread runs.
  */
 public final class LinuxBridgeMain {
     private LinuxBridgeMain() {
@@ -35,8 +36,9 @@ public final class LinuxBridgeMain {
             String[] spec = args[i + 1].split("@", 2);
             String ns = spec.length > 1 ? spec[1] : null;
             switch (args[i]) {
-                case "--tap", "--tap-syscalls" -> {
-                    TapPort.Builder b = TapPort.builder(spec[0]).ioUring(args[i].equals("--tap"));
+                case "--tap", "--tap-syscalls", "--tap-offload" -> {
+                    TapPort.Builder b = TapPort.builder(spec[0]).ioUring(!args[i].equals("--tap-syscalls"))
+                            .offloads(args[i].equals("--tap-offload"));
                     if (ns != null) {
                         b.namespace(ns);
                     }
@@ -55,8 +57,8 @@ public final class LinuxBridgeMain {
                 }
                 case "--xdp-ring" -> ring = Integer.parseInt(spec[0]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; allowed: --tap NAME[@NETNS], --tap-syscalls NAME[@NETNS], --xdp NAME[@NETNS],"
-                        + " --xdp-busy NAME[@NETNS], --xdp-ring SIZE (before the first --xdp)");
+                        + "; allowed: --tap NAME[@NETNS], --tap-syscalls NAME[@NETNS], --tap-offload NAME[@NETNS],"
+                        + " --xdp NAME[@NETNS], --xdp-busy NAME[@NETNS], --xdp-ring SIZE (before the first --xdp)");
             }
         }
         if (ports.isEmpty()) {

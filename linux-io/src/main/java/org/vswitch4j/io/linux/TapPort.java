@@ -3,6 +3,7 @@ package org.vswitch4j.io.linux;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import org.vswitch4j.core.packet.BufferPool;
 import org.vswitch4j.core.packet.Packet;
@@ -20,6 +21,7 @@ import org.vswitch4j.io.linux.internal.NetNs;
 import org.vswitch4j.io.linux.internal.PortCounters;
 import org.vswitch4j.io.linux.internal.RxWakeups;
 import org.vswitch4j.io.linux.internal.Tun;
+import org.vswitch4j.io.linux.internal.VnetHeader;
 
 /**
  * A port on a Linux TAP device ({@code /dev/net/tun}, {@code IFF_TAP | IFF_NO_PI}): frames the kernel sends
@@ -41,9 +43,23 @@ import org.vswitch4j.io.linux.internal.Tun;
  * that find nothing complete with {@code EAGAIN} and keep their buffers for the next burst), a transmit a
  * burst of writes straight from the frames' buffers, whatever memory they live in (no copy). Where the kernel
  * refuses io_uring (a sysctl or a container's seccomp filter), or with {@link Builder#ioUring(boolean)
- * ioUring(false)}, the port makes one {@code read(2)}/{@code write(2)} per frame instead. No
- * {@code IFF_VNET_HDR}: the kernel completes checksums and segments before frames reach us, so hosts need no
- * offload settings.
+ * ioUring(false)}, the port makes one {@code read(2)}/{@code write(2)} per frame instead.
+ *
+ * <h2>Offloads</h2>
+ * By default the TAP has no {@code IFF_VNET_HDR}: the kernel completes checksums and segments before frames reach
+ * us, so hosts need no offload settings, and every frame is at most MTU + 14 bytes. With
+ * {@link Builder#offloads(boolean) offloads(true)} (what QEMU and Open vSwitch's userspace TSO do) the TAP is
+ * opened with {@code IFF_VNET_HDR}, a 12-byte {@code virtio_net_hdr_v1} ({@code TUNSETVNETHDRSZ}) and
+ * {@code TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)}: the kernel hands over frames with partial
+ * checksums and TCP segments of up to 64 KB, which the port marks as the packet's offload state
+ * ({@link Packet#offload}), and takes the same on transmit. Another TAP with offloads gets such a frame and its
+ * header untouched (one write instead of ~45, and the receiving stack gets the large segment as GRO would
+ * make it); every other port gets it completed and segmented by the datapath
+ * ({@link org.vswitch4j.core.packet.Offloads}). The header lives in the 12 bytes of headroom before the frame,
+ * so neither direction copies. Such frames need large buffers: without {@link Builder#memory} the port owns a
+ * pool of {@value #OFFLOAD_BUFFERS_PER_QUEUE} buffers of {@value #OFFLOAD_BUFFER_SIZE} bytes per queue. A frame
+ * whose header is malformed (a GSO type not asked for, offsets outside the frame) is dropped and counted in
+ * {@code rx_errors} and {@link #vnetHeaderErrors()}.
  *
  * <h2>Idle</h2>
  * Each queue's fd is registered with the module's epoll thread; {@link #armRxWakeup} lets a poll thread sleep
@@ -69,11 +85,22 @@ public final class TapPort implements Port {
     static final int MIN_READS = 2;
     /** Operations per io_uring_enter (a burst larger than this takes several). */
     static final int RING_ENTRIES = 64;
+    /** Buffer size of the pool an offloading port owns: a 64 KB GSO frame, its vnet header and 256 bytes of headroom. */
+    static final int OFFLOAD_BUFFER_SIZE = 66048;
+    /** Buffers per queue of the pool an offloading port owns (33 MB per queue). */
+    static final int OFFLOAD_BUFFERS_PER_QUEUE = 512;
+    /** The largest frame an offloading port must be able to receive: 64 KB of IP packet, Ethernet and two tags. */
+    static final int OFFLOAD_MAX_FRAME = 65535 + 14 + 8;
 
     private final String name;
     private final String namespace;
     private final boolean multiQueue;
     private final boolean busyPoll;
+    /** IFF_VNET_HDR: every read and write carries a {@link VnetHeader} before the frame. */
+    private final boolean offloads;
+    /** Bytes before the frame a read or write starts at: the vnet header's size, or 0. */
+    private final int hdr;
+    private final LongAdder vnetHeaderErrors = new LongAdder();
     private final PacketMemory memory;
     private final boolean ownsMemory;
     private final int maxFrame;
@@ -90,11 +117,23 @@ public final class TapPort implements Port {
         this.namespace = b.namespace;
         this.multiQueue = b.queues > 1;
         this.busyPoll = b.busyPoll;
+        this.offloads = b.offloads;
+        this.hdr = offloads ? VnetHeader.SIZE : 0;
         if (b.memory != null) {
             this.memory = b.memory;
             this.ownsMemory = false;
+            if (offloads && (memory.headroom() < VnetHeader.SIZE
+                    || memory.bufferSize() - memory.headroom() < OFFLOAD_MAX_FRAME)) {
+                throw new IllegalArgumentException("a TAP port with offloads needs buffers with at least "
+                        + VnetHeader.SIZE + " bytes of headroom and " + OFFLOAD_MAX_FRAME + " bytes after it (a 64 KB"
+                        + " GSO frame); the memory given has " + memory.headroom() + " and "
+                        + (memory.bufferSize() - memory.headroom()) + "; give a BufferPool with bufferSize("
+                        + OFFLOAD_BUFFER_SIZE + "), or build the port with offloads(false)");
+            }
         } else {
-            this.memory = BufferPool.builder().count(2048 * b.queues).build();
+            this.memory = offloads
+                    ? BufferPool.builder().bufferSize(OFFLOAD_BUFFER_SIZE).count(OFFLOAD_BUFFERS_PER_QUEUE * b.queues).build()
+                    : BufferPool.builder().count(2048 * b.queues).build();
             this.ownsMemory = true;
         }
         this.maxFrame = memory.bufferSize() - memory.headroom();
@@ -123,7 +162,7 @@ public final class TapPort implements Port {
                 java.util.Arrays.fill(r, -1);
                 try {
                     for (int q = 0; q < r.length; q++) {
-                        r[q] = Tun.openQueue(name, multiQueue);
+                        r[q] = Tun.openQueue(name, multiQueue, offloads);
                     }
                 } catch (RuntimeException e) {
                     for (int fd : r) {
@@ -227,8 +266,14 @@ public final class TapPort implements Port {
                     break;
                 }
             }
-            long r = Libc.readAt(err, fd, regionAddr + memory.bufferOffset(h) + headroom, maxFrame);
+            long r = Libc.readAt(err, fd, regionAddr + memory.bufferOffset(h) + headroom - hdr, maxFrame + hdr) - hdr;
             if (r <= 0) {
+                if (r > -hdr) {
+                    counters.rxErrors.increment(); // shorter than a vnet header: nothing we can use
+                    q.spare = h;
+                    continue;
+                }
+                r += hdr; // the read's own result: 0 or -1
                 q.spare = h;
                 if (r < 0) {
                     int e = Libc.errno(err);
@@ -242,7 +287,11 @@ public final class TapPort implements Port {
                 break;
             }
             q.spare = -1;
-            batch.add().bind(memory, h, headroom, (int) r);
+            Packet p = batch.add().bind(memory, h, headroom, (int) r);
+            if (offloads && !VnetHeader.read(p)) {
+                rejectVnetHeader(batch, p);
+                continue;
+            }
             n++;
             bytes += r;
         }
@@ -271,7 +320,7 @@ public final class TapPort implements Port {
         long base = memory.region().address();
         int headroom = memory.headroom();
         for (int i = 0; i < k; i++) {
-            ring.prepare(IoUring.OP_READ, fd, base + memory.bufferOffset(bufs[i]) + headroom, maxFrame, i);
+            ring.prepare(IoUring.OP_READ, fd, base + memory.bufferOffset(bufs[i]) + headroom - hdr, maxFrame + hdr, i);
         }
         int[] res = q.rxRes;
         ring.submitAndWait(res);
@@ -282,10 +331,18 @@ public final class TapPort implements Port {
         for (int i = 0; i < k; i++) { // in submission order, which is the order the kernel ran the reads in
             int r = res[i];
             long h = bufs[i];
-            if (r > 0) {
-                batch.add().bind(memory, h, headroom, r);
+            if (r > hdr) {
+                r -= hdr;
+                Packet p = batch.add().bind(memory, h, headroom, r);
+                if (offloads && !VnetHeader.read(p)) {
+                    rejectVnetHeader(batch, p);
+                    continue;
+                }
                 n++;
                 bytes += r;
+            } else if (r > 0) {
+                bufs[keep++] = h;
+                counters.rxErrors.increment(); // shorter than a vnet header: nothing we can use
             } else {
                 bufs[keep++] = h;
                 if (r < 0 && r != -Libc.EAGAIN && r != -Libc.EINTR) {
@@ -307,6 +364,14 @@ public final class TapPort implements Port {
             q.lost(); // the device went away under us
         }
         return n;
+    }
+
+    /** Drops the frame just added to {@code batch} whose vnet header is malformed: counted, never thrown. */
+    private void rejectVnetHeader(PacketBatch batch, Packet p) {
+        counters.rxErrors.increment();
+        vnetHeaderErrors.increment();
+        p.release();
+        batch.size(batch.size() - 1);
     }
 
     @Override
@@ -342,10 +407,13 @@ public final class TapPort implements Port {
                 for (int i = 0; i < n; i++) {
                     Packet p = batch.get(i);
                     int len = p.length();
-                    if (fd < 0 || len > maxFrame) {
+                    if (fd < 0 || len > maxFrame || p.dataOffset() < hdr) {
                         dropped++;
                     } else {
-                        long r = Libc.writeAt(err, fd, p.region().address() + p.address(), len);
+                        if (offloads) {
+                            VnetHeader.write(p);
+                        }
+                        long r = Libc.writeAt(err, fd, p.region().address() + p.address() - hdr, len + hdr) - hdr;
                         if (r == len) {
                             sent++;
                             bytes += len;
@@ -391,10 +459,13 @@ public final class TapPort implements Port {
             for (; i < n && ring.prepared() < ring.entries(); i++) {
                 Packet p = batch.get(i);
                 int len = p.length();
-                if (fd < 0 || len > maxFrame) {
-                    res[i] = Integer.MIN_VALUE;
+                if (fd < 0 || len > maxFrame || p.dataOffset() < hdr) {
+                    res[i] = Integer.MIN_VALUE; // (no room for the vnet header: never for the core's memories)
                 } else {
-                    ring.prepare(IoUring.OP_WRITE, fd, p.region().address() + p.address(), len, i);
+                    if (offloads) {
+                        VnetHeader.write(p);
+                    }
+                    ring.prepare(IoUring.OP_WRITE, fd, p.region().address() + p.address() - hdr, len + hdr, i);
                 }
             }
             ring.submitAndWait(res);
@@ -402,9 +473,9 @@ public final class TapPort implements Port {
                 int r = res[j];
                 if (r == Integer.MIN_VALUE) {
                     dropped++;
-                } else if (r == batch.get(j).length()) {
+                } else if (r - hdr == batch.get(j).length()) {
                     sent++;
-                    bytes += r;
+                    bytes += r - hdr;
                 } else if (r < 0 && isDeviceGone(-r)) {
                     dropped++;
                 } else {
@@ -434,6 +505,17 @@ public final class TapPort implements Port {
     @Override
     public PacketMemory memory() {
         return memory;
+    }
+
+    /** Whether the TAP was opened with IFF_VNET_HDR and offloads ({@link Builder#offloads(boolean)}). */
+    @Override
+    public boolean offloads() {
+        return offloads;
+    }
+
+    /** Frames dropped on receive because their vnet header was malformed (also in {@code rx_errors}). */
+    public long vnetHeaderErrors() {
+        return vnetHeaderErrors.sum();
     }
 
     @Override
@@ -572,7 +654,7 @@ public final class TapPort implements Port {
             }
             int nfd;
             try {
-                nfd = NetNs.call(namespace, () -> Tun.openQueue(name, multiQueue));
+                nfd = NetNs.call(namespace, () -> Tun.openQueue(name, multiQueue, offloads));
             } catch (LinuxIoException e) {
                 return; // not a TAP we can attach to (yet); try again later
             }
@@ -642,6 +724,7 @@ public final class TapPort implements Port {
         private boolean busyPoll;
         private PacketMemory memory;
         private Boolean ioUring;
+        private boolean offloads;
 
         private Builder(String name) {
             NetDevice.checkName(name);
@@ -722,6 +805,15 @@ public final class TapPort implements Port {
          */
         public Builder ioUring(boolean on) {
             this.ioUring = on;
+            return this;
+        }
+
+        /**
+         * Open the TAP with IFF_VNET_HDR and checksum and TCP segmentation offloads (true), or without (false, the
+         * default); see "Offloads" in {@link TapPort}. An existing TAP attached to takes the setting too.
+         */
+        public Builder offloads(boolean on) {
+            this.offloads = on;
             return this;
         }
 

@@ -16,10 +16,11 @@ import org.vswitch4j.io.linux.internal.IoUring;
 import org.vswitch4j.io.linux.internal.Libc;
 import org.vswitch4j.io.linux.internal.NetDevice;
 import org.vswitch4j.io.linux.internal.Tun;
+import org.vswitch4j.io.linux.internal.VnetHeader;
 
 /**
  * The hand-written FFM bindings against the C headers: a small C program, compiled here with gcc against
- * /usr/include (linux/if_xdp.h, linux/bpf.h, linux/if_tun.h, linux/io_uring.h, net/if.h, sys/epoll.h …), prints every constant,
+ * /usr/include (linux/if_xdp.h, linux/bpf.h, linux/if_tun.h, linux/virtio_net.h, linux/io_uring.h, net/if.h, sys/epoll.h …), prints every constant,
  * structure size and field offset the bindings use; each must equal the Java side. Needs gcc and the kernel
  * headers (skips with a message without them; fails under CI=true, where .ci/run installs them).
  */
@@ -96,6 +97,29 @@ class NativeLayoutTest {
         java.put("IFF_TAP", (long) Tun.IFF_TAP);
         java.put("IFF_NO_PI", (long) Tun.IFF_NO_PI);
         java.put("IFF_MULTI_QUEUE", (long) Tun.IFF_MULTI_QUEUE);
+        java.put("IFF_VNET_HDR", (long) Tun.IFF_VNET_HDR);
+        java.put("TUNSETOFFLOAD", Tun.TUNSETOFFLOAD);
+        java.put("TUNSETVNETHDRSZ", Tun.TUNSETVNETHDRSZ);
+        java.put("TUN_F_CSUM", (long) Tun.TUN_F_CSUM);
+        java.put("TUN_F_TSO4", (long) Tun.TUN_F_TSO4);
+        java.put("TUN_F_TSO6", (long) Tun.TUN_F_TSO6);
+        // the vnet header (VnetHeader)
+        java.put("sizeof(struct virtio_net_hdr_v1)", (long) VnetHeader.SIZE);
+        java.put("offsetof(struct virtio_net_hdr_v1, flags)", (long) VnetHeader.FLAGS);
+        java.put("offsetof(struct virtio_net_hdr_v1, gso_type)", (long) VnetHeader.GSO_TYPE);
+        java.put("offsetof(struct virtio_net_hdr_v1, hdr_len)", (long) VnetHeader.HDR_LEN);
+        java.put("offsetof(struct virtio_net_hdr_v1, gso_size)", (long) VnetHeader.GSO_SIZE);
+        java.put("offsetof(struct virtio_net_hdr_v1, csum_start)", (long) VnetHeader.CSUM_START);
+        java.put("offsetof(struct virtio_net_hdr_v1, csum_offset)", (long) VnetHeader.CSUM_OFFSET);
+        java.put("offsetof(struct virtio_net_hdr_v1, num_buffers)", (long) VnetHeader.NUM_BUFFERS);
+        java.put("sizeof(((struct virtio_net_hdr_v1 *) 0)->gso_size)", 2L); // read and written as 16 bits
+        java.put("VIRTIO_NET_HDR_F_NEEDS_CSUM", (long) VnetHeader.F_NEEDS_CSUM);
+        java.put("VIRTIO_NET_HDR_F_DATA_VALID", (long) VnetHeader.F_DATA_VALID);
+        java.put("VIRTIO_NET_HDR_GSO_NONE", (long) VnetHeader.GSO_NONE);
+        java.put("VIRTIO_NET_HDR_GSO_TCPV4", (long) VnetHeader.GSO_TCPV4);
+        java.put("VIRTIO_NET_HDR_GSO_UDP", (long) VnetHeader.GSO_UDP);
+        java.put("VIRTIO_NET_HDR_GSO_TCPV6", (long) VnetHeader.GSO_TCPV6);
+        java.put("VIRTIO_NET_HDR_GSO_ECN", (long) VnetHeader.GSO_ECN);
         // AF_XDP (XskSocket, XskRing, XdpUmem)
         java.put("SOL_XDP", (long) XskSocket.SOL_XDP);
         java.put("XDP_MMAP_OFFSETS", (long) XskSocket.XDP_MMAP_OFFSETS);
@@ -240,6 +264,7 @@ class NativeLayoutTest {
                 #include <net/if.h>
                 #include <linux/if_link.h>
                 #include <linux/if_tun.h>
+                #include <linux/virtio_net.h>
                 #include <linux/if_xdp.h>
                 #include <linux/bpf.h>
                 #include <linux/sockios.h>

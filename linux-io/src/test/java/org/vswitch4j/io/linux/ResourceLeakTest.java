@@ -61,8 +61,11 @@ class ResourceLeakTest {
         long fds = RootLab.openFds();
         long maps = RootLab.mappings();
         for (int i = 0; i < 1000; i++) {
-            try (TapPort p = TapPort.builder("vsl-leak0").namespace(NS).queues(2).attachOnly().build()) {
+            // every tenth cycle with IFF_VNET_HDR offloads (and the port's pool of 64 KB buffers)
+            try (TapPort p = TapPort.builder("vsl-leak0").namespace(NS).queues(2).attachOnly().offloads(i % 10 == 0)
+                    .build()) {
                 assertEquals(2, p.rxQueues());
+                assertEquals(i % 10 == 0, p.offloads());
             }
         }
         assertEquals(fds, RootLab.openFds(), "open fds after 1,000 TAP open/close cycles");

@@ -58,6 +58,14 @@ import org.vswitch4j.core.time.Clock;
  * rx_errors counts runts, over-MTU frames (longer than mtu + 14 + 4 × tags) and malformed frames (which are
  * still translated and forwarded as the pipeline says); runts and over-MTU frames are dropped.
  *
+ * <h2>Offloads</h2>
+ * A port whose {@link Port#offloads()} is true may hand over frames with a partial checksum or as one GSO frame of
+ * up to 64 KB ({@link org.vswitch4j.core.packet.Packet#hasOffload()}). MTU rules judge a GSO frame by its
+ * segments. Output to another such port passes the frame as it is; output to any other port, a copy for a further
+ * output, and a tunnel push get it completed and segmented in software first
+ * ({@link org.vswitch4j.core.packet.Offloads}; segments in {@link Builder#memory}, a GSO copy for an offloading
+ * port in the frame's own memory), counted as the wire frames they are.
+ *
  * <h2>Ownership</h2>
  * The datapath owns every buffer it receives until it passes it to a port's {@code transmit} or releases it
  * (drops). It never closes a {@link Port}: the caller who added it does. Copies for all outputs but the last
@@ -752,6 +760,8 @@ public final class Datapath implements AutoCloseable {
         final Pipeline pipeline;
         /** The device is a tunnel port: its frames' tunnel metadata goes into the flow key. */
         final boolean tunnel;
+        /** {@link Port#offloads()}: its frames may carry offload state, and it takes them so. */
+        final boolean offloads;
         volatile boolean adminUp = true;
         /**
          * The link state {@link #checkLinkState()} last saw (written under the slow-path lock). Taken when the
@@ -767,6 +777,7 @@ public final class Datapath implements AutoCloseable {
             this.device = port;
             this.pipeline = pipeline;
             this.tunnel = port.isTunnel();
+            this.offloads = port.offloads();
             this.base = new long[PollWorker.STRIDE];
             this.linkSeen = linkUpNow();
         }
@@ -777,6 +788,7 @@ public final class Datapath implements AutoCloseable {
             this.device = old.device;
             this.pipeline = old.pipeline;
             this.tunnel = old.tunnel;
+            this.offloads = old.offloads;
             this.base = old.base; // the same port: its counters go on
             this.adminUp = old.adminUp;
             this.linkSeen = old.linkSeen;

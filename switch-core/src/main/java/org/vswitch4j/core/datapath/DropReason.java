@@ -33,7 +33,12 @@ UPCALL_FAILED("upcall failed"),
      * A tunnel header could not be pushed: the inner frame is over the underlay's MTU, or the buffer lacks
      * headroom (counts into the tunnel port's tx_dropped).
      */
-    TUNNEL_PUSH("tunnel header could not be pushed");
+    TUNNEL_PUSH("tunnel header could not be pushed"),
+    /**
+     * A frame's offload state (partial checksum, GSO) does not fit the frame, so it could not be finished in
+     * software for an output port that takes no offloads (counts into that port's tx_dropped).
+     */
+    TX_OFFLOAD("offload state could not be finished in software");
 
     private final String description;
 

@@ -65,6 +65,9 @@ final class PacketEdits {
             if (p.l4Offset() != Packet.ABSENT) {
                 p.l4Offset(p.l4Offset() + 4);
             }
+            if (p.hasOffload()) {
+                p.offload(p.csumStart() + 4, p.csumOffset(), p.gsoType(), p.gsoSize());
+            }
         }
         p.u16(12, tpid);
         p.u16(14, tci);

@@ -9,6 +9,7 @@ import org.vswitch4j.core.key.FlowKey;
 import org.vswitch4j.core.key.FlowMask;
 import org.vswitch4j.core.key.FlowParser;
 import org.vswitch4j.core.key.ParseStatus;
+import org.vswitch4j.core.packet.Offloads;
 import org.vswitch4j.core.packet.Packet;
 import org.vswitch4j.core.packet.PacketBatch;
 import org.vswitch4j.core.port.TunnelHeader;
@@ -135,6 +136,8 @@ final class PollWorker {
     private final FlowMask mask = new FlowMask();
     private final UpcallContext context = new UpcallContext();
     private final PacketBatch rx;
+    /** Scratch batch of softwareOffload: frames on their way to a port that takes no offload state. */
+    private final PacketBatch soft;
     private final int burst;
     private final int maxMegaflows;
     private final long maxIdleNanos;
@@ -207,6 +210,7 @@ final class PollWorker {
         this.emcInsertNever = emcInsertInvProb == 0;
         this.burst = burst;
         this.rx = new PacketBatch(burst);
+        this.soft = new PacketBatch(burst);
         this.maxMegaflows = maxMegaflows;
         this.maxIdleNanos = maxIdleNanos;
         this.revalidateNanos = revalidateNanos;
@@ -452,7 +456,8 @@ final class PollWorker {
                     }
                     c[base + MALFORMED]++;
                 }
-                if (len > mtuLimit && len > mtuLimit + 4 * tags(kw[FlowKey.W_VLAN])) {
+                if (len > mtuLimit && (p.gsoType() == Packet.GSO_NONE ? len : Offloads.wireLength(p))
+                        > mtuLimit + 4 * tags(kw[FlowKey.W_VLAN])) { // a GSO frame is judged by its segments
                     portCounters[base + RX_ERRORS]++;
                     drop(p, DropReason.OVER_MTU);
                     continue;
@@ -485,6 +490,16 @@ final class PollWorker {
                 CompiledActions ca = f.compiled;
                 TunnelHeader th = ca.singlePush;
                 if (th != null) {
+                    if (p.hasOffload()) {
+                        // Finished in software before the outer header goes on; deferred frames go first.
+                        if (lazyOut >= 0) {
+                            moveDeferred(lazyOut, deferred);
+                            lazyOut = -1;
+                        }
+                        segmentOut(ca.singlePushPort, p, th);
+                        p.release();
+                        continue;
+                    }
                     if (!th.push(p)) {
                         dropTx(p, ca.singlePushPort, DropReason.TUNNEL_PUSH);
                         continue;
@@ -513,7 +528,7 @@ final class PollWorker {
         if (lazyOut > 0) {
             if (deferred == n) {
                 // The whole burst to one port: transmit the rx batch itself (lengths as received unless pushed).
-                flushPort(lazyOut, b, pushed ? -1 : mtuLimit, rxBytes);
+                flushPort(lazyOut, b, pushed || s.offloads ? -1 : mtuLimit, rxBytes);
             } else {
                 moveDeferred(lazyOut, deferred); // the rest were dropped
             }
@@ -714,7 +729,13 @@ final class PollWorker {
                     }
                 }
                 case CompiledActions.OP_POP_VLAN -> PacketEdits.popVlan(p);
-                case CompiledActions.OP_SET -> PacketEdits.setField(p, a.arg[k], a.val[k]);
+                case CompiledActions.OP_SET -> {
+                    if (p.hasOffload()) {
+                        setFieldWithOffload(p, a.arg[k], a.val[k]);
+                    } else {
+                        PacketEdits.setField(p, a.arg[k], a.val[k]);
+                    }
+                }
                 case CompiledActions.OP_DROP -> {
                     drop(p, a.dropReasons[k]);
                     return;
@@ -732,15 +753,22 @@ final class PollWorker {
                 case CompiledActions.OP_USERSPACE -> ((PacketSink) a.obj[k]).accept(p, a.val[k]);
                 case CompiledActions.OP_TUNNEL_PUSH -> {
                     TunnelHeader h = (TunnelHeader) a.obj[k];
-                    if (k == last) {
+                    if (p.hasOffload()) {
+                        segmentOut(a.arg[k], p, h); // finished in software before the outer header goes on
+                        if (k == last) {
+                            p.release();
+                            return;
+                        }
+                    } else if (k == last) {
                         if (!h.push(p)) {
                             dropTx(p, a.arg[k], DropReason.TUNNEL_PUSH);
                         } else {
                             enqueue(a.arg[k], idx);
                         }
                         return;
+                    } else {
+                        tunnelCopyOut(a.arg[k], p, h);
                     }
-                    tunnelCopyOut(a.arg[k], p, h);
                 }
                 default -> throw new IllegalStateException("unknown op " + op[k]);
             }
@@ -767,13 +795,19 @@ final class PollWorker {
 
     /** Copies {@code p} into a fresh buffer in the tx batch of {@code port} (an output that is not the last). */
     private void copyOut(int port, Packet p) {
+        boolean gso = p.gsoType() != Packet.GSO_NONE;
+        if (gso && !(port < slots.length && slots[port] != null && slots[port].offloads)) {
+            segmentOut(port, p, null);
+            return;
+        }
         PacketBatch b = txBatch(port);
         if (b == null) {
             countTxDrop(p.inPort(), port, DropReason.PORT_DOWN);
             return;
         }
         Packet v = b.add();
-        if (!p.copyTo(dp.memory(), v)) {
+        // A 64 KB GSO frame fits no datapath buffer; its own memory (the receiving TAP's) has buffers that size.
+        if (!p.copyTo(gso ? p.memory() : dp.memory(), v)) {
             b.size(b.size() - 1);
             long[] c = portCounters;
             int base = p.inPort() * STRIDE;
@@ -798,6 +832,54 @@ final class PollWorker {
                 dropTx(v, port, DropReason.TUNNEL_PUSH);
             }
         }
+    }
+
+    /**
+     * Appends the wire frames of {@code p} (its segments with complete checksums, see {@link Offloads#segment}),
+     * each in a fresh datapath buffer and with {@code h} pushed when not null, to the tx batch of {@code port}.
+     * {@code p} stays the caller's.
+     */
+    private void segmentOut(int port, Packet p, TunnelHeader h) {
+        int segs = Offloads.segmentCount(p);
+        for (int k = 0; k < segs; k++) {
+            PacketBatch b = txBatch(port);
+            if (b == null) {
+                countTxDrop(p.inPort(), port, DropReason.PORT_DOWN);
+                return;
+            }
+            int before = b.size();
+            Packet v = b.add();
+            if (!Offloads.segment(p, k, dp.memory(), v)) {
+                b.size(before);
+                long[] c = portCounters;
+                int base = p.inPort() * STRIDE;
+                c[base + RX_DROPPED]++;
+                c[base + DROP_BASE + DropReason.NO_BUFFER.ordinal()]++;
+                return;
+            }
+            if (h != null && !h.push(v)) {
+                b.size(before);
+                dropTx(v, port, DropReason.TUNNEL_PUSH);
+            }
+        }
+    }
+
+    /**
+     * A set-field action on a frame with offload state. A partial checksum is completed first, so the action's
+     * incremental checksum update applies as always. A GSO frame cannot be completed: its TCP checksum field
+     * holds the pseudo-header sum {@code S}, and updating the complement of {@code S} by RFC 1624 and
+     * complementing back gives the pseudo-header sum of the rewritten addresses or ports.
+     */
+    private static void setFieldWithOffload(Packet p, int field, long value) {
+        if (p.gsoType() == Packet.GSO_NONE) {
+            Offloads.completeChecksum(p);
+            PacketEdits.setField(p, field, value);
+            return;
+        }
+        int at = p.csumStart() + p.csumOffset();
+        p.u16(at, ~p.u16(at));
+        PacketEdits.setField(p, field, value);
+        p.u16(at, ~p.u16(at));
     }
 
     /** The tx batch of {@code port} with room for one packet, marked dirty; null for an unknown port. */
@@ -855,7 +937,15 @@ final class PollWorker {
         for (int i = kept; i < n; i++) {
             Packet q = b.get(i);
             int len = q.length();
-            if (len > limit && len > limit + 4 * PacketEdits.tagCount(q)) {
+            int wire = len;
+            if (q.hasOffload()) {
+                if (!s.offloads) {
+                    softwareOffload(port, b, i, kept);
+                    return;
+                }
+                wire = Offloads.wireLength(q); // a GSO frame is judged by its segments
+            }
+            if (wire > limit && wire > limit + 4 * PacketEdits.tagCount(q)) {
                 dropTx(q, port, DropReason.TX_OVER_MTU);
                 continue;
             }
@@ -882,6 +972,57 @@ final class PollWorker {
             // The port took ownership of every packet (Port contract), sent or not: forget the views. After an
             // exception we cannot know what it released, and a leak is safer than a double release.
             b.clear();
+        }
+    }
+
+    /**
+     * The rest of {@link #flushPort} for a port that takes no offload state, from the first frame that has some:
+     * {@code b[0..kept)} are checked, {@code b[from..)} not yet. Every frame moves, in order, to the scratch
+     * batch {@code soft}: partial checksums completed in place, GSO frames cut into their segments (new buffers;
+     * the GSO frame is released). Each full scratch batch, and the last, goes through flushPort, which checks it
+     * as usual and finds no offload state left.
+     */
+    private void softwareOffload(int port, PacketBatch b, int from, int kept) {
+        PacketBatch out = soft;
+        for (int j = 0; j < kept; j++) {
+            out.takeFrom(b, j);
+        }
+        int n = b.size();
+        for (int j = from; j < n; j++) {
+            Packet q = b.get(j);
+            if (q.gsoType() != Packet.GSO_NONE) {
+                segmentInto(port, q, out);
+                q.release();
+                continue;
+            }
+            if (!Offloads.completeChecksum(q)) {
+                dropTx(q, port, DropReason.TX_OFFLOAD);
+                continue;
+            }
+            if (out.isFull()) {
+                flushPort(port, out, -1, 0);
+            }
+            out.takeFrom(b, j);
+        }
+        b.size(0);
+        if (!out.isEmpty()) {
+            flushPort(port, out, -1, 0);
+        }
+    }
+
+    /** Appends the segments of GSO frame {@code q} to {@code out}, flushing it to {@code port} whenever it is full. */
+    private void segmentInto(int port, Packet q, PacketBatch out) {
+        int segs = Offloads.segmentCount(q);
+        for (int k = 0; k < segs; k++) {
+            if (out.isFull()) {
+                flushPort(port, out, -1, 0);
+            }
+            int before = out.size();
+            if (!Offloads.segment(q, k, dp.memory(), out.add())) {
+                out.size(before);
+                countTxDrop(q.inPort(), port, Offloads.valid(q) ? DropReason.NO_BUFFER : DropReason.TX_OFFLOAD);
+                return;
+            }
         }
     }
 

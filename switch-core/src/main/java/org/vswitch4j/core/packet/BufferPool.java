@@ -559,10 +559,10 @@ public final class BufferPool implements PacketMemory, AutoCloseable {
         private Builder() {
         }
 
-        /** Bytes per buffer, headroom included: 256..65536, a multiple of 64. */
+        /** Bytes per buffer, headroom included: 256..131072, a multiple of 64 (above 64 KB: GSO frames, see {@link Offloads}). */
         public Builder bufferSize(int bytes) {
-            if (bytes < 256 || bytes > 65536 || bytes % 64 != 0) {
-                throw new IllegalArgumentException("buffer size " + bytes + " must be a multiple of 64 in 256..65536");
+            if (bytes < 256 || bytes > 131072 || bytes % 64 != 0) {
+                throw new IllegalArgumentException("buffer size " + bytes + " must be a multiple of 64 in 256..131072");
             }
             this.bufferSize = bytes;
             return this;

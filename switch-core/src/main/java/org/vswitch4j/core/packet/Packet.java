@@ -6,7 +6,8 @@ import java.nio.ByteOrder;
 
 /**
  * A reusable view of one frame in a packet buffer: which memory, which buffer, where the frame starts
- * and how long it is, plus the metadata the datapath attaches (input port, header offsets).
+ * and how long it is, plus the metadata the datapath attaches (input port, header offsets) and the offload
+ * state a port may set (partial checksum, GSO; see {@link #offload} and {@link Offloads}).
  *
  * <p>A {@code Packet} holds no memory of its own and is never allocated per packet: ports and the datapath
  * keep a fixed set of views (in {@link PacketBatch}es) and rebind them with {@link #bind}. The frame
@@ -46,6 +47,19 @@ public final class Packet {
     // a tunnel port that decapsulated the frame, copied into the key by the datapath, zero for every other frame.
     private long tunnelId;
     private long tunnelIps;
+    // Offload state (see offload()): set by a port that received the frame with a partial checksum or as one
+    // large TCP segment (TAP with IFF_VNET_HDR); ABSENT/0 for every other frame.
+    private int csumStart = ABSENT;
+    private int csumOffset;
+    private int gsoType;
+    private int gsoSize;
+
+    /** {@link #gsoType()}: not a GSO frame. */
+    public static final int GSO_NONE = 0;
+    /** {@link #gsoType()}: one TCP-over-IPv4 segment of up to 64 KB, to be cut into {@link #gsoSize()} pieces. */
+    public static final int GSO_TCP4 = 1;
+    /** {@link #gsoType()}: one TCP-over-IPv6 segment of up to 64 KB, to be cut into {@link #gsoSize()} pieces. */
+    public static final int GSO_TCP6 = 2;
 
     /** An unbound view. */
     public Packet() {
@@ -72,6 +86,9 @@ public final class Packet {
         this.l4Offset = ABSENT;
         this.tunnelId = 0;
         this.tunnelIps = 0;
+        this.csumStart = ABSENT;
+        this.gsoType = GSO_NONE;
+        this.gsoSize = 0;
         return this;
     }
 
@@ -121,6 +138,10 @@ public final class Packet {
         to.l4Offset = l4Offset;
         to.tunnelId = tunnelId;
         to.tunnelIps = tunnelIps;
+        to.csumStart = csumStart;
+        to.csumOffset = csumOffset;
+        to.gsoType = gsoType;
+        to.gsoSize = gsoSize;
         unbind();
     }
 
@@ -145,6 +166,10 @@ public final class Packet {
         to.l4Offset = l4Offset;
         to.tunnelId = tunnelId;
         to.tunnelIps = tunnelIps;
+        to.csumStart = csumStart;
+        to.csumOffset = csumOffset;
+        to.gsoType = gsoType;
+        to.gsoSize = gsoSize;
         return true;
     }
 
@@ -214,6 +239,9 @@ public final class Packet {
         if (l4Offset != ABSENT) {
             l4Offset += n;
         }
+        if (csumStart != ABSENT) {
+            csumStart += n;
+        }
         return true;
     }
 
@@ -273,6 +301,73 @@ public final class Packet {
     public void tunnel(long id, int src, int dst) {
         this.tunnelId = id;
         this.tunnelIps = (Integer.toUnsignedLong(src) << 32) | Integer.toUnsignedLong(dst);
+    }
+
+    // ---- offload state ------------------------------------------------------------------------------
+
+    /**
+     * Whether the frame carries offload state: a partial L4 checksum still to be completed, and possibly
+     * GSO (one large TCP segment still to be cut). A port that cannot take such frames gets them completed and
+     * segmented in software first ({@link Offloads}).
+     */
+    public boolean hasOffload() {
+        return csumStart != ABSENT;
+    }
+
+    /**
+     * Offset from the frame start where the partial checksum's coverage starts (the L4 header), or
+     * {@link #ABSENT} when the frame's checksums are complete. Moves with the data ({@link #adjustHead}).
+     */
+    public int csumStart() {
+        return csumStart;
+    }
+
+    /** Offset of the checksum field from {@link #csumStart()} (16 for TCP, 6 for UDP). */
+    public int csumOffset() {
+        return csumOffset;
+    }
+
+    /** {@link #GSO_NONE}, {@link #GSO_TCP4} or {@link #GSO_TCP6}. */
+    public int gsoType() {
+        return gsoType;
+    }
+
+    /** For a GSO frame, the TCP payload bytes per segment (the MSS); 0 otherwise. */
+    public int gsoSize() {
+        return gsoSize;
+    }
+
+    /**
+     * Marks the frame as carrying a partial checksum (the field at {@code csumStart + csumOffset} holds the
+     * pseudo-header sum; the sum from {@code csumStart} to the frame's end is still to be added) and, unless
+     * {@code gsoType} is {@link #GSO_NONE}, as a GSO frame of {@code gsoSize}-byte segments. A port sets this
+     * from what its device reported; {@link Offloads#valid} says whether the values fit the frame.
+     *
+     * @throws IllegalArgumentException for a gsoType other than GSO_NONE, GSO_TCP4, GSO_TCP6, a negative
+     *         offset, or a GSO frame with a gsoSize outside 1..65535
+     */
+    public void offload(int csumStart, int csumOffset, int gsoType, int gsoSize) {
+        if (csumStart < 0 || csumOffset < 0) {
+            throw new IllegalArgumentException("checksum start " + csumStart + " and offset " + csumOffset
+                    + " must be >= 0");
+        }
+        if (gsoType < GSO_NONE || gsoType > GSO_TCP6) {
+            throw new IllegalArgumentException("GSO type " + gsoType + " is not one of 0 (none), 1 (TCP4), 2 (TCP6)");
+        }
+        if (gsoType != GSO_NONE && (gsoSize < 1 || gsoSize > 65535)) {
+            throw new IllegalArgumentException("GSO size " + gsoSize + " is outside 1..65535");
+        }
+        this.csumStart = csumStart;
+        this.csumOffset = csumOffset;
+        this.gsoType = gsoType;
+        this.gsoSize = gsoType == GSO_NONE ? 0 : gsoSize;
+    }
+
+    /** Forgets the offload state (the checksums are complete and the frame is one wire-sized packet). */
+    public void clearOffload() {
+        this.csumStart = ABSENT;
+        this.gsoType = GSO_NONE;
+        this.gsoSize = 0;
     }
 
     // ---- frame access (offsets relative to the frame start; no bounds check beyond the segment's) ----

@@ -68,6 +68,18 @@ public interface Port extends AutoCloseable {
     PortStats stats();
 
     /**
+     * Whether this port exchanges frames with offload state ({@link org.vswitch4j.core.packet.Packet#hasOffload()}:
+     * partial checksums, GSO frames of up to 64 KB): its receive may return such frames and its transmit takes
+     * them as they are (a TAP with {@code IFF_VNET_HDR}). False by default: the datapath then completes checksums
+     * and segments GSO frames in software before they reach this port's transmit
+     * ({@link org.vswitch4j.core.packet.Offloads}), and the port's receive must return no frame with offload
+     * state. Read once, when the port is added to a datapath.
+     */
+    default boolean offloads() {
+        return false;
+    }
+
+    /**
      * Whether this is a tunnel port (VXLAN, GRE, Geneve): frames it receives carry tunnel metadata
      * ({@link org.vswitch4j.core.packet.Packet#tunnelId()}), which the datapath copies into the flow key
      * (tun_id, tun_src, tun_dst), and output to it goes through {@link #tunnelHeader}. False by default.

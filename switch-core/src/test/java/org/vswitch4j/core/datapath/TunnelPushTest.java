@@ -93,7 +93,7 @@ class TunnelPushTest {
     }
 
     /** Pushes "TUNL"; refuses frames longer than {@link #max}. */
-    private static final class FourBytes implements TunnelHeader {
+    static final class FourBytes implements TunnelHeader {
         int max = 9000;
 
         @Override

@@ -253,7 +253,7 @@ class BufferPoolTest {
     void builderRefusesBadOptionsNamingTheAllowedValues() {
         assertEquals("buffer count 0 is outside 1..16777216",
                 assertThrows(IllegalArgumentException.class, () -> BufferPool.builder().count(0)).getMessage());
-        assertEquals("buffer size 300 must be a multiple of 64 in 256..65536",
+        assertEquals("buffer size 300 must be a multiple of 64 in 256..131072",
                 assertThrows(IllegalArgumentException.class, () -> BufferPool.builder().bufferSize(300)).getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> BufferPool.builder().bufferSize(256).headroom(200).build());
