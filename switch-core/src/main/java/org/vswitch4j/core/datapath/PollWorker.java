@@ -556,7 +556,7 @@ final class PollWorker {
 
     /** Records {@code f}, just installed for an upcall from {@code s}, when it consults in_port only. */
     private void notePortOnly(Megaflow f, Datapath.PortSlot s) {
-        if (s.tunnel || !inPortOnly(f.subtable.mask)) {
+        if (s.tunnel || s.offloads || !inPortOnly(f.subtable.mask)) {
             return;
         }
         int dpPort = s.dpPort;
@@ -596,7 +596,9 @@ final class PollWorker {
      * Ethernet header) are dropped, malformed frames counted, over-MTU frames (allowing 4 bytes per VLAN tag)
      * dropped, and such frames only are parsed to tell. Which frames those can be is decided from the EtherType
      * alone: the parser reports MALFORMED only below a VLAN tag, IPv4, IPv6 or ARP; any other EtherType (or an
-     * 802.3 length) parses OK. Tunnel ports never get here (their key carries per-packet tunnel metadata).
+     * 802.3 length) parses OK. Tunnel ports never get here (their key carries per-packet tunnel metadata), nor
+     * ports that hand over offload state (a GSO frame is judged by its segments and may need segmenting on
+     * output: the normal path does both).
      */
     private boolean portOnlyBurst(Datapath.PortSlot s, int n) {
         int dpPort = s.dpPort;
@@ -608,7 +610,7 @@ final class PollWorker {
         if (f == null) {
             return false;
         }
-        if (f.dead || !portOnlyBursts || s.tunnel) {
+        if (f.dead || !portOnlyBursts || s.tunnel || s.offloads) {
             a[dpPort] = null; // removed (its decision may be stale): the normal path from now on
             return false;
         }

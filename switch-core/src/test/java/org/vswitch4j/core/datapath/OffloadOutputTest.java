@@ -193,6 +193,28 @@ class OffloadOutputTest {
         assertEquals(got.size(), dp.portStats(2).txPackets(), "tx counts the wire frames");
     }
 
+    /**
+     * The pipeline consults in_port only, so from the second burst on a port without offloads would take the
+     * in_port-only burst path, which neither segments nor judges a GSO frame by its segments: a port that
+     * offloads must keep the normal path.
+     */
+    @Test
+    void gsoFramesOfLaterBurstsUnderAnInPortOnlyMegaflowAreSegmentedToo() {
+        TestPort plain = new TestPort("plain", pool);
+        OffloadPort tap = tapTo(plain);
+        for (int burst = 0; burst < 3; burst++) {
+            tap.in.add(gso4(20000));
+            tap.in.add(gso4(20000));
+            dp.poll();
+            List<byte[]> got = plain.drain();
+            assertEquals(2 * ((20000 + MSS - 1) / MSS), got.size(), "burst " + burst);
+            for (byte[] f : got) {
+                assertTrue(f.length <= 1514, "burst " + burst + ": a frame of " + f.length + " bytes left unsegmented");
+            }
+        }
+        assertEquals(0, dp.dropCount(1, DropReason.OVER_MTU), "no GSO frame judged by its own length");
+    }
+
     @Test
     void gsoFrameToAPortWithOffloadsPassesUntouched() {
         OffloadPort a = new OffloadPort("a");
