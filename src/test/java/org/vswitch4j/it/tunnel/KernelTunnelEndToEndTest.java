@@ -77,10 +77,10 @@ class KernelTunnelEndToEndTest {
                 TunnelConfig cfg = TunnelConfig.builder(type).local(InetAddress.getByName("198.51.100.1"))
                         .remote(InetAddress.getByName("198.51.100.2")).key(42).build();
                 Switch[] swRef = new Switch[1];
-                NativeUnderlay underlay = new NativeUnderlay(cfg, 24, "br-phy", 0x0200_0000_5101L, pool,
-                        () -> swRef[0].datapath().invalidateAll());
+                NativeUnderlay underlay = NativeUnderlay.builder().local("198.51.100.1/24").port("br-phy", 0x0200_0000_5101L)
+                        .memory(pool).onNeighbourChange(() -> swRef[0].datapath().invalidateAll()).build();
                 // Closed in reverse: the switch first, then its ports (Switch's rule).
-                try (TunnelPort tunnel = new TunnelPort("tun0", cfg, underlay, pool);
+                try (TunnelPort tunnel = new TunnelPort("tun0", cfg, underlay.tunnel(cfg), pool);
                      var phyLocal = underlay.localPort();
                      Switch sw = Switch.builder().memory(pool).build()) {
                     swRef[0] = sw;

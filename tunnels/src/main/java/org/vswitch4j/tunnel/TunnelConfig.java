@@ -13,7 +13,8 @@ import java.util.Objects;
  *
  * <ul>
  * <li>{@code remote_ip}: the remote endpoint (IPv4 or IPv6), or {@code flow}: set by the pipeline per flow with
- *     {@code set_field:...->tun_dst} (IPv4 only: the flow key carries IPv4 tunnel addresses). Required.</li>
+ *     {@code set_field:...->tun_dst}, or {@code ->tun_ipv6_dst} when {@code local_ip} is IPv6 (its family chooses
+ *     the underlay's). Required.</li>
  * <li>{@code local_ip}: the outer source address; also the address the underlay listens on. Default: the
  *     wildcard of the remote's family.</li>
  * <li>{@code key}: the VNI (VXLAN, Geneve: 0..2^24-1) or GRE key (0..2^32-1), or {@code flow}: set with
@@ -327,9 +328,6 @@ public final class TunnelConfig {
         public TunnelConfig build() {
             if (!remoteSet) {
                 throw new IllegalArgumentException(type.ovsName() + " tunnel needs remote_ip (an address, or flow)");
-            }
-            if (remote == null && local instanceof Inet6Address) {
-                throw new IllegalArgumentException("remote_ip=flow needs an IPv4 underlay: the flow key's tun_dst is IPv4");
             }
             if (remote instanceof Inet4Address || remote instanceof Inet6Address || remote == null) {
                 return new TunnelConfig(this);

@@ -38,6 +38,7 @@ public final class TunnelEncap implements TunnelHeader {
     static final int VXLAN = 8;
     static final int GENEVE = 8;
     static final int ETHERTYPE_TEB = 0x6558;
+    private static final byte[] NO_OPTIONS = {};
 
     private final TunnelType type;
     private final byte[] template;
@@ -75,7 +76,20 @@ public final class TunnelEncap implements TunnelHeader {
      * addresses {@code srcMac} and {@code dstMac} (ignored by the socket underlay, which starts at the UDP payload).
      */
     public TunnelEncap(TunnelConfig cfg, byte[] remote, long key, long srcMac, long dstMac) {
+        this(cfg, remote, key, srcMac, dstMac, NO_OPTIONS);
+    }
+
+    /**
+     * As {@link #TunnelEncap(TunnelConfig, byte[], long, long, long)}, for Geneve with {@code options}: whole option
+     * TLVs (class, type, length, data), a multiple of 4 bytes, at most 252 (RFC 8926's 6-bit length in 4-byte words).
+     * The header's C bit is set when one of them has the critical type bit.
+     */
+    public TunnelEncap(TunnelConfig cfg, byte[] remote, long key, long srcMac, long dstMac, byte[] options) {
         this.type = cfg.type();
+        if (options.length != 0 && (type != TunnelType.GENEVE || options.length % 4 != 0 || options.length > 252)) {
+            throw new IllegalArgumentException("options of " + options.length + " bytes: only Geneve carries options,"
+                    + " a multiple of 4 bytes up to 252");
+        }
         this.v6 = cfg.local() instanceof Inet6Address;
         if (remote.length != (v6 ? 16 : 4)) {
             throw new IllegalArgumentException("remote address of " + remote.length + " bytes for an IPv" + (v6 ? 6 : 4)
@@ -90,7 +104,7 @@ public final class TunnelEncap implements TunnelHeader {
         boolean greKey = type == TunnelType.GRE && (cfg.key() != 0 || key != 0);
         int tunLen = switch (type) {
             case VXLAN -> UDP + VXLAN;
-            case GENEVE -> UDP + GENEVE;
+            case GENEVE -> UDP + GENEVE + options.length;
             case GRE -> 4 + (cfg.csum() ? 4 : 0) + (greKey ? 4 : 0) + (cfg.seq() ? 4 : 0);
         };
         this.hlen = l4 + tunLen;
@@ -127,8 +141,22 @@ public final class TunnelEncap implements TunnelHeader {
             }
             case GENEVE -> {
                 put16(t, l4 + 2, cfg.dstPort());
-                put16(t, l4 + UDP + 2, ETHERTYPE_TEB); // version 0, no options, not a control packet
+                // Version 0, option length in 4-byte words, not a control packet, C when an option is critical.
+                boolean critical = false;
+                int o = 0;
+                while (o < options.length) {
+                    if (o + 4 > options.length || o + 4 + 4 * (options[o + 3] & 0x1f) > options.length) {
+                        throw new IllegalArgumentException("option TLV at byte " + o + " overruns the "
+                                + options.length + " option bytes");
+                    }
+                    critical |= (options[o + 2] & 0x80) != 0;
+                    o += 4 + 4 * (options[o + 3] & 0x1f);
+                }
+                t[l4 + UDP] = (byte) (options.length / 4);
+                t[l4 + UDP + 1] = (byte) (critical ? 0x40 : 0);
+                put16(t, l4 + UDP + 2, ETHERTYPE_TEB);
                 put32(t, l4 + UDP + 4, (int) (key << 8));
+                System.arraycopy(options, 0, t, l4 + UDP + GENEVE, options.length);
             }
             case GRE -> {
                 int flags = (cfg.csum() ? 0x8000 : 0) | (greKey ? 0x2000 : 0) | (cfg.seq() ? 0x1000 : 0);
@@ -305,7 +333,7 @@ public final class TunnelEncap implements TunnelHeader {
         return text;
     }
 
-    private static long be64(byte[] b, int off) {
+    static long be64(byte[] b, int off) {
         long v = 0;
         for (int i = 0; i < 8; i++) {
             v = v << 8 | (b[off + i] & 0xff);

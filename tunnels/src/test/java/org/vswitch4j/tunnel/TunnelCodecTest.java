@@ -3,6 +3,7 @@ package org.vswitch4j.tunnel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.vswitch4j.core.key.FlowKey;
 import org.vswitch4j.core.packet.BufferPool;
 import org.vswitch4j.core.packet.Checksums;
 import org.vswitch4j.core.packet.FrameBuilder;
@@ -228,8 +230,9 @@ class TunnelCodecTest {
         assertEquals(5, decap(TunnelType.GENEVE, hex("02006558 00000500 01020301 aabbccdd"), 60));
         // The same option with the critical bit in its type: refused.
         assertEquals(TunnelDecap.Error.CRITICAL_OPTION.code(), decap(TunnelType.GENEVE, hex("02006558 00000500 01028301 aabbccdd"), 60));
-        // The C bit: refused. An option whose length overruns the option area: refused.
-        assertEquals(TunnelDecap.Error.CRITICAL_OPTION.code(), decap(TunnelType.GENEVE, hex("02406558 00000500 01020301 aabbccdd"), 60));
+        // The C bit alone decides nothing: every option is parsed (as Open vSwitch). An option whose length overruns
+        // the option area: refused.
+        assertEquals(5, decap(TunnelType.GENEVE, hex("02406558 00000500 01020301 aabbccdd"), 60));
         assertEquals(TunnelDecap.Error.BAD_LENGTH.code(), decap(TunnelType.GENEVE, hex("02006558 00000500 01020302 aabbccdd"), 60));
     }
 
@@ -264,5 +267,100 @@ class TunnelCodecTest {
             }
             p.release();
         }
+    }
+
+    @Test
+    void mappedGeneveOptionsBecomeTunnelMetadataAndOnlyUnmappedCriticalOnesAreRefused() {
+        GeneveTlvMap map = new GeneveTlvMap();
+        map.add("{class=0xffff,type=0x80,len=4}->tun_metadata0,{class=0x102,type=1,len=8}->tun_metadata3");
+        // A mapped critical option (4 bytes) and a mapped 8-byte one, plus an unmapped non-critical one.
+        Packet p = packet(concat(hex("07406558 00000500 ffff8001 00001234 01020102 01020304 05060708 01030201 aabbccdd"),
+                new byte[60]));
+        try {
+            assertEquals(5, TunnelDecap.geneve(p, map));
+            assertEquals(0b1001, p.tunnelFlags(), "tun_metadata0 and 3 present");
+            assertEquals(0x1234, p.tunnelWord(FlowKey.W_TUN_METADATA));
+            assertEquals(0, p.tunnelWord(FlowKey.W_TUN_METADATA + 1));
+            assertEquals(0x0102030405060708L, p.tunnelWord(FlowKey.W_TUN_METADATA + 3));
+            assertEquals(60, p.length(), "options stripped with the header");
+        } finally {
+            p.release();
+        }
+        // The mapped critical option with another length is not understood: refused; a non-critical one ignored.
+        assertEquals(TunnelDecap.Error.CRITICAL_OPTION.code(),
+                decap(map, hex("03406558 00000500 ffff8002 00001234 00005678"), 60));
+        assertEquals(5, decap(map, hex("03006558 00000500 01020002 00001234 00005678"), 60));
+        // An unmapped critical option: refused.
+        assertEquals(TunnelDecap.Error.CRITICAL_OPTION.code(), decap(map, hex("02406558 00000500 ffff8101 00001234"), 60));
+        map.clear();
+        assertEquals(TunnelDecap.Error.CRITICAL_OPTION.code(), decap(map, hex("02406558 00000500 ffff8001 00001234"), 60),
+                "after clear the option is unmapped again");
+    }
+
+    @Test
+    void geneveOptionsSurviveEncapThenDecap() throws Exception {
+        TunnelConfig cfg = TunnelConfig.builder(TunnelType.GENEVE).local(InetAddress.getByName("198.51.100.1"))
+                .remote(InetAddress.getByName("198.51.100.2")).key(7).build();
+        byte[] opts = hex("ffff8001 0000abcd");
+        TunnelEncap e = new TunnelEncap(cfg, new byte[] {(byte) 198, 51, 100, 2}, 7, 1, 2, opts);
+        assertEquals(14 + 20 + 8 + 8 + 8, e.length());
+        byte[] tmpl = e.template();
+        assertEquals(0x02, tmpl[42], "option length 2 words");
+        assertEquals(0x40, tmpl[43], "C: a critical option is present");
+        GeneveTlvMap map = new GeneveTlvMap();
+        map.add("{class=0xffff,type=0x80,len=4}->tun_metadata2");
+        Packet p = packet(new byte[64]);
+        try {
+            assertTrue(e.push(p));
+            assertTrue(p.adjustHead(-(14 + 20 + 8)));
+            assertEquals(7, TunnelDecap.geneve(p, map));
+            assertEquals(0xabcd, p.tunnelWord(FlowKey.W_TUN_METADATA + 2));
+            assertEquals(64, p.length());
+        } finally {
+            p.release();
+        }
+        assertThrows(IllegalArgumentException.class, () -> new TunnelEncap(cfg, new byte[4], 7, 1, 2, hex("ffff8002 00000000")),
+                "a TLV that overruns the options is refused");
+    }
+
+    @Test
+    void tlvMapSyntaxAndConflictsAreCheckedAsOvsOfctlDoes() {
+        GeneveTlvMap map = new GeneveTlvMap();
+        int[] changes = {0};
+        map.onChange(() -> changes[0]++);
+        map.add("{class=0xffff,type=0x80,len=4}->tun_metadata0");
+        assertEquals("[{class=0xffff,type=0x80,len=4}->tun_metadata0]", map.toString());
+        assertTrue(map.dump().contains(" 0xffff\t0x80\t4\ttun_metadata0"), map.dump());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> map.add("{class=0x1,type=0x1,len=4}->tun_metadata0"));
+        assertTrue(e.getMessage().contains("tun_metadata0 is already mapped"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> map.add("{class=0xffff,type=0x80,len=8}->tun_metadata1"));
+        assertTrue(e.getMessage().contains("already mapped"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> map.add("{class=1,type=2,len=12}->tun_metadata1"));
+        assertTrue(e.getMessage().contains("4 or 8"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> map.add("{class=1,type=2,len=4}->tun_metadata4"));
+        assertTrue(e.getMessage().contains("tun_metadata0..tun_metadata3"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> map.add("{class=1,type=2,size=4}->tun_metadata1"));
+        assertTrue(e.getMessage().contains("class, type and len are allowed"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> map.add("{class=1,type=2,len=4}"));
+        assertThrows(IllegalArgumentException.class, () -> map.delete("{class=1,type=2,len=4}->tun_metadata0"));
+        assertEquals(1, changes[0], "failed changes change nothing");
+        map.add("{class=1,type=2,len=8}->tun_metadata1,{class=1,type=3,len=4}->tun_metadata2");
+        map.delete("{class=0xffff,type=0x80,len=4}->tun_metadata0");
+        assertEquals(2, map.mappings().size());
+        assertEquals(3, changes[0]);
+    }
+
+    private long decap(GeneveTlvMap map, byte[] hdr, int innerLen) {
+        Packet p = packet(concat(hdr, new byte[innerLen]));
+        try {
+            return TunnelDecap.geneve(p, map);
+        } finally {
+            p.release();
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        return TunnelPortTest.concat(a, b);
     }
 }
