@@ -27,6 +27,9 @@ import org.vswitch4j.it.linux.LinuxLab;
 import org.vswitch4j.testkit.PingResult;
 import org.vswitch4j.testkit.Pump;
 import org.vswitch4j.testkit.VirtualHost;
+import org.vswitch4j.flow.FlowPipeline;
+import org.vswitch4j.flow.ofctl.Ofctl;
+import org.vswitch4j.tunnel.GeneveTlvMap;
 import org.vswitch4j.tunnel.NativeUnderlay;
 import org.vswitch4j.tunnel.TunnelConfig;
 import org.vswitch4j.tunnel.TunnelPort;
@@ -39,7 +42,8 @@ import org.vswitch4j.tunnel.TunnelType;
  * switch: {@code br-phy} = that TAP port + a {@link NativeUnderlay}'s local port (198.51.100.1, the underlay's ARP
  * and routes); {@code br-int} = the tunnel port + an in-process host at 192.0.2.1. The host pings the kernel and the
  * kernel pings the host, ARP included on both the overlay and the underlay; tshark, capturing on the TAP in the
- * namespace, decodes the frames the switch sent as VXLAN/GRE/Geneve with key 42.
+ * namespace, decodes the frames the switch sent as VXLAN/GRE/Geneve with key 42, and for Geneve the option the
+ * pipeline sets ({@code set_field:0xc0ffee->tun_metadata0}, mapped to class 0xffff type 1 by the TLV map).
  *
  * <p>Root only (CI). On a kernel without the device type (as some minimal VM kernels are built: no gretap, no
  * geneve) our host's encapsulated pings still go out on the TAP and tshark must decode them as that type with
@@ -80,7 +84,11 @@ class KernelTunnelEndToEndTest {
                 NativeUnderlay underlay = NativeUnderlay.builder().local("198.51.100.1/24").port("br-phy", 0x0200_0000_5101L)
                         .memory(pool).onNeighbourChange(() -> swRef[0].datapath().invalidateAll()).build();
                 // Closed in reverse: the switch first, then its ports (Switch's rule).
-                try (TunnelPort tunnel = new TunnelPort("tun0", cfg, underlay.tunnel(cfg), pool);
+                // Geneve carries an option (non-critical, so a kernel peer ignores it) set by the pipeline; tshark must
+                // decode it.
+                GeneveTlvMap tlv = new GeneveTlvMap();
+                tlv.add("{class=0xffff,type=0x1,len=4}->tun_metadata0");
+                try (TunnelPort tunnel = new TunnelPort("tun0", cfg, underlay.tunnel(cfg), pool, tlv);
                      var phyLocal = underlay.localPort();
                      Switch sw = Switch.builder().memory(pool).build()) {
                     swRef[0] = sw;
@@ -90,6 +98,14 @@ class KernelTunnelEndToEndTest {
                     Bridge integration = sw.addBridge("br-int");
                     integration.addPort(tunnel, BridgePortConfig.builder("tun0").build());
                     integration.addPort(hostPort, BridgePortConfig.builder("h1").build());
+                    if (type == TunnelType.GENEVE) {
+                        FlowPipeline of = FlowPipeline.attach(integration, sw.datapath());
+                        int h1 = integration.ofport("h1");
+                        int tun0 = integration.ofport("tun0");
+                        of.apply(Ofctl.parseFlow("in_port=" + h1 + ",actions=set_field:0xc0ffee->tun_metadata0,output:"
+                                + tun0));
+                        of.apply(Ofctl.parseFlow("in_port=" + tun0 + ",actions=output:" + h1));
+                    }
                     VirtualHost[] host = new VirtualHost[1];
                     Pump pump = Site.waitingPump(sw, host, 2_000_000_000L);
                     host[0] = VirtualHost.builder().name("h1").mac(0x0200_0000_0001L).ipv4("192.0.2.1").port(hostPort)
@@ -162,6 +178,13 @@ class KernelTunnelEndToEndTest {
             assertTrue(protocols.contains(want), kind + ": " + String.join("|", row));
             assertEquals(42L, Long.decode(row[1]), kind + ": key/VNI in " + String.join("|", row)); // 42 or 0x2a
             assertFalse(protocols.contains("malformed") || protocols.contains("expert"), String.join("|", row));
+            if (kind.equals("geneve")) {
+                // The option set_field:0xc0ffee->tun_metadata0 sent, as the TLV map says: class 0xffff, type 1, 4 bytes.
+                assertEquals(0xffff, Long.decode(row[3]), "option class in " + String.join("|", row));
+                assertEquals(1, Long.decode(row[4]), "option type in " + String.join("|", row));
+                assertEquals(8, Long.decode(row[5]), "option length (header and data) in " + String.join("|", row));
+                assertEquals("00c0ffee", row[6].replace(":", ""), "option data in " + String.join("|", row));
+            }
         }
     }
 
@@ -227,9 +250,14 @@ class KernelTunnelEndToEndTest {
             default -> "geneve.vni";
         };
         assertTrue(Files.size(pcap) > 24, "the capture is empty");
-        LinuxLab.Result r = LinuxLab.exec(60, LinuxLab.find("tshark").toString(), "-r", pcap.toString(),
+        List<String> cmd = new java.util.ArrayList<>(List.of(LinuxLab.find("tshark").toString(), "-r", pcap.toString(),
                 "-Y", filter, "-T", "fields", "-E", "occurrence=f", "-e", "frame.protocols",
-                "-e", field, "-e", "icmp.type");
+                "-e", field, "-e", "icmp.type"));
+        if (kind.equals("geneve")) {
+            cmd.addAll(List.of("-e", "geneve.option.class", "-e", "geneve.option.type", "-e", "geneve.option.length",
+                    "-e", "geneve.option.unknown.data"));
+        }
+        LinuxLab.Result r = LinuxLab.exec(60, cmd.toArray(String[]::new));
         assertEquals(0, r.exit(), "tshark -r failed: " + r.output());
         return r.output().lines().filter(l -> !l.isBlank() && !l.contains("Running as user"))
                 .map(l -> l.split("\t", -1)).toList();

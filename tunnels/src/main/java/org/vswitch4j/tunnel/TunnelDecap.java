@@ -116,10 +116,10 @@ public final class TunnelDecap {
             return Error.BAD_PROTOCOL.code();
         }
         // Walk the TLVs: class(16) type(8) R(3) length(5, in 4-byte words, after the 4-byte option header).
+        // Two passes: validate every TLV first, so that a refused frame gets no metadata; then store the mapped ones.
         GeneveTlvMap.Table t = tlvMap == null || optLen == 0 ? GeneveTlvMap.Table.EMPTY : tlvMap.table();
-        int o = TunnelEncap.GENEVE;
-        boolean unknownCritical = false;
-        while (o < hdr) {
+        boolean anyMapped = false;
+        for (int o = TunnelEncap.GENEVE; o < hdr; ) {
             if (o + 4 > hdr) {
                 return Error.BAD_LENGTH.code();
             }
@@ -130,15 +130,18 @@ public final class TunnelDecap {
             }
             int i = t.find(p.u16(o) << 8 | optType);
             if (i >= 0 && t.lengths[i] == bytes) {
-                long v = bytes == 4 ? p.u32(o + 4) : p.u32(o + 4) << 32 | p.u32(o + 8);
-                p.tunnelOption(t.fields[i], v);
-            } else {
-                unknownCritical |= (optType & 0x80) != 0; // as Open vSwitch: a length mismatch is not understood
+                anyMapped = true;
+            } else if ((optType & 0x80) != 0) {
+                return Error.CRITICAL_OPTION.code(); // as Open vSwitch: a length mismatch is not understood either
             }
             o += 4 + bytes;
         }
-        if (unknownCritical) {
-            return Error.CRITICAL_OPTION.code();
+        for (int o = TunnelEncap.GENEVE; anyMapped && o < hdr; o += 4 + 4 * (p.u8(o + 3) & 0x1f)) {
+            int i = t.find(p.u16(o) << 8 | p.u8(o + 2));
+            int bytes = 4 * (p.u8(o + 3) & 0x1f);
+            if (i >= 0 && t.lengths[i] == bytes) {
+                p.tunnelOption(t.fields[i], bytes == 4 ? p.u32(o + 4) : p.u32(o + 4) << 32 | p.u32(o + 8));
+            }
         }
         long vni = p.u32(4) >>> 8;
         p.adjustHead(-hdr);

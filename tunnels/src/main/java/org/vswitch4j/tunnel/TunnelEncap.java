@@ -51,6 +51,9 @@ public final class TunnelEncap implements TunnelHeader {
     private final int l4;
     private final int tos;
     private final int ttl;
+    /** {@code tos << 8 | ttl} when both are fixed, else -1 (one is inherited per packet). */
+    private final int fixedTosTtl;
+    private final boolean udp;
     private final boolean df;
     private final boolean udpCsum;
     private final boolean greCsum;
@@ -110,6 +113,8 @@ public final class TunnelEncap implements TunnelHeader {
         this.hlen = l4 + tunLen;
         this.tos = cfg.tos();
         this.ttl = cfg.ttl();
+        this.fixedTosTtl = tos >= 0 && ttl >= 0 ? tos << 8 | ttl : -1;
+        this.udp = type.udp();
         this.df = cfg.dfDefault();
         this.udpCsum = type.udp() && (cfg.csum() || v6);
         this.greCsum = type == TunnelType.GRE && cfg.csum();
@@ -224,6 +229,11 @@ public final class TunnelEncap implements TunnelHeader {
         return maxIp - (hlen - ETH);
     }
 
+    /**
+     * Pushes the header (see the class comment). Small on purpose (under the JIT's 325-byte limit for inlining a hot
+     * call): the per-packet work of the common case is here, the rest (inherited TOS/TTL, checksums, GRE fields,
+     * IPv6) in methods of their own, so that the datapath's loop can inline it.
+     */
     @Override
     public boolean push(Packet p) {
         int inner = p.length();
@@ -231,23 +241,9 @@ public final class TunnelEncap implements TunnelHeader {
         if (ipLen > maxIp || inner < ETH) {
             return false;
         }
-        int outTos = tos;
-        int outTtl = ttl;
         int innerType = p.u16(12);
-        if (outTos < 0 || outTtl < 0) {
-            int iTos = 0;
-            int iTtl = 64;
-            if (innerType == 0x0800 && inner >= ETH + 20) {
-                iTos = p.u8(ETH + 1);
-                iTtl = p.u8(ETH + 8);
-            } else if (innerType == 0x86dd && inner >= ETH + 40) {
-                iTos = (p.u16(ETH) >>> 4) & 0xff;
-                iTtl = p.u8(ETH + 7);
-            }
-            outTos = outTos < 0 ? iTos : outTos;
-            outTtl = outTtl < 0 ? iTtl : outTtl;
-        }
-        int hash = type.udp() ? flowHash(p, inner, innerType) : 0;
+        int tosTtl = fixedTosTtl >= 0 ? fixedTosTtl : inheritedTosTtl(p, inner, innerType);
+        int hash = udp ? flowHash(p, inner, innerType) : 0;
         if (!p.adjustHead(hlen)) {
             return false;
         }
@@ -260,39 +256,71 @@ public final class TunnelEncap implements TunnelHeader {
         }
         int l3Payload = ipLen - (v6 ? 40 : 20);
         if (v6) {
-            p.u32(ETH, 0x6000_0000L | ((long) outTos << 20));
-            p.u16(ETH + 4, l3Payload);
-            p.u8(ETH + 7, outTtl);
+            ipv6(p, tosTtl, l3Payload);
         } else {
-            // Two 8-byte stores over the template's words: version..flags, and TTL..first half of the source.
-            long sum = baseSum + ipLen + outTos + ((long) outTtl << 8);
-            long id = 0;
-            if (!df) {
-                id = ++ipId & 0xffff;
-                sum += id;
-            }
-            p.i64(ETH, word14 | (long) outTos << 48 | (long) ipLen << 32 | id << 16);
-            p.i64(ETH + 8, word22 | (long) outTtl << 56 | (long) Checksums.finish(sum) << 32);
+            ipv4(p, tosTtl, ipLen);
         }
-        if (type.udp()) {
+        if (udp) {
             // RFC 7348: a source port from a hash of the inner headers, in the dynamic range 49152..65535. One store
             // of source port, destination port, length and (zero) checksum.
             p.i64(l4, wordUdp | (long) (0xc000 | (hash & 0x3fff)) << 48 | (long) l3Payload << 16);
             if (udpCsum) {
-                long pseudo = v6 ? baseSum + l3Payload
-                        : Checksums.pseudoHeaderV4(p.i32(ETH + 12), p.i32(ETH + 16), 17, l3Payload);
-                int c = Checksums.finish(pseudo + Checksums.sum(p, l4, l3Payload));
-                p.u16(l4 + 6, c == 0 ? 0xffff : c); // 0 means "no checksum" in UDP
+                udpChecksum(p, l3Payload);
             }
         } else {
-            if (seqOff >= 0) {
-                p.u32(seqOff, Integer.toUnsignedLong(sequence++));
-            }
-            if (greCsum) {
-                p.u16(l4 + 4, Checksums.finish(Checksums.sum(p, l4, l3Payload)));
-            }
+            gre(p, l3Payload);
         }
         return true;
+    }
+
+    /** TOS and TTL ({@code tos << 8 | ttl}) where one of them is inherited from the inner IPv4 or IPv6 header. */
+    private int inheritedTosTtl(Packet p, int inner, int innerType) {
+        int iTos = 0;
+        int iTtl = 64;
+        if (innerType == 0x0800 && inner >= ETH + 20) {
+            iTos = p.u8(ETH + 1);
+            iTtl = p.u8(ETH + 8);
+        } else if (innerType == 0x86dd && inner >= ETH + 40) {
+            iTos = (p.u16(ETH) >>> 4) & 0xff;
+            iTtl = p.u8(ETH + 7);
+        }
+        return (tos < 0 ? iTos : tos) << 8 | (ttl < 0 ? iTtl : ttl);
+    }
+
+    /** The outer IPv4 header's per-packet words: two 8-byte stores over the template (version..flags, TTL..source). */
+    private void ipv4(Packet p, int tosTtl, int ipLen) {
+        int outTos = tosTtl >>> 8;
+        int outTtl = tosTtl & 0xff;
+        long sum = baseSum + ipLen + outTos + ((long) outTtl << 8);
+        long id = 0;
+        if (!df) {
+            id = ++ipId & 0xffff;
+            sum += id;
+        }
+        p.i64(ETH, word14 | (long) outTos << 48 | (long) ipLen << 32 | id << 16);
+        p.i64(ETH + 8, word22 | (long) outTtl << 56 | (long) Checksums.finish(sum) << 32);
+    }
+
+    private void ipv6(Packet p, int tosTtl, int l3Payload) {
+        p.u32(ETH, 0x6000_0000L | ((long) (tosTtl >>> 8) << 20));
+        p.u16(ETH + 4, l3Payload);
+        p.u8(ETH + 7, tosTtl & 0xff);
+    }
+
+    private void udpChecksum(Packet p, int l3Payload) {
+        long pseudo = v6 ? baseSum + l3Payload
+                : Checksums.pseudoHeaderV4(p.i32(ETH + 12), p.i32(ETH + 16), 17, l3Payload);
+        int c = Checksums.finish(pseudo + Checksums.sum(p, l4, l3Payload));
+        p.u16(l4 + 6, c == 0 ? 0xffff : c); // 0 means "no checksum" in UDP
+    }
+
+    private void gre(Packet p, int l3Payload) {
+        if (seqOff >= 0) {
+            p.u32(seqOff, Integer.toUnsignedLong(sequence++));
+        }
+        if (greCsum) {
+            p.u16(l4 + 4, Checksums.finish(Checksums.sum(p, l4, l3Payload)));
+        }
     }
 
     /**
