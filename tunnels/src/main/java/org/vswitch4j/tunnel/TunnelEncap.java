@@ -346,14 +346,43 @@ public final class TunnelEncap implements TunnelHeader {
     }
 
     private String describe(TunnelConfig cfg, byte[] remote) {
-        return type.ovsName() + "(src=" + cfg.local().getHostAddress() + ",dst=" + addr(remote)
+        return type.ovsName() + "(src=" + addr(cfg.local().getAddress()) + ",dst=" + addr(remote)
                 + (type.udp() ? ",dst_port=" + cfg.dstPort() : "") + ",key=" + key + ",tos="
                 + (tos < 0 ? "inherit" : tos) + ",ttl=" + (ttl < 0 ? "inherit" : ttl) + (df ? ",df" : "")
                 + (cfg.csum() ? ",csum" : "") + "),hdr=" + HexFormat.of().formatHex(template);
     }
 
-    private static String addr(byte[] a) {
-        return Ip4.address(a).getHostAddress();
+    /** An address as Open vSwitch prints it: IPv6 in RFC 5952's short form (the longest run of zero groups as ::). */
+    static String addr(byte[] a) {
+        if (a.length == 4) {
+            return Ip4.address(a).getHostAddress();
+        }
+        int bestAt = -1;
+        int bestLen = 1;
+        for (int i = 0; i < 8; ) {
+            int j = i;
+            while (j < 8 && a[2 * j] == 0 && a[2 * j + 1] == 0) {
+                j++;
+            }
+            if (j - i > bestLen) {
+                bestAt = i;
+                bestLen = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestAt) {
+                sb.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (!sb.isEmpty() && sb.charAt(sb.length() - 1) != ':') {
+                sb.append(':');
+            }
+            sb.append(Integer.toHexString((a[2 * i] & 0xff) << 8 | (a[2 * i + 1] & 0xff)));
+        }
+        return sb.toString();
     }
 
     @Override

@@ -188,7 +188,7 @@ class NativeUnderlayTest {
         assertTrue(ub.counters().get("nd_advertisements_sent") >= 1);
         assertEquals(0, ta.stats().rxErrors() + tb.stats().rxErrors());
         String flows = swA.datapath().dumpFlows().toString();
-        assertTrue(flows.contains("src=2001:db8:1:0:0:0:0:1,dst=2001:db8:1:0:0:0:0:2"), flows);
+        assertTrue(flows.contains("src=2001:db8:1::1,dst=2001:db8:1::2"), flows);
     }
 
     @Test

@@ -363,4 +363,14 @@ class TunnelCodecTest {
     private static byte[] concat(byte[] a, byte[] b) {
         return TunnelPortTest.concat(a, b);
     }
+
+    @Test
+    void headersShowIpv6AddressesInTheShortFormOvsPrints() {
+        assertEquals("::1", TunnelEncap.addr(hex("00000000000000000000000000000001")));
+        assertEquals("::", TunnelEncap.addr(new byte[16]));
+        assertEquals("2001:db8::1:0:0:1", TunnelEncap.addr(hex("20010db8000000000001000000000001")), "the first longest run");
+        assertEquals("2001:db8:0:1:1:1:1:1", TunnelEncap.addr(hex("20010db8000000010001000100010001")), "one zero group stays");
+        assertEquals("2001:db8::", TunnelEncap.addr(hex("20010db8000000000000000000000000")));
+        assertEquals("198.51.100.2", TunnelEncap.addr(new byte[] {(byte) 198, 51, 100, 2}));
+    }
 }

@@ -117,4 +117,43 @@ class UdpTunnelTest {
         assertEquals(0, ta.stats().rxErrors() + tb.stats().rxErrors());
         assertEquals(0, ta.stats().txDropped() + tb.stats().txDropped());
     }
+
+    @org.junit.jupiter.api.Test
+    void aDatagramFromAnIpv6PeerCarriesItsOuterAddressesAsTunIpv6SrcAndDst() throws Exception {
+        InetAddress lo6 = InetAddress.getByName("::1");
+        int port;
+        try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress(lo6, 0))) {
+            port = probe.getLocalPort();
+        } catch (java.net.SocketException e) {
+            throw new AssertionError("no IPv6 loopback (::1) to bind: " + e.getMessage(), e);
+        }
+        TunnelConfig c = TunnelConfig.fromOptions(TunnelType.VXLAN, java.util.Map.of("remote_ip", "flow", "key", "flow",
+                "local_ip", "::1", "dst_port", Integer.toString(port)));
+        ta = new TunnelPort("tun-a", c, UdpUnderlay.open(c, pool, UdpUnderlay.Transport.EPOLL), pool);
+        Bridge brA = swA.addBridge("br-a");
+        brA.addPort(pa, BridgePortConfig.builder("a").build());
+        brA.addPort(ta, BridgePortConfig.builder("tun-a").build());
+        org.vswitch4j.flow.FlowPipeline of = org.vswitch4j.flow.FlowPipeline.attach(brA, swA.datapath());
+        of.apply(org.vswitch4j.flow.ofctl.Ofctl.parseFlow("priority=10,in_port=" + brA.ofport("tun-a")
+                + ",tun_id=7,tun_ipv6_src=::1,tun_ipv6_dst=::1,actions=output:" + brA.ofport("a")));
+        of.apply(org.vswitch4j.flow.ofctl.Ofctl.parseFlow("priority=5,actions=drop"));
+        byte[] inner = org.vswitch4j.core.packet.FrameBuilder.ethernet(0x0200_0000_000bL, 0x0200_0000_000aL)
+                .ethType(0x88b5).payload(50).build();
+        byte[] datagram = TunnelPortTest.concat(TunnelCodecTest.hex("08000000 00000700"), inner);
+        try (DatagramSocket peer = new DatagramSocket(new InetSocketAddress(lo6, 0))) {
+            peer.send(new java.net.DatagramPacket(datagram, datagram.length, new InetSocketAddress(lo6, port)));
+            byte[] got = null;
+            long until = System.nanoTime() + QUIET_NANOS;
+            while (got == null && System.nanoTime() < until) {
+                swA.poll();
+                got = pa.receive();
+                if (got == null) {
+                    LockSupport.parkNanos(50_000);
+                }
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(inner, got, "forwarded by the tun_ipv6_src/dst flow");
+        }
+        String mf = swA.datapath().dumpFlows().toString();
+        assertTrue(mf.contains("tun_ipv6_src=0x00000000000000000000000000000001"), mf);
+    }
 }
