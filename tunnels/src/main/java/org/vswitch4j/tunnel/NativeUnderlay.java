@@ -60,9 +60,11 @@ import org.vswitch4j.core.time.Clock;
  * <li>An answer or a request that teaches a MAC that is new or changed runs {@code neighbourChanged} (give it the
  *     datapath's {@code invalidateAll}), so packets translate again and find it.</li>
  * <li>A learnt entry lives {@link Builder#ageing} (default {@link #DEFAULT_AGEING}, OVS's {@code tnl/neigh/aging}
- *     default) after the ARP or ND frame that taught or confirmed it; then it is removed ({@code expired}) and
- *     {@code neighbourChanged} runs, so the next packet resolves it again. Static entries ({@link #addNeighbour})
- *     never expire.</li>
+ *     default) after the ARP or ND frame that taught or confirmed it. {@value #ATTEMPTS} retry times before that it
+ *     is refreshed ({@code refreshes}: requests as for a resolution, while the entry stays in use), so an answering
+ *     neighbour is renewed without a gap in traffic; one that does not answer is removed at its ageing
+ *     ({@code expired}) and {@code neighbourChanged} runs, so the next packet resolves it again. Static entries
+ *     ({@link #addNeighbour}) never expire.</li>
  * </ul>
  * Timers run on br-phy's poll thread when it polls the local port (the local port never sleeps its thread).
  * Limits: no ICMP (the address does not answer ping), no duplicate address detection, IPv6 extension headers not
@@ -123,6 +125,7 @@ public final class NativeUnderlay implements AutoCloseable {
     private final LongAdder repliesSent = new LongAdder();
     private final LongAdder resolveFailed = new LongAdder();
     private final LongAdder expired = new LongAdder();
+    private final LongAdder refreshes = new LongAdder();
     private volatile boolean closed;
 
     private NativeUnderlay(Builder b) {
@@ -248,8 +251,8 @@ public final class NativeUnderlay implements AutoCloseable {
         String req = v6 ? "nd_solicitations_sent" : "arp_requests_sent";
         String rep = v6 ? "nd_advertisements_sent" : "arp_replies_sent";
         return Map.of("not_for_us", notForUs.sum(), req, requestsSent.sum(), rep, repliesSent.sum(),
-                "resolve_failed", resolveFailed.sum(), "expired", expired.sum(), "rx_dropped", rxDropped,
-                "tx_dropped", txDropped.sum());
+                "resolve_failed", resolveFailed.sum(), "expired", expired.sum(), "refreshes", refreshes.sum(),
+                "rx_dropped", rxDropped, "tx_dropped", txDropped.sum());
     }
 
     // ---- next hop and resolution (slow path) ----
@@ -310,14 +313,27 @@ public final class NativeUnderlay implements AutoCloseable {
                 }
                 next = Math.min(next, p.next);
             }
-            for (Iterator<Neighbour> it = neighbours.values().iterator(); it.hasNext(); ) {
-                Neighbour n = it.next();
+            long lead = ATTEMPTS * retryNanos;
+            for (Iterator<Map.Entry<InetAddress, Neighbour>> it = neighbours.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<InetAddress, Neighbour> e = it.next();
+                Neighbour n = e.getValue();
                 if (now >= n.expires) {
                     it.remove();
+                    pending.remove(e.getKey());
                     expired.increment();
                     changed = true;
+                } else if (n.expires != Long.MAX_VALUE && now >= n.expires - lead && !pending.containsKey(e.getKey())) {
+                    // Refresh before it expires, so that traffic to a live neighbour is never cut: an answer renews it.
+                    Pending p = new Pending();
+                    p.sent = 1;
+                    p.next = now + retryNanos;
+                    pending.put(e.getKey(), p);
+                    request(e.getKey().getAddress());
+                    refreshes.increment();
+                    next = Math.min(next, Math.min(p.next, n.expires));
                 } else {
-                    next = Math.min(next, n.expires);
+                    next = Math.min(next, pending.containsKey(e.getKey()) || n.expires == Long.MAX_VALUE ? n.expires
+                            : n.expires - lead);
                 }
             }
             nextDeadline = next;
@@ -340,7 +356,7 @@ public final class NativeUnderlay implements AutoCloseable {
             long expires = clock.nanos() + ageingNanos;
             neighbours.put(ip, new Neighbour(mac, expires));
             pending.remove(ip);
-            nextDeadline = Math.min(nextDeadline, expires);
+            nextDeadline = Math.min(nextDeadline, expires - ATTEMPTS * retryNanos);
             changed = old == null || old.mac != mac;
         }
         if (changed) {

@@ -250,22 +250,55 @@ class NativeUnderlayTest {
     }
 
     @Test
-    void aLearntNeighbourExpiresAfterItsAgeingAndIsResolvedAgain() throws Exception {
+    void aLiveNeighbourIsRefreshedBeforeItsAgeingSoTrafficNeverStops() throws Exception {
+        wire(TunnelType.VXLAN, "198.51.100.1", "198.51.100.2", 24, Duration.ofSeconds(60));
+        hostA.ping(hostB);
+        assertTrue(hostA.ping(hostB).success());
+        assertEquals(1L, ua.counters().get("arp_requests_sent"));
+        long lead = NativeUnderlay.ATTEMPTS * NativeUnderlay.RETRY.toNanos();
+        clock.advanceNanos(Duration.ofSeconds(60).toNanos() - lead - 1);
+        pump.pumpOnce();
+        assertEquals(1L, ua.counters().get("arp_requests_sent"), "no refresh before ageing - 3 s");
+        clock.advanceNanos(1);
+        for (int i = 0; i < 4; i++) {
+            pump.pumpOnce();
+        }
+        assertEquals(2L, ua.counters().get("arp_requests_sent"), "refreshed at ageing - 3 s");
+        assertEquals(1L, ua.counters().get("refreshes"));
+        clock.advanceNanos(lead);
+        pump.pumpOnce();
+        assertEquals(0L, ua.counters().get("expired"), "the answer renewed it " + ua.counters());
+        assertEquals("02:00:00:00:0b:01", ua.arpTable().get("198.51.100.2"));
+        assertTrue(hostA.ping(hostB).success());
+        assertEquals(2L, ua.counters().get("arp_requests_sent"), "no new resolution");
+    }
+
+    @Test
+    void aNeighbourThatStopsAnsweringExpiresAtItsAgeingAndIsResolvedAgain() throws Exception {
         wire(TunnelType.VXLAN, "198.51.100.1", "198.51.100.2", 24, Duration.ofSeconds(60));
         ua.addNeighbour("198.51.100.99", 0x0200_0000_0099L);
         hostA.ping(hostB);
         assertTrue(hostA.ping(hostB).success());
-        assertEquals(1L, ua.counters().get("arp_requests_sent"));
-        clock.advanceNanos(Duration.ofSeconds(60).toNanos() - 1);
+        wireDown = true;
+        long lead = NativeUnderlay.ATTEMPTS * NativeUnderlay.RETRY.toNanos();
+        clock.advanceNanos(Duration.ofSeconds(60).toNanos() - lead);
+        pump.pumpOnce();
+        for (int i = 1; i < NativeUnderlay.ATTEMPTS; i++) {
+            clock.advanceNanos(NativeUnderlay.RETRY.toNanos());
+            pump.pumpOnce();
+        }
+        assertEquals(1L + NativeUnderlay.ATTEMPTS, ua.counters().get("arp_requests_sent"), "the refresh's requests");
+        clock.advanceNanos(NativeUnderlay.RETRY.toNanos() - 1);
         pump.pumpOnce();
         assertEquals("02:00:00:00:0b:01", ua.arpTable().get("198.51.100.2"), "alive until its ageing");
-        clock.advanceNanos(Duration.ofSeconds(1).toNanos());
+        clock.advanceNanos(1);
         pump.pumpOnce();
         assertFalse(ua.arpTable().containsKey("198.51.100.2"), ua.arpTable().toString());
         assertEquals(1L, ua.counters().get("expired"));
         assertTrue(ua.arpTable().containsKey("198.51.100.99"), "static entries never expire");
+        wireDown = false;
         hostA.ping(hostB); // the invalidated megaflow translates again and resolves b again
-        assertEquals(2L, ua.counters().get("arp_requests_sent"));
+        assertEquals(2L + NativeUnderlay.ATTEMPTS, ua.counters().get("arp_requests_sent"));
         assertTrue(hostA.ping(hostB).success());
     }
 
