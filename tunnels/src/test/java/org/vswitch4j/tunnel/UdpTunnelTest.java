@@ -76,6 +76,19 @@ class UdpTunnelTest {
         assertEquals(0, pool.usedCount(), "buffers leaked");
     }
 
+    /** Bridges br-a (host a, tun-a) and br-b (host b, tun-b) with hosts a and b on them. */
+    private Bridge[] wire() {
+        Bridge brA = swA.addBridge("br-a");
+        Bridge brB = swB.addBridge("br-b");
+        brA.addPort(pa, BridgePortConfig.builder("a").build());
+        brA.addPort(ta, BridgePortConfig.builder("tun-a").build());
+        brB.addPort(pb, BridgePortConfig.builder("b").build());
+        brB.addPort(tb, BridgePortConfig.builder("tun-b").build());
+        hostA = VirtualHost.builder().name("a").mac(0x0200_0000_000aL).ipv4("192.0.2.1").port(pa).pump(pump).build();
+        hostB = VirtualHost.builder().name("b").mac(0x0200_0000_000bL).ipv4("192.0.2.2").port(pb).pump(pump).build();
+        return new Bridge[] {brA, brB};
+    }
+
     static int freePort() throws Exception {
         try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0))) {
             return s.getLocalPort();
@@ -97,15 +110,7 @@ class UdpTunnelTest {
                 .remote(InetAddress.getByName("127.0.0.1")).key(5001).dstPort(port).build();
         ta = new TunnelPort("tun-a", ca, UdpUnderlay.open(ca, pool, transport), pool);
         tb = new TunnelPort("tun-b", cb, UdpUnderlay.open(cb, pool, transport), pool);
-        Bridge brA = swA.addBridge("br-a");
-        Bridge brB = swB.addBridge("br-b");
-        brA.addPort(pa, BridgePortConfig.builder("a").build());
-        brA.addPort(ta, BridgePortConfig.builder("tun-a").build());
-        brB.addPort(pb, BridgePortConfig.builder("b").build());
-        brB.addPort(tb, BridgePortConfig.builder("tun-b").build());
-        hostA = VirtualHost.builder().name("a").mac(0x0200_0000_000aL).ipv4("192.0.2.1").port(pa).pump(pump).build();
-        hostB = VirtualHost.builder().name("b").mac(0x0200_0000_000bL).ipv4("192.0.2.2").port(pb).pump(pump).build();
-
+        wire();
         for (int i = 0; i < 5; i++) {
             PingResult ab = hostA.ping(hostB);
             assertTrue(ab.success(), "a -> b #" + i + ": " + ab + "; " + ta.stats() + " " + tb.stats());
@@ -155,5 +160,35 @@ class UdpTunnelTest {
         }
         String mf = swA.datapath().dumpFlows().toString();
         assertTrue(mf.contains("tun_ipv6_src=0x00000000000000000000000000000001"), mf);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aGeneveOptionSetOnOneSwitchIsMatchedOnTheOtherOverKernelUdpSockets() throws Exception {
+        int port = freePort();
+        GeneveTlvMap tlv = new GeneveTlvMap();
+        tlv.add("{class=0x102,type=0x80,len=4}->tun_metadata1");
+        TunnelConfig ca = TunnelConfig.builder(TunnelType.GENEVE).local(InetAddress.getByName("127.0.0.1"))
+                .remote(InetAddress.getByName("127.0.0.2")).key(77).dstPort(port).build();
+        TunnelConfig cb = TunnelConfig.builder(TunnelType.GENEVE).local(InetAddress.getByName("127.0.0.2"))
+                .remote(InetAddress.getByName("127.0.0.1")).key(77).dstPort(port).build();
+        ta = new TunnelPort("tun-a", ca, UdpUnderlay.open(ca, pool, UdpUnderlay.Transport.EPOLL), pool, tlv);
+        tb = new TunnelPort("tun-b", cb, UdpUnderlay.open(cb, pool, UdpUnderlay.Transport.EPOLL), pool, tlv);
+        Bridge[] br = wire();
+        Bridge brA = br[0];
+        Bridge brB = br[1];
+        org.vswitch4j.flow.FlowPipeline ofA = org.vswitch4j.flow.FlowPipeline.attach(brA, swA.datapath());
+        org.vswitch4j.flow.FlowPipeline ofB = org.vswitch4j.flow.FlowPipeline.attach(brB, swB.datapath());
+        ofA.apply(org.vswitch4j.flow.ofctl.Ofctl.parseFlow("in_port=" + brA.ofport("a")
+                + ",actions=set_field:0xbeef->tun_metadata1,output:" + brA.ofport("tun-a")));
+        ofA.apply(org.vswitch4j.flow.ofctl.Ofctl.parseFlow("in_port=" + brA.ofport("tun-a") + ",actions=output:"
+                + brA.ofport("a")));
+        ofB.apply(org.vswitch4j.flow.ofctl.Ofctl.parseFlow("priority=10,in_port=" + brB.ofport("tun-b")
+                + ",tun_metadata1=0xbeef,actions=output:" + brB.ofport("b")));
+        ofB.apply(org.vswitch4j.flow.ofctl.Ofctl.parseFlow("priority=5,in_port=" + brB.ofport("tun-b") + ",actions=drop"));
+        ofB.apply(org.vswitch4j.flow.ofctl.Ofctl.parseFlow("in_port=" + brB.ofport("b") + ",actions=output:"
+                + brB.ofport("tun-b")));
+        PingResult r = hostA.ping(hostB);
+        assertTrue(r.success(), "a -> b, forwarded by b only with the option: " + r + " " + tb.decapErrors());
+        assertEquals(0, tb.stats().rxErrors(), "the critical option is mapped: accepted " + tb.decapErrors());
     }
 }
