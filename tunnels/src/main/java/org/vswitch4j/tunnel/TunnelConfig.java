@@ -29,7 +29,10 @@ import java.util.Objects;
  * <li>{@code seq} (GRE): add a sequence number; default false.</li>
  * </ul>
  * Plus one option of ours, {@code underlay_mtu} (default 1500): the largest outer IP packet. An inner frame that
- * would make a larger one is dropped and counted (drop policy; no fragmentation, no ICMP), never truncated.
+ * would make a larger one is dropped and counted, never truncated; with {@code pmtud=true} (the name of Open vSwitch's
+ * old option for the same) an IPv4 one with DF is also answered with ICMP "fragmentation needed" carrying the MTU
+ * that fits (RFC 1191), sent back into the bridge from the tunnel port as if from the inner destination, as Linux
+ * does for bridged tunnel traffic. Default false: drop and count only.
  *
  * <p>Thread-safety: immutable.
  */
@@ -47,6 +50,7 @@ public final class TunnelConfig {
     private final boolean dfDefault;
     private final boolean csum;
     private final boolean seq;
+    private final boolean pmtud;
     private final int underlayMtu;
 
     private TunnelConfig(Builder b) {
@@ -60,6 +64,7 @@ public final class TunnelConfig {
         this.dfDefault = b.dfDefault;
         this.csum = b.csum;
         this.seq = b.seq;
+        this.pmtud = b.pmtud;
         this.underlayMtu = b.underlayMtu;
         if (remote != null && !remote.getClass().equals(local.getClass())) {
             throw new IllegalArgumentException("remote_ip " + remote.getHostAddress() + " and local_ip "
@@ -112,9 +117,10 @@ public final class TunnelConfig {
                 case "df_default" -> b.dfDefault(bool("df_default", v));
                 case "csum" -> b.csum(bool("csum", v));
                 case "seq" -> b.seq(bool("seq", v));
+                case "pmtud" -> b.pmtud(bool("pmtud", v));
                 case "underlay_mtu" -> b.underlayMtu((int) number("underlay_mtu", v));
                 default -> throw new IllegalArgumentException("unknown tunnel option " + e.getKey() + "; allowed: remote_ip,"
-                        + " local_ip, key, dst_port, tos, ttl, df_default, csum, seq, underlay_mtu");
+                        + " local_ip, key, dst_port, tos, ttl, df_default, csum, seq, pmtud, underlay_mtu");
             }
         }
         return b.build();
@@ -197,6 +203,11 @@ public final class TunnelConfig {
         return seq;
     }
 
+    /** {@code pmtud=true}: answer an over-MTU IPv4 frame with DF by ICMP "fragmentation needed" (RFC 1191). */
+    public boolean pmtud() {
+        return pmtud;
+    }
+
     public int underlayMtu() {
         return underlayMtu;
     }
@@ -208,7 +219,7 @@ public final class TunnelConfig {
                 + ", local_ip=" + local.getHostAddress() + ", key=" + (key == FLOW_KEY ? "flow" : Long.toString(key))
                 + (type.udp() ? ", dst_port=" + dstPort : "") + ", tos=" + (tos < 0 ? "inherit" : tos)
                 + ", ttl=" + (ttl < 0 ? "inherit" : ttl) + ", df_default=" + dfDefault + ", csum=" + csum
-                + (seq ? ", seq=true" : "") + ", underlay_mtu=" + underlayMtu + "}";
+                + (seq ? ", seq=true" : "") + (pmtud ? ", pmtud=true" : "") + ", underlay_mtu=" + underlayMtu + "}";
     }
 
     /** Options of a {@link TunnelConfig}; not thread-safe. */
@@ -224,6 +235,7 @@ public final class TunnelConfig {
         private boolean dfDefault = true;
         private boolean csum;
         private boolean seq;
+        private boolean pmtud;
         private int underlayMtu = 1500;
 
         private Builder(TunnelType type) {
@@ -303,6 +315,12 @@ public final class TunnelConfig {
 
         public Builder csum(boolean c) {
             this.csum = c;
+            return this;
+        }
+
+        /** {@code pmtud=true}: ICMP "fragmentation needed" for over-MTU IPv4 frames with DF, beside the drop. */
+        public Builder pmtud(boolean on) {
+            this.pmtud = on;
             return this;
         }
 

@@ -26,8 +26,8 @@ import org.vswitch4j.core.port.TunnelHeader;
  *
  * <p>MTU policy: an inner frame whose outer IP packet would exceed {@code underlay_mtu} is not pushed:
  * {@link #push} returns false and the datapath drops and counts it (drop reason {@code tunnel_push}, the
- * tunnel port's tx_dropped). There is no fragmentation and no ICMP "fragmentation needed" (yet); a frame is
- * never truncated.
+ * tunnel port's tx_dropped). With {@code pmtud=true} an IPv4 one with DF is also answered with ICMP
+ * "fragmentation needed" ({@link PmtuReplies}). There is no fragmentation; a frame is never truncated.
  *
  * <p>Thread-safety: immutable but for the GRE sequence number and the IPv4 identification of non-DF packets,
  * which are plain fields several poll threads may bump at once (a benign race: a number may repeat).
@@ -64,6 +64,10 @@ public final class TunnelEncap implements TunnelHeader {
     private final long baseSum;
     private final long key;
     private final String text;
+    /** Where ICMP "fragmentation needed" replies go ({@code pmtud=true}), or null: drop and count only. */
+    private final PmtuReplies replies;
+    private final int remoteV4;
+    private final int localV4;
     /** The template's big-endian words at the outer IPv4 header's bytes 0 and 8, and at the UDP header. */
     private final long word14;
     private final long word22;
@@ -88,6 +92,13 @@ public final class TunnelEncap implements TunnelHeader {
      * The header's C bit is set when one of them has the critical type bit.
      */
     public TunnelEncap(TunnelConfig cfg, byte[] remote, long key, long srcMac, long dstMac, byte[] options) {
+        this(cfg, remote, key, srcMac, dstMac, options, null);
+    }
+
+    /** As above, with {@code pmtud}'s replies queue (the tunnel port's), or null. */
+    TunnelEncap(TunnelConfig cfg, byte[] remote, long key, long srcMac, long dstMac, byte[] options,
+                PmtuReplies replies) {
+        this.replies = replies;
         this.type = cfg.type();
         if (options.length != 0 && (type != TunnelType.GENEVE || options.length % 4 != 0 || options.length > 252)) {
             throw new IllegalArgumentException("options of " + options.length + " bytes: only Geneve carries options,"
@@ -207,6 +218,8 @@ public final class TunnelEncap implements TunnelHeader {
         this.wordUdp = type.udp() ? be64(t, l4) : 0;
         this.baseSum = v6 ? Checksums.sum(t, ETH + 8, 32) + proto : Checksums.sum(t, ETH, 20);
         this.text = describe(cfg, remote);
+        this.remoteV4 = v6 ? 0 : Ip4.toInt(remote);
+        this.localV4 = v6 ? 0 : Ip4.toInt(local);
     }
 
     /** The header's length in bytes (outer Ethernet included). */
@@ -239,6 +252,9 @@ public final class TunnelEncap implements TunnelHeader {
         int inner = p.length();
         int ipLen = hlen - ETH + inner;
         if (ipLen > maxIp || inner < ETH) {
+            if (replies != null && inner >= ETH) {
+                replies.fragNeeded(p, maxInnerFrame() - ETH, key, remoteV4, localV4);
+            }
             return false;
         }
         int innerType = p.u16(12);

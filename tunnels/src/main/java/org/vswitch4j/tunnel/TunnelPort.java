@@ -50,6 +50,8 @@ public final class TunnelPort implements Port {
     private final Underlay underlay;
     private final PacketMemory memory;
     private final GeneveTlvMap tlvMap;
+    /** ICMP "fragmentation needed" replies ({@code pmtud=true}), or null. */
+    private final PmtuReplies pmtu;
     private final byte[] fixedRemote;
     /** A fixed IPv4 remote_ip: frames from any other outer source are refused (0: any, remote_ip=flow or IPv6). */
     private final int fixedRemoteV4;
@@ -81,6 +83,7 @@ public final class TunnelPort implements Port {
      */
     public TunnelPort(String name, TunnelConfig config, Underlay underlay, PacketMemory memory, GeneveTlvMap tlvMap) {
         this.tlvMap = Objects.requireNonNull(tlvMap, "tlvMap");
+        this.pmtu = config.pmtud() ? new PmtuReplies(memory) : null;
         this.name = Objects.requireNonNull(name, "name");
         this.config = Objects.requireNonNull(config, "config");
         this.underlay = Objects.requireNonNull(underlay, "underlay");
@@ -155,7 +158,7 @@ public final class TunnelPort implements Port {
         if (headers.size() >= MAX_HEADERS && !headers.containsKey(id)) {
             headers.clear(); // flow-based ports meet many remotes and keys: bound the cache, rebuild on demand
         }
-        return headers.computeIfAbsent(id, x -> new TunnelEncap(config, r, k, eth[0], eth[1], options));
+        return headers.computeIfAbsent(id, x -> new TunnelEncap(config, r, k, eth[0], eth[1], options, pmtu));
     }
 
     /**
@@ -190,7 +193,13 @@ public final class TunnelPort implements Port {
 
     @Override
     public int receive(int queue, PacketBatch batch) {
-        int start = batch.size();
+        int first = batch.size();
+        int start = first;
+        if (pmtu != null) {
+            int replies = pmtu.drain(batch); // already without a tunnel header: they skip the decap below
+            start += replies;
+            rxPackets += replies;
+        }
         int n = underlay.receive(batch);
         int kept = start;
         long fixedKey = config.key();
@@ -222,7 +231,7 @@ public final class TunnelPort implements Port {
             kept++;
         }
         batch.size(kept);
-        return kept - start;
+        return kept - first;
     }
 
     @Override
@@ -243,6 +252,9 @@ public final class TunnelPort implements Port {
 
     @Override
     public boolean armRxWakeup(int queue, Runnable wakeup) {
+        if (pmtu != null) {
+            pmtu.arm(wakeup);
+        }
         return underlay.armRxWakeup(wakeup);
     }
 
@@ -274,6 +286,11 @@ public final class TunnelPort implements Port {
                 underlay.txDropped(), 0);
     }
 
+    /** ICMP "fragmentation needed" replies sent ({@code pmtud=true}; 0 otherwise). */
+    public long fragNeededSent() {
+        return pmtu == null ? 0 : pmtu.sent();
+    }
+
     /** The refused frames by reason ({@code bad_flags=2, unknown_key=1, ...}), every reason listed. */
     public Map<String, Long> decapErrors() {
         Map<String, Long> m = new LinkedHashMap<>();
@@ -292,6 +309,9 @@ public final class TunnelPort implements Port {
     public void close() {
         closed = true;
         underlay.close();
+        if (pmtu != null) {
+            pmtu.close();
+        }
     }
 
     @Override

@@ -373,4 +373,47 @@ class TunnelCodecTest {
         assertEquals("2001:db8::", TunnelEncap.addr(hex("20010db8000000000000000000000000")));
         assertEquals("198.51.100.2", TunnelEncap.addr(new byte[] {(byte) 198, 51, 100, 2}));
     }
+
+    @Test
+    void pmtudAnswersAnOverMtuIpv4FrameWithDfWithFragmentationNeeded() throws Exception {
+        TunnelConfig cfg = TunnelConfig.builder(TunnelType.VXLAN).local(InetAddress.getByName("198.51.100.1"))
+                .remote(InetAddress.getByName("198.51.100.2")).key(9).underlayMtu(1000).pmtud(true).build();
+        PmtuReplies replies = new PmtuReplies(pool);
+        TunnelEncap e = new TunnelEncap(cfg, new byte[] {(byte) 198, 51, 100, 2}, 9, 1, 2, new byte[0], replies);
+        int mtu = 1000 - 20 - 8 - 8 - 14; // the inner IP packet that fits: 950
+        byte[] big = FrameBuilder.ethernet(0x0200_0000_000aL, 0x0200_0000_000bL).ipv4("192.0.2.1", "192.0.2.2").df()
+                .udp(1000, 2000).payload(mtu - 28 + 1).build();
+        byte[] noDf = FrameBuilder.ethernet(0x0200_0000_000aL, 0x0200_0000_000bL).ipv4("192.0.2.1", "192.0.2.2")
+                .udp(1000, 2000).payload(mtu - 28 + 1).build();
+        byte[] fits = FrameBuilder.ethernet(0x0200_0000_000aL, 0x0200_0000_000bL).ipv4("192.0.2.1", "192.0.2.2").df()
+                .udp(1000, 2000).payload(mtu - 28).build();
+        for (byte[] f : new byte[][] {big, noDf, fits}) {
+            Packet p = packet(f);
+            boolean pushed = e.push(p);
+            assertEquals(f == fits, pushed, "only the frame that fits is pushed");
+            p.release();
+        }
+        org.vswitch4j.core.packet.PacketBatch b = new org.vswitch4j.core.packet.PacketBatch();
+        assertEquals(1, replies.drain(b), "one reply: the DF frame; none without DF");
+        Packet r = b.get(0);
+        try {
+            assertEquals(0x0200_0000_000aL, r.mac(0), "back to the sender's MAC");
+            assertEquals(0x0200_0000_000bL, r.mac(6));
+            assertEquals(0xc000_0202L, r.u32(26), "from the inner destination");
+            assertEquals(0xc000_0201L, r.u32(30), "to the sender");
+            assertTrue(Checksums.ipv4HeaderValid(r, 14));
+            assertEquals(3, r.u8(34), "destination unreachable");
+            assertEquals(4, r.u8(35), "fragmentation needed and DF set");
+            assertEquals(mtu, r.u16(40), "next-hop MTU (RFC 1191)");
+            assertEquals(0, Checksums.checksum(r, 34, r.length() - 34), "ICMP checksum");
+            assertEquals(14 + 20 + 8 + 28, r.length(), "quotes the IP header and 8 bytes");
+            byte[] quoted = java.util.Arrays.copyOfRange(r.toByteArray(), 42, 70);
+            assertArrayEquals(java.util.Arrays.copyOfRange(big, 14, 42), quoted);
+            assertEquals(9, r.tunnelId(), "delivered as from the tunnel");
+            assertEquals(0xc633_6402L, r.tunnelIps() >>> 32);
+        } finally {
+            b.releaseAll();
+        }
+        assertEquals(1, replies.sent());
+    }
 }

@@ -288,6 +288,25 @@ class TunnelPortTest {
         assertEquals(1, hostB.receivedUdp().size());
     }
 
+    @Test
+    void withPmtudAnOverMtuFrameWithDfIsAnsweredWithFragmentationNeededAndStillCounted() throws Exception {
+        TunnelPort[] tp = wire(TunnelType.VXLAN, cfg(TunnelType.VXLAN, "198.51.100.1", "198.51.100.2").underlayMtu(1400)
+                .pmtud(true).build(), cfg(TunnelType.VXLAN, "198.51.100.2", "198.51.100.1").underlayMtu(1400).build());
+        assertTrue(hostA.ping(hostB).success());
+        long before = hostA.framesReceived();
+        // 1400 - 20 - 8 - 8 = 1364 bytes of inner frame fit, 1350 of IP: one byte more, with DF.
+        byte[] big = FrameBuilder.ethernet(0x0200_0000_000aL, 0x0200_0000_000bL).ipv4("192.0.2.1", "192.0.2.2").df()
+                .udp(1, 2).payload(1351 - 28).build();
+        assertTrue(hostA.sendFrame(big));
+        for (int i = 0; i < 4; i++) {
+            pump.pumpOnce();
+        }
+        assertEquals(1, tp[0].fragNeededSent());
+        assertEquals(before + 1, hostA.framesReceived(), "the ICMP reply came back to a through the bridge");
+        assertEquals(1, swA.datapath().dropCount(brA.ofport("a"), DropReason.TUNNEL_PUSH), "the frame itself is dropped");
+        assertEquals(0, hostB.receivedUdp().size());
+    }
+
     private LoopUnderlay underlay(TunnelPort p) {
         return p.name().equals("tun-a") ? underlays[0] : underlays[1];
     }
