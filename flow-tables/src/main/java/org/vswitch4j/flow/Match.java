@@ -61,7 +61,7 @@ public final class Match {
     /**
      * One array per distinct mask, shared by every match with that mask (up to {@value #MAX}): the classifier
      * recognises a stored rule's mask by identity (see {@code Classifier.Rule#wellFormed}), so adding a flow
-     * of a known shape does not read the new match's 27 mask words, which a large batch of flow mods has out
+     * of a known shape does not read the new match's 36 mask words, which a large batch of flow mods has out
      * of cache. Bounded, so masks made up in bulk cannot grow it without limit; past the bound a match keeps
      * its own array, which costs a compare, nothing else. Thread-safe (matches are built on any thread).
      */

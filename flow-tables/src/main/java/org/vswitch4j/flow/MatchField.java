@@ -77,6 +77,26 @@ public enum MatchField {
     TUN_ID("tun_id", "NXM_NX_TUN_ID", 64, true, Prereq.NONE, seg(0, 64, FlowKey.W_TUN_ID, 0)),
     TUN_SRC("tun_src", "NXM_NX_TUN_IPV4_SRC", 32, true, Prereq.NONE, seg(0, 32, FlowKey.W_TUN_IP, 32)),
     TUN_DST("tun_dst", "NXM_NX_TUN_IPV4_DST", 32, true, Prereq.NONE, seg(0, 32, FlowKey.W_TUN_IP, 0)),
+    /** The outer IPv6 source of a frame an IPv6 tunnel delivered; implies the IPv6-underlay flag of the key. */
+    TUN_IPV6_SRC("tun_ipv6_src", "NXM_NX_TUN_IPV6_SRC", 128, true, Prereq.NONE,
+            seg(0, 64, FlowKey.W_TUN_IPV6_SRC + 1, 0), seg(64, 64, FlowKey.W_TUN_IPV6_SRC, 0),
+            implied(FlowKey.W_TUN_FLAGS, 8)),
+    TUN_IPV6_DST("tun_ipv6_dst", "NXM_NX_TUN_IPV6_DST", 128, true, Prereq.NONE,
+            seg(0, 64, FlowKey.W_TUN_IPV6_DST + 1, 0), seg(64, 64, FlowKey.W_TUN_IPV6_DST, 0),
+            implied(FlowKey.W_TUN_FLAGS, 8)),
+    /**
+     * A Geneve option's data, as the TLV map ({@code add-tlv-map}) assigns options to fields: up to 8 bytes,
+     * right-aligned. Matching or writing it also matches or sets its "present" bit, as Open vSwitch does, so
+     * {@code tun_metadata0=0} does not match a packet without the option.
+     */
+    TUN_METADATA0("tun_metadata0", "NXM_NX_TUN_METADATA0", 64, true, Prereq.NONE,
+            seg(0, 64, FlowKey.W_TUN_METADATA, 0), implied(FlowKey.W_TUN_FLAGS, 0)),
+    TUN_METADATA1("tun_metadata1", "NXM_NX_TUN_METADATA1", 64, true, Prereq.NONE,
+            seg(0, 64, FlowKey.W_TUN_METADATA + 1, 0), implied(FlowKey.W_TUN_FLAGS, 1)),
+    TUN_METADATA2("tun_metadata2", "NXM_NX_TUN_METADATA2", 64, true, Prereq.NONE,
+            seg(0, 64, FlowKey.W_TUN_METADATA + 2, 0), implied(FlowKey.W_TUN_FLAGS, 2)),
+    TUN_METADATA3("tun_metadata3", "NXM_NX_TUN_METADATA3", 64, true, Prereq.NONE,
+            seg(0, 64, FlowKey.W_TUN_METADATA + 3, 0), implied(FlowKey.W_TUN_FLAGS, 3)),
     REG0("reg0", "NXM_NX_REG0", 32, true, Prereq.NONE, seg(0, 32, FlowKey.W_REGS, 32)),
     REG1("reg1", "NXM_NX_REG1", 32, true, Prereq.NONE, seg(0, 32, FlowKey.W_REGS, 0)),
     REG2("reg2", "NXM_NX_REG2", 32, true, Prereq.NONE, seg(0, 32, FlowKey.W_REGS + 1, 32)),
@@ -113,15 +133,29 @@ public enum MatchField {
         NONE, IN_PORT, VLAN, IP_ANY, IPV4, IPV6, ARP, TCP, UDP, SCTP, ICMPV4, ICMPV6, ND, ND_SOLICIT, ND_ADVERT
     }
 
-    /** A run of {@code bits} field bits starting at field bit {@code fieldBit}, stored at {@code keyShift} of key word {@code word}. */
+    /**
+     * A run of {@code bits} field bits starting at field bit {@code fieldBit}, stored at {@code keyShift} of key word
+     * {@code word}; or, with {@code fieldBit} {@link #IMPLIED}, one key bit that is 1 whenever any bit of the field
+     * is matched or written (a "present" flag, as a tunnel option's).
+     */
     record Segment(int fieldBit, int bits, int word, int keyShift) {
+        static final int IMPLIED = -1;
+
         long keyBits() {
             return bits == 64 ? -1L : ((1L << bits) - 1) << keyShift;
+        }
+
+        boolean implied() {
+            return fieldBit == IMPLIED;
         }
     }
 
     private static Segment seg(int fieldBit, int bits, int word, int keyShift) {
         return new Segment(fieldBit, bits, word, keyShift);
+    }
+
+    private static Segment implied(int word, int keyShift) {
+        return new Segment(Segment.IMPLIED, 1, word, keyShift);
     }
 
     private final String ovsName;
@@ -186,7 +220,7 @@ public enum MatchField {
     public long readLow(long[] w) {
         long v = 0;
         for (Segment s : segments) {
-            if (s.fieldBit < 64) {
+            if (s.fieldBit < 64 && !s.implied()) {
                 v |= ((w[s.word] & s.keyBits()) >>> s.keyShift) << s.fieldBit;
             }
         }
@@ -209,7 +243,14 @@ public enum MatchField {
      * the other bits alone.
      */
     public void write(long[] w, long high, long low, long maskHigh, long maskLow) {
+        boolean any = (maskHigh | maskLow) != 0;
         for (Segment s : segments) {
+            if (s.implied()) {
+                if (any) {
+                    w[s.word] |= 1L << s.keyShift;
+                }
+                continue;
+            }
             long v = s.fieldBit >= 64 ? high >>> (s.fieldBit - 64) : low >>> s.fieldBit;
             long m = s.fieldBit >= 64 ? maskHigh >>> (s.fieldBit - 64) : maskLow >>> s.fieldBit;
             long kb = s.keyBits();
@@ -220,7 +261,14 @@ public enum MatchField {
 
     /** ORs into mask words {@code w} the key bits that hold the field bits selected by {@code maskHigh:maskLow}. */
     public void orMask(long[] w, long maskHigh, long maskLow) {
+        boolean any = (maskHigh | maskLow) != 0;
         for (Segment s : segments) {
+            if (s.implied()) {
+                if (any) {
+                    w[s.word] |= 1L << s.keyShift;
+                }
+                continue;
+            }
             long m = s.fieldBit >= 64 ? maskHigh >>> (s.fieldBit - 64) : maskLow >>> s.fieldBit;
             w[s.word] |= (m << s.keyShift) & s.keyBits();
         }
@@ -243,7 +291,8 @@ public enum MatchField {
             {"dl_src", "eth_src"}, {"dl_dst", "eth_dst"}, {"dl_type", "eth_type"}, {"dl_vlan_pcp", "vlan_pcp"},
             {"nw_src", "ip_src"}, {"nw_dst", "ip_dst"}, {"ipv4_src", "ip_src"}, {"ipv4_dst", "ip_dst"},
             {"nw_proto", "ip_proto"}, {"nw_ecn", "ip_ecn"}, {"nw_frag", "ip_frag"}, {"tun_ipv4_src", "tun_src"},
-            {"tun_ipv4_dst", "tun_dst"}, {"tunnel_id", "tun_id"}, {"icmpv4_type", "icmp_type"},
+            {"tun_ipv4_dst", "tun_dst"}, {"tunnel_id", "tun_id"}, {"tunnel_ipv6_src", "tun_ipv6_src"},
+            {"tunnel_ipv6_dst", "tun_ipv6_dst"}, {"icmpv4_type", "icmp_type"},
             {"icmpv4_code", "icmp_code"}, {"ipv6_nd_target", "nd_target"}, {"ipv6_nd_sll", "nd_sll"},
             {"ipv6_nd_tll", "nd_tll"}, {"ipv6_flabel", "ipv6_label"}, {"oxm_of_in_port", "in_port"},
             {"oxm_of_vlan_vid", "vlan_vid"}, {"oxm_of_eth_src", "eth_src"}, {"oxm_of_eth_dst", "eth_dst"},

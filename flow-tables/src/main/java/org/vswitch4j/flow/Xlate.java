@@ -308,7 +308,8 @@ final class Xlate {
 
     /**
      * An output to a bridge port: for a tunnel port, Open vSwitch's tnl_push of the header the port builds from
-     * the flow's tunnel fields as the actions left them (set_field to tun_dst or tun_id), or nothing when the
+     * the flow's tunnel fields as the actions left them (set_field to tun_dst, tun_ipv6_dst, tun_id or a
+     * tun_metadata field, which a Geneve port sends as the option the TLV map gives it), or nothing when the
      * port cannot send such a packet (a flow-based remote without tun_dst).
      */
     private void portOutput(int port) {
@@ -319,8 +320,8 @@ final class Xlate {
         }
         // Tunnel fields the actions wrote (set_field, move: whose sources are already in the mask) tell nothing about
         // the packet; only the ones it arrived with are un-wildcarded when the port reads them.
-        boolean written = flow.w[FlowKey.W_TUN_ID] != base.w[FlowKey.W_TUN_ID]
-                || flow.w[FlowKey.W_TUN_IP] != base.w[FlowKey.W_TUN_IP];
+        boolean written = !java.util.Arrays.equals(flow.w, FlowKey.W_TUN_ID, FlowKey.TUNNEL_END,
+                base.w, FlowKey.W_TUN_ID, FlowKey.TUNNEL_END);
         if (written) {
             scratchMask.clear();
         }

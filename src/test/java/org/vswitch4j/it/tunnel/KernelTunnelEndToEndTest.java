@@ -27,6 +27,9 @@ import org.vswitch4j.it.linux.LinuxLab;
 import org.vswitch4j.testkit.PingResult;
 import org.vswitch4j.testkit.Pump;
 import org.vswitch4j.testkit.VirtualHost;
+import org.vswitch4j.flow.FlowPipeline;
+import org.vswitch4j.flow.ofctl.Ofctl;
+import org.vswitch4j.tunnel.GeneveTlvMap;
 import org.vswitch4j.tunnel.NativeUnderlay;
 import org.vswitch4j.tunnel.TunnelConfig;
 import org.vswitch4j.tunnel.TunnelPort;
@@ -39,7 +42,10 @@ import org.vswitch4j.tunnel.TunnelType;
  * switch: {@code br-phy} = that TAP port + a {@link NativeUnderlay}'s local port (198.51.100.1, the underlay's ARP
  * and routes); {@code br-int} = the tunnel port + an in-process host at 192.0.2.1. The host pings the kernel and the
  * kernel pings the host, ARP included on both the overlay and the underlay; tshark, capturing on the TAP in the
- * namespace, decodes the frames the switch sent as VXLAN/GRE/Geneve with key 42.
+ * namespace, decodes the frames the switch sent as VXLAN/GRE/Geneve with key 42, and for Geneve the option the
+ * pipeline sets ({@code set_field:0xc0ffee->tun_metadata0}, mapped to class 0xffff type 1 by the TLV map). Case
+ * {@code vxlan6} runs VXLAN over an IPv6 underlay (2001:db8:51::1 and ::2): the kernel and our underlay find each
+ * other by neighbour discovery.
  *
  * <p>Root only (CI). On a kernel without the device type (as some minimal VM kernels are built: no gretap, no
  * geneve) our host's encapsulated pings still go out on the TAP and tshark must decode them as that type with
@@ -51,9 +57,16 @@ class KernelTunnelEndToEndTest {
     static final String NS = "vst-k";
     static final String TAP = "vst-tap";
     static final String TUN = "vst-tun";
+    static final String LOCAL6 = "2001:db8:51::1";
+    static final String PEER6 = "2001:db8:51::2";
+
+    /** The display filter for frames the switch sent (outer source its underlay address). */
+    static String ourSource(String kind) {
+        return kind.equals("vxlan6") ? "ipv6.src==" + LOCAL6 : "ip.src==198.51.100.1";
+    }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"vxlan", "gretap", "geneve"})
+    @ValueSource(strings = {"vxlan", "gretap", "geneve", "vxlan6"})
     void aHostBehindTheKernelsTunnelDeviceAndOneBehindOurTunnelPortPingBothWays(String kind, @TempDir Path dir)
             throws Exception {
         try (LinuxLab lab = LinuxLab.open("ping", "tshark")) {
@@ -61,7 +74,13 @@ class KernelTunnelEndToEndTest {
             try (BufferPool pool = BufferPool.builder().count(8192).strict(true).build();
                  TapPort tap = TapPort.builder(TAP).namespace(NS).memory(pool).build();
                  MemoryPort hostPort = MemoryPort.builder().name("h1").memory(pool).build()) {
-                lab.in(NS, "ip", "addr", "add", "198.51.100.2/24", "dev", TAP);
+                // vxlan6: the underlay is IPv6 (our neighbour discovery against the kernel's); nodad: usable at once.
+                boolean v6 = kind.equals("vxlan6");
+                if (v6) {
+                    lab.in(NS, "ip", "-6", "addr", "add", PEER6 + "/64", "dev", TAP, "nodad");
+                } else {
+                    lab.in(NS, "ip", "addr", "add", "198.51.100.2/24", "dev", TAP);
+                }
                 lab.in(NS, "ip", "link", "set", TAP, "up");
                 String missing = kernelDevice(lab, kind);
                 if (missing == null) {
@@ -70,17 +89,22 @@ class KernelTunnelEndToEndTest {
                 }
 
                 TunnelType type = switch (kind) {
-                    case "vxlan" -> TunnelType.VXLAN;
+                    case "vxlan", "vxlan6" -> TunnelType.VXLAN;
                     case "gretap" -> TunnelType.GRE;
                     default -> TunnelType.GENEVE;
                 };
-                TunnelConfig cfg = TunnelConfig.builder(type).local(InetAddress.getByName("198.51.100.1"))
-                        .remote(InetAddress.getByName("198.51.100.2")).key(42).build();
+                TunnelConfig cfg = TunnelConfig.builder(type).local(InetAddress.getByName(v6 ? LOCAL6 : "198.51.100.1"))
+                        .remote(InetAddress.getByName(v6 ? PEER6 : "198.51.100.2")).key(42).build();
                 Switch[] swRef = new Switch[1];
-                NativeUnderlay underlay = new NativeUnderlay(cfg, 24, "br-phy", 0x0200_0000_5101L, pool,
-                        () -> swRef[0].datapath().invalidateAll());
+                NativeUnderlay underlay = NativeUnderlay.builder().local(v6 ? LOCAL6 + "/64" : "198.51.100.1/24")
+                        .port("br-phy", 0x0200_0000_5101L)
+                        .memory(pool).onNeighbourChange(() -> swRef[0].datapath().invalidateAll()).build();
                 // Closed in reverse: the switch first, then its ports (Switch's rule).
-                try (TunnelPort tunnel = new TunnelPort("tun0", cfg, underlay, pool);
+                // Geneve carries an option (non-critical, so a kernel peer ignores it) set by the pipeline; tshark must
+                // decode it.
+                GeneveTlvMap tlv = new GeneveTlvMap();
+                tlv.add("{class=0xffff,type=0x1,len=4}->tun_metadata0");
+                try (TunnelPort tunnel = new TunnelPort("tun0", cfg, underlay.tunnel(cfg), pool, tlv);
                      var phyLocal = underlay.localPort();
                      Switch sw = Switch.builder().memory(pool).build()) {
                     swRef[0] = sw;
@@ -90,6 +114,14 @@ class KernelTunnelEndToEndTest {
                     Bridge integration = sw.addBridge("br-int");
                     integration.addPort(tunnel, BridgePortConfig.builder("tun0").build());
                     integration.addPort(hostPort, BridgePortConfig.builder("h1").build());
+                    if (type == TunnelType.GENEVE) {
+                        FlowPipeline of = FlowPipeline.attach(integration, sw.datapath());
+                        int h1 = integration.ofport("h1");
+                        int tun0 = integration.ofport("tun0");
+                        of.apply(Ofctl.parseFlow("in_port=" + h1 + ",actions=set_field:0xc0ffee->tun_metadata0,output:"
+                                + tun0));
+                        of.apply(Ofctl.parseFlow("in_port=" + tun0 + ",actions=output:" + h1));
+                    }
                     VirtualHost[] host = new VirtualHost[1];
                     Pump pump = Site.waitingPump(sw, host, 2_000_000_000L);
                     host[0] = VirtualHost.builder().name("h1").mac(0x0200_0000_0001L).ipv4("192.0.2.1").port(hostPort)
@@ -106,7 +138,7 @@ class KernelTunnelEndToEndTest {
                             host[0].ping(InetAddress.getByName("192.0.2.2"));
                         }
                         stopCapture(capture);
-                        List<String[]> ours = decode(pcap, kind, "ip.src==198.51.100.1");
+                        List<String[]> ours = decode(pcap, kind, ourSource(kind));
                         assertTrue(ours.stream().filter(row -> row[0].endsWith(":arp")).count() >= 2,
                                 kind + ": our encapsulated ARP requests on the wire: " + ours.size() + " frames");
                         checkDecoded(kind, ours);
@@ -137,7 +169,8 @@ class KernelTunnelEndToEndTest {
                     assertEquals(0, tunnel.stats().rxErrors(), tunnel.decapErrors().toString());
 
                     stopCapture(capture);
-                    List<String[]> ours = decode(pcap, kind, "ip.src==198.51.100.1 && !arp");
+                    List<String[]> ours = decode(pcap, kind, ourSource(kind) + " && !arp && !icmpv6.type==135"
+                            + " && !icmpv6.type==136");
                     StringBuilder rows = new StringBuilder();
                     ours.forEach(row -> rows.append(String.join("|", row)).append('\n'));
                     System.out.printf("%s: tshark decoded %d frames the switch encapsulated:%n%s", kind, ours.size(), rows);
@@ -153,7 +186,7 @@ class KernelTunnelEndToEndTest {
     /** Every frame of ours tshark decoded is {@code kind} carrying Ethernet, with key/VNI 42, and not malformed. */
     static void checkDecoded(String kind, List<String[]> ours) {
         String want = switch (kind) {
-            case "vxlan" -> "udp:vxlan:eth:ethertype";
+            case "vxlan", "vxlan6" -> "udp:vxlan:eth:ethertype";
             case "gretap" -> "gre:eth:ethertype";
             default -> "udp:geneve:eth:ethertype";
         };
@@ -162,6 +195,13 @@ class KernelTunnelEndToEndTest {
             assertTrue(protocols.contains(want), kind + ": " + String.join("|", row));
             assertEquals(42L, Long.decode(row[1]), kind + ": key/VNI in " + String.join("|", row)); // 42 or 0x2a
             assertFalse(protocols.contains("malformed") || protocols.contains("expert"), String.join("|", row));
+            if (kind.equals("geneve")) {
+                // The option set_field:0xc0ffee->tun_metadata0 sent, as the TLV map says: class 0xffff, type 1, 4 bytes.
+                assertEquals(0xffff, Long.decode(row[3]), "option class in " + String.join("|", row));
+                assertEquals(1, Long.decode(row[4]), "option type in " + String.join("|", row));
+                assertEquals(8, Long.decode(row[5]), "option length (header and data) in " + String.join("|", row));
+                assertEquals("00c0ffee", row[6].replace(":", ""), "option data in " + String.join("|", row));
+            }
         }
     }
 
@@ -173,13 +213,16 @@ class KernelTunnelEndToEndTest {
         String[] cmd = switch (kind) {
             case "vxlan" -> new String[] {"ip", "link", "add", TUN, "type", "vxlan", "id", "42", "remote", "198.51.100.1",
                 "local", "198.51.100.2", "dstport", "4789", "dev", TAP};
+            case "vxlan6" -> new String[] {"ip", "link", "add", TUN, "type", "vxlan", "id", "42", "remote", LOCAL6,
+                "local", PEER6, "dstport", "4789", "dev", TAP};
             case "gretap" -> new String[] {"ip", "link", "add", TUN, "type", "gretap", "remote", "198.51.100.1", "local",
                 "198.51.100.2", "key", "42"};
             default -> new String[] {"ip", "link", "add", TUN, "type", "geneve", "id", "42", "remote", "198.51.100.1"};
         };
         LinuxLab.Result r = lab.tryIn(10, NS, cmd);
         return r.exit() == 0 ? null : "this kernel cannot create a " + kind + " device (" + r.output().trim()
-                + "; kernel option " + (kind.equals("gretap") ? "CONFIG_NET_IPGRE" : "CONFIG_GENEVE") + ")";
+                + "; kernel option " + (kind.equals("gretap") ? "CONFIG_NET_IPGRE" : kind.equals("geneve") ? "CONFIG_GENEVE"
+                : "CONFIG_VXLAN with CONFIG_IPV6") + ")";
     }
 
     static void pumpUntilExit(Pump pump, Process p, int seconds) throws InterruptedException {
@@ -222,14 +265,19 @@ class KernelTunnelEndToEndTest {
     /** Our frames (outer source 198.51.100.1) as tshark decodes them: {protocols, VNI or GRE key, ICMP type}. */
     static List<String[]> decode(Path pcap, String kind, String filter) throws Exception {
         String field = switch (kind) {
-            case "vxlan" -> "vxlan.vni";
+            case "vxlan", "vxlan6" -> "vxlan.vni";
             case "gretap" -> "gre.key";
             default -> "geneve.vni";
         };
         assertTrue(Files.size(pcap) > 24, "the capture is empty");
-        LinuxLab.Result r = LinuxLab.exec(60, LinuxLab.find("tshark").toString(), "-r", pcap.toString(),
+        List<String> cmd = new java.util.ArrayList<>(List.of(LinuxLab.find("tshark").toString(), "-r", pcap.toString(),
                 "-Y", filter, "-T", "fields", "-E", "occurrence=f", "-e", "frame.protocols",
-                "-e", field, "-e", "icmp.type");
+                "-e", field, "-e", "icmp.type"));
+        if (kind.equals("geneve")) {
+            cmd.addAll(List.of("-e", "geneve.option.class", "-e", "geneve.option.type", "-e", "geneve.option.length",
+                    "-e", "geneve.option.unknown.data"));
+        }
+        LinuxLab.Result r = LinuxLab.exec(60, cmd.toArray(String[]::new));
         assertEquals(0, r.exit(), "tshark -r failed: " + r.output());
         return r.output().lines().filter(l -> !l.isBlank() && !l.contains("Running as user"))
                 .map(l -> l.split("\t", -1)).toList();

@@ -13,7 +13,8 @@ import java.util.Objects;
  *
  * <ul>
  * <li>{@code remote_ip}: the remote endpoint (IPv4 or IPv6), or {@code flow}: set by the pipeline per flow with
- *     {@code set_field:...->tun_dst} (IPv4 only: the flow key carries IPv4 tunnel addresses). Required.</li>
+ *     {@code set_field:...->tun_dst}, or {@code ->tun_ipv6_dst} when {@code local_ip} is IPv6 (its family chooses
+ *     the underlay's). Required.</li>
  * <li>{@code local_ip}: the outer source address; also the address the underlay listens on. Default: the
  *     wildcard of the remote's family.</li>
  * <li>{@code key}: the VNI (VXLAN, Geneve: 0..2^24-1) or GRE key (0..2^32-1), or {@code flow}: set with
@@ -28,7 +29,10 @@ import java.util.Objects;
  * <li>{@code seq} (GRE): add a sequence number; default false.</li>
  * </ul>
  * Plus one option of ours, {@code underlay_mtu} (default 1500): the largest outer IP packet. An inner frame that
- * would make a larger one is dropped and counted (drop policy; no fragmentation, no ICMP), never truncated.
+ * would make a larger one is dropped and counted, never truncated; with {@code pmtud=true} (the name of Open vSwitch's
+ * old option for the same) an IPv4 one with DF is also answered with ICMP "fragmentation needed" carrying the MTU
+ * that fits (RFC 1191), sent back into the bridge from the tunnel port as if from the inner destination, as Linux
+ * does for bridged tunnel traffic. Default false: drop and count only.
  *
  * <p>Thread-safety: immutable.
  */
@@ -46,6 +50,7 @@ public final class TunnelConfig {
     private final boolean dfDefault;
     private final boolean csum;
     private final boolean seq;
+    private final boolean pmtud;
     private final int underlayMtu;
 
     private TunnelConfig(Builder b) {
@@ -59,6 +64,7 @@ public final class TunnelConfig {
         this.dfDefault = b.dfDefault;
         this.csum = b.csum;
         this.seq = b.seq;
+        this.pmtud = b.pmtud;
         this.underlayMtu = b.underlayMtu;
         if (remote != null && !remote.getClass().equals(local.getClass())) {
             throw new IllegalArgumentException("remote_ip " + remote.getHostAddress() + " and local_ip "
@@ -111,9 +117,10 @@ public final class TunnelConfig {
                 case "df_default" -> b.dfDefault(bool("df_default", v));
                 case "csum" -> b.csum(bool("csum", v));
                 case "seq" -> b.seq(bool("seq", v));
+                case "pmtud" -> b.pmtud(bool("pmtud", v));
                 case "underlay_mtu" -> b.underlayMtu((int) number("underlay_mtu", v));
                 default -> throw new IllegalArgumentException("unknown tunnel option " + e.getKey() + "; allowed: remote_ip,"
-                        + " local_ip, key, dst_port, tos, ttl, df_default, csum, seq, underlay_mtu");
+                        + " local_ip, key, dst_port, tos, ttl, df_default, csum, seq, pmtud, underlay_mtu");
             }
         }
         return b.build();
@@ -196,6 +203,11 @@ public final class TunnelConfig {
         return seq;
     }
 
+    /** {@code pmtud=true}: answer an over-MTU IPv4 frame with DF by ICMP "fragmentation needed" (RFC 1191). */
+    public boolean pmtud() {
+        return pmtud;
+    }
+
     public int underlayMtu() {
         return underlayMtu;
     }
@@ -207,7 +219,7 @@ public final class TunnelConfig {
                 + ", local_ip=" + local.getHostAddress() + ", key=" + (key == FLOW_KEY ? "flow" : Long.toString(key))
                 + (type.udp() ? ", dst_port=" + dstPort : "") + ", tos=" + (tos < 0 ? "inherit" : tos)
                 + ", ttl=" + (ttl < 0 ? "inherit" : ttl) + ", df_default=" + dfDefault + ", csum=" + csum
-                + (seq ? ", seq=true" : "") + ", underlay_mtu=" + underlayMtu + "}";
+                + (seq ? ", seq=true" : "") + (pmtud ? ", pmtud=true" : "") + ", underlay_mtu=" + underlayMtu + "}";
     }
 
     /** Options of a {@link TunnelConfig}; not thread-safe. */
@@ -223,6 +235,7 @@ public final class TunnelConfig {
         private boolean dfDefault = true;
         private boolean csum;
         private boolean seq;
+        private boolean pmtud;
         private int underlayMtu = 1500;
 
         private Builder(TunnelType type) {
@@ -305,6 +318,12 @@ public final class TunnelConfig {
             return this;
         }
 
+        /** {@code pmtud=true}: ICMP "fragmentation needed" for over-MTU IPv4 frames with DF, beside the drop. */
+        public Builder pmtud(boolean on) {
+            this.pmtud = on;
+            return this;
+        }
+
         /** {@code seq=true}: GRE sequence numbers (GRE only). */
         public Builder seq(boolean s) {
             if (s && type != TunnelType.GRE) {
@@ -327,9 +346,6 @@ public final class TunnelConfig {
         public TunnelConfig build() {
             if (!remoteSet) {
                 throw new IllegalArgumentException(type.ovsName() + " tunnel needs remote_ip (an address, or flow)");
-            }
-            if (remote == null && local instanceof Inet6Address) {
-                throw new IllegalArgumentException("remote_ip=flow needs an IPv4 underlay: the flow key's tun_dst is IPv4");
             }
             if (remote instanceof Inet4Address || remote instanceof Inet6Address || remote == null) {
                 return new TunnelConfig(this);

@@ -15,14 +15,15 @@ import org.vswitch4j.core.packet.Packet;
  * <li>VXLAN: the I flag clear (the VNI is not valid, RFC 7348 section 5), or a frame shorter than the header plus an
  *     Ethernet header. Reserved bits are ignored on receipt, as the RFC says.</li>
  * <li>Geneve: a version other than 0; the O bit (a control packet, not for the datapath); options longer than the
- *     frame or TLVs that overrun their area; a critical option (C bit, or a TLV type with its high bit), which RFC 8926
- *     section 3.5 says a receiver that does not process it must drop (this implementation processes none);
- *     a protocol other than Ethernet (0x6558).</li>
+ *     frame or TLVs that overrun their area; a critical option (TLV type with its high bit) that the
+ *     {@link GeneveTlvMap} does not map, which RFC 8926 section 3.5 says a receiver that does not process it must
+ *     drop; a protocol other than Ethernet (0x6558). Mapped options set their tun_metadata field
+ *     ({@link Packet#tunnelOption}); other non-critical ones are ignored. Every option is parsed, so the header's
+ *     C bit (a hint for receivers that do not parse them) decides nothing.</li>
  * <li>GRE: a version other than 0, the routing bit (RFC 1701 source routes, obsoleted), a protocol other than
  *     0x6558, a bad checksum when the C bit is set. The sequence number is accepted and not checked (RFC 2890 lets
  *     a receiver ignore it).</li>
  * </ul>
- * Geneve option TLVs are validated but not carried into the flow key (it has no room for them yet).
  */
 public final class TunnelDecap {
     /** Why a header was refused; {@link #code()} is what the decoders return. */
@@ -35,7 +36,7 @@ public final class TunnelDecap {
         BAD_PROTOCOL,
         /** GRE checksum wrong. */
         BAD_CHECKSUM,
-        /** A critical Geneve option this switch does not process. */
+        /** A critical Geneve option the TLV map does not map (with its length). */
         CRITICAL_OPTION,
         /** A key (VNI, GRE key) the port is not configured for (counted by the port). */
         UNKNOWN_KEY,
@@ -63,11 +64,16 @@ public final class TunnelDecap {
     private TunnelDecap() {
     }
 
-    /** Decodes for {@code type}; see the class comment. */
+    /** Decodes for {@code type} with no Geneve option mapped; see the class comment. */
     public static long decap(TunnelType type, Packet p) {
+        return decap(type, p, null);
+    }
+
+    /** Decodes for {@code type}, Geneve options as {@code tlvMap} maps them (null: none mapped). */
+    public static long decap(TunnelType type, Packet p, GeneveTlvMap tlvMap) {
         return switch (type) {
             case VXLAN -> vxlan(p);
-            case GENEVE -> geneve(p);
+            case GENEVE -> geneve(p, tlvMap);
             case GRE -> gre(p);
         };
     }
@@ -85,8 +91,13 @@ public final class TunnelDecap {
         return vni;
     }
 
-    /** Geneve: returns the VNI, or a negative {@link Error} code. */
+    /** Geneve with no option mapped: returns the VNI, or a negative {@link Error} code. */
     public static long geneve(Packet p) {
+        return geneve(p, null);
+    }
+
+    /** Geneve: returns the VNI, or a negative {@link Error} code; mapped options go into {@code p}'s tunnel metadata. */
+    public static long geneve(Packet p, GeneveTlvMap tlvMap) {
         int len = p.length();
         if (len < TunnelEncap.GENEVE + ETH) {
             return Error.BAD_LENGTH.code();
@@ -105,22 +116,32 @@ public final class TunnelDecap {
             return Error.BAD_PROTOCOL.code();
         }
         // Walk the TLVs: class(16) type(8) R(3) length(5, in 4-byte words, after the 4-byte option header).
-        int o = TunnelEncap.GENEVE;
-        boolean critical = (b1 & 0x40) != 0;
-        while (o < hdr) {
+        // Two passes: validate every TLV first, so that a refused frame gets no metadata; then store the mapped ones.
+        GeneveTlvMap.Table t = tlvMap == null || optLen == 0 ? GeneveTlvMap.Table.EMPTY : tlvMap.table();
+        boolean anyMapped = false;
+        for (int o = TunnelEncap.GENEVE; o < hdr; ) {
             if (o + 4 > hdr) {
                 return Error.BAD_LENGTH.code();
             }
             int optType = p.u8(o + 2);
-            int words = p.u8(o + 3) & 0x1f;
-            critical |= (optType & 0x80) != 0;
-            o += 4 + 4 * words;
+            int bytes = 4 * (p.u8(o + 3) & 0x1f);
+            if (o + 4 + bytes > hdr) {
+                return Error.BAD_LENGTH.code();
+            }
+            int i = t.find(p.u16(o) << 8 | optType);
+            if (i >= 0 && t.lengths[i] == bytes) {
+                anyMapped = true;
+            } else if ((optType & 0x80) != 0) {
+                return Error.CRITICAL_OPTION.code(); // as Open vSwitch: a length mismatch is not understood either
+            }
+            o += 4 + bytes;
         }
-        if (o != hdr) {
-            return Error.BAD_LENGTH.code();
-        }
-        if (critical) {
-            return Error.CRITICAL_OPTION.code();
+        for (int o = TunnelEncap.GENEVE; anyMapped && o < hdr; o += 4 + 4 * (p.u8(o + 3) & 0x1f)) {
+            int i = t.find(p.u16(o) << 8 | p.u8(o + 2));
+            int bytes = 4 * (p.u8(o + 3) & 0x1f);
+            if (i >= 0 && t.lengths[i] == bytes) {
+                p.tunnelOption(t.fields[i], bytes == 4 ? p.u32(o + 4) : p.u32(o + 4) << 32 | p.u32(o + 8));
+            }
         }
         long vni = p.u32(4) >>> 8;
         p.adjustHead(-hdr);

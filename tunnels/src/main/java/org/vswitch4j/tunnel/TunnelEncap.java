@@ -26,8 +26,8 @@ import org.vswitch4j.core.port.TunnelHeader;
  *
  * <p>MTU policy: an inner frame whose outer IP packet would exceed {@code underlay_mtu} is not pushed:
  * {@link #push} returns false and the datapath drops and counts it (drop reason {@code tunnel_push}, the
- * tunnel port's tx_dropped). There is no fragmentation and no ICMP "fragmentation needed" (yet); a frame is
- * never truncated.
+ * tunnel port's tx_dropped). With {@code pmtud=true} an IPv4 one with DF is also answered with ICMP
+ * "fragmentation needed" ({@link PmtuReplies}). There is no fragmentation; a frame is never truncated.
  *
  * <p>Thread-safety: immutable but for the GRE sequence number and the IPv4 identification of non-DF packets,
  * which are plain fields several poll threads may bump at once (a benign race: a number may repeat).
@@ -38,6 +38,7 @@ public final class TunnelEncap implements TunnelHeader {
     static final int VXLAN = 8;
     static final int GENEVE = 8;
     static final int ETHERTYPE_TEB = 0x6558;
+    private static final byte[] NO_OPTIONS = {};
 
     private final TunnelType type;
     private final byte[] template;
@@ -50,6 +51,9 @@ public final class TunnelEncap implements TunnelHeader {
     private final int l4;
     private final int tos;
     private final int ttl;
+    /** {@code tos << 8 | ttl} when both are fixed, else -1 (one is inherited per packet). */
+    private final int fixedTosTtl;
+    private final boolean udp;
     private final boolean df;
     private final boolean udpCsum;
     private final boolean greCsum;
@@ -60,6 +64,10 @@ public final class TunnelEncap implements TunnelHeader {
     private final long baseSum;
     private final long key;
     private final String text;
+    /** Where ICMP "fragmentation needed" replies go ({@code pmtud=true}), or null: drop and count only. */
+    private final PmtuReplies replies;
+    private final int remoteV4;
+    private final int localV4;
     /** The template's big-endian words at the outer IPv4 header's bytes 0 and 8, and at the UDP header. */
     private final long word14;
     private final long word22;
@@ -75,7 +83,27 @@ public final class TunnelEncap implements TunnelHeader {
      * addresses {@code srcMac} and {@code dstMac} (ignored by the socket underlay, which starts at the UDP payload).
      */
     public TunnelEncap(TunnelConfig cfg, byte[] remote, long key, long srcMac, long dstMac) {
+        this(cfg, remote, key, srcMac, dstMac, NO_OPTIONS);
+    }
+
+    /**
+     * As {@link #TunnelEncap(TunnelConfig, byte[], long, long, long)}, for Geneve with {@code options}: whole option
+     * TLVs (class, type, length, data), a multiple of 4 bytes, at most 252 (RFC 8926's 6-bit length in 4-byte words).
+     * The header's C bit is set when one of them has the critical type bit.
+     */
+    public TunnelEncap(TunnelConfig cfg, byte[] remote, long key, long srcMac, long dstMac, byte[] options) {
+        this(cfg, remote, key, srcMac, dstMac, options, null);
+    }
+
+    /** As above, with {@code pmtud}'s replies queue (the tunnel port's), or null. */
+    TunnelEncap(TunnelConfig cfg, byte[] remote, long key, long srcMac, long dstMac, byte[] options,
+                PmtuReplies replies) {
+        this.replies = replies;
         this.type = cfg.type();
+        if (options.length != 0 && (type != TunnelType.GENEVE || options.length % 4 != 0 || options.length > 252)) {
+            throw new IllegalArgumentException("options of " + options.length + " bytes: only Geneve carries options,"
+                    + " a multiple of 4 bytes up to 252");
+        }
         this.v6 = cfg.local() instanceof Inet6Address;
         if (remote.length != (v6 ? 16 : 4)) {
             throw new IllegalArgumentException("remote address of " + remote.length + " bytes for an IPv" + (v6 ? 6 : 4)
@@ -90,12 +118,14 @@ public final class TunnelEncap implements TunnelHeader {
         boolean greKey = type == TunnelType.GRE && (cfg.key() != 0 || key != 0);
         int tunLen = switch (type) {
             case VXLAN -> UDP + VXLAN;
-            case GENEVE -> UDP + GENEVE;
+            case GENEVE -> UDP + GENEVE + options.length;
             case GRE -> 4 + (cfg.csum() ? 4 : 0) + (greKey ? 4 : 0) + (cfg.seq() ? 4 : 0);
         };
         this.hlen = l4 + tunLen;
         this.tos = cfg.tos();
         this.ttl = cfg.ttl();
+        this.fixedTosTtl = tos >= 0 && ttl >= 0 ? tos << 8 | ttl : -1;
+        this.udp = type.udp();
         this.df = cfg.dfDefault();
         this.udpCsum = type.udp() && (cfg.csum() || v6);
         this.greCsum = type == TunnelType.GRE && cfg.csum();
@@ -127,8 +157,22 @@ public final class TunnelEncap implements TunnelHeader {
             }
             case GENEVE -> {
                 put16(t, l4 + 2, cfg.dstPort());
-                put16(t, l4 + UDP + 2, ETHERTYPE_TEB); // version 0, no options, not a control packet
+                // Version 0, option length in 4-byte words, not a control packet, C when an option is critical.
+                boolean critical = false;
+                int o = 0;
+                while (o < options.length) {
+                    if (o + 4 > options.length || o + 4 + 4 * (options[o + 3] & 0x1f) > options.length) {
+                        throw new IllegalArgumentException("option TLV at byte " + o + " overruns the "
+                                + options.length + " option bytes");
+                    }
+                    critical |= (options[o + 2] & 0x80) != 0;
+                    o += 4 + 4 * (options[o + 3] & 0x1f);
+                }
+                t[l4 + UDP] = (byte) (options.length / 4);
+                t[l4 + UDP + 1] = (byte) (critical ? 0x40 : 0);
+                put16(t, l4 + UDP + 2, ETHERTYPE_TEB);
                 put32(t, l4 + UDP + 4, (int) (key << 8));
+                System.arraycopy(options, 0, t, l4 + UDP + GENEVE, options.length);
             }
             case GRE -> {
                 int flags = (cfg.csum() ? 0x8000 : 0) | (greKey ? 0x2000 : 0) | (cfg.seq() ? 0x1000 : 0);
@@ -174,6 +218,8 @@ public final class TunnelEncap implements TunnelHeader {
         this.wordUdp = type.udp() ? be64(t, l4) : 0;
         this.baseSum = v6 ? Checksums.sum(t, ETH + 8, 32) + proto : Checksums.sum(t, ETH, 20);
         this.text = describe(cfg, remote);
+        this.remoteV4 = v6 ? 0 : Ip4.toInt(remote);
+        this.localV4 = v6 ? 0 : Ip4.toInt(local);
     }
 
     /** The header's length in bytes (outer Ethernet included). */
@@ -196,30 +242,24 @@ public final class TunnelEncap implements TunnelHeader {
         return maxIp - (hlen - ETH);
     }
 
+    /**
+     * Pushes the header (see the class comment). Small on purpose (under the JIT's 325-byte limit for inlining a hot
+     * call): the per-packet work of the common case is here, the rest (inherited TOS/TTL, checksums, GRE fields,
+     * IPv6) in methods of their own, so that the datapath's loop can inline it.
+     */
     @Override
     public boolean push(Packet p) {
         int inner = p.length();
         int ipLen = hlen - ETH + inner;
         if (ipLen > maxIp || inner < ETH) {
+            if (replies != null && inner >= ETH) {
+                replies.fragNeeded(p, maxInnerFrame() - ETH, key, remoteV4, localV4);
+            }
             return false;
         }
-        int outTos = tos;
-        int outTtl = ttl;
         int innerType = p.u16(12);
-        if (outTos < 0 || outTtl < 0) {
-            int iTos = 0;
-            int iTtl = 64;
-            if (innerType == 0x0800 && inner >= ETH + 20) {
-                iTos = p.u8(ETH + 1);
-                iTtl = p.u8(ETH + 8);
-            } else if (innerType == 0x86dd && inner >= ETH + 40) {
-                iTos = (p.u16(ETH) >>> 4) & 0xff;
-                iTtl = p.u8(ETH + 7);
-            }
-            outTos = outTos < 0 ? iTos : outTos;
-            outTtl = outTtl < 0 ? iTtl : outTtl;
-        }
-        int hash = type.udp() ? flowHash(p, inner, innerType) : 0;
+        int tosTtl = fixedTosTtl >= 0 ? fixedTosTtl : inheritedTosTtl(p, inner, innerType);
+        int hash = udp ? flowHash(p, inner, innerType) : 0;
         if (!p.adjustHead(hlen)) {
             return false;
         }
@@ -232,39 +272,71 @@ public final class TunnelEncap implements TunnelHeader {
         }
         int l3Payload = ipLen - (v6 ? 40 : 20);
         if (v6) {
-            p.u32(ETH, 0x6000_0000L | ((long) outTos << 20));
-            p.u16(ETH + 4, l3Payload);
-            p.u8(ETH + 7, outTtl);
+            ipv6(p, tosTtl, l3Payload);
         } else {
-            // Two 8-byte stores over the template's words: version..flags, and TTL..first half of the source.
-            long sum = baseSum + ipLen + outTos + ((long) outTtl << 8);
-            long id = 0;
-            if (!df) {
-                id = ++ipId & 0xffff;
-                sum += id;
-            }
-            p.i64(ETH, word14 | (long) outTos << 48 | (long) ipLen << 32 | id << 16);
-            p.i64(ETH + 8, word22 | (long) outTtl << 56 | (long) Checksums.finish(sum) << 32);
+            ipv4(p, tosTtl, ipLen);
         }
-        if (type.udp()) {
+        if (udp) {
             // RFC 7348: a source port from a hash of the inner headers, in the dynamic range 49152..65535. One store
             // of source port, destination port, length and (zero) checksum.
             p.i64(l4, wordUdp | (long) (0xc000 | (hash & 0x3fff)) << 48 | (long) l3Payload << 16);
             if (udpCsum) {
-                long pseudo = v6 ? baseSum + l3Payload
-                        : Checksums.pseudoHeaderV4(p.i32(ETH + 12), p.i32(ETH + 16), 17, l3Payload);
-                int c = Checksums.finish(pseudo + Checksums.sum(p, l4, l3Payload));
-                p.u16(l4 + 6, c == 0 ? 0xffff : c); // 0 means "no checksum" in UDP
+                udpChecksum(p, l3Payload);
             }
         } else {
-            if (seqOff >= 0) {
-                p.u32(seqOff, Integer.toUnsignedLong(sequence++));
-            }
-            if (greCsum) {
-                p.u16(l4 + 4, Checksums.finish(Checksums.sum(p, l4, l3Payload)));
-            }
+            gre(p, l3Payload);
         }
         return true;
+    }
+
+    /** TOS and TTL ({@code tos << 8 | ttl}) where one of them is inherited from the inner IPv4 or IPv6 header. */
+    private int inheritedTosTtl(Packet p, int inner, int innerType) {
+        int iTos = 0;
+        int iTtl = 64;
+        if (innerType == 0x0800 && inner >= ETH + 20) {
+            iTos = p.u8(ETH + 1);
+            iTtl = p.u8(ETH + 8);
+        } else if (innerType == 0x86dd && inner >= ETH + 40) {
+            iTos = (p.u16(ETH) >>> 4) & 0xff;
+            iTtl = p.u8(ETH + 7);
+        }
+        return (tos < 0 ? iTos : tos) << 8 | (ttl < 0 ? iTtl : ttl);
+    }
+
+    /** The outer IPv4 header's per-packet words: two 8-byte stores over the template (version..flags, TTL..source). */
+    private void ipv4(Packet p, int tosTtl, int ipLen) {
+        int outTos = tosTtl >>> 8;
+        int outTtl = tosTtl & 0xff;
+        long sum = baseSum + ipLen + outTos + ((long) outTtl << 8);
+        long id = 0;
+        if (!df) {
+            id = ++ipId & 0xffff;
+            sum += id;
+        }
+        p.i64(ETH, word14 | (long) outTos << 48 | (long) ipLen << 32 | id << 16);
+        p.i64(ETH + 8, word22 | (long) outTtl << 56 | (long) Checksums.finish(sum) << 32);
+    }
+
+    private void ipv6(Packet p, int tosTtl, int l3Payload) {
+        p.u32(ETH, 0x6000_0000L | ((long) (tosTtl >>> 8) << 20));
+        p.u16(ETH + 4, l3Payload);
+        p.u8(ETH + 7, tosTtl & 0xff);
+    }
+
+    private void udpChecksum(Packet p, int l3Payload) {
+        long pseudo = v6 ? baseSum + l3Payload
+                : Checksums.pseudoHeaderV4(p.i32(ETH + 12), p.i32(ETH + 16), 17, l3Payload);
+        int c = Checksums.finish(pseudo + Checksums.sum(p, l4, l3Payload));
+        p.u16(l4 + 6, c == 0 ? 0xffff : c); // 0 means "no checksum" in UDP
+    }
+
+    private void gre(Packet p, int l3Payload) {
+        if (seqOff >= 0) {
+            p.u32(seqOff, Integer.toUnsignedLong(sequence++));
+        }
+        if (greCsum) {
+            p.u16(l4 + 4, Checksums.finish(Checksums.sum(p, l4, l3Payload)));
+        }
     }
 
     /**
@@ -290,14 +362,43 @@ public final class TunnelEncap implements TunnelHeader {
     }
 
     private String describe(TunnelConfig cfg, byte[] remote) {
-        return type.ovsName() + "(src=" + cfg.local().getHostAddress() + ",dst=" + addr(remote)
+        return type.ovsName() + "(src=" + addr(cfg.local().getAddress()) + ",dst=" + addr(remote)
                 + (type.udp() ? ",dst_port=" + cfg.dstPort() : "") + ",key=" + key + ",tos="
                 + (tos < 0 ? "inherit" : tos) + ",ttl=" + (ttl < 0 ? "inherit" : ttl) + (df ? ",df" : "")
                 + (cfg.csum() ? ",csum" : "") + "),hdr=" + HexFormat.of().formatHex(template);
     }
 
-    private static String addr(byte[] a) {
-        return Ip4.address(a).getHostAddress();
+    /** An address as Open vSwitch prints it: IPv6 in RFC 5952's short form (the longest run of zero groups as ::). */
+    static String addr(byte[] a) {
+        if (a.length == 4) {
+            return Ip4.address(a).getHostAddress();
+        }
+        int bestAt = -1;
+        int bestLen = 1;
+        for (int i = 0; i < 8; ) {
+            int j = i;
+            while (j < 8 && a[2 * j] == 0 && a[2 * j + 1] == 0) {
+                j++;
+            }
+            if (j - i > bestLen) {
+                bestAt = i;
+                bestLen = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestAt) {
+                sb.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (!sb.isEmpty() && sb.charAt(sb.length() - 1) != ':') {
+                sb.append(':');
+            }
+            sb.append(Integer.toHexString((a[2 * i] & 0xff) << 8 | (a[2 * i + 1] & 0xff)));
+        }
+        return sb.toString();
     }
 
     @Override
@@ -305,7 +406,7 @@ public final class TunnelEncap implements TunnelHeader {
         return text;
     }
 
-    private static long be64(byte[] b, int off) {
+    static long be64(byte[] b, int off) {
         long v = 0;
         for (int i = 0; i < 8; i++) {
             v = v << 8 | (b[off + i] & 0xff);

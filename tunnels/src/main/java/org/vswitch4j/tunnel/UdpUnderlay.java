@@ -20,6 +20,7 @@ import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.channel.uring.IoUringIoHandler;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -75,8 +76,8 @@ public final class UdpUnderlay implements Underlay {
 
     static final int RECV_BATCH = 16;
     static final int RING = 4096;
-    /** Buffer bytes 0..11 carry per-frame metadata between the event loop and the poll thread. */
-    private static final int META = 12;
+    /** Metadata bytes at a received buffer's start: IPv4 source, local IPv4, length, family (4 or 6), IPv6 source, local IPv6. */
+    private static final int META = 48;
 
     private final PacketMemory memory;
     private final EventLoopGroup group;
@@ -89,6 +90,7 @@ public final class UdpUnderlay implements Underlay {
     private final LongAdder rxDropped = new LongAdder();
     private final LongAdder txDropped = new LongAdder();
     private final int localV4;
+    private final byte[] localV6;
     private final int headroom;
     // ---- event loop only ----
     private final ByteBuffer rxView;
@@ -117,6 +119,7 @@ public final class UdpUnderlay implements Underlay {
         this.txView = memory.region().asByteBuffer();
         InetAddress local = cfg.local();
         this.localV4 = local instanceof Inet4Address ? Ip4.toInt(local.getAddress()) : 0;
+        this.localV6 = local instanceof Inet4Address ? new byte[16] : local.getAddress();
         IoHandlerFactory factory;
         Class<? extends DatagramChannel> type;
         if (transport == Transport.IO_URING) {
@@ -204,9 +207,15 @@ public final class UdpUnderlay implements Underlay {
         c.getBytes(c.readerIndex(), rxView);
         InetAddress src = d.sender().getAddress();
         MemorySegment r = memory.region();
-        r.set(Packet.BE_INT, base, src instanceof Inet4Address ? Ip4.toInt(src.getAddress()) : 0);
+        boolean v4 = src instanceof Inet4Address;
+        r.set(Packet.BE_INT, base, v4 ? Ip4.toInt(src.getAddress()) : 0);
         r.set(Packet.BE_INT, base + 4, localV4);
         r.set(Packet.BE_INT, base + 8, len);
+        r.set(Packet.BE_INT, base + 12, v4 ? 4 : 6);
+        if (!v4) {
+            MemorySegment.copy(src.getAddress(), 0, r, ValueLayout.JAVA_BYTE, base + 16, 16);
+            MemorySegment.copy(localV6, 0, r, ValueLayout.JAVA_BYTE, base + 32, 16);
+        }
         if (!rxRing.offer(h)) {
             memory.release(h);
             rxDropped.increment();
@@ -226,6 +235,10 @@ public final class UdpUnderlay implements Underlay {
             Packet p = batch.add();
             p.bind(memory, h, headroom, r.get(Packet.BE_INT, base + 8));
             p.tunnel(0, r.get(Packet.BE_INT, base), r.get(Packet.BE_INT, base + 4));
+            if (r.get(Packet.BE_INT, base + 12) == 6) {
+                p.tunnelIpv6(r.get(Packet.BE_LONG, base + 16), r.get(Packet.BE_LONG, base + 24),
+                        r.get(Packet.BE_LONG, base + 32), r.get(Packet.BE_LONG, base + 40));
+            }
             n++;
         }
         return n;

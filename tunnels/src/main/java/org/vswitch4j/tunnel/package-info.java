@@ -10,14 +10,16 @@
  *
  * <p>Receive: the underlay delivers the tunnel header and inner frame; {@link org.vswitch4j.tunnel.TunnelDecap}
  * validates and strips the header on the poll thread, the frame enters the bridge with in_port the tunnel port and
- * tun_id, tun_src and tun_dst in its flow key (the underlay's outer IPv4 addresses; 0 over IPv6, which the flow key
- * does not carry). Frames with bad flags, lengths, checksums or an unknown key are
+ * tun_id, tun_src and tun_dst (or tun_ipv6_src and tun_ipv6_dst over IPv6) in its flow key, and the Geneve options a
+ * {@link org.vswitch4j.tunnel.GeneveTlvMap} maps as tun_metadata0..3. Frames with bad flags, lengths, checksums, an
+ * unknown critical option or an unknown key are
  * dropped and counted ({@link org.vswitch4j.tunnel.TunnelPort#stats()}, {@link
  * org.vswitch4j.tunnel.TunnelPort#decapErrors()}).
  *
  * <p>Underlays: {@link org.vswitch4j.tunnel.UdpUnderlay} (kernel UDP sockets on Netty epoll or io_uring, VXLAN and
- * Geneve, no root) and {@link org.vswitch4j.tunnel.NativeUnderlay} (the switch's own outer Ethernet/IP, ARP and
- * routes, through a local port of another bridge; VXLAN, Geneve and GRE).
+ * Geneve, no root) and {@link org.vswitch4j.tunnel.NativeUnderlay} (the switch's own outer Ethernet/IP, ARP or
+ * neighbour discovery and routes, through a local port of another bridge; VXLAN, Geneve and GRE, IPv4 or IPv6, any
+ * number of tunnel ports per underlay).
  *
  * <pre>{@code
  * TunnelConfig cfg = TunnelConfig.fromOptions(TunnelType.VXLAN,

@@ -13,7 +13,8 @@ import org.vswitch4j.core.packet.PacketMemory;
  * Keeps a copy of every sent frame for assertions. Single-threaded.
  */
 final class LoopUnderlay implements Underlay {
-    record Held(byte[] data, int src, int dst) {
+    /** A datagram and its outer addresses: IPv4 {@code src}/{@code dst}, or IPv6 {@code v6} (src then dst, 32 bytes). */
+    record Held(byte[] data, int src, int dst, byte[] v6) {
     }
 
     private final PacketMemory memory;
@@ -37,7 +38,7 @@ final class LoopUnderlay implements Underlay {
 
     /** Delivers {@code datagram} (starting at the tunnel header) as if from {@code src} to {@code dst}. */
     void inject(byte[] datagram, int src, int dst) {
-        inbox.add(new Held(datagram, src, dst));
+        inbox.add(new Held(datagram, src, dst, null));
     }
 
     @Override
@@ -49,6 +50,10 @@ final class LoopUnderlay implements Underlay {
             p.length(h.data.length);
             p.write(0, h.data, 0, h.data.length);
             p.tunnel(0, h.src, h.dst);
+            if (h.v6 != null) {
+                java.nio.ByteBuffer a = java.nio.ByteBuffer.wrap(h.v6);
+                p.tunnelIpv6(a.getLong(0), a.getLong(8), a.getLong(16), a.getLong(24));
+            }
             n++;
         }
         return n;
@@ -67,7 +72,8 @@ final class LoopUnderlay implements Underlay {
             int src = v4 ? be32(f, 26) : 0;
             int dst = v4 ? be32(f, 30) : 0;
             if (peer != null) {
-                peer.inject(java.util.Arrays.copyOfRange(f, strip, f.length), src, dst);
+                peer.inbox.add(new Held(java.util.Arrays.copyOfRange(f, strip, f.length), src, dst,
+                        v4 ? null : java.util.Arrays.copyOfRange(f, 22, 54)));
             }
         }
         batch.size(0);

@@ -3,6 +3,7 @@ package org.vswitch4j.tunnel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.vswitch4j.core.key.FlowKey;
 import org.vswitch4j.core.packet.BufferPool;
 import org.vswitch4j.core.packet.Checksums;
 import org.vswitch4j.core.packet.FrameBuilder;
@@ -228,8 +230,9 @@ class TunnelCodecTest {
         assertEquals(5, decap(TunnelType.GENEVE, hex("02006558 00000500 01020301 aabbccdd"), 60));
         // The same option with the critical bit in its type: refused.
         assertEquals(TunnelDecap.Error.CRITICAL_OPTION.code(), decap(TunnelType.GENEVE, hex("02006558 00000500 01028301 aabbccdd"), 60));
-        // The C bit: refused. An option whose length overruns the option area: refused.
-        assertEquals(TunnelDecap.Error.CRITICAL_OPTION.code(), decap(TunnelType.GENEVE, hex("02406558 00000500 01020301 aabbccdd"), 60));
+        // The C bit alone decides nothing: every option is parsed (as Open vSwitch). An option whose length overruns
+        // the option area: refused.
+        assertEquals(5, decap(TunnelType.GENEVE, hex("02406558 00000500 01020301 aabbccdd"), 60));
         assertEquals(TunnelDecap.Error.BAD_LENGTH.code(), decap(TunnelType.GENEVE, hex("02006558 00000500 01020302 aabbccdd"), 60));
     }
 
@@ -264,5 +267,153 @@ class TunnelCodecTest {
             }
             p.release();
         }
+    }
+
+    @Test
+    void mappedGeneveOptionsBecomeTunnelMetadataAndOnlyUnmappedCriticalOnesAreRefused() {
+        GeneveTlvMap map = new GeneveTlvMap();
+        map.add("{class=0xffff,type=0x80,len=4}->tun_metadata0,{class=0x102,type=1,len=8}->tun_metadata3");
+        // A mapped critical option (4 bytes) and a mapped 8-byte one, plus an unmapped non-critical one.
+        Packet p = packet(concat(hex("07406558 00000500 ffff8001 00001234 01020102 01020304 05060708 01030201 aabbccdd"),
+                new byte[60]));
+        try {
+            assertEquals(5, TunnelDecap.geneve(p, map));
+            assertEquals(0b1001, p.tunnelFlags(), "tun_metadata0 and 3 present");
+            assertEquals(0x1234, p.tunnelWord(FlowKey.W_TUN_METADATA));
+            assertEquals(0, p.tunnelWord(FlowKey.W_TUN_METADATA + 1));
+            assertEquals(0x0102030405060708L, p.tunnelWord(FlowKey.W_TUN_METADATA + 3));
+            assertEquals(60, p.length(), "options stripped with the header");
+        } finally {
+            p.release();
+        }
+        // The mapped critical option with another length is not understood: refused; a non-critical one ignored.
+        assertEquals(TunnelDecap.Error.CRITICAL_OPTION.code(),
+                decap(map, hex("03406558 00000500 ffff8002 00001234 00005678"), 60));
+        assertEquals(5, decap(map, hex("03006558 00000500 01020002 00001234 00005678"), 60));
+        // An unmapped critical option: refused.
+        assertEquals(TunnelDecap.Error.CRITICAL_OPTION.code(), decap(map, hex("02406558 00000500 ffff8101 00001234"), 60));
+        map.clear();
+        assertEquals(TunnelDecap.Error.CRITICAL_OPTION.code(), decap(map, hex("02406558 00000500 ffff8001 00001234"), 60),
+                "after clear the option is unmapped again");
+    }
+
+    @Test
+    void geneveOptionsSurviveEncapThenDecap() throws Exception {
+        TunnelConfig cfg = TunnelConfig.builder(TunnelType.GENEVE).local(InetAddress.getByName("198.51.100.1"))
+                .remote(InetAddress.getByName("198.51.100.2")).key(7).build();
+        byte[] opts = hex("ffff8001 0000abcd");
+        TunnelEncap e = new TunnelEncap(cfg, new byte[] {(byte) 198, 51, 100, 2}, 7, 1, 2, opts);
+        assertEquals(14 + 20 + 8 + 8 + 8, e.length());
+        byte[] tmpl = e.template();
+        assertEquals(0x02, tmpl[42], "option length 2 words");
+        assertEquals(0x40, tmpl[43], "C: a critical option is present");
+        GeneveTlvMap map = new GeneveTlvMap();
+        map.add("{class=0xffff,type=0x80,len=4}->tun_metadata2");
+        Packet p = packet(new byte[64]);
+        try {
+            assertTrue(e.push(p));
+            assertTrue(p.adjustHead(-(14 + 20 + 8)));
+            assertEquals(7, TunnelDecap.geneve(p, map));
+            assertEquals(0xabcd, p.tunnelWord(FlowKey.W_TUN_METADATA + 2));
+            assertEquals(64, p.length());
+        } finally {
+            p.release();
+        }
+        assertThrows(IllegalArgumentException.class, () -> new TunnelEncap(cfg, new byte[4], 7, 1, 2, hex("ffff8002 00000000")),
+                "a TLV that overruns the options is refused");
+    }
+
+    @Test
+    void tlvMapSyntaxAndConflictsAreCheckedAsOvsOfctlDoes() {
+        GeneveTlvMap map = new GeneveTlvMap();
+        int[] changes = {0};
+        map.onChange(() -> changes[0]++);
+        map.add("{class=0xffff,type=0x80,len=4}->tun_metadata0");
+        assertEquals("[{class=0xffff,type=0x80,len=4}->tun_metadata0]", map.toString());
+        assertTrue(map.dump().contains(" 0xffff\t0x80\t4\ttun_metadata0"), map.dump());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> map.add("{class=0x1,type=0x1,len=4}->tun_metadata0"));
+        assertTrue(e.getMessage().contains("tun_metadata0 is already mapped"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> map.add("{class=0xffff,type=0x80,len=8}->tun_metadata1"));
+        assertTrue(e.getMessage().contains("already mapped"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> map.add("{class=1,type=2,len=12}->tun_metadata1"));
+        assertTrue(e.getMessage().contains("4 or 8"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> map.add("{class=1,type=2,len=4}->tun_metadata4"));
+        assertTrue(e.getMessage().contains("tun_metadata0..tun_metadata3"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> map.add("{class=1,type=2,size=4}->tun_metadata1"));
+        assertTrue(e.getMessage().contains("class, type and len are allowed"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> map.add("{class=1,type=2,len=4}"));
+        assertThrows(IllegalArgumentException.class, () -> map.delete("{class=1,type=2,len=4}->tun_metadata0"));
+        assertEquals(1, changes[0], "failed changes change nothing");
+        map.add("{class=1,type=2,len=8}->tun_metadata1,{class=1,type=3,len=4}->tun_metadata2");
+        map.delete("{class=0xffff,type=0x80,len=4}->tun_metadata0");
+        assertEquals(2, map.mappings().size());
+        assertEquals(3, changes[0]);
+    }
+
+    private long decap(GeneveTlvMap map, byte[] hdr, int innerLen) {
+        Packet p = packet(concat(hdr, new byte[innerLen]));
+        try {
+            return TunnelDecap.geneve(p, map);
+        } finally {
+            p.release();
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        return TunnelPortTest.concat(a, b);
+    }
+
+    @Test
+    void headersShowIpv6AddressesInTheShortFormOvsPrints() {
+        assertEquals("::1", TunnelEncap.addr(hex("00000000000000000000000000000001")));
+        assertEquals("::", TunnelEncap.addr(new byte[16]));
+        assertEquals("2001:db8::1:0:0:1", TunnelEncap.addr(hex("20010db8000000000001000000000001")), "the first longest run");
+        assertEquals("2001:db8:0:1:1:1:1:1", TunnelEncap.addr(hex("20010db8000000010001000100010001")), "one zero group stays");
+        assertEquals("2001:db8::", TunnelEncap.addr(hex("20010db8000000000000000000000000")));
+        assertEquals("198.51.100.2", TunnelEncap.addr(new byte[] {(byte) 198, 51, 100, 2}));
+    }
+
+    @Test
+    void pmtudAnswersAnOverMtuIpv4FrameWithDfWithFragmentationNeeded() throws Exception {
+        TunnelConfig cfg = TunnelConfig.builder(TunnelType.VXLAN).local(InetAddress.getByName("198.51.100.1"))
+                .remote(InetAddress.getByName("198.51.100.2")).key(9).underlayMtu(1000).pmtud(true).build();
+        PmtuReplies replies = new PmtuReplies(pool);
+        TunnelEncap e = new TunnelEncap(cfg, new byte[] {(byte) 198, 51, 100, 2}, 9, 1, 2, new byte[0], replies);
+        int mtu = 1000 - 20 - 8 - 8 - 14; // the inner IP packet that fits: 950
+        byte[] big = FrameBuilder.ethernet(0x0200_0000_000aL, 0x0200_0000_000bL).ipv4("192.0.2.1", "192.0.2.2").df()
+                .udp(1000, 2000).payload(mtu - 28 + 1).build();
+        byte[] noDf = FrameBuilder.ethernet(0x0200_0000_000aL, 0x0200_0000_000bL).ipv4("192.0.2.1", "192.0.2.2")
+                .udp(1000, 2000).payload(mtu - 28 + 1).build();
+        byte[] fits = FrameBuilder.ethernet(0x0200_0000_000aL, 0x0200_0000_000bL).ipv4("192.0.2.1", "192.0.2.2").df()
+                .udp(1000, 2000).payload(mtu - 28).build();
+        for (byte[] f : new byte[][] {big, noDf, fits}) {
+            Packet p = packet(f);
+            boolean pushed = e.push(p);
+            assertEquals(f == fits, pushed, "only the frame that fits is pushed");
+            p.release();
+        }
+        org.vswitch4j.core.packet.PacketBatch b = new org.vswitch4j.core.packet.PacketBatch();
+        assertEquals(1, replies.drain(b), "one reply: the DF frame; none without DF");
+        Packet r = b.get(0);
+        try {
+            assertEquals(0x0200_0000_000aL, r.mac(0), "back to the sender's MAC");
+            assertEquals(0x0200_0000_000bL, r.mac(6));
+            assertEquals(0xc000_0202L, r.u32(26), "from the inner destination");
+            assertEquals(0xc000_0201L, r.u32(30), "to the sender");
+            assertTrue(Checksums.ipv4HeaderValid(r, 14));
+            assertEquals(3, r.u8(34), "destination unreachable");
+            assertEquals(4, r.u8(35), "fragmentation needed and DF set");
+            assertEquals(mtu, r.u16(40), "next-hop MTU (RFC 1191)");
+            assertEquals(0, Checksums.checksum(r, 34, r.length() - 34), "ICMP checksum");
+            assertEquals(14 + 20 + 8 + 28, r.length(), "quotes the IP header and 8 bytes");
+            byte[] quoted = java.util.Arrays.copyOfRange(r.toByteArray(), 42, 70);
+            assertArrayEquals(java.util.Arrays.copyOfRange(big, 14, 42), quoted);
+            assertEquals(9, r.tunnelId(), "delivered as from the tunnel");
+            assertEquals(0xc633_6402L, r.tunnelIps() >>> 32);
+        } finally {
+            b.releaseAll();
+        }
+        assertEquals(1, replies.sent());
     }
 }

@@ -55,4 +55,15 @@ class TunnelConfigTest {
                 () -> TunnelConfig.fromOptions(TunnelType.VXLAN, Map.of("remote_ip", "192.0.2.2", "ttl", "0")));
         assertEquals(0xffff_ffffL, TunnelConfig.fromOptions(TunnelType.GRE, Map.of("remote_ip", "192.0.2.2", "key", "4294967295")).key());
     }
+
+    @Test
+    void pmtudIsOffByDefaultAndParsedAsABoolean() {
+        assertEquals(false, TunnelConfig.fromOptions(TunnelType.VXLAN, Map.of("remote_ip", "198.51.100.2")).pmtud());
+        TunnelConfig on = TunnelConfig.fromOptions(TunnelType.VXLAN, Map.of("remote_ip", "198.51.100.2", "pmtud", "true"));
+        assertTrue(on.pmtud());
+        assertTrue(on.toString().contains("pmtud=true"), on.toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TunnelConfig.fromOptions(TunnelType.VXLAN, Map.of("remote_ip", "198.51.100.2", "pmtud", "maybe")));
+        assertTrue(e.getMessage().contains("pmtud"), e.getMessage());
+    }
 }

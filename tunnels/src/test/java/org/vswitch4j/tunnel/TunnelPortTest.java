@@ -40,6 +40,8 @@ class TunnelPortTest {
     private VirtualHost hostA;
     private VirtualHost hostB;
     private LoopUnderlay[] underlays;
+    /** The TLV map both bridges' tunnel ports use (Open vSwitch: one per bridge; the same mappings on both ends). */
+    private final GeneveTlvMap tlvMap = new GeneveTlvMap();
 
     private final Pump pump = new Pump() {
         @Override
@@ -72,8 +74,8 @@ class TunnelPortTest {
     private TunnelPort[] wire(TunnelType t, TunnelConfig a, TunnelConfig b) {
         LoopUnderlay[] u = LoopUnderlay.pair(pool, t);
         underlays = u;
-        TunnelPort ta = new TunnelPort("tun-a", a, u[0], pool);
-        TunnelPort tb = new TunnelPort("tun-b", b, u[1], pool);
+        TunnelPort ta = new TunnelPort("tun-a", a, u[0], pool, tlvMap);
+        TunnelPort tb = new TunnelPort("tun-b", b, u[1], pool, tlvMap);
         brA.addPort(pa, BridgePortConfig.builder("a").build());
         brB.addPort(pb, BridgePortConfig.builder("b").build());
         brA.addPort(ta, BridgePortConfig.builder("tun-a").build());
@@ -178,6 +180,86 @@ class TunnelPortTest {
     }
 
     @Test
+    void geneveOptionSetBySetFieldIsSentAsItsTlvAndMatchedAsTunMetadataOnReceive() throws Exception {
+        tlvMap.add("{class=0xffff,type=0x80,len=4}->tun_metadata0,{class=0x102,type=0x1,len=8}->tun_metadata1");
+        tlvMap.onChange(swA.datapath()::invalidateAll);
+        TunnelPort[] tp = wire(TunnelType.GENEVE, cfg(TunnelType.GENEVE, "198.51.100.1", "198.51.100.2").key(5).build(),
+                cfg(TunnelType.GENEVE, "198.51.100.2", "198.51.100.1").key(5).build());
+        FlowPipeline ofA = FlowPipeline.attach(brA, swA.datapath());
+        FlowPipeline ofB = FlowPipeline.attach(brB, swB.datapath());
+        int a = brA.ofport("a");
+        int tunA = brA.ofport("tun-a");
+        int b = brB.ofport("b");
+        int tunB = brB.ofport("tun-b");
+        ofA.apply(Ofctl.parseFlow("in_port=" + a + ",actions=set_field:0x1234->tun_metadata0,output:" + tunA));
+        ofA.apply(Ofctl.parseFlow("in_port=" + tunA + ",actions=output:" + a));
+        // b forwards only frames whose option says 0x1234 (masked: the low 16 bits), and answers with another option.
+        ofB.apply(Ofctl.parseFlow("priority=10,in_port=" + tunB + ",tun_metadata0=0x1234/0xffff,actions=output:" + b));
+        ofB.apply(Ofctl.parseFlow("priority=5,in_port=" + tunB + ",actions=drop"));
+        ofB.apply(Ofctl.parseFlow("in_port=" + b + ",actions=set_field:0x0102030405060708->tun_metadata1,output:" + tunB));
+        PingResult r = hostA.ping(hostB);
+        assertTrue(r.success(), "a -> b with the option: " + r);
+        byte[] out = underlays[0].sent.get(0);
+        // Outer Ethernet 14, IPv4 20, UDP 8, then Geneve: 2 words of options, C set (type 0x80 is critical).
+        assertEquals("0240655800000500ffff800100001234",
+                java.util.HexFormat.of().formatHex(java.util.Arrays.copyOfRange(out, 42, 58)), "Geneve header and option");
+        byte[] back = underlays[1].sent.get(0);
+        assertEquals("03006558000005000102010201020304" + "05060708", // 3 words, no C bit: type 0x01 is not critical
+                java.util.HexFormat.of().formatHex(java.util.Arrays.copyOfRange(back, 42, 62)));
+        String mf = swB.datapath().dumpFlows().toString();
+        assertTrue(mf.contains("tun_metadata_present=0x1") && mf.contains("tun_metadata0=0x1234/0xffff"), mf);
+        // The same frame with another option value, without the option, or with an unknown critical one: not forwarded.
+        long before = hostB.framesReceived();
+        byte[] inner = FrameBuilder.ethernet(0x0200_0000_000aL, 0x0200_0000_000bL).ethType(0x88b5).payload(50).build();
+        LoopUnderlay u = underlays[1];
+        u.inject(concat(TunnelCodecTest.hex("02406558 00000500 ffff8001 00009999"), inner), IP_A, IP_B);
+        u.inject(concat(TunnelCodecTest.hex("00006558 00000500"), inner), IP_A, IP_B);
+        u.inject(concat(TunnelCodecTest.hex("04406558 00000500 ffff8001 00001234 01038501 00000000"), inner), IP_A, IP_B);
+        u.inject(concat(TunnelCodecTest.hex("04406558 00000500 ffff8001 00ab1234 01030501 00000000"), inner), IP_A, IP_B);
+        for (int i = 0; i < 4; i++) {
+            pump.pumpOnce();
+        }
+        assertEquals(before + 1, hostB.framesReceived(), "only the last frame (0x1234 in the low bits, unknown option"
+                + " not critical) reaches b");
+        assertEquals(1L, tp[1].decapErrors().get("critical_option"), tp[1].decapErrors().toString());
+    }
+
+    @Test
+    void flowBasedIpv6RemoteComesFromSetFieldTunIpv6DstAndTunIpv6SrcMatchesOnReceive() throws Exception {
+        TunnelConfig flowCfg = TunnelConfig.fromOptions(TunnelType.GENEVE,
+                Map.of("remote_ip", "flow", "key", "flow", "local_ip", "2001:db8::1"));
+        TunnelPort[] tp = wire(TunnelType.GENEVE, flowCfg, cfg(TunnelType.GENEVE, "2001:db8::2", "2001:db8::1").key(8).build());
+        FlowPipeline of = FlowPipeline.attach(brA, swA.datapath());
+        int host = brA.ofport("a");
+        int tun = brA.ofport("tun-a");
+        of.apply(Ofctl.parseFlow("priority=10,in_port=" + host
+                + ",actions=set_field:2001:db8::2->tun_ipv6_dst,set_field:8->tun_id,output:" + tun));
+        of.apply(Ofctl.parseFlow("priority=10,in_port=" + tun + ",tun_id=8,tun_ipv6_src=2001:db8::2,tun_ipv6_dst=2001:db8::1"
+                + ",actions=output:" + host));
+        of.apply(Ofctl.parseFlow("priority=5,in_port=" + tun + ",actions=drop"));
+        PingResult r = hostA.ping(hostB);
+        assertTrue(r.success(), "a -> b through a flow-based IPv6 tunnel: " + r);
+        byte[] first = underlay(tp[0]).sent.get(0);
+        assertEquals(0x86dd, (first[12] & 0xff) << 8 | (first[13] & 0xff), "outer IPv6");
+        assertEquals("20010db8000000000000000000000002", java.util.HexFormat.of().formatHex(first, 38, 54),
+                "outer destination = tun_ipv6_dst");
+        String mf = swA.datapath().dumpFlows().toString();
+        assertTrue(mf.contains("tun_ipv6_src=0x20010db8000000000000000000000002"), mf);
+        // The same frame from another IPv6 source is not forwarded; b refuses a sender other than its remote_ip.
+        long before = hostA.framesReceived();
+        byte[] inner = FrameBuilder.ethernet(0x0200_0000_000bL, 0x0200_0000_000aL).ethType(0x88b5).payload(50).build();
+        byte[] v6 = TunnelCodecTest.hex("20010db8000000000000000000000003 20010db8000000000000000000000001");
+        underlay(tp[0]).inbox.add(new LoopUnderlay.Held(concat(TunnelCodecTest.hex("00006558 00000800"), inner), 0, 0, v6));
+        underlay(tp[1]).inbox.add(new LoopUnderlay.Held(concat(TunnelCodecTest.hex("00006558 00000800"), inner), 0, 0,
+                TunnelCodecTest.hex("20010db8000000000000000000000003 20010db8000000000000000000000002")));
+        for (int i = 0; i < 4; i++) {
+            pump.pumpOnce();
+        }
+        assertEquals(before, hostA.framesReceived(), "tun_ipv6_src=2001:db8::3 matches no forwarding flow");
+        assertEquals(1L, tp[1].decapErrors().get("unknown_remote"), tp[1].decapErrors().toString());
+    }
+
+    @Test
     void flowBasedRemoteWithoutTunDstSendsNothing() throws Exception {
         TunnelConfig flowCfg = TunnelConfig.fromOptions(TunnelType.VXLAN, Map.of("remote_ip", "flow", "local_ip", "198.51.100.1"));
         TunnelPort[] tp = wire(TunnelType.VXLAN, flowCfg, cfg(TunnelType.VXLAN, "198.51.100.2", "198.51.100.1").build());
@@ -204,6 +286,25 @@ class TunnelPortTest {
         assertEquals(1, swA.datapath().dropCount(brA.ofport("a"), DropReason.TUNNEL_PUSH));
         assertEquals(1, swA.datapath().portStats(tun).txDropped());
         assertEquals(1, hostB.receivedUdp().size());
+    }
+
+    @Test
+    void withPmtudAnOverMtuFrameWithDfIsAnsweredWithFragmentationNeededAndStillCounted() throws Exception {
+        TunnelPort[] tp = wire(TunnelType.VXLAN, cfg(TunnelType.VXLAN, "198.51.100.1", "198.51.100.2").underlayMtu(1400)
+                .pmtud(true).build(), cfg(TunnelType.VXLAN, "198.51.100.2", "198.51.100.1").underlayMtu(1400).build());
+        assertTrue(hostA.ping(hostB).success());
+        long before = hostA.framesReceived();
+        // 1400 - 20 - 8 - 8 = 1364 bytes of inner frame fit, 1350 of IP: one byte more, with DF.
+        byte[] big = FrameBuilder.ethernet(0x0200_0000_000aL, 0x0200_0000_000bL).ipv4("192.0.2.1", "192.0.2.2").df()
+                .udp(1, 2).payload(1351 - 28).build();
+        assertTrue(hostA.sendFrame(big));
+        for (int i = 0; i < 4; i++) {
+            pump.pumpOnce();
+        }
+        assertEquals(1, tp[0].fragNeededSent());
+        assertEquals(before + 1, hostA.framesReceived(), "the ICMP reply came back to a through the bridge");
+        assertEquals(1, swA.datapath().dropCount(brA.ofport("a"), DropReason.TUNNEL_PUSH), "the frame itself is dropped");
+        assertEquals(0, hostB.receivedUdp().size());
     }
 
     private LoopUnderlay underlay(TunnelPort p) {

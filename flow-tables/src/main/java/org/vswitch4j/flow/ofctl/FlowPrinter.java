@@ -170,6 +170,11 @@ final class FlowPrinter {
         b.hex(sb, "tun_id", MatchField.TUN_ID);
         b.ipv4(sb, "tun_src", MatchField.TUN_SRC);
         b.ipv4(sb, "tun_dst", MatchField.TUN_DST);
+        b.ipv6(sb, "tun_ipv6_src", MatchField.TUN_IPV6_SRC);
+        b.ipv6(sb, "tun_ipv6_dst", MatchField.TUN_IPV6_DST);
+        for (int i = 0; i < FlowKey.TUN_METADATA_FIELDS; i++) {
+            b.hex(sb, "tun_metadata" + i, MatchField.values()[MatchField.TUN_METADATA0.ordinal() + i]);
+        }
         b.hex(sb, "metadata", MatchField.METADATA);
         if (b.has(MatchField.IN_PORT)) {
             sb.append("in_port=").append(OfPort.name(b.v(MatchField.IN_PORT))).append(',');

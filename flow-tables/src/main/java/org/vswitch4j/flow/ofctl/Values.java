@@ -26,10 +26,10 @@ final class Values {
             case IN_PORT, IN_PHY_PORT -> Kind.PORT;
             case METADATA, ETH_TYPE, VLAN_TCI, IPV6_LABEL, TUN_ID, REG0, REG1, REG2, REG3, REG4, REG5, REG6, REG7,
                  REG8, REG9, REG10, REG11, REG12, REG13, REG14, REG15, XREG0, XREG1, XREG2, XREG3, XREG4, XREG5,
-                 XREG6, XREG7 -> Kind.HEX;
+                 XREG6, XREG7, TUN_METADATA0, TUN_METADATA1, TUN_METADATA2, TUN_METADATA3 -> Kind.HEX;
             case ETH_DST, ETH_SRC, ARP_SHA, ARP_THA, ND_SLL, ND_TLL -> Kind.MAC;
             case IPV4_SRC, IPV4_DST, ARP_SPA, ARP_TPA, TUN_SRC, TUN_DST -> Kind.IPV4;
-            case IPV6_SRC, IPV6_DST, ND_TARGET -> Kind.IPV6;
+            case IPV6_SRC, IPV6_DST, ND_TARGET, TUN_IPV6_SRC, TUN_IPV6_DST -> Kind.IPV6;
             case IP_FRAG -> Kind.FRAG;
             case TCP_FLAGS -> Kind.TCP_FLAGS;
             case VLAN_VID, VLAN_PCP, IP_DSCP, NW_TOS, IP_ECN, NW_TTL, IP_PROTO, TCP_SRC, TCP_DST, UDP_SRC, UDP_DST,

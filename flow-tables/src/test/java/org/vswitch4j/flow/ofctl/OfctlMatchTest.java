@@ -48,6 +48,9 @@ class OfctlMatchTest {
             case TUN_ID -> "tun_id";
             case TUN_SRC -> "tun_src";
             case TUN_DST -> "tun_dst";
+            case TUN_IPV6_SRC -> "tun_ipv6_src";
+            case TUN_IPV6_DST -> "tun_ipv6_dst";
+            case TUN_METADATA0, TUN_METADATA1, TUN_METADATA2, TUN_METADATA3 -> f.ovsName();
             case REG0, REG1, REG2, REG3, REG4, REG5, REG6, REG7, REG8, REG9, REG10, REG11, REG12, REG13, REG14,
                  REG15 -> f.ovsName();
             case XREG0, XREG1, XREG2, XREG3, XREG4, XREG5, XREG6, XREG7 -> "reg";
@@ -97,6 +100,8 @@ class OfctlMatchTest {
         "tcp,tcp_flags=syn|ack#tcp,tcp_flags=0x12",
         "xreg0=0x100000002#reg0=1,reg1=2",
         "tun_id=0x10#tunnel_id=16",
+        "tun_ipv6_dst=2001:db8::1#tunnel_ipv6_dst=2001:db8:0:0:0:0:0:1",
+        "tun_metadata1=0x5/0xff#NXM_NX_TUN_METADATA1=5/255",
         "in_port=LOCAL#in_port=0xfffffffe",
         "in_port=1,in_port=2#in_port=2",
         "NXM_OF_ETH_SRC=00:00:00:00:00:01#dl_src=00:00:00:00:00:01",

@@ -215,7 +215,8 @@ final class CompiledActions {
             case ND_TLL -> SET_ND_TLL;
             case IPV6_SRC, IPV6_DST, ND_TARGET -> throw new IllegalArgumentException("field " + f.ovsName()
                     + " is 128 bits wide: use DatapathActions.Builder.setField(field, high, low)");
-            case TUN_ID, TUN_SRC, TUN_DST, METADATA,
+            case TUN_ID, TUN_SRC, TUN_DST, TUN_METADATA_PRESENT, TUN_IPV6, TUN_IPV6_SRC, TUN_IPV6_DST, TUN_METADATA0,
+                 TUN_METADATA1, TUN_METADATA2, TUN_METADATA3, METADATA,
                  REG0, REG1, REG2, REG3, REG4, REG5, REG6, REG7, REG8, REG9, REG10, REG11, REG12, REG13, REG14,
                  REG15, XREG0, XREG1, XREG2, XREG3, XREG4, XREG5, XREG6, XREG7 ->
                     throw new IllegalArgumentException("field " + f.ovsName() + " is metadata, not a packet"

@@ -11,12 +11,13 @@ import org.vswitch4j.core.key.FlowKey;
  * words, check the megaflow is alive. No objects per entry, no pointer chasing before the compare.
  *
  * <p>Which words: a received packet's key sets only words 0..{@link FlowKey#PACKET_WORDS}-1 plus the tunnel
- * words; metadata and registers (18..26) are always zero on rx (only the pipeline writes them, on its own
- * copy), so the cache keeps words 0..{@link #KEY_WORDS}-1. Most keys are <em>narrow</em>: words 8..17 (IPv6
+ * words (16..26); metadata and registers (27..35) are always zero on rx (only the pipeline writes them, on its
+ * own copy), so the cache keeps words 0..{@link #KEY_WORDS}-1. Most keys are <em>narrow</em>: words 8..26 (IPv6
  * addresses, ARP/ND hardware addresses and target, tunnel) are all zero, as for every IPv4 TCP/UDP/ICMP
- * packet without a tunnel. A slot stores words 0..7 inline, 64 bytes (half of the 18 words' 144, so twice as
- * many entries stay in cache); a wide key also stores words 8..17 in a side array, created on the first wide
- * insertion. Bit 63 of the stored word 0 (in_port uses the low 32 bits) marks a wide entry, so comparing
+ * packet without a tunnel; the test reads words 8..18 only, since word 18 (tunnel flags) is never zero when a
+ * tunnel word after it is not ({@link FlowKey}). A slot stores words 0..7 inline, 64 bytes (so several times as
+ * many entries stay in cache as with all 27 words); a wide key also stores words 8..26 in a side array, created
+ * on the first wide insertion. Bit 63 of the stored word 0 (in_port uses the low 32 bits) marks a wide entry, so comparing
  * word 0 also tells narrow from wide, and a narrow lookup never touches the side array.
  *
  * <p>The hash reads words 0..7 (in_port, Ethernet, VLANs, IPv4 addresses, IP fields, L4 ports) and the low
@@ -32,7 +33,7 @@ import org.vswitch4j.core.key.FlowKey;
  * {@link #insert}). A dead megaflow (removed by invalidation or revalidation) is a miss, and its slots are reused.
  *
  * <p>Cost: entries × (8 × 8 + 4 + 4) bytes ≈ 1.1 MB for the default 16384 entries, per poll thread, plus
- * entries × 80 bytes once a wide key is cached.
+ * entries × 152 bytes once a wide key is cached.
  *
  * <p>Keys of IPv4 TCP/UDP frames without options or fragments, untagged or behind one 802.1Q tag, never come here:
  * the poll thread keeps them in {@link RawHeaderCache}, the same cache keyed by the raw header bytes, whose hits skip
@@ -41,18 +42,18 @@ import org.vswitch4j.core.key.FlowKey;
  * <p>Thread-safety: owned by one poll thread; never read by others.
  */
 final class ExactMatchCache extends TwoWaySlots {
-    /** Words of the key the cache is exact on: 0..17 (packet words and the tunnel words). */
-    static final int KEY_WORDS = FlowKey.W_TUN_IP + 1;
+    /** Words of the key the cache is exact on: 0..26 (packet words and the tunnel words). */
+    static final int KEY_WORDS = FlowKey.TUNNEL_END;
     /** Words stored inline per slot: 0..7. */
     static final int NARROW_WORDS = 8;
-    /** Words 8..17, stored in the side array for wide keys. */
+    /** Words 8..26, stored in the side array for wide keys. */
     static final int WIDE_WORDS = KEY_WORDS - NARROW_WORDS;
     /** Set in the stored word 0 of a wide entry (and in the probe's word 0 for a wide key). */
     static final long WIDE = 1L << 63;
 
     private final long[] keys;
     private long[] wideKeys; // created on the first wide insertion
-    /** The entry being moved during an insertion: stored word 0, then words 1..17. */
+    /** The entry being moved during an insertion: stored word 0, then words 1..26. */
     private final long[] carry = new long[KEY_WORDS];
 
     /** {@code entries}: a power of two ≥ 2. */
@@ -79,9 +80,13 @@ final class ExactMatchCache extends TwoWaySlots {
         return (int) (h ^ (h >>> 32));
     }
 
-    /** Word 0 as a slot stores it for key {@code w}: with {@link #WIDE} set when any of words 8..17 is not zero. */
+    /**
+     * Word 0 as a slot stores it for key {@code w}: with {@link #WIDE} set when any of words 8..26 is not zero
+     * (words 19..26 are zero whenever word 18 is, see the class comment).
+     */
     private static long tagged0(long[] w) {
-        long wide = w[8] | w[9] | w[10] | w[11] | w[12] | w[13] | w[14] | w[15] | w[16] | w[17];
+        long wide = w[8] | w[9] | w[10] | w[11] | w[12] | w[13] | w[14] | w[15] | w[16] | w[17]
+                | w[FlowKey.W_TUN_FLAGS];
         return wide == 0 ? w[0] : w[0] | WIDE;
     }
 
@@ -114,7 +119,7 @@ final class ExactMatchCache extends TwoWaySlots {
         }
     }
 
-    /** Whether slot {@code i}'s side words equal words 8..17 of {@code w} (wide keys only). */
+    /** Whether slot {@code i}'s side words equal words 8..26 of {@code w} (wide keys only). */
     private boolean sameWide(int i, long[] w) {
         long[] x = wideKeys;
         int o = i * WIDE_WORDS;

@@ -27,7 +27,8 @@ public record MegaflowEntry(FlowKey key, FlowMask mask, DatapathActions actions,
         FlowField.VLAN1, FlowField.IPV4_SRC, FlowField.IPV4_DST, FlowField.IP_PROTO, FlowField.IP_TOS,
         FlowField.IP_TTL, FlowField.IP_FRAG, FlowField.IPV6_LABEL, FlowField.TP_SRC, FlowField.TP_DST,
         FlowField.TCP_FLAGS, FlowField.ARP_SHA, FlowField.ARP_THA, FlowField.TUN_ID, FlowField.TUN_SRC,
-        FlowField.TUN_DST, FlowField.METADATA, FlowField.XREG0, FlowField.XREG1, FlowField.XREG2,
+        FlowField.TUN_DST, FlowField.TUN_METADATA_PRESENT, FlowField.TUN_IPV6, FlowField.TUN_METADATA0,
+        FlowField.TUN_METADATA1, FlowField.TUN_METADATA2, FlowField.TUN_METADATA3, FlowField.METADATA, FlowField.XREG0, FlowField.XREG1, FlowField.XREG2,
         FlowField.XREG3, FlowField.XREG4, FlowField.XREG5, FlowField.XREG6, FlowField.XREG7
     };
 
@@ -52,7 +53,8 @@ public record MegaflowEntry(FlowKey key, FlowMask mask, DatapathActions actions,
                 sb.append("/0x").append(Long.toHexString(m));
             }
         }
-        for (FlowField f : new FlowField[] {FlowField.IPV6_SRC, FlowField.IPV6_DST, FlowField.ND_TARGET}) {
+        for (FlowField f : new FlowField[] {FlowField.IPV6_SRC, FlowField.IPV6_DST, FlowField.ND_TARGET,
+            FlowField.TUN_IPV6_SRC, FlowField.TUN_IPV6_DST}) {
             int w = f.word();
             if (mask.w[w] != 0 || mask.w[w + 1] != 0) {
                 if (!sb.isEmpty()) {

@@ -419,9 +419,10 @@ final class PollWorker {
         // must not enter the raw-header table, whose key is the packet's bytes and in_port only.
         boolean tunnel = s.tunnel;
         if (!tunnel) {
-            kw[FlowKey.W_TUN_ID] = 0;
-            kw[FlowKey.W_TUN_IP] = 0;
+            java.util.Arrays.fill(kw, FlowKey.W_TUN_ID, FlowKey.TUNNEL_END, 0L);
         }
+        // Whether key words 19..26 (IPv6 outer addresses, Geneve options) may hold an earlier packet's values.
+        boolean tunnelExt = tunnel;
         PacketBatch b = rx;
         long rxBytes = 0;
         // Deferred output (see processRx's comment): while every packet so far goes to the one port `lazyOut`,
@@ -440,6 +441,12 @@ final class PollWorker {
             if (tunnel) {
                 kw[FlowKey.W_TUN_ID] = p.tunnelId();
                 kw[FlowKey.W_TUN_IP] = p.tunnelIps();
+                long tf = p.tunnelFlags();
+                kw[FlowKey.W_TUN_FLAGS] = tf;
+                if (tf != 0 || tunnelExt) { // the common IPv4 tunnel without options stores nothing more
+                    p.tunnelWords(kw);
+                    tunnelExt = tf != 0;
+                }
             }
             Megaflow f = len <= mtuLimit && !tunnel ? raw.find(p, len, dpPort) : null; // a hit set p's L3/L4 offsets
             if (f != null) {

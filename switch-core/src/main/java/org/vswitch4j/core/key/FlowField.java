@@ -52,6 +52,16 @@ public enum FlowField {
     TUN_ID("tun_id", FlowKey.W_TUN_ID, 0, 64),
     TUN_SRC("tun_src", FlowKey.W_TUN_IP, 32, 32),
     TUN_DST("tun_dst", FlowKey.W_TUN_IP, 0, 32),
+    /** Which of tun_metadata0..3 the packet carries (bit n: tun_metadata n); set with the field. */
+    TUN_METADATA_PRESENT("tun_metadata_present", FlowKey.W_TUN_FLAGS, 0, FlowKey.TUN_METADATA_FIELDS),
+    /** Set when the tunnel's underlay is IPv6 (implied by tun_ipv6_src/dst; see {@link FlowKey}). */
+    TUN_IPV6("tun_ipv6", FlowKey.W_TUN_FLAGS, 8, 1),
+    TUN_IPV6_SRC("tun_ipv6_src", FlowKey.W_TUN_IPV6_SRC, 0, 128),
+    TUN_IPV6_DST("tun_ipv6_dst", FlowKey.W_TUN_IPV6_DST, 0, 128),
+    TUN_METADATA0("tun_metadata0", FlowKey.W_TUN_METADATA, 0, 64),
+    TUN_METADATA1("tun_metadata1", FlowKey.W_TUN_METADATA + 1, 0, 64),
+    TUN_METADATA2("tun_metadata2", FlowKey.W_TUN_METADATA + 2, 0, 64),
+    TUN_METADATA3("tun_metadata3", FlowKey.W_TUN_METADATA + 3, 0, 64),
     METADATA("metadata", FlowKey.W_METADATA, 0, 64),
     REG0("reg0", FlowKey.W_REGS, 32, 32), REG1("reg1", FlowKey.W_REGS, 0, 32),
     REG2("reg2", FlowKey.W_REGS + 1, 32, 32), REG3("reg3", FlowKey.W_REGS + 1, 0, 32),
@@ -146,7 +156,8 @@ public enum FlowField {
     private static final FlowField[] SHOWN = {
         IN_PORT, ETH_SRC, ETH_DST, ETH_TYPE, VLAN0, VLAN1, IPV4_SRC, IPV4_DST, IP_PROTO, IP_TOS, IP_TTL, IP_FRAG,
         IPV6_LABEL, TP_SRC, TP_DST, TCP_FLAGS, IPV6_SRC, IPV6_DST, ARP_SHA, ARP_THA, ND_TARGET, TUN_ID, TUN_SRC,
-        TUN_DST, METADATA, XREG0, XREG1, XREG2, XREG3, XREG4, XREG5, XREG6, XREG7
+        TUN_DST, TUN_METADATA_PRESENT, TUN_IPV6, TUN_IPV6_SRC, TUN_IPV6_DST, TUN_METADATA0, TUN_METADATA1,
+        TUN_METADATA2, TUN_METADATA3, METADATA, XREG0, XREG1, XREG2, XREG3, XREG4, XREG5, XREG6, XREG7
     };
 
     /** Non-zero fields of {@code w} as {@code name=0x...}, comma separated; for diagnostics. */

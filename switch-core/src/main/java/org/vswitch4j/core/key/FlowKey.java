@@ -27,19 +27,30 @@ import java.util.Arrays;
  * 14-15 nd_target
  * 16    tun_id
  * 17    tun_src (32) | tun_dst (32)  (IPv4 underlay)
- * 18    metadata
- * 19-26 registers: word 19+i = xreg i = reg(2i) (high 32) | reg(2i+1) (low 32)
+ * 18    tunnel flags: bit 8 = IPv6 underlay | bits 0..3: which of tun_metadata0..3 are present
+ * 19-20 tun_ipv6_src (IPv6 underlay)
+ * 21-22 tun_ipv6_dst
+ * 23-26 tun_metadata0..3: mapped Geneve option data, up to 8 bytes each, right-aligned
+ * 27    metadata
+ * 28-35 registers: word 28+i = xreg i = reg(2i) (high 32) | reg(2i+1) (low 32)
  * </pre>
  *
- * <p>Words 0-15 come from the packet ({@link #PACKET_WORDS}); 16-26 are metadata that ports (tunnels) and
- * the pipeline set. Adding a field means adding a {@link FlowField} constant; every exhaustive switch over
+ * <p>Words 0-15 come from the packet ({@link #PACKET_WORDS}); 16-35 are metadata that ports (tunnels) and
+ * the pipeline set.
+ *
+ * <p>Tunnel words: a tunnel port sets 16..26 from the outer header ({@code Packet#tunnel} and friends). Word 18
+ * is never zero when any of 19..26 is not (an IPv6 underlay sets its bit 8, each option its present bit), so a
+ * cache may test words 16..18 alone to know a key has no tunnel metadata. Geneve options live here only when a
+ * TLV map (Open vSwitch's {@code add-tlv-map}) gives them a field: {@value #TUN_METADATA_FIELDS} fields of up to
+ * 8 bytes, 32 bytes in all (Open vSwitch has 64 fields and 256 bytes); a larger bound costs every key, EMC
+ * entry and megaflow 8 bytes per field. Adding a field means adding a {@link FlowField} constant; every exhaustive switch over
  * it then fails to compile until the field is handled.
  *
  * <p>Thread-safety: none; a key belongs to one thread.
  */
 public final class FlowKey {
     /** Number of 64-bit words in a key. */
-    public static final int WORDS = 27;
+    public static final int WORDS = 36;
     /** Words 0..PACKET_WORDS-1 are parsed from the frame. */
     public static final int PACKET_WORDS = 16;
 
@@ -58,8 +69,18 @@ public final class FlowKey {
     public static final int W_ND_TARGET = 14;
     public static final int W_TUN_ID = 16;
     public static final int W_TUN_IP = 17;
-    public static final int W_METADATA = 18;
-    public static final int W_REGS = 19;
+    public static final int W_TUN_FLAGS = 18;
+    public static final int W_TUN_IPV6_SRC = 19;
+    public static final int W_TUN_IPV6_DST = 21;
+    public static final int W_TUN_METADATA = 23;
+    public static final int W_METADATA = 27;
+    public static final int W_REGS = 28;
+    /** Number of Geneve option fields (tun_metadata0..N-1) a key carries. */
+    public static final int TUN_METADATA_FIELDS = 4;
+    /** The last tunnel word + 1: words {@link #W_TUN_ID}..TUNNEL_END-1 are what a tunnel port sets. */
+    public static final int TUNNEL_END = W_TUN_METADATA + TUN_METADATA_FIELDS;
+    /** Bit of word {@link #W_TUN_FLAGS}: the tunnel's underlay is IPv6 (tun_ipv6_src/dst hold its addresses). */
+    public static final long TUN_FLAG_IPV6 = 1L << 8;
 
     /** ip_frag bit: the packet is a fragment (any). */
     public static final int FRAG_ANY = 1;

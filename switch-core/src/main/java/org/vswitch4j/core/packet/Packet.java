@@ -3,6 +3,7 @@ package org.vswitch4j.core.packet;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import org.vswitch4j.core.key.FlowKey;
 
 /**
  * A reusable view of one frame in a packet buffer: which memory, which buffer, where the frame starts
@@ -60,6 +61,10 @@ public final class Packet {
     public static final int GSO_TCP4 = 1;
     /** {@link #gsoType()}: one TCP-over-IPv6 segment of up to 64 KB, to be cut into {@link #gsoSize()} pieces. */
     public static final int GSO_TCP6 = 2;
+    // The rest of the tunnel words (key words 18..26): flags (word 18), then IPv6 outer addresses and Geneve option
+    // fields (19..26) in tunnelExt, valid only while tunnelFlags is not zero; the array is made once per view.
+    private long tunnelFlags;
+    private long[] tunnelExt;
 
     /** An unbound view. */
     public Packet() {
@@ -89,6 +94,7 @@ public final class Packet {
         this.csumStart = ABSENT;
         this.gsoType = GSO_NONE;
         this.gsoSize = 0;
+        this.tunnelFlags = 0;
         return this;
     }
 
@@ -142,6 +148,7 @@ public final class Packet {
         to.csumOffset = csumOffset;
         to.gsoType = gsoType;
         to.gsoSize = gsoSize;
+        copyTunnelExt(to);
         unbind();
     }
 
@@ -170,6 +177,7 @@ public final class Packet {
         to.csumOffset = csumOffset;
         to.gsoType = gsoType;
         to.gsoSize = gsoSize;
+        copyTunnelExt(to);
         return true;
     }
 
@@ -368,6 +376,78 @@ public final class Packet {
         this.csumStart = ABSENT;
         this.gsoType = GSO_NONE;
         this.gsoSize = 0;
+    }
+
+    // ---- tunnel metadata beyond tun_id and the IPv4 addresses -------------------------------------
+
+    /**
+     * The tunnel flags word (key word {@code FlowKey.W_TUN_FLAGS}): {@code FlowKey.TUN_FLAG_IPV6} for an IPv6
+     * underlay, bit n for each Geneve option field tun_metadata n present; 0 when none of them applies.
+     */
+    public long tunnelFlags() {
+        return tunnelFlags;
+    }
+
+    /** Sets the outer IPv6 addresses of a frame an IPv6 tunnel delivered (each as high and low 64 bits). */
+    public void tunnelIpv6(long srcHigh, long srcLow, long dstHigh, long dstLow) {
+        long[] x = tunnelExt();
+        x[0] = srcHigh;
+        x[1] = srcLow;
+        x[2] = dstHigh;
+        x[3] = dstLow;
+        tunnelFlags |= FlowKey.TUN_FLAG_IPV6;
+    }
+
+    /** Sets Geneve option field tun_metadata{@code field} (0..{@code FlowKey.TUN_METADATA_FIELDS}-1) to {@code value}. */
+    public void tunnelOption(int field, long value) {
+        if (field < 0 || field >= FlowKey.TUN_METADATA_FIELDS) {
+            throw new IllegalArgumentException("tun_metadata" + field + " is outside tun_metadata0.."
+                    + (FlowKey.TUN_METADATA_FIELDS - 1));
+        }
+        tunnelExt()[4 + field] = value;
+        tunnelFlags |= 1L << field;
+    }
+
+    /**
+     * Key word {@code word} (one of {@code FlowKey.W_TUN_IPV6_SRC}..{@code FlowKey.TUNNEL_END}-1) as this frame's
+     * tunnel metadata sets it: 0 unless {@link #tunnelFlags} says the word applies.
+     */
+    public long tunnelWord(int word) {
+        int i = word - FlowKey.W_TUN_IPV6_SRC;
+        if (i < 0 || i >= FlowKey.TUNNEL_END - FlowKey.W_TUN_IPV6_SRC) {
+            throw new IllegalArgumentException("word " + word + " is not one of the tunnel words "
+                    + FlowKey.W_TUN_IPV6_SRC + ".." + (FlowKey.TUNNEL_END - 1));
+        }
+        return tunnelFlags == 0 ? 0 : tunnelExt[i]; // absent words were zeroed when the first flag was set
+    }
+
+    /** Copies words 19..26 of the tunnel metadata into key words {@code w} (with every absent word zero). */
+    public void tunnelWords(long[] w) {
+        if (tunnelFlags == 0) {
+            java.util.Arrays.fill(w, FlowKey.W_TUN_IPV6_SRC, FlowKey.TUNNEL_END, 0L);
+        } else {
+            System.arraycopy(tunnelExt, 0, w, FlowKey.W_TUN_IPV6_SRC, tunnelExt.length);
+        }
+    }
+
+    private long[] tunnelExt() {
+        long[] x = tunnelExt;
+        if (x == null) {
+            x = new long[FlowKey.TUNNEL_END - FlowKey.W_TUN_IPV6_SRC]; // once per view, not per packet
+            tunnelExt = x;
+        }
+        if (tunnelFlags == 0) {
+            java.util.Arrays.fill(x, 0L); // stale words of an earlier frame: none of them applies yet
+        }
+        return x;
+    }
+
+    private void copyTunnelExt(Packet to) {
+        to.tunnelFlags = 0;
+        if (tunnelFlags != 0) {
+            System.arraycopy(tunnelExt, 0, to.tunnelExt(), 0, tunnelExt.length);
+            to.tunnelFlags = tunnelFlags;
+        }
     }
 
     // ---- frame access (offsets relative to the frame start; no bounds check beyond the segment's) ----
