@@ -605,7 +605,7 @@ public final class Datapath implements AutoCloseable {
                     System.arraycopy(f.maskedKey, 0, k.w, 0, k.w.length);
                     FlowMask m = new FlowMask();
                     System.arraycopy(f.subtable.mask, 0, m.w, 0, m.w.length);
-                    out.add(new MegaflowEntry(k, m, f.actions, f.packets(), f.bytes(), f.usedNanos(), w.index));
+                    out.add(new MegaflowEntry(k, m, f.actions, f.packets, f.bytes, f.usedNanos, w.index));
                 }
             } finally {
                 c.lock.unlock();

@@ -34,15 +34,10 @@ final class Megaflow {
     /** What the pipeline asked to keep with the decision ({@link Translation#setMemo}), handed back at revalidation. */
     Object memo;
 
-    // Written by the owning poll thread. While the megaflow is installed, its classifier's dense hit state (see
-    // MegaflowClassifier#stats) holds the live counters, and these fields only what was folded back on removal.
+    // Written by the owning poll thread.
     long packets;
     long bytes;
     long usedNanos;
-    /** Its row in the classifier's hit state while installed ({@link MegaflowClassifier#insert}); 0 when not. */
-    int id;
-    /** The classifier it is installed in (its hit state), or null. */
-    MegaflowClassifier owner;
     /** {@link #packets} at the last revalidation pass: more packets since means the megaflow was used. */
     long packetsAtRevalidation;
     /** {@link #bytes} at the last revalidation pass (the pipeline gets the difference as its use). */
@@ -66,40 +61,6 @@ final class Megaflow {
     void setCompiled(CompiledActions c) {
         compiled = c;
         singleOutput = c == null ? 0 : c.singleOutput;
-        if (id > 0) {
-            owner.stats[id * MegaflowClassifier.STATS + MegaflowClassifier.OUT] = singleOutput;
-        }
-    }
-
-    /** Packets it matched (the classifier's hit state while installed). */
-    long packets() {
-        return id > 0 ? owner.stats[id * MegaflowClassifier.STATS + MegaflowClassifier.PACKETS] : packets;
-    }
-
-    /** Bytes it matched. */
-    long bytes() {
-        return id > 0 ? owner.stats[id * MegaflowClassifier.STATS + MegaflowClassifier.BYTES] : bytes;
-    }
-
-    /** The switch time of its last packet. */
-    long usedNanos() {
-        return id > 0 ? owner.stats[id * MegaflowClassifier.STATS + MegaflowClassifier.USED] : usedNanos;
-    }
-
-    /** Counts one packet of {@code len} bytes at {@code now}; returns {@link #singleOutput}. */
-    int hit(int len, long now) {
-        if (id > 0) {
-            long[] st = owner.stats;
-            int r = id * MegaflowClassifier.STATS;
-            st[r + MegaflowClassifier.PACKETS]++;
-            st[r + MegaflowClassifier.BYTES] += len;
-            st[r + MegaflowClassifier.USED] = now;
-        } else {
-            packets++;
-            bytes += len;
-            usedNanos = now;
-        }
-        return singleOutput;
     }
 
     void setTags(long[] t) {

@@ -27,29 +27,6 @@ import org.vswitch4j.core.key.FlowKey;
 final class MegaflowClassifier {
     final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
 
-    /** Longs per row of {@link #stats}, and their meaning. */
-    static final int STATS = 4;
-    static final int PACKETS = 0;
-    static final int BYTES = 1;
-    static final int USED = 2;
-    /** {@link Megaflow#singleOutput}. */
-    static final int OUT = 3;
-
-    /**
-     * The installed megaflows' hit state, dense: row {@link Megaflow#id} holds its packets, bytes, last use and single
-     * output port, so that a raw-header hit reads and writes this array and never the megaflow object. Why: the
-     * objects are allocated one per upcall among the translation's garbage, ~1 KB apart, and with 10,000 flows a hit
-     * that touched its object was a cache (and TLB) miss that depended on the slot's load; the rows are 32 bytes
-     * apart in one array. Row 0 belongs to no megaflow (its OUT stays 0). Grown under {@link #lock}.
-     */
-    long[] stats = new long[64 * STATS];
-    /** The megaflow of each row (null: free); a cache slot whose megaflow is not {@code byId[its id]} is dead. */
-    Megaflow[] byId = new Megaflow[64];
-    /** Free rows above 0, a stack; {@link #nextId} is the first never used. */
-    private int[] freeIds = new int[64];
-    private int nFree;
-    private int nextId = 1;
-
     private Subtable[] tables = new Subtable[8];
     private int nTables;
     /** Every live megaflow, for revalidation, invalidation and dumps; megaflows know their index. */
@@ -116,19 +93,6 @@ final class MegaflowClassifier {
             }
             f.listIndex = size;
             all[size++] = f;
-            int id = nFree > 0 ? freeIds[--nFree] : nextId++;
-            if (id == byId.length) {
-                byId = Arrays.copyOf(byId, id * 2);
-                stats = Arrays.copyOf(stats, id * 2 * STATS);
-            }
-            byId[id] = f;
-            int r = id * STATS;
-            stats[r + PACKETS] = f.packets;
-            stats[r + BYTES] = f.bytes;
-            stats[r + USED] = f.usedNanos;
-            stats[r + OUT] = f.singleOutput;
-            f.owner = this;
-            f.id = id;
         } finally {
             lock.unlock();
         }
@@ -142,7 +106,6 @@ final class MegaflowClassifier {
                 return;
             }
             f.dead = true;
-            release(f);
             Subtable t = f.subtable;
             t.remove(f);
             int i = f.listIndex;
@@ -172,39 +135,16 @@ final class MegaflowClassifier {
             int n = size;
             for (int i = 0; i < n; i++) {
                 all[i].dead = true;
-                release(all[i]);
                 all[i].listIndex = -1;
                 all[i] = null;
             }
             Arrays.fill(tables, 0, nTables, null);
             nTables = 0;
             size = 0;
-            nFree = 0; // every row is free again: hand them out from 1, dense
-            nextId = 1;
             return n;
         } finally {
             lock.unlock();
         }
-    }
-
-    /** Folds {@code f}'s row back into its fields and frees the row (under the lock). */
-    private void release(Megaflow f) {
-        int id = f.id;
-        if (id == 0) {
-            return;
-        }
-        int r = id * STATS;
-        f.packets = stats[r + PACKETS];
-        f.bytes = stats[r + BYTES];
-        f.usedNanos = stats[r + USED];
-        stats[r + OUT] = 0;
-        byId[id] = null;
-        f.id = 0;
-        f.owner = null;
-        if (nFree == freeIds.length) {
-            freeIds = Arrays.copyOf(freeIds, nFree * 2);
-        }
-        freeIds[nFree++] = id;
     }
 
     /** Sorts the subtables by hits since the last ranking, most first, and halves the counts. */

@@ -200,7 +200,7 @@ final class PollWorker {
         this.dp = dp;
         this.index = index;
         this.emc = new ExactMatchCache(emcEntries);
-        this.raw = new RawHeaderCache(emcEntries, classifier);
+        this.raw = new RawHeaderCache(emcEntries);
         // Insert when a uniform 32-bit draw is <= this threshold (unsigned): probability 1/emcInsertInvProb.
         this.emcInsertThreshold = emcInsertInvProb == 0 ? -1 : (int) (0xFFFF_FFFFL / emcInsertInvProb);
         this.emcInsertNever = emcInsertInvProb == 0;
@@ -431,22 +431,15 @@ final class PollWorker {
             // The common shapes (IPv4 TCP/UDP, non-IP L2) are looked up by their raw bytes first: a hit needs no parse.
             // Such keys live only in the raw table, every other key only in the EMC's parsed-key table.
             Megaflow f = len <= mtuLimit && !tunnel ? raw.find(p, len, dpPort) : null; // a hit set p's L3/L4 offsets
-            int out;
             if (f != null) {
-                // The megaflow's hit state in the classifier's dense rows: the object is not touched (see
-                // MegaflowClassifier#stats). Row 0 (a megaflow in no classifier, tests only) has out 0: executeList.
                 rawHits++;
-                long[] st = classifier.stats; // read per packet: an upcall in this burst may have grown it
-                int r = raw.hitId * MegaflowClassifier.STATS;
-                st[r + MegaflowClassifier.PACKETS]++;
-                st[r + MegaflowClassifier.BYTES] += len;
-                st[r + MegaflowClassifier.USED] = now;
-                out = (int) st[r + MegaflowClassifier.OUT];
             } else if ((f = lookupParsed(p, s, len, mtuLimit, base)) == null) {
                 continue; // dropped and counted
-            } else {
-                out = f.hit(len, now);
             }
+            f.packets++;
+            f.bytes += len;
+            f.usedNanos = now;
+            int out = f.singleOutput;
             if (out == 0) {
                 CompiledActions ca = f.compiled;
                 TunnelHeader th = ca.singlePush;
@@ -920,24 +913,21 @@ final class PollWorker {
         MegaflowClassifier cls = classifier;
         for (int i = cls.size() - 1; i >= 0; i--) {
             Megaflow f = cls.get(i);
-            long used = f.usedNanos();
-            if (t - used >= maxIdleNanos) {
+            if (t - f.usedNanos >= maxIdleNanos) {
                 cls.remove(f);
                 continue;
             }
-            long packets = f.packets();
-            if (full && packets != f.packetsAtRevalidation) {
-                long bytes = f.bytes();
-                long usedPackets = packets - f.packetsAtRevalidation;
-                long usedBytes = bytes - f.bytesAtRevalidation;
-                f.packetsAtRevalidation = packets;
-                f.bytesAtRevalidation = bytes;
+            if (full && f.packets != f.packetsAtRevalidation) {
+                long usedPackets = f.packets - f.packetsAtRevalidation;
+                long usedBytes = f.bytes - f.bytesAtRevalidation;
+                f.packetsAtRevalidation = f.packets;
+                f.bytesAtRevalidation = f.bytes;
                 if (!revalidate(f, t, usedPackets, usedBytes)) {
                     cls.remove(f);
                     continue;
                 }
             }
-            earliestUse = Math.min(earliestUse, used);
+            earliestUse = Math.min(earliestUse, f.usedNanos);
         }
         if (full) {
             lastRevalidation = t;

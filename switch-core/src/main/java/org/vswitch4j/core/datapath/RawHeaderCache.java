@@ -40,20 +40,14 @@ import org.vswitch4j.core.packet.Packet;
  */
 final class RawHeaderCache extends TwoWaySlots {
     static final int WORDS = 5;
-    /**
-     * Longs per slot in {@link #keys}: the raw key, then the hash (low 32 bits) and the megaflow's {@link Megaflow#id}
-     * (high 32), so that a probe reads one stretch of 48 bytes for the compare and the liveness check instead of a
-     * line in each of three arrays.
-     */
-    static final int SLOT = WORDS + 1;
     /** Marks the L2 shape's third word (the IPv4 shape's never has bit 63). */
     static final long SHAPE_L2 = 1L << 63;
     /** The shortest frame the L2 shape takes: two tags and the EtherType, read as three 8-byte words. */
     static final int L2_MIN_LENGTH = 24;
 
     private final long[] keys;
-    /** The entry being moved during a cuckoo insertion (its slot words). */
-    private final long[] carry = new long[SLOT];
+    /** The entry being moved during a cuckoo insertion (its raw key). */
+    private final long[] carry = new long[WORDS];
 
     // After a miss of {@link #find} on a frame of the shape (loaded true): its raw key and hash, for insert.
     // Untagged: bytes 0..7, 8..15, then ttl/proto (22..23) | flags << 24 | in_port << 36, then bytes 26..31
@@ -67,24 +61,10 @@ final class RawHeaderCache extends TwoWaySlots {
     long k4;
     int hash;
 
-    /**
-     * The classifier whose megaflows this table caches (their liveness and hit state, see
-     * {@link MegaflowClassifier#stats}); null when it only ever holds megaflows installed in none (tests).
-     */
-    private final MegaflowClassifier classifier;
-    /** After a hit of {@link #find}: the megaflow's {@link Megaflow#id}, its row of the classifier's hit state. */
-    int hitId;
-
-    /** {@code entries}: a power of two ≥ 2; for megaflows that are in no classifier. */
+    /** {@code entries}: a power of two ≥ 2. */
     RawHeaderCache(int entries) {
-        this(entries, null);
-    }
-
-    /** {@code entries}: a power of two ≥ 2; caching megaflows of {@code classifier}. */
-    RawHeaderCache(int entries, MegaflowClassifier classifier) {
         super(entries, "raw-header cache");
-        keys = new long[entries * SLOT];
-        this.classifier = classifier;
+        keys = new long[entries * WORDS];
     }
 
     /**
@@ -187,17 +167,11 @@ final class RawHeaderCache extends TwoWaySlots {
         int i = h & mask;
         for (int way = 0; ; way++) {
             Megaflow f = flows[i];
-            int o = i * SLOT;
-            long meta = k[o + WORDS];
-            if (f != null && (int) meta == h) {
-                // Live: an installed megaflow is its row's megaflow (rows are reused only after removal), so the
-                // object itself is not read; one in no classifier (id 0, tests) says so itself.
-                int id = (int) (meta >>> 32);
-                if (((k[o] ^ a) | (k[o + 1] ^ b) | (k[o + 2] ^ m) | (k[o + 3] ^ d) | (k[o + 4] ^ e)) == 0
-                        && (id != 0 ? classifier.byId[id] == f : !f.dead)) {
+            if (f != null && hashes[i] == h) {
+                int o = i * WORDS;
+                if (((k[o] ^ a) | (k[o + 1] ^ b) | (k[o + 2] ^ m) | (k[o + 3] ^ d) | (k[o + 4] ^ e)) == 0 && !f.dead) {
                     p.l3Offset(l3);
                     p.l4Offset(l4);
-                    hitId = id;
                     return f;
                 }
             }
@@ -248,17 +222,16 @@ final class RawHeaderCache extends TwoWaySlots {
         c[2] = k2;
         c[3] = k3;
         c[4] = k4;
-        c[WORDS] = (long) f.id << 32 | (hash & 0xFFFF_FFFFL);
         place(hash, f);
     }
 
     @Override
     void swapCarriedKey(int pos) {
-        swapWords(keys, pos * SLOT, carry, 0, SLOT);
+        swapWords(keys, pos * WORDS, carry, 0, WORDS);
     }
 
     @Override
     void storeCarriedKey(int pos) {
-        System.arraycopy(carry, 0, keys, pos * SLOT, SLOT);
+        System.arraycopy(carry, 0, keys, pos * WORDS, WORDS);
     }
 }
