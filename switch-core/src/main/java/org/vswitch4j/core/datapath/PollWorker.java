@@ -430,11 +430,49 @@ final class PollWorker {
             rxBytes += len;
             // The common shapes (IPv4 TCP/UDP, non-IP L2) are looked up by their raw bytes first: a hit needs no parse.
             // Such keys live only in the raw table, every other key only in the EMC's parsed-key table.
+            if (tunnel) {
+                kw[FlowKey.W_TUN_ID] = p.tunnelId();
+                kw[FlowKey.W_TUN_IP] = p.tunnelIps();
+            }
             Megaflow f = len <= mtuLimit && !tunnel ? raw.find(p, len, dpPort) : null; // a hit set p's L3/L4 offsets
             if (f != null) {
                 rawHits++;
-            } else if ((f = lookupParsed(p, s, len, mtuLimit, base)) == null) {
-                continue; // dropped and counted
+            } else {
+                boolean rawKey = len <= mtuLimit && raw.loaded && !tunnel;
+                ParseStatus st = FlowParser.parse(p, key);
+                if (st != ParseStatus.OK) {
+                    long[] c = portCounters;
+                    c[base + RX_ERRORS]++;
+                    if (st == ParseStatus.RUNT) {
+                        drop(p, DropReason.RUNT);
+                        continue;
+                    }
+                    c[base + MALFORMED]++;
+                }
+                if (len > mtuLimit && len > mtuLimit + 4 * tags(kw[FlowKey.W_VLAN])) {
+                    portCounters[base + RX_ERRORS]++;
+                    drop(p, DropReason.OVER_MTU);
+                    continue;
+                }
+                int h = rawKey ? 0 : ExactMatchCache.hash(kw);
+                if (!rawKey && (f = emc.lookup(kw, h)) != null) {
+                    emcHits++;
+                } else if ((f = classifier.lookup(kw)) != null) {
+                    megaflowHits++;
+                    if (insertIntoEmc()) {
+                        if (rawKey) {
+                            raw.insert(f);
+                        } else {
+                            emc.insert(kw, h, f);
+                        }
+                    }
+                } else {
+                    misses++;
+                    f = upcall(p, s, h, rawKey);
+                    if (f == null) {
+                        continue; // dropped and counted
+                    }
+                }
             }
             f.packets++;
             f.bytes += len;
@@ -484,64 +522,14 @@ final class PollWorker {
         c[base + RX_BYTES] += rxBytes;
     }
 
-    /**
-     * The lookup of a packet the raw-header table did not serve (another shape, a tunnel port, or a raw-table miss):
-     * parse, then the parsed-key table (unless the raw table holds such keys), the classifier, the upcall. Returns
-     * the megaflow to execute, or null when the packet was dropped and counted (runt, over the MTU, failed upcall).
-     *
-     * <p>Out of {@link #processRx} on purpose: when it was written inline, C2 compiled the loop with the profile of
-     * the warm-up's upcalls (the parse, the classifier and the EMC inlined, the hit path laid out around them), and
-     * how much of that profile a compilation saw changed from fork to fork, and with it the hit path's speed.
-     * Keep it above C2's limit for inlining a hot callee (FreqInlineSize, 325 bytecodes), so that it stays out
-     * whatever the profile says: that is why the tunnel words and the EMC insertion draw are written out here.
-     */
-    private Megaflow lookupParsed(Packet p, Datapath.PortSlot s, int len, int mtuLimit, int base) {
-        long[] kw = key.w;
-        boolean tunnel = s.tunnel;
-        if (tunnel) {
-            kw[FlowKey.W_TUN_ID] = p.tunnelId();
-            kw[FlowKey.W_TUN_IP] = p.tunnelIps();
-        }
-        boolean rawKey = len <= mtuLimit && raw.loaded && !tunnel;
-        ParseStatus st = FlowParser.parse(p, key);
-        if (st != ParseStatus.OK) {
-            long[] c = portCounters;
-            c[base + RX_ERRORS]++;
-            if (st == ParseStatus.RUNT) {
-                drop(p, DropReason.RUNT);
-                return null;
-            }
-            c[base + MALFORMED]++;
-        }
-        if (len > mtuLimit && len > mtuLimit + 4 * tags(kw[FlowKey.W_VLAN])) {
-            portCounters[base + RX_ERRORS]++;
-            drop(p, DropReason.OVER_MTU);
-            return null;
-        }
-        int h = rawKey ? 0 : ExactMatchCache.hash(kw);
-        Megaflow f;
-        if (!rawKey && (f = emc.lookup(kw, h)) != null) {
-            emcHits++;
-        } else if ((f = classifier.lookup(kw)) != null) {
-            megaflowHits++;
-            // Into the EMC with probability 1/emc-insert-inv-prob: a uniform xorshift32 draw against the threshold.
-            int x = random;
-            x ^= x << 13;
-            x ^= x >>> 17;
-            x ^= x << 5;
-            random = x;
-            if (!emcInsertNever && Integer.compareUnsigned(x, emcInsertThreshold) <= 0) {
-                if (rawKey) {
-                    raw.insert(f);
-                } else {
-                    emc.insert(kw, h, f);
-                }
-            }
-        } else {
-            misses++;
-            f = upcall(p, s, h, rawKey); // null: dropped and counted
-        }
-        return f;
+    /** Whether this megaflow hit should enter the EMC: a draw of probability 1/emc-insert-inv-prob. */
+    private boolean insertIntoEmc() {
+        int x = random;
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        random = x;
+        return !emcInsertNever && Integer.compareUnsigned(x, emcInsertThreshold) <= 0;
     }
 
     private static int tags(long vlanWord) {
