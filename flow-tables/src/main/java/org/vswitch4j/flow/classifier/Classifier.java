@@ -129,6 +129,7 @@ public final class Classifier<R extends Classifier.Rule> {
     /** Builds a classifier; the only option so far is which fields get prefix tracking. */
     public static final class Builder {
         private List<FlowField> prefixFields = DEFAULT_PREFIXES;
+        private int jumpMin = PrefixTrie.JUMP_MIN;
 
         private Builder() {
         }
@@ -163,15 +164,21 @@ public final class Classifier<R extends Classifier.Rule> {
             return this;
         }
 
+        /** For tests: the trie size from which on a trie keeps its jump table (see {@link PrefixTrie}). */
+        Builder jumpTablesFrom(int prefixes) {
+            jumpMin = prefixes;
+            return this;
+        }
+
         /** Builds a classifier of any {@link Rule}. */
         public Classifier<Rule> build() {
-            return new Classifier<>(prefixFields);
+            return new Classifier<>(prefixFields, jumpMin);
         }
 
         /** Builds a classifier of a particular rule type. */
         public <T extends Rule> Classifier<T> build(Class<T> ruleType) {
             Objects.requireNonNull(ruleType, "ruleType");
-            return new Classifier<>(prefixFields);
+            return new Classifier<>(prefixFields, jumpMin);
         }
 
         private static String names(List<FlowField> fs) {
@@ -191,6 +198,8 @@ public final class Classifier<R extends Classifier.Rule> {
     // ---- state (writer: insert/remove/gc; readers see it under the caller's lock) ----------------------
 
     private final List<FlowField> prefixFields;
+    /** Passed to every trie (see {@link PrefixTrie#JUMP_MIN}). */
+    private final int jumpMin;
     private final PrefixField[] fields;
     private final PrefixTrie[] tries;
     /** Subtables in lookup order (see "Ties"). */
@@ -208,16 +217,17 @@ public final class Classifier<R extends Classifier.Rule> {
 
     /** A classifier with prefix tracking on ipv4_src, ipv4_dst, ipv6_src and ipv6_dst. */
     public Classifier() {
-        this(DEFAULT_PREFIXES);
+        this(DEFAULT_PREFIXES, PrefixTrie.JUMP_MIN);
     }
 
-    private Classifier(List<FlowField> prefixFields) {
+    private Classifier(List<FlowField> prefixFields, int jumpMin) {
         this.prefixFields = prefixFields;
+        this.jumpMin = jumpMin;
         fields = new PrefixField[prefixFields.size()];
         tries = new PrefixTrie[fields.length];
         for (int i = 0; i < fields.length; i++) {
             fields[i] = new PrefixField(prefixFields.get(i));
-            tries[i] = new PrefixTrie(fields[i].width());
+            tries[i] = new PrefixTrie(fields[i].width(), jumpMin);
         }
     }
 
@@ -383,7 +393,7 @@ public final class Classifier<R extends Classifier.Rule> {
     private Subtable subtableFor(long[] mask) {
         Subtable st = existingSubtable(mask);
         if (st == null) {
-            st = new Subtable(mask, tries, fields);
+            st = new Subtable(mask, tries, fields, jumpMin);
             byMask.put(new MaskKey(st.mask), st);
             if (nSub == order.length) {
                 order = Arrays.copyOf(order, nSub * 2);

@@ -14,6 +14,16 @@ package org.vswitch4j.flow.classifier;
  * node's compressed segment is an XOR and a leading-zero count. Non-root nodes with no prefix of their own
  * always have two children (removal splices out the others), so the trie has at most 2n nodes.
  *
+ * <p><b>Jump table.</b> A walk is a chain of dependent loads, one node per branching bit: with 100,000 random
+ * /32 prefixes about 17 of them, each a cache miss once the trie outgrows the caches, which made a lookup at a
+ * million rules 4&times; one at a thousand. Past {@value #JUMP_MIN} prefixes the trie keeps, for every value of
+ * a key's top {@value #JUMP_BITS} bits, where the walk for such a key stands after its top {@value #JUMP_BITS}
+ * bits: the lengths it has matched so far and either the node to go on from or, when the walk ends that early,
+ * its result. A lookup then starts there: one load from two flat arrays instead of the top ~16 nodes. The
+ * entries are the very walk, cut short ({@link #walkTop}), and are kept exact by recomputing, after each insert
+ * and remove, those whose top bits pass through the node that changed (one entry for a deep change, 2^(16-l)
+ * for a change at depth l; the whole table only for a change at the root).
+ *
  * <p>Thread-safety: none of its own; written by the classifier's writer, read by lookups the caller keeps
  * apart from writes (see {@link Classifier}).
  */
@@ -46,13 +56,37 @@ final class PrefixTrie {
         }
     }
 
+    /** The key bits the jump table resolves at once. */
+    static final int JUMP_BITS = 16;
+    /** Prefixes from which on a trie keeps its jump table (below it the top nodes stay in cache anyway). */
+    static final int JUMP_MIN = 2048;
+    /** In a jump entry: the walk ended within the top bits; bits 32..39 then hold its result (the check). */
+    private static final long JUMP_DONE = 1L << 40;
+
     private final int width;
     private final Node root = new Node(0, 0, 0);
     private int prefixes;
+    /** Prefix count at which the jump table is built, and below which it is dropped (half of it). */
+    private final int jumpMin;
+    /** Per top-bits value: the node to go on from (null when {@link #JUMP_DONE}), or no table at all. */
+    private Node[] jumpNode;
+    /** Per top-bits value: lengths 1..16 matched so far (bits 0..15), {@link #JUMP_DONE}, the check. */
+    private long[] jumpInfo;
 
     /** A trie for a field of {@code width} bits (1..128). */
     PrefixTrie(int width) {
+        this(width, JUMP_MIN);
+    }
+
+    /** A trie that builds its jump table from {@code jumpMin} prefixes on (tests force it with small values). */
+    PrefixTrie(int width, int jumpMin) {
         this.width = width;
+        this.jumpMin = width > JUMP_BITS ? Math.max(1, jumpMin) : Integer.MAX_VALUE;
+    }
+
+    /** Whether the jump table is kept (for tests). */
+    boolean hasJumpTable() {
+        return jumpNode != null;
     }
 
     int width() {
@@ -68,12 +102,41 @@ final class PrefixTrie {
     void insert(long hi, long lo, int plen) {
         long h = truncHi(hi, plen);
         long l = truncLo(lo, plen);
-        Node n = root;
+        int changed = insertAt(insertStart(h, plen), h, l, plen);
+        prefixes++;
+        if (jumpNode != null) {
+            rejump(h, changed);
+        } else if (prefixes >= jumpMin) {
+            buildJump();
+        }
+    }
+
+    /**
+     * Where an insert's walk may start: the node the jump table names for the prefix's top bits (on the path of
+     * every key with those bits, and above {@code plen}), else the root. Spares a long prefix's insert the
+     * chain of misses through the top of a large trie, as it spares a lookup.
+     */
+    private Node insertStart(long h, int plen) {
+        Node[] jn = jumpNode;
+        if (jn == null || plen <= JUMP_BITS) {
+            return root;
+        }
+        Node n = jn[(int) (h >>> (64 - JUMP_BITS))];
+        return n == null ? root : n;
+    }
+
+    /**
+     * Stores the prefix, walking from {@code from} (the root, or a node whose prefix is a prefix of the
+     * stored one's and shorter); returns how many top bits a key must share with it for its walk to pass the change
+     * (the changed node's depth, or one more when a child link of it changed from one node to another): the
+     * jump entries to recompute.
+     */
+    private int insertAt(Node from, long h, long l, int plen) {
+        Node n = from;
         while (true) {
             if (n.len == plen) {
                 n.count++;
-                prefixes++;
-                return;
+                return n.len;
             }
             int b = bit(h, l, n.len);
             Node c = n.child(b);
@@ -81,8 +144,7 @@ final class PrefixTrie {
                 Node leaf = new Node(h, l, plen);
                 leaf.count = 1;
                 n.child(b, leaf);
-                prefixes++;
-                return;
+                return n.len; // a walk down the other side reads whether this one is empty, too
             }
             int d = firstDiff(h, l, c.hi, c.lo, Math.min(plen, c.len));
             if (d >= c.len) {
@@ -94,8 +156,7 @@ final class PrefixTrie {
                 mid.count = 1;
                 mid.child(bit(c.hi, c.lo, plen), c);
                 n.child(b, mid);
-                prefixes++;
-                return;
+                return plen;
             }
             // Diverge at d inside c's segment: a branching node at d with c and the new leaf below.
             Node split = new Node(truncHi(h, d), truncLo(l, d), d);
@@ -104,8 +165,7 @@ final class PrefixTrie {
             split.child(bit(c.hi, c.lo, d), c);
             split.child(bit(h, l, d), leaf);
             n.child(b, split);
-            prefixes++;
-            return;
+            return d;
         }
     }
 
@@ -130,15 +190,87 @@ final class PrefixTrie {
         }
         n.count--;
         prefixes--;
-        if (n.count > 0 || (n.c0 != null && n.c1 != null)) {
-            return;
+        int changed = n.len;
+        if (n.count == 0 && (n.c0 == null || n.c1 == null)) {
+            Node only = n.c0 != null ? n.c0 : n.c1;
+            replace(p, n, only);
+            changed = only == null ? p.len : p.len + 1; // an emptied side changes the other side's walks
+            if (only == null && p != root && p.count == 0) {
+                // p was a branching node without a prefix of its own; with one child left it is dead weight.
+                replace(gp, p, p.c0 != null ? p.c0 : p.c1);
+                changed = gp.len + 1;
+            }
         }
-        Node only = n.c0 != null ? n.c0 : n.c1;
-        replace(p, n, only);
-        if (only == null && p != root && p.count == 0) {
-            // p was a branching node without a prefix of its own; with one child left it is dead weight.
-            replace(gp, p, p.c0 != null ? p.c0 : p.c1);
+        if (jumpNode != null) {
+            if (prefixes < jumpMin / 2) {
+                jumpNode = null; // small again: the top of the trie fits in cache
+                jumpInfo = null;
+            } else {
+                rejump(h, changed);
+            }
         }
+    }
+
+    // ---- jump table ------------------------------------------------------------------------------------
+
+    private void buildJump() {
+        jumpNode = new Node[1 << JUMP_BITS];
+        jumpInfo = new long[1 << JUMP_BITS];
+        for (int i = 0; i < jumpNode.length; i++) {
+            walkTop(i);
+        }
+    }
+
+    /** Recomputes the entries of every top-bits value sharing its top {@code bits} bits with {@code h}. */
+    private void rejump(long h, int bits) {
+        if (bits > JUMP_BITS) {
+            return; // the change lies below every entry's stopping point
+        }
+        int first = (int) (truncHi(h, bits) >>> (64 - JUMP_BITS));
+        for (int i = first, end = first + (1 << (JUMP_BITS - bits)); i < end; i++) {
+            walkTop(i);
+        }
+    }
+
+    /**
+     * The walk of {@link #lookup} for a key whose top {@value #JUMP_BITS} bits are {@code top}, up to the first
+     * step that would read a bit below them; stores where it stands in entry {@code top}.
+     */
+    private void walkTop(int top) {
+        long hi = (long) top << (64 - JUMP_BITS);
+        long p0 = 0;
+        Node n = root;
+        while (true) {
+            int depth = n.len;
+            if (n.count > 0) {
+                p0 |= 1L << (depth - 1);
+            }
+            if (depth >= JUMP_BITS) {
+                break; // the next step reads bit 16
+            }
+            int b = bit(hi, 0, depth);
+            Node c = n.child(b);
+            if (c == null) {
+                done(top, p0, n.child(b ^ 1) != null ? depth + 1 : depth);
+                return;
+            }
+            int d = firstDiff(hi, 0, c.hi, c.lo, Math.min(c.len, JUMP_BITS));
+            if (d < Math.min(c.len, JUMP_BITS)) {
+                done(top, p0, d + 1);
+                return;
+            }
+            if (c.len > JUMP_BITS) {
+                break; // c's segment reaches below the top bits
+            }
+            n = c;
+        }
+        jumpNode[top] = n;
+        jumpInfo[top] = p0;
+    }
+
+    private void done(int top, long p0, int check) {
+        jumpNode[top] = null;
+        jumpInfo[top] = p0 | JUMP_DONE | (long) check << 32;
     }
 
     private static void replace(Node parent, Node old, Node with) {
@@ -160,6 +292,18 @@ final class PrefixTrie {
         long p1 = 0;
         Node n = root;
         int check;
+        Node[] jn = jumpNode;
+        if (jn != null) {
+            int top = (int) (hi >>> (64 - JUMP_BITS));
+            long info = jumpInfo[top];
+            n = jn[top];
+            if ((info & JUMP_DONE) != 0) {
+                plens[at] = info & 0xFFFF;
+                plens[at + 1] = 0;
+                return (int) (info >>> 32) & 0xFF;
+            }
+            p0 = info & 0xFFFF; // lengths up to n's own; the loop goes on at n
+        }
         while (true) {
             int depth = n.len;
             if (n.count > 0) {
@@ -199,6 +343,15 @@ final class PrefixTrie {
      */
     int excludes(long hi, long lo, int plen) {
         Node n = root;
+        Node[] jn = jumpNode;
+        if (jn != null && plen > JUMP_BITS) {
+            int top = (int) (hi >>> (64 - JUMP_BITS));
+            long info = jumpInfo[top];
+            if ((info & JUMP_DONE) != 0) {
+                return (int) (info >>> 32) & 0xFF; // the walk ended above plen: no /plen prefix here
+            }
+            n = jn[top];
+        }
         while (n.len < plen) {
             int depth = n.len;
             int b = bit(hi, lo, depth);
@@ -213,6 +366,15 @@ final class PrefixTrie {
             n = c;
         }
         return n.len == plen && n.count > 0 ? -1 : plen;
+    }
+
+    /**
+     * Whether {@link #lookup} of a key with this high word is cheap: the trie is small (no jump table; its top
+     * stays in cache) or the jump table holds the walk's whole result.
+     */
+    boolean cheap(long hi) {
+        Node[] jn = jumpNode;
+        return jn == null || jn[(int) (hi >>> (64 - JUMP_BITS))] == null;
     }
 
     /** Whether length {@code plen} (1..128) is set in a {@link #lookup} result. */

@@ -95,7 +95,7 @@ final class Subtable {
     private RuleEntry[] heads;
     private int used;
 
-    Subtable(long[] mask, PrefixTrie[] tries, PrefixField[] fields) {
+    Subtable(long[] mask, PrefixTrie[] tries, PrefixField[] fields, int jumpMin) {
         this.mask = mask.clone();
         this.tries = tries;
         this.fields = fields;
@@ -168,7 +168,7 @@ final class Subtable {
         trieStage = firstTrieStage;
         portsMask = mask[FlowKey.W_TP] & TP_PORTS;
         portsLen = portsMask == 0 ? 0 : 64 - Long.numberOfTrailingZeros(portsMask);
-        portsTrie = portsMask == 0 ? null : new PrefixTrie(32);
+        portsTrie = portsMask == 0 ? null : new PrefixTrie(32, jumpMin);
         int words = 0;
         for (long m : mask) {
             if (m != 0) {
@@ -213,31 +213,64 @@ final class Subtable {
         long acc = 0;
         int j = 0;
         int last = nStages - 1;
+        // A trie whose answer would take a walk below its jump table is asked only if the subtable misses: a
+        // hit means the key's prefix is stored (so no trie excludes the subtable), and the answer, the bits
+        // consulted included, is the same whether the walk comes first or last.
+        boolean trieLater = false;
         for (int s = 0; s < last; s++) {
-            if (s == trieStage && trieExcludes(key, consulted, sc)) {
-                return null;
+            if (s == trieStage) {
+                int t = trieFirst(key, consulted, sc);
+                if (t == TRIE_EXCLUDES) {
+                    return null;
+                }
+                trieLater = t == TRIE_LATER;
             }
             for (int end = stageEnd[s]; j < end; j++) {
                 acc += (key[hw[j]] & hm[j]) * hc[j];
             }
             if (!indices[s].contains(fin(acc))) {
+                if (trieLater && trieExcludes(key, consulted, sc)) {
+                    return null;
+                }
                 orItems(consulted, j);
                 return null;
             }
         }
-        if (last >= 0 && last == trieStage && trieExcludes(key, consulted, sc)) {
-            return null;
+        if (last >= 0 && last == trieStage) {
+            int t = trieFirst(key, consulted, sc);
+            if (t == TRIE_EXCLUDES) {
+                return null;
+            }
+            trieLater = t == TRIE_LATER;
         }
         for (int end = hw.length; j < end; j++) {
             acc += (key[hw[j]] & hm[j]) * hc[j];
         }
         RuleEntry head = probe(key, fin(acc));
-        if (head == null && portsTrie != null && portsExclude(key, consulted)) {
-            orItems(consulted, last == 0 ? 0 : stageEnd[last - 1]);
-            return null;
+        if (head == null) {
+            if (trieLater && trieExcludes(key, consulted, sc)) {
+                return null;
+            }
+            if (portsTrie != null && portsExclude(key, consulted)) {
+                orItems(consulted, last == 0 ? 0 : stageEnd[last - 1]);
+                return null;
+            }
         }
         orItems(consulted, j);
         return head;
+    }
+
+    private static final int TRIE_KEEPS = 0;
+    private static final int TRIE_EXCLUDES = 1;
+    private static final int TRIE_LATER = 2;
+
+    /**
+     * {@link #trieExcludes} for the tries whose answer is cheap (walked already in this lookup, or decided by
+     * the jump table), in the same order, up to the first that is not: TRIE_EXCLUDES (bits ORed, as
+     * trieExcludes), TRIE_KEEPS (none excludes), or TRIE_LATER (ask trieExcludes on a miss).
+     */
+    private int trieFirst(long[] key, long[] consulted, LookupScratch sc) {
+        return trieCheck(key, consulted, sc, true);
     }
 
     /**
@@ -259,16 +292,24 @@ final class Subtable {
      * if so, ORs the top bits the trie walk depended on (never more than the prefix) into consulted.
      */
     private boolean trieExcludes(long[] key, long[] consulted, LookupScratch sc) {
+        return trieCheck(key, consulted, sc, false) == TRIE_EXCLUDES;
+    }
+
+    /** The tries of this subtable in order (stopping at the first that is not cheap, if {@code cheapOnly}). */
+    private int trieCheck(long[] key, long[] consulted, LookupScratch sc, boolean cheapOnly) {
         for (int k = 0; k < trieIdx.length; k++) {
             int t = trieIdx[k];
+            if (cheapOnly && !sc.walked(t) && !tries[t].cheap(fields[t].hi(key))) {
+                return TRIE_LATER;
+            }
             int plen = triePlen[k];
             int check = sc.trie(t, tries[t], fields[t], key);
             if (!PrefixTrie.has(sc.plens, 2 * t, plen)) {
                 fields[t].orTop(consulted, Math.min(check, plen));
-                return true;
+                return TRIE_EXCLUDES;
             }
         }
-        return false;
+        return TRIE_KEEPS;
     }
 
     private void orItems(long[] consulted, int end) {
