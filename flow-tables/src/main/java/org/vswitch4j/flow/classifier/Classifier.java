@@ -227,7 +227,7 @@ public final class Classifier<R extends Classifier.Rule> {
         tries = new PrefixTrie[fields.length];
         for (int i = 0; i < fields.length; i++) {
             fields[i] = new PrefixField(prefixFields.get(i));
-            tries[i] = new PrefixTrie(fields[i].width(), jumpMin);
+            tries[i] = PrefixTrie.of(fields[i].width(), jumpMin);
         }
     }
 

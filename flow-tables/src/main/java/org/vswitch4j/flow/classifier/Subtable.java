@@ -168,7 +168,7 @@ final class Subtable {
         trieStage = firstTrieStage;
         portsMask = mask[FlowKey.W_TP] & TP_PORTS;
         portsLen = portsMask == 0 ? 0 : 64 - Long.numberOfTrailingZeros(portsMask);
-        portsTrie = portsMask == 0 ? null : new PrefixTrie(32, jumpMin);
+        portsTrie = portsMask == 0 ? null : PrefixTrie.of(32, jumpMin);
         int words = 0;
         for (long m : mask) {
             if (m != 0) {

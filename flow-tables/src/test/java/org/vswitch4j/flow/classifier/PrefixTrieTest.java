@@ -81,10 +81,11 @@ class PrefixTrieTest {
     @ParameterizedTest(name = "case {index}")
     @MethodSource("seeds")
     void jumpTableAnswersAsThePlainWalk(long seed) {
+        JUMP_CASES_RUN.incrementAndGet();
         Random r = new Random(seed ^ 0x6A75_6D70L);
         int width = r.nextBoolean() ? 32 : 128;
         int jumpMin = 1 + r.nextInt(40);
-        PrefixTrie jumping = new PrefixTrie(width, jumpMin);
+        PrefixTrie jumping = new PrefixTrie(width, jumpMin, 1 + r.nextInt(12));
         PrefixTrie plain = new PrefixTrie(width, Integer.MAX_VALUE);
         List<long[]> stored = new ArrayList<>();
         long[][] bases = new long[1 + r.nextInt(4)][];
@@ -92,6 +93,7 @@ class PrefixTrieTest {
             bases[i] = new long[] {r.nextLong(), r.nextLong()};
         }
         boolean built = false;
+        int subs = 0;
         for (int op = 0; op < 400; op++) {
             boolean shrink = op % 200 >= 140; // a phase of removals drops the table again
             if (stored.isEmpty() || (!shrink && r.nextInt(4) != 0)) {
@@ -106,6 +108,7 @@ class PrefixTrieTest {
                 plain.remove(p[0], p[1], (int) p[2]);
             }
             built |= jumping.hasJumpTable();
+            subs = Math.max(subs, jumping.subTables());
             for (int i = 0; i < 6; i++) {
                 long[] key = near(r, bases[r.nextInt(bases.length)], width);
                 long[] a = new long[2];
@@ -120,8 +123,23 @@ class PrefixTrieTest {
                         "excludes /" + plen + at);
             }
         }
-        assertEquals(true, built || jumpMin > 400, "the jump table was never built" + Seeds.replay(seed));
+        assertEquals(true, built, "the jump table was never built" + Seeds.replay(seed));
+        SUB_TABLES_SEEN.addAndGet(subs);
     }
+
+    /** Node jump tables built over all cases (the cases must reach them; checked once at the end). */
+    private static final java.util.concurrent.atomic.AtomicInteger SUB_TABLES_SEEN =
+            new java.util.concurrent.atomic.AtomicInteger();
+
+    @org.junit.jupiter.api.AfterAll
+    static void nodeJumpTablesWereExercised() {
+        if (SUB_TABLES_SEEN.get() == 0 && JUMP_CASES_RUN.get() >= 50) {
+            throw new AssertionError("no case built a node jump table: the jump-table cases test too little");
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicInteger JUMP_CASES_RUN =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     /** A value sharing a random number of top bits with {@code base}, the rest random. */
     private static long[] near(Random r, long[] base, int width) {
