@@ -484,6 +484,18 @@ final class PrefixTrie {
      * can ask it of a subtable's own trie without shared scratch.
      */
     int excludes(long hi, long lo, int plen) {
+        return excludesWithin(hi, lo, plen, Integer.MAX_VALUE);
+    }
+
+    /** {@link #excludes}'s answer to a walk that took more than this many nodes past the jump tables. */
+    static final int UNKNOWN = -2;
+
+    /**
+     * {@link #excludes}, or {@link #UNKNOWN} when the answer would take more than {@code steps} nodes past the
+     * jump tables: the first nodes below a table are shared by many keys and mostly in cache, the deeper ones
+     * are not, so a caller can ask this before a probe it might spare, and probe first when it is unknown.
+     */
+    int excludesWithin(long hi, long lo, int plen, int steps) {
         Node n = root;
         Node[] jn = jumpNode;
         if (jn != null && plen > JUMP_BITS) {
@@ -506,7 +518,10 @@ final class PrefixTrie {
                 n = next;
             }
         }
-        while (n.len < plen) {
+        for (int left = steps; n.len < plen; left--) {
+            if (left == 0) {
+                return UNKNOWN;
+            }
             int depth = n.len;
             int b = bit(hi, lo, depth);
             Node c = n.child(b);

@@ -243,6 +243,15 @@ final class Subtable {
             }
             trieLater = t == TRIE_LATER;
         }
+        if (portsTrie != null && !trieLater) {
+            // The ports trie first when its answer is a node or two away (its top is shared by every key, so
+            // in cache): a miss then costs no probe of a large value table. The same answer and bits as the
+            // trie after the probe's miss: no rule here has the key's ports, so the probe would miss.
+            if (portsExclude(key, consulted, QUICK_PORT_STEPS)) {
+                orItems(consulted, last == 0 ? 0 : stageEnd[last - 1]);
+                return null;
+            }
+        }
         for (int end = hw.length; j < end; j++) {
             acc += (key[hw[j]] & hm[j]) * hc[j];
         }
@@ -251,7 +260,7 @@ final class Subtable {
             if (trieLater && trieExcludes(key, consulted, sc)) {
                 return null;
             }
-            if (portsTrie != null && portsExclude(key, consulted)) {
+            if (portsTrie != null && portsExclude(key, consulted, Integer.MAX_VALUE)) {
                 orItems(consulted, last == 0 ? 0 : stageEnd[last - 1]);
                 return null;
             }
@@ -259,6 +268,9 @@ final class Subtable {
         orItems(consulted, j);
         return head;
     }
+
+    /** Nodes the ports trie may walk (past its jump tables) before the probe instead of after it. */
+    private static final int QUICK_PORT_STEPS = 2;
 
     private static final int TRIE_KEEPS = 0;
     private static final int TRIE_EXCLUDES = 1;
@@ -275,12 +287,14 @@ final class Subtable {
 
     /**
      * Whether no rule here has the key's masked ports; if so, ORs the top port bits the walk depended on.
-     * Called on a miss in the last stage (the L4 stage, whenever the mask has ports): then the earlier
-     * stages' bits and these port bits decide the miss, not all of the ports.
+     * Called before the last stage's probe with a small {@code steps} (a short walk spares the probe), and on
+     * a miss in the last stage (the L4 stage, whenever the mask has ports): then the earlier stages' bits and
+     * these port bits decide the miss, not all of the ports. False also when the walk would take more than
+     * {@code steps} nodes past the trie's jump tables.
      */
-    private boolean portsExclude(long[] key, long[] consulted) {
-        int bits = portsTrie.excludes(key[FlowKey.W_TP] & portsMask, 0, portsLen);
-        if (bits < 0) {
+    private boolean portsExclude(long[] key, long[] consulted, int steps) {
+        int bits = portsTrie.excludesWithin(key[FlowKey.W_TP] & portsMask, 0, portsLen, steps);
+        if (bits < 0) { // present, or (past steps nodes) unknown
             return false;
         }
         consulted[FlowKey.W_TP] |= PrefixTrie.truncHi(-1L, bits) & portsMask;

@@ -119,8 +119,12 @@ class PrefixTrieTest {
                         + jumping.hasJumpTable() + ")" + Seeds.replay(seed);
                 assertEquals(b[0] + "/" + b[1] + " check " + cb, a[0] + "/" + a[1] + " check " + ca, "walk" + at);
                 int plen = 1 + r.nextInt(width);
-                assertEquals(plain.excludes(key[0], key[1], plen), jumping.excludes(key[0], key[1], plen),
-                        "excludes /" + plen + at);
+                int ex = plain.excludes(key[0], key[1], plen);
+                assertEquals(ex, jumping.excludes(key[0], key[1], plen), "excludes /" + plen + at);
+                int steps = r.nextInt(4);
+                int within = (r.nextBoolean() ? plain : jumping).excludesWithin(key[0], key[1], plen, steps);
+                assertEquals(true, within == PrefixTrie.UNKNOWN || within == ex,
+                        "excludesWithin " + steps + " steps: " + within + " but excludes says " + ex + at);
             }
         }
         assertEquals(true, built, "the jump table was never built" + Seeds.replay(seed));
