@@ -4,7 +4,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.vswitch4j.flow.Action;
 import org.vswitch4j.flow.FlowMod;
+import org.vswitch4j.flow.Instructions;
+import org.vswitch4j.flow.Match;
+import org.vswitch4j.flow.MatchField;
 import org.vswitch4j.flow.ofctl.Ofctl;
 
 /**
@@ -141,6 +145,59 @@ final class FlowRules {
             case 19 -> "table=2,priority=1,ip actions=output:2";
             default -> throw new IllegalArgumentException("shape " + s + " is outside 0.." + (SHAPES - 1));
         };
+    }
+
+    private static final Instructions GOTO_1 = Instructions.NONE.withGoto(1);
+    private static final Instructions GOTO_2 = Instructions.NONE.withGoto(2);
+    private static final Instructions OUTPUT_2 = Instructions.apply(Action.Output.to(2));
+
+    /**
+     * Rule {@code i} of a scalable shape {@code s}, built through the Java API ({@link Match#builder}, {@link
+     * Instructions}) as a controller's decoder builds a flow mod from the wire: the same flow mod as {@link #rule},
+     * without the text parse.
+     */
+    static FlowMod built(int s, int i) {
+        int port = 1 + i % 64;
+        Match.Builder m = Match.builder();
+        if (s >= 6) {
+            m.exact(MatchField.ETH_TYPE, 0x0800); // table 1 and 2 shapes are all ip
+        }
+        switch (s) {
+            case 2 -> m.exact(MatchField.IN_PORT, port).exact(MatchField.ETH_SRC, SRC_MAC + i);
+            case 3 -> m.exact(MatchField.IN_PORT, port).exact(MatchField.ETH_TYPE, 0x0806)
+                    .exact(MatchField.ARP_SPA, 0x0A00_0000 + i);
+            case 4 -> m.exact(MatchField.IN_PORT, 1 + i).exact(MatchField.ETH_TYPE, 0x86dd);
+            case 5 -> m.exact(MatchField.IN_PORT, 1 + i);
+            case 6 -> m.exact(MatchField.IP_PROTO, 6).exact(MatchField.IPV4_DST, 0x0A80_0000 + (i >> 3))
+                    .exact(MatchField.TCP_DST, TCP_PORTS[i & 7]);
+            case 7 -> m.exact(MatchField.IP_PROTO, 17).exact(MatchField.UDP_DST, 1 + i);
+            case 8 -> prefix(m, MatchField.IPV4_SRC, src32(i), 32);
+            case 9 -> prefix(m.exact(MatchField.IP_PROTO, 17), MatchField.IPV4_DST, 0x3000_0000 + ((i >> 4) << 8), 24)
+                    .masked(MatchField.UDP_DST, (i & 15) << 12, 0xF000);
+            case 10 -> prefix(m, MatchField.IPV4_SRC, src24(i), 24);
+            case 11 -> prefix(m, MatchField.IPV4_SRC, i << 16, 16);
+            case 15 -> prefix(m, MatchField.IPV4_DST, dst32(i), 32);
+            case 16 -> prefix(m, MatchField.IPV4_DST, dst24(i), 24);
+            case 17 -> prefix(m, MatchField.IPV4_DST, dst16(i), 16);
+            default -> throw new IllegalArgumentException("shape " + s + " is not a scalable shape");
+        }
+        Instructions ins = switch (s) {
+            case 2, 3 -> GOTO_1;
+            case 4, 5, 11 -> Instructions.NONE;
+            case 15, 16, 17 -> OUTPUT_2;
+            default -> GOTO_2;
+        };
+        int table = s < 6 ? 0 : s < 15 ? 1 : 2;
+        return FlowMod.add(table, BUILT_PRIORITY[s], m.build(), ins);
+    }
+
+    /** The priorities of {@link #text}, by shape. */
+    private static final int[] BUILT_PRIORITY = {
+        400, 300, 200, 150, 150, 100, 1100, 1050, 1000, 950, 900, 800, 700, 500, 0, 32, 24, 16, 8, 1
+    };
+
+    private static Match.Builder prefix(Match.Builder m, MatchField f, int addr, int len) {
+        return m.masked(f, addr & 0xFFFF_FFFFL, (0xFFFF_FFFFL << (32 - len)) & 0xFFFF_FFFFL);
     }
 
     // Address spaces of the shapes the traffic uses (rule i's prefix).

@@ -39,14 +39,28 @@ public final class Match {
     private final long conjId;
     private final int hash;
 
-    private Match(EnumMap<MatchField, FieldMatch> fields) {
+    /** Every field by ordinal (a builder names its fields by ordinal bits; see {@link Builder}). */
+    private static final MatchField[] FIELDS = MatchField.values();
+
+    static {
+        if (FIELDS.length > 128) {
+            throw new AssertionError("a builder's field bits hold 128 fields, not " + FIELDS.length);
+        }
+    }
+
+    /** A match of {@code fields}, whose keys are the ordinals set in {@code bits0} (0..63) and {@code bits1}. */
+    private Match(EnumMap<MatchField, FieldMatch> fields, long bits0, long bits1) {
         this.fields = Collections.unmodifiableMap(fields);
         this.value = new long[FlowKey.WORDS];
         long[] mask = new long[FlowKey.WORDS];
-        for (Map.Entry<MatchField, FieldMatch> e : fields.entrySet()) {
-            FieldMatch fm = e.getValue();
-            e.getKey().write(value, fm.valueHigh, fm.value, fm.maskHigh, fm.mask);
-            e.getKey().orMask(mask, fm.maskHigh, fm.mask);
+        // By the ordinal bits, not the map's iterator: that scans the map's whole table (one slot per field).
+        for (int half = 0; half < 2; half++) {
+            for (long b = half == 0 ? bits0 : bits1; b != 0; b &= b - 1) {
+                MatchField f = FIELDS[64 * half + Long.numberOfTrailingZeros(b)];
+                FieldMatch fm = fields.get(f);
+                f.write(value, fm.valueHigh, fm.value, fm.maskHigh, fm.mask);
+                f.orMask(mask, fm.maskHigh, fm.mask);
+            }
         }
         for (int i = 0; i < value.length; i++) {
             value[i] &= mask[i];
@@ -213,7 +227,12 @@ public final class Match {
      * Not thread-safe.
      */
     public static final class Builder {
-        private final EnumMap<MatchField, FieldMatch> fields = new EnumMap<>(MatchField.class);
+        private EnumMap<MatchField, FieldMatch> fields = new EnumMap<>(MatchField.class);
+        /** Whether {@link #fields} belongs to a built match: copied before the next change (matches never change). */
+        private boolean handedOver;
+        /** The ordinals of the fields in {@link #fields}: bit i of bits0 for ordinal i, of bits1 for 64 + i. */
+        private long bits0;
+        private long bits1;
 
         private Builder() {
         }
@@ -222,6 +241,9 @@ public final class Match {
         public static Builder from(Match m) {
             Builder b = new Builder();
             b.fields.putAll(m.fields);
+            for (MatchField f : m.fields.keySet()) {
+                b.mark(f, true);
+            }
             return b;
         }
 
@@ -261,8 +283,12 @@ public final class Match {
                 return this;
             }
             FieldMatch fm = new FieldMatch(valueHigh & maskHigh, value & mask, maskHigh, mask);
-            FieldMatch old = fields.putIfAbsent(field, fm);
-            if (old != null && !old.equals(fm)) {
+            FieldMatch old = fields.get(field);
+            if (old == null) {
+                own();
+                fields.put(field, fm);
+                mark(field, true);
+            } else if (!old.equals(fm)) {
                 throw new FlowModException(OfpError.BAD_MATCH_DUP_FIELD, field.ovsName()
                         + " is given twice with different values (" + hex(field, old.valueHigh, old.value) + " and "
                         + hex(field, fm.valueHigh, fm.value) + ")");
@@ -272,8 +298,29 @@ public final class Match {
 
         /** Stops matching {@code field}. */
         public Builder remove(MatchField field) {
-            fields.remove(field);
+            if (fields.containsKey(field)) {
+                own();
+                fields.remove(field);
+                mark(field, false);
+            }
             return this;
+        }
+
+        private void own() {
+            if (handedOver) {
+                fields = fields.clone();
+                handedOver = false;
+            }
+        }
+
+        private void mark(MatchField f, boolean present) {
+            int o = f.ordinal();
+            long bit = 1L << (o & 63);
+            if (o < 64) {
+                bits0 = present ? bits0 | bit : bits0 & ~bit;
+            } else {
+                bits1 = present ? bits1 | bit : bits1 & ~bit;
+            }
         }
 
         /** Whether {@code field} is matched so far. */
@@ -293,14 +340,18 @@ public final class Match {
          *                          naming the field and what it needs
          */
         public Match build() {
-            for (MatchField f : fields.keySet()) {
-                String missing = missingPrereq(f);
-                if (missing != null) {
-                    throw new FlowModException(OfpError.BAD_MATCH_BAD_PREREQ,
-                            f.ovsName() + " needs " + missing + " in the match");
+            for (int half = 0; half < 2; half++) {
+                for (long b = half == 0 ? bits0 : bits1; b != 0; b &= b - 1) {
+                    MatchField f = FIELDS[64 * half + Long.numberOfTrailingZeros(b)];
+                    String missing = missingPrereq(f);
+                    if (missing != null) {
+                        throw new FlowModException(OfpError.BAD_MATCH_BAD_PREREQ,
+                                f.ovsName() + " needs " + missing + " in the match");
+                    }
                 }
             }
-            return new Match(fields);
+            handedOver = true;
+            return new Match(fields, bits0, bits1);
         }
 
         private String missingPrereq(MatchField f) {

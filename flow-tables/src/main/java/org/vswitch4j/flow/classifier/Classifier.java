@@ -71,10 +71,15 @@ import org.vswitch4j.core.key.FlowMask;
  * <h2>Costs</h2>
  * Lookup: per subtable visited, one hash per stage read and one probe (plus a ports-trie walk on an L4
  * miss), plus one trie walk per prefix field per lookup; allocates nothing. The trie walks are chains of
- * dependent loads, so with many rules (cold tries) they are a lookup's largest cost: a classifier built
- * with no prefix fields trades wider miss masks for that time. Insert: one subtable probe, the stage
- * indices and the tries (new values only), and a re-sort of the subtable order when the subtable's highest
- * priority rises (O(subtables)).
+ * dependent loads, so with many rules (cold tries) they were a lookup's largest cost: a large trie keeps jump
+ * tables ({@link PrefixTrie}, "Jump table") that replace its top 16 levels by one load and its dense parts by
+ * one load per 8 levels, and a walk that would go below them waits until the subtable's probe misses (a hit
+ * needs no walk: its prefix is stored); the ports trie is asked before the probe when its answer is a node or
+ * two away. None of this changes an answer or a consulted bit. A classifier built with no prefix fields
+ * trades wider miss masks for the remaining walks. Insert: one subtable probe, the stage
+ * indices and the tries (new values only; a long prefix's insert starts at its jump entry, and recomputes
+ * the jump entries its change passes through, none for a change below them), and a re-sort of the subtable
+ * order when the subtable's highest priority rises (O(subtables)).
  * Remove marks a version (O(1)); {@link #gc} then does the reverse of insert for each freed rule.
  *
  * <h2>Thread-safety</h2>
@@ -129,6 +134,7 @@ public final class Classifier<R extends Classifier.Rule> {
     /** Builds a classifier; the only option so far is which fields get prefix tracking. */
     public static final class Builder {
         private List<FlowField> prefixFields = DEFAULT_PREFIXES;
+        private int jumpMin = PrefixTrie.JUMP_MIN;
 
         private Builder() {
         }
@@ -163,15 +169,21 @@ public final class Classifier<R extends Classifier.Rule> {
             return this;
         }
 
+        /** For tests: the trie size from which on a trie keeps its jump table (see {@link PrefixTrie}). */
+        Builder jumpTablesFrom(int prefixes) {
+            jumpMin = prefixes;
+            return this;
+        }
+
         /** Builds a classifier of any {@link Rule}. */
         public Classifier<Rule> build() {
-            return new Classifier<>(prefixFields);
+            return new Classifier<>(prefixFields, jumpMin);
         }
 
         /** Builds a classifier of a particular rule type. */
         public <T extends Rule> Classifier<T> build(Class<T> ruleType) {
             Objects.requireNonNull(ruleType, "ruleType");
-            return new Classifier<>(prefixFields);
+            return new Classifier<>(prefixFields, jumpMin);
         }
 
         private static String names(List<FlowField> fs) {
@@ -191,6 +203,8 @@ public final class Classifier<R extends Classifier.Rule> {
     // ---- state (writer: insert/remove/gc; readers see it under the caller's lock) ----------------------
 
     private final List<FlowField> prefixFields;
+    /** Passed to every trie (see {@link PrefixTrie#JUMP_MIN}). */
+    private final int jumpMin;
     private final PrefixField[] fields;
     private final PrefixTrie[] tries;
     /** Subtables in lookup order (see "Ties"). */
@@ -208,16 +222,17 @@ public final class Classifier<R extends Classifier.Rule> {
 
     /** A classifier with prefix tracking on ipv4_src, ipv4_dst, ipv6_src and ipv6_dst. */
     public Classifier() {
-        this(DEFAULT_PREFIXES);
+        this(DEFAULT_PREFIXES, PrefixTrie.JUMP_MIN);
     }
 
-    private Classifier(List<FlowField> prefixFields) {
+    private Classifier(List<FlowField> prefixFields, int jumpMin) {
         this.prefixFields = prefixFields;
+        this.jumpMin = jumpMin;
         fields = new PrefixField[prefixFields.size()];
         tries = new PrefixTrie[fields.length];
         for (int i = 0; i < fields.length; i++) {
             fields[i] = new PrefixField(prefixFields.get(i));
-            tries[i] = new PrefixTrie(fields[i].width());
+            tries[i] = PrefixTrie.of(fields[i].width(), jumpMin);
         }
     }
 
@@ -383,7 +398,7 @@ public final class Classifier<R extends Classifier.Rule> {
     private Subtable subtableFor(long[] mask) {
         Subtable st = existingSubtable(mask);
         if (st == null) {
-            st = new Subtable(mask, tries, fields);
+            st = new Subtable(mask, tries, fields, jumpMin);
             byMask.put(new MaskKey(st.mask), st);
             if (nSub == order.length) {
                 order = Arrays.copyOf(order, nSub * 2);

@@ -19,6 +19,11 @@ final class LookupScratch {
         return this;
     }
 
+    /** Whether trie {@code t} was walked in this lookup. */
+    boolean walked(int t) {
+        return (walked & (1 << t)) != 0;
+    }
+
     /** Walks trie {@code t} for {@code key} unless this lookup did already; returns the bits it depended on. */
     int trie(int t, PrefixTrie trie, PrefixField field, long[] key) {
         if ((walked & (1 << t)) == 0) {

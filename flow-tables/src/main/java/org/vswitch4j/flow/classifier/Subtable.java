@@ -95,7 +95,7 @@ final class Subtable {
     private RuleEntry[] heads;
     private int used;
 
-    Subtable(long[] mask, PrefixTrie[] tries, PrefixField[] fields) {
+    Subtable(long[] mask, PrefixTrie[] tries, PrefixField[] fields, int jumpMin) {
         this.mask = mask.clone();
         this.tries = tries;
         this.fields = fields;
@@ -168,7 +168,7 @@ final class Subtable {
         trieStage = firstTrieStage;
         portsMask = mask[FlowKey.W_TP] & TP_PORTS;
         portsLen = portsMask == 0 ? 0 : 64 - Long.numberOfTrailingZeros(portsMask);
-        portsTrie = portsMask == 0 ? null : new PrefixTrie(32);
+        portsTrie = portsMask == 0 ? null : PrefixTrie.of(32, jumpMin);
         int words = 0;
         for (long m : mask) {
             if (m != 0) {
@@ -213,41 +213,88 @@ final class Subtable {
         long acc = 0;
         int j = 0;
         int last = nStages - 1;
+        // A trie whose answer would take a walk below its jump table is asked only if the subtable misses: a
+        // hit means the key's prefix is stored (so no trie excludes the subtable), and the answer, the bits
+        // consulted included, is the same whether the walk comes first or last.
+        boolean trieLater = false;
         for (int s = 0; s < last; s++) {
-            if (s == trieStage && trieExcludes(key, consulted, sc)) {
-                return null;
+            if (s == trieStage) {
+                int t = trieFirst(key, consulted, sc);
+                if (t == TRIE_EXCLUDES) {
+                    return null;
+                }
+                trieLater = t == TRIE_LATER;
             }
             for (int end = stageEnd[s]; j < end; j++) {
                 acc += (key[hw[j]] & hm[j]) * hc[j];
             }
             if (!indices[s].contains(fin(acc))) {
+                if (trieLater && trieExcludes(key, consulted, sc)) {
+                    return null;
+                }
                 orItems(consulted, j);
                 return null;
             }
         }
-        if (last >= 0 && last == trieStage && trieExcludes(key, consulted, sc)) {
-            return null;
+        if (last >= 0 && last == trieStage) {
+            int t = trieFirst(key, consulted, sc);
+            if (t == TRIE_EXCLUDES) {
+                return null;
+            }
+            trieLater = t == TRIE_LATER;
+        }
+        if (portsTrie != null && !trieLater) {
+            // The ports trie first when its answer is a node or two away (its top is shared by every key, so
+            // in cache): a miss then costs no probe of a large value table. The same answer and bits as the
+            // trie after the probe's miss: no rule here has the key's ports, so the probe would miss.
+            if (portsExclude(key, consulted, QUICK_PORT_STEPS)) {
+                orItems(consulted, last == 0 ? 0 : stageEnd[last - 1]);
+                return null;
+            }
         }
         for (int end = hw.length; j < end; j++) {
             acc += (key[hw[j]] & hm[j]) * hc[j];
         }
         RuleEntry head = probe(key, fin(acc));
-        if (head == null && portsTrie != null && portsExclude(key, consulted)) {
-            orItems(consulted, last == 0 ? 0 : stageEnd[last - 1]);
-            return null;
+        if (head == null) {
+            if (trieLater && trieExcludes(key, consulted, sc)) {
+                return null;
+            }
+            if (portsTrie != null && portsExclude(key, consulted, Integer.MAX_VALUE)) {
+                orItems(consulted, last == 0 ? 0 : stageEnd[last - 1]);
+                return null;
+            }
         }
         orItems(consulted, j);
         return head;
     }
 
+    /** Nodes the ports trie may walk (past its jump tables) before the probe instead of after it. */
+    private static final int QUICK_PORT_STEPS = 2;
+
+    private static final int TRIE_KEEPS = 0;
+    private static final int TRIE_EXCLUDES = 1;
+    private static final int TRIE_LATER = 2;
+
+    /**
+     * {@link #trieExcludes} for the tries whose answer is cheap (walked already in this lookup, or decided by
+     * the jump table), in the same order, up to the first that is not: TRIE_EXCLUDES (bits ORed, as
+     * trieExcludes), TRIE_KEEPS (none excludes), or TRIE_LATER (ask trieExcludes on a miss).
+     */
+    private int trieFirst(long[] key, long[] consulted, LookupScratch sc) {
+        return trieCheck(key, consulted, sc, true);
+    }
+
     /**
      * Whether no rule here has the key's masked ports; if so, ORs the top port bits the walk depended on.
-     * Called on a miss in the last stage (the L4 stage, whenever the mask has ports): then the earlier
-     * stages' bits and these port bits decide the miss, not all of the ports.
+     * Called before the last stage's probe with a small {@code steps} (a short walk spares the probe), and on
+     * a miss in the last stage (the L4 stage, whenever the mask has ports): then the earlier stages' bits and
+     * these port bits decide the miss, not all of the ports. False also when the walk would take more than
+     * {@code steps} nodes past the trie's jump tables.
      */
-    private boolean portsExclude(long[] key, long[] consulted) {
-        int bits = portsTrie.excludes(key[FlowKey.W_TP] & portsMask, 0, portsLen);
-        if (bits < 0) {
+    private boolean portsExclude(long[] key, long[] consulted, int steps) {
+        int bits = portsTrie.excludesWithin(key[FlowKey.W_TP] & portsMask, 0, portsLen, steps);
+        if (bits < 0) { // present, or (past steps nodes) unknown
             return false;
         }
         consulted[FlowKey.W_TP] |= PrefixTrie.truncHi(-1L, bits) & portsMask;
@@ -259,16 +306,24 @@ final class Subtable {
      * if so, ORs the top bits the trie walk depended on (never more than the prefix) into consulted.
      */
     private boolean trieExcludes(long[] key, long[] consulted, LookupScratch sc) {
+        return trieCheck(key, consulted, sc, false) == TRIE_EXCLUDES;
+    }
+
+    /** The tries of this subtable in order (stopping at the first that is not cheap, if {@code cheapOnly}). */
+    private int trieCheck(long[] key, long[] consulted, LookupScratch sc, boolean cheapOnly) {
         for (int k = 0; k < trieIdx.length; k++) {
             int t = trieIdx[k];
+            if (cheapOnly && !sc.walked(t) && !tries[t].cheap(fields[t].hi(key))) {
+                return TRIE_LATER;
+            }
             int plen = triePlen[k];
             int check = sc.trie(t, tries[t], fields[t], key);
             if (!PrefixTrie.has(sc.plens, 2 * t, plen)) {
                 fields[t].orTop(consulted, Math.min(check, plen));
-                return true;
+                return TRIE_EXCLUDES;
             }
         }
-        return false;
+        return TRIE_KEEPS;
     }
 
     private void orItems(long[] consulted, int end) {

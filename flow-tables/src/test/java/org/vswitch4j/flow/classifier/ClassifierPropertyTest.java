@@ -20,7 +20,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
  * over realistic fields, random priorities with many ties), interleaved inserts, removes, re-inserts,
  * version bumps and gc, and lookups at old and new versions of keys drawn near the rules. Every lookup must
  * give the reference's answer, and its consulted mask must be sound: keys that agree with the looked-up key
- * on the consulted bits, whatever their other bits, get the same answer from the reference.
+ * on the consulted bits, whatever their other bits, get the same answer from the reference. A twin
+ * classifier whose prefix tries keep their jump tables from a few prefixes on (instead of thousands), and so
+ * defer walks below them until a subtable misses, gets every operation too and must give the same answers
+ * and consult exactly the same bits.
  */
 class ClassifierPropertyTest {
     private static final int PERTURBATIONS = 8;
@@ -41,6 +44,8 @@ class ClassifierPropertyTest {
         final Random r;
         final RuleGen gen;
         final Classifier<TestRule> c;
+        /** {@link #c} with jump tables from a few prefixes on: the same answers, the same consulted bits. */
+        final Classifier<TestRule> jumping;
         final LinearClassifier ref = new LinearClassifier();
         final List<TestRule> live = new ArrayList<>();
         /** Removed rules with the version they were removed at, for re-inserts. */
@@ -55,13 +60,17 @@ class ClassifierPropertyTest {
             this.seed = seed;
             r = new Random(seed);
             gen = new RuleGen(r, 1 + r.nextInt(20));
-            c = switch (r.nextInt(4)) {
-                case 0 -> Classifier.builder().prefixFields().build(TestRule.class);
-                case 1 -> Classifier.builder().prefixFields(FlowField.IPV4_DST, FlowField.IPV6_SRC)
-                        .build(TestRule.class);
-                case 2 -> Classifier.builder().prefixFields(FlowField.TUN_SRC, FlowField.IPV4_SRC)
-                        .build(TestRule.class);
-                default -> new Classifier<>();
+            int kind = r.nextInt(4);
+            c = kind == 3 ? new Classifier<>() : builder(kind).build(TestRule.class);
+            jumping = builder(kind).jumpTablesFrom(1 + r.nextInt(8)).build(TestRule.class);
+        }
+
+        static Classifier.Builder builder(int kind) {
+            return switch (kind) {
+                case 0 -> Classifier.builder().prefixFields();
+                case 1 -> Classifier.builder().prefixFields(FlowField.IPV4_DST, FlowField.IPV6_SRC);
+                case 2 -> Classifier.builder().prefixFields(FlowField.TUN_SRC, FlowField.IPV4_SRC);
+                default -> Classifier.builder();
             };
         }
 
@@ -86,6 +95,7 @@ class ClassifierPropertyTest {
                 } else if (x < 57) {
                     oldest += r.nextInt((int) (version - oldest) + 1);
                     c.gc(oldest);
+                    jumping.gc(oldest);
                     ref.gc(oldest);
                     log.append("gc ").append(oldest).append('\n');
                     checkCounts();
@@ -109,6 +119,7 @@ class ClassifierPropertyTest {
         void insert(TestRule rule) {
             long v = version + r.nextInt(2);
             c.insert(rule, v);
+            jumping.insert(rule, v);
             ref.insert(rule, v);
             live.add(rule);
             addedAt.add(v);
@@ -120,6 +131,7 @@ class ClassifierPropertyTest {
             TestRule rule = live.remove(i);
             long v = Math.max(addedAt.remove(i), version + r.nextInt(2));
             c.remove(rule, v);
+            jumping.remove(rule, v);
             ref.remove(rule, v);
             gone.add(rule);
             goneAt.add(v);
@@ -132,6 +144,7 @@ class ClassifierPropertyTest {
             TestRule rule = gone.remove(i);
             goneAt.remove(i);
             c.insert(rule, v);
+            jumping.insert(rule, v);
             ref.insert(rule, v);
             live.add(rule);
             addedAt.add(v);
@@ -145,6 +158,9 @@ class ClassifierPropertyTest {
             TestRule got = c.lookup(k, v, consulted);
             TestRule want = ref.lookup(k.w, v);
             assertSame(want, got, () -> why("lookup of " + k + " at version " + v));
+            FlowMask jc = new FlowMask();
+            assertSame(got, jumping.lookup(k, v, jc), () -> why("jump-table twin's lookup of " + k));
+            assertEquals(consulted, jc, () -> why("jump-table twin consulted other bits for " + k));
             for (int i = 0; i < PERTURBATIONS; i++) {
                 FlowKey p = gen.perturb(k, consulted.w, live);
                 TestRule other = ref.lookup(p.w, v);
@@ -169,6 +185,14 @@ class ClassifierPropertyTest {
             List<TestRule> wantPrefix = want.subList(0, Math.min(limit, want.size()));
             assertEquals(names(wantPrefix), names(got), () -> why("forEachMatch of " + k + " at " + v
                     + ", min priority " + min + ", stop after " + limit));
+            FlowMask jc = new FlowMask();
+            List<TestRule> jgot = new ArrayList<>();
+            jumping.forEachMatch(k, v, jc, min, rule -> {
+                jgot.add(rule);
+                return jgot.size() < limit;
+            });
+            assertEquals(names(got), names(jgot), () -> why("jump-table twin's forEachMatch of " + k));
+            assertEquals(consulted, jc, () -> why("jump-table twin's forEachMatch consulted other bits for " + k));
             for (int i = 0; i < PERTURBATIONS; i++) {
                 FlowKey p = gen.perturb(k, consulted.w, live);
                 List<TestRule> other = ref.matches(p.w, v, min);

@@ -72,6 +72,79 @@ class PrefixTrieTest {
         }
     }
 
+    /**
+     * The jump table changes nothing: a trie that keeps one (built after a few prefixes, dropped and rebuilt as
+     * the count crosses its threshold) answers every walk and every one-length question exactly as a trie
+     * without one, after random inserts and removes of prefixes short and long, clustered so that changes hit
+     * the top levels (splits, splices, counts on nodes above bit 16) as well as the deep ones.
+     */
+    @ParameterizedTest(name = "case {index}")
+    @MethodSource("seeds")
+    void jumpTableAnswersAsThePlainWalk(long seed) {
+        JUMP_CASES_RUN.incrementAndGet();
+        Random r = new Random(seed ^ 0x6A75_6D70L);
+        int width = r.nextBoolean() ? 32 : 128;
+        int jumpMin = 1 + r.nextInt(40);
+        PrefixTrie jumping = new PrefixTrie(width, jumpMin, 1 + r.nextInt(12));
+        PrefixTrie plain = new PrefixTrie(width, Integer.MAX_VALUE);
+        List<long[]> stored = new ArrayList<>();
+        long[][] bases = new long[1 + r.nextInt(4)][];
+        for (int i = 0; i < bases.length; i++) {
+            bases[i] = new long[] {r.nextLong(), r.nextLong()};
+        }
+        boolean built = false;
+        int subs = 0;
+        for (int op = 0; op < 400; op++) {
+            boolean shrink = op % 200 >= 140; // a phase of removals drops the table again
+            if (stored.isEmpty() || (!shrink && r.nextInt(4) != 0)) {
+                int len = r.nextInt(3) == 0 ? 1 + r.nextInt(Math.min(width, 20)) : 1 + r.nextInt(width);
+                long[] v = near(r, bases[r.nextInt(bases.length)], width);
+                jumping.insert(v[0], v[1], len);
+                plain.insert(v[0], v[1], len);
+                stored.add(new long[] {v[0], v[1], len});
+            } else {
+                long[] p = stored.remove(r.nextInt(stored.size()));
+                jumping.remove(p[0], p[1], (int) p[2]);
+                plain.remove(p[0], p[1], (int) p[2]);
+            }
+            built |= jumping.hasJumpTable();
+            subs = Math.max(subs, jumping.subTables());
+            for (int i = 0; i < 6; i++) {
+                long[] key = near(r, bases[r.nextInt(bases.length)], width);
+                long[] a = new long[2];
+                long[] b = new long[2];
+                int ca = jumping.lookup(key[0], key[1], a, 0);
+                int cb = plain.lookup(key[0], key[1], b, 0);
+                String at = " after op " + op + " (" + stored.size() + " prefixes, jump table "
+                        + jumping.hasJumpTable() + ")" + Seeds.replay(seed);
+                assertEquals(b[0] + "/" + b[1] + " check " + cb, a[0] + "/" + a[1] + " check " + ca, "walk" + at);
+                int plen = 1 + r.nextInt(width);
+                int ex = plain.excludes(key[0], key[1], plen);
+                assertEquals(ex, jumping.excludes(key[0], key[1], plen), "excludes /" + plen + at);
+                int steps = r.nextInt(4);
+                int within = (r.nextBoolean() ? plain : jumping).excludesWithin(key[0], key[1], plen, steps);
+                assertEquals(true, within == PrefixTrie.UNKNOWN || within == ex,
+                        "excludesWithin " + steps + " steps: " + within + " but excludes says " + ex + at);
+            }
+        }
+        assertEquals(true, built, "the jump table was never built" + Seeds.replay(seed));
+        SUB_TABLES_SEEN.addAndGet(subs);
+    }
+
+    /** Node jump tables built over all cases (the cases must reach them; checked once at the end). */
+    private static final java.util.concurrent.atomic.AtomicInteger SUB_TABLES_SEEN =
+            new java.util.concurrent.atomic.AtomicInteger();
+
+    @org.junit.jupiter.api.AfterAll
+    static void nodeJumpTablesWereExercised() {
+        if (SUB_TABLES_SEEN.get() == 0 && JUMP_CASES_RUN.get() >= 50) {
+            throw new AssertionError("no case built a node jump table: the jump-table cases test too little");
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicInteger JUMP_CASES_RUN =
+            new java.util.concurrent.atomic.AtomicInteger();
+
     /** A value sharing a random number of top bits with {@code base}, the rest random. */
     private static long[] near(Random r, long[] base, int width) {
         int keep = r.nextInt(width + 1);
