@@ -1,6 +1,6 @@
 /**
  * vswitch4j's end-to-end tests across modules and with real peers and tools (tshark; Linux hosts in network
- * namespaces on veth, TAP and AF_XDP ports, ping, iperf3, the Linux bridge, the kernel's VXLAN, GRE and Geneve devices), built by the {@code integration-tests}
+ * namespaces on veth, TAP and AF_XDP ports, ping, iperf3, the Linux bridge, the kernel's VXLAN, GRE and Geneve devices, Open vSwitch's userspace tunnels), built by the {@code integration-tests}
  * module. Opened to JUnit, which runs them by reflection.
  */
 open module org.vswitch4j.it {

@@ -24,9 +24,13 @@ import org.junit.jupiter.api.Assumptions;
  * with {@code --enable-dummy=override --disable-system}: no kernel module, no kernel devices, nothing shared with
  * the system's Open vSwitch. {@link #close} stops both daemons by their process handles and removes the directory.
  *
+ * <p>{@link #inNamespace} starts one without dummy ports instead, its ovs-vswitchd inside a network namespace, where
+ * its userspace bridges take that namespace's devices as ports and create their internal ports: a real peer for
+ * the tunnel tests (Open vSwitch's own userspace tunnelling).
+ *
  * <p>Not thread-safe: one test class drives it.
  */
-final class PrivateOvs implements AutoCloseable {
+public final class PrivateOvs implements AutoCloseable {
     private static final String[] TOOLS = {"ovsdb-tool", "ovsdb-server", "ovs-vswitchd", "ovs-vsctl", "ovs-ofctl",
         "ovs-appctl"};
     private static final Path SCHEMA = Path.of("/usr/share/openvswitch/vswitch.ovsschema");
@@ -64,6 +68,51 @@ final class PrivateOvs implements AutoCloseable {
             ovs.close();
             throw e;
         }
+    }
+
+    /**
+     * Starts ovsdb-server and an ovs-vswitchd that runs in network namespace {@code ns}, with no bridge: the caller
+     * adds them with {@link #vsctl}. Skips (fails under {@code CI=true}) as {@link #start} does.
+     */
+    public static PrivateOvs inNamespace(String ns) throws Exception {
+        requireRootAndOvs();
+        PrivateOvs ovs = new PrivateOvs(Files.createTempDirectory("vst"), null);
+        try {
+            for (String t : TOOLS) {
+                ovs.tools.put(t, find(t));
+            }
+            ovs.startDb();
+            ovs.vswitchd = ovs.spawn("vswitchd.out", "ip", "netns", "exec", ns,
+                    ovs.tools.get("ovs-vswitchd").toString(), "unix:" + ovs.sock(), "--disable-system",
+                    "--pidfile=" + ovs.dir.resolve("vswitchd.pid"), "--log-file=" + ovs.dir.resolve("vswitchd.log"),
+                    "--unixctl=" + ovs.ctl());
+            ovs.appctlRetry();
+            return ovs;
+        } catch (Exception | Error e) {
+            ovs.close();
+            throw e;
+        }
+    }
+
+    /** Waits (bounded) until ovs-vswitchd answers on its control socket. */
+    private void appctlRetry() throws Exception {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!Files.exists(Path.of(ctl()))) {
+            if (System.nanoTime() > until || !vswitchd.isAlive()) {
+                fail("ovs-vswitchd did not start: " + logTail());
+            }
+            Thread.sleep(50);
+        }
+        appctl("version");
+    }
+
+    private void startDb() throws Exception {
+        run("ovsdb-tool", "create", dir.resolve("conf.db").toString(), SCHEMA.toString());
+        db = spawn("db.out", "ovsdb-server", dir.resolve("conf.db").toString(), "--remote=punix:" + sock(),
+                "--pidfile=" + dir.resolve("db.pid"), "--log-file=" + dir.resolve("db.log"),
+                "--unixctl=" + dir.resolve("db.ctl"));
+        // --retry waits (up to --timeout) for the server's socket to appear.
+        vsctl("--retry", "--no-wait", "init");
     }
 
     private static void requireRootAndOvs() {
@@ -114,12 +163,7 @@ final class PrivateOvs implements AutoCloseable {
         for (String t : TOOLS) {
             tools.put(t, find(t));
         }
-        run("ovsdb-tool", "create", dir.resolve("conf.db").toString(), SCHEMA.toString());
-        db = spawn("db.out", "ovsdb-server", dir.resolve("conf.db").toString(), "--remote=punix:" + sock(),
-                "--pidfile=" + dir.resolve("db.pid"), "--log-file=" + dir.resolve("db.log"),
-                "--unixctl=" + dir.resolve("db.ctl"));
-        // --retry waits (up to --timeout) for the server's socket to appear.
-        vsctl("--retry", "--no-wait", "init");
+        startDb();
         vswitchd = spawn("vswitchd.out", "ovs-vswitchd", "unix:" + sock(), "--enable-dummy=override",
                 "--disable-system", "--pidfile=" + dir.resolve("vswitchd.pid"),
                 "--log-file=" + dir.resolve("vswitchd.log"), "--unixctl=" + ctl());
@@ -158,20 +202,22 @@ final class PrivateOvs implements AutoCloseable {
         return dir.resolve("vswitchd.ctl").toString();
     }
 
-    List<String> vsctl(String... args) throws Exception {
+    /** {@code ovs-vsctl ARGS...} against the private database; stdout lines. */
+    public List<String> vsctl(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("ovs-vsctl", "--timeout=30", "--db=unix:" + sock()));
         cmd.addAll(List.of(args));
         return run(cmd.toArray(String[]::new));
     }
 
-    List<String> appctl(String... args) throws Exception {
+    /** {@code ovs-appctl -t ovs-vswitchd ARGS...}; stdout lines. */
+    public List<String> appctl(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("ovs-appctl", "--timeout=60", "-t", ctl()));
         cmd.addAll(List.of(args));
         return run(cmd.toArray(String[]::new));
     }
 
     /** {@code ovs-ofctl -O OpenFlow13 ARGS...} against the bridge's management socket. */
-    List<String> ofctl(String... args) throws Exception {
+    public List<String> ofctl(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("ovs-ofctl", "-O", "OpenFlow13"));
         cmd.addAll(List.of(args));
         return run(cmd.toArray(String[]::new));
@@ -210,7 +256,10 @@ final class PrivateOvs implements AutoCloseable {
 
     private Process spawn(String outFile, String... cmd) throws IOException {
         List<String> c = new ArrayList<>(List.of(cmd));
-        c.set(0, tools.get(c.getFirst()).toString());
+        Path tool = tools.get(c.getFirst());
+        if (tool != null) {
+            c.set(0, tool.toString());
+        }
         ProcessBuilder pb = new ProcessBuilder(c);
         pb.environment().putAll(env);
         pb.redirectErrorStream(true).redirectOutput(dir.resolve(outFile).toFile());
@@ -218,7 +267,7 @@ final class PrivateOvs implements AutoCloseable {
     }
 
     /** The last lines of ovs-vswitchd's log, for failure messages. */
-    String logTail() {
+    public String logTail() {
         try {
             List<String> l = Files.readAllLines(dir.resolve("vswitchd.log"));
             return String.join("\n", l.subList(Math.max(0, l.size() - 20), l.size()));

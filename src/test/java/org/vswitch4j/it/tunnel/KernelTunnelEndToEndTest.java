@@ -19,7 +19,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.vswitch4j.core.Switch;
 import org.vswitch4j.core.bridge.Bridge;
-import org.vswitch4j.core.bridge.BridgePortConfig;
 import org.vswitch4j.core.packet.BufferPool;
 import org.vswitch4j.core.port.MemoryPort;
 import org.vswitch4j.io.linux.TapPort;
@@ -27,9 +26,6 @@ import org.vswitch4j.it.linux.LinuxLab;
 import org.vswitch4j.testkit.PingResult;
 import org.vswitch4j.testkit.Pump;
 import org.vswitch4j.testkit.VirtualHost;
-import org.vswitch4j.flow.FlowPipeline;
-import org.vswitch4j.flow.ofctl.Ofctl;
-import org.vswitch4j.tunnel.GeneveTlvMap;
 import org.vswitch4j.tunnel.NativeUnderlay;
 import org.vswitch4j.tunnel.TunnelConfig;
 import org.vswitch4j.tunnel.TunnelPort;
@@ -50,7 +46,8 @@ import org.vswitch4j.tunnel.TunnelType;
  * <p>Root only (CI). On a kernel without the device type (as some minimal VM kernels are built: no gretap, no
  * geneve) our host's encapsulated pings still go out on the TAP and tshark must decode them as that type with
  * key 42; then the kernel-peer part is skipped with the kernel option named, also under {@code CI=true} (a kernel
- * build option is nothing .ci/run could install).
+ * build option is nothing .ci/run could install). {@link OvsTunnelEndToEndTest} then gives GRE and Geneve a real
+ * peer all the same: Open vSwitch's userspace tunnels.
  */
 class KernelTunnelEndToEndTest {
     private static final Pattern LOSS = Pattern.compile("(\\d+)% packet loss");
@@ -96,31 +93,17 @@ class KernelTunnelEndToEndTest {
                 TunnelConfig cfg = TunnelConfig.builder(type).local(InetAddress.getByName(v6 ? LOCAL6 : "198.51.100.1"))
                         .remote(InetAddress.getByName(v6 ? PEER6 : "198.51.100.2")).key(42).build();
                 Switch[] swRef = new Switch[1];
-                NativeUnderlay underlay = NativeUnderlay.builder().local(v6 ? LOCAL6 + "/64" : "198.51.100.1/24")
-                        .port("br-phy", 0x0200_0000_5101L)
-                        .memory(pool).onNeighbourChange(() -> swRef[0].datapath().invalidateAll()).build();
+                NativeUnderlay underlay = Site.nativeUnderlay(v6 ? LOCAL6 + "/64" : "198.51.100.1/24", pool, swRef);
                 // Closed in reverse: the switch first, then its ports (Switch's rule).
                 // Geneve carries an option (non-critical, so a kernel peer ignores it) set by the pipeline; tshark must
                 // decode it.
-                GeneveTlvMap tlv = new GeneveTlvMap();
-                tlv.add("{class=0xffff,type=0x1,len=4}->tun_metadata0");
-                try (TunnelPort tunnel = new TunnelPort("tun0", cfg, underlay.tunnel(cfg), pool, tlv);
+                try (TunnelPort tunnel = new TunnelPort("tun0", cfg, underlay.tunnel(cfg), pool, Site.optionMap());
                      var phyLocal = underlay.localPort();
                      Switch sw = Switch.builder().memory(pool).build()) {
                     swRef[0] = sw;
-                    Bridge phy = sw.addBridge("br-phy");
-                    phy.addPort(phyLocal, BridgePortConfig.builder("br-phy").build());
-                    phy.addPort(tap, BridgePortConfig.builder("tap").build());
-                    Bridge integration = sw.addBridge("br-int");
-                    integration.addPort(tunnel, BridgePortConfig.builder("tun0").build());
-                    integration.addPort(hostPort, BridgePortConfig.builder("h1").build());
+                    Bridge integration = Site.nativeTunnelBridges(sw, phyLocal, tap, tunnel, hostPort);
                     if (type == TunnelType.GENEVE) {
-                        FlowPipeline of = FlowPipeline.attach(integration, sw.datapath());
-                        int h1 = integration.ofport("h1");
-                        int tun0 = integration.ofport("tun0");
-                        of.apply(Ofctl.parseFlow("in_port=" + h1 + ",actions=set_field:0xc0ffee->tun_metadata0,output:"
-                                + tun0));
-                        of.apply(Ofctl.parseFlow("in_port=" + tun0 + ",actions=output:" + h1));
+                        Site.geneveOptionFlows(sw, integration, "0xc0ffee", null);
                     }
                     VirtualHost[] host = new VirtualHost[1];
                     Pump pump = Site.waitingPump(sw, host, 2_000_000_000L);

@@ -7,9 +7,14 @@ import org.vswitch4j.core.bridge.Bridge;
 import org.vswitch4j.core.bridge.BridgePortConfig;
 import org.vswitch4j.core.packet.BufferPool;
 import org.vswitch4j.core.port.MemoryPort;
+import org.vswitch4j.core.port.Port;
 import org.vswitch4j.core.time.Clock;
+import org.vswitch4j.flow.FlowPipeline;
+import org.vswitch4j.flow.ofctl.Ofctl;
 import org.vswitch4j.testkit.Pump;
 import org.vswitch4j.testkit.VirtualHost;
+import org.vswitch4j.tunnel.GeneveTlvMap;
+import org.vswitch4j.tunnel.NativeUnderlay;
 import org.vswitch4j.tunnel.TunnelConfig;
 import org.vswitch4j.tunnel.TunnelPort;
 import org.vswitch4j.tunnel.TunnelType;
@@ -36,6 +41,49 @@ final class Site implements AutoCloseable {
         VirtualHost[] h = new VirtualHost[1];
         pump = waitingPump(sw, h, 1_000_000_000L);
         host = h[0] = VirtualHost.builder().name("h").mac(hostMac).ipv4(hostIp).port(hostPort).pump(pump).build();
+    }
+
+    /**
+     * The native underlay of the peer tests: local address {@code cidr} on our br-phy's local port (MAC
+     * 02:00:00:00:51:01); a change of its neighbours invalidates {@code sw[0]}'s datapath (set once it exists).
+     */
+    static NativeUnderlay nativeUnderlay(String cidr, BufferPool pool, Switch[] sw) {
+        return NativeUnderlay.builder().local(cidr).port("br-phy", 0x0200_0000_5101L).memory(pool)
+                .onNeighbourChange(() -> sw[0].datapath().invalidateAll()).build();
+    }
+
+    /** The TLV map of the peer tests: Geneve option class 0xffff type 1, 4 bytes, as tun_metadata0. */
+    static GeneveTlvMap optionMap() {
+        GeneveTlvMap tlv = new GeneveTlvMap();
+        tlv.add("{class=0xffff,type=0x1,len=4}->tun_metadata0");
+        return tlv;
+    }
+
+    /**
+     * Native tunnelling's two bridges on {@code sw}: {@code br-phy} with the underlay's local port and {@code phy}
+     * (the wire to the peer), {@code br-int} with {@code tunnel} and the host's port {@code h1}. Returns br-int.
+     */
+    static Bridge nativeTunnelBridges(Switch sw, Port underlayLocal, Port phy, TunnelPort tunnel, MemoryPort hostPort) {
+        Bridge phyBridge = sw.addBridge("br-phy");
+        phyBridge.addPort(underlayLocal, BridgePortConfig.builder("br-phy").build());
+        phyBridge.addPort(phy, BridgePortConfig.builder("tap").build());
+        Bridge integration = sw.addBridge("br-int");
+        integration.addPort(tunnel, BridgePortConfig.builder("tun0").build());
+        integration.addPort(hostPort, BridgePortConfig.builder("h1").build());
+        return integration;
+    }
+
+    /**
+     * An OpenFlow pipeline on br-int instead of NORMAL: h1's frames get tun_metadata0 = {@code sent} and go into the
+     * tunnel; the tunnel's frames go to h1, only those with tun_metadata0 = {@code required} unless that is null.
+     */
+    static void geneveOptionFlows(Switch sw, Bridge integration, String sent, String required) {
+        FlowPipeline of = FlowPipeline.attach(integration, sw.datapath());
+        int h1 = integration.ofport("h1");
+        int tun0 = integration.ofport("tun0");
+        of.apply(Ofctl.parseFlow("in_port=" + h1 + ",actions=set_field:" + sent + "->tun_metadata0,output:" + tun0));
+        of.apply(Ofctl.parseFlow("in_port=" + tun0 + (required == null ? "" : ",tun_metadata0=" + required)
+                + ",actions=output:" + h1));
     }
 
     /**
