@@ -45,10 +45,11 @@ import org.vswitch4j.io.linux.internal.RxWakeups;
  *
  * <h2>Idle, link</h2>
  * As for {@link TapPort}: the sockets' fds wake sleeping poll threads through epoll (unless
- * {@link Builder#busyPoll busyPoll}); {@link #linkUp()} is the device's IFF_UP and IFF_RUNNING. A device that
- * is deleted and created again (a new ifindex) gets a new program and new sockets: each queue's poll thread
- * re-attaches its socket within about 100 ms of seeing the device back, so the port comes back when the
- * device does; frames the dead socket held return to the UMEM.
+ * {@link Builder#busyPoll busyPoll}); {@link #linkUp()} is the device's IFF_UP and its carrier
+ * ({@code ETHTOOL_GLINK}, which follows the carrier at once where IFF_RUNNING may lag it by up to a second).
+ * A device that is deleted and created again (a new ifindex) gets a new program and new sockets: each
+ * queue's poll thread re-attaches its socket within about 100 ms of seeing the device back, so the port comes
+ * back when the device does; frames the dead socket held return to the UMEM.
  *
  * <h2>Offloads</h2>
  * XDP sees the frame's bytes and nothing beside them. A peer that leaves work to "the hardware" loses it on

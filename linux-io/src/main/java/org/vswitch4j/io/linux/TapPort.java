@@ -66,10 +66,11 @@ import org.vswitch4j.io.linux.internal.VnetHeader;
  * until the fd is readable, unless the port was built with {@link Builder#busyPoll(boolean) busyPoll(true)}.
  *
  * <h2>Link</h2>
- * {@link #linkUp()} is the device's IFF_UP and IFF_RUNNING (read at most every 10 ms). When the device is
- * set down the port is down (transmits are dropped and counted) and comes back with it. When the device is
- * deleted under traffic the queues' fds die; the poll thread of each queue re-attaches when a device of that
- * name exists again (checked at most every 100 ms), so the port comes back when the device does.
+ * {@link #linkUp()} is the device's IFF_UP and its carrier ({@code ETHTOOL_GLINK}), read at most every 10 ms.
+ * When the device is set down the port is down (transmits are dropped and counted) and comes back with it.
+ * When the device is deleted under traffic the queues' fds die; the poll thread of each queue re-attaches
+ * when a device of that name exists again (checked at most every 100 ms), so the port comes back when the
+ * device does.
  *
  * <h2>Ownership</h2>
  * Received frames live in the port's memory ({@link Builder#memory}, else a pool the port owns and frees on

@@ -92,6 +92,11 @@ class NativeLayoutTest {
         java.put("SIOCGIFINDEX", NetDevice.SIOCGIFINDEX);
         java.put("IFF_UP", (long) NetDevice.IFF_UP);
         java.put("IFF_RUNNING", (long) NetDevice.IFF_RUNNING);
+        java.put("SIOCETHTOOL", NetDevice.SIOCETHTOOL);
+        java.put("ETHTOOL_GLINK", (long) NetDevice.ETHTOOL_GLINK);
+        java.put("offsetof(struct ifreq, ifr_data)", (long) NetDevice.IFR_UNION);
+        java.put("sizeof(struct ethtool_value)", 8L); // NetDevice.carrier
+        java.put("offsetof(struct ethtool_value, data)", 4L);
         java.put("TUNSETIFF", Tun.TUNSETIFF);
         java.put("TUNSETPERSIST", Tun.TUNSETPERSIST);
         java.put("IFF_TAP", (long) Tun.IFF_TAP);
@@ -268,6 +273,7 @@ class NativeLayoutTest {
                 #include <linux/if_xdp.h>
                 #include <linux/bpf.h>
                 #include <linux/sockios.h>
+                #include <linux/ethtool.h>
                 #include <linux/io_uring.h>
                 #include <linux/fs.h>
                 #ifndef SOL_XDP

@@ -25,6 +25,9 @@ public final class NetDevice implements AutoCloseable {
     public static final long SIOCSIFHWADDR = 0x8924;
     public static final long SIOCGIFHWADDR = 0x8927;
     public static final long SIOCGIFINDEX = 0x8933;
+    public static final long SIOCETHTOOL = 0x8946;
+    /** {@code ETHTOOL_GLINK}: {@code struct ethtool_value {u32 cmd; u32 data;}}, data = carrier. */
+    public static final int ETHTOOL_GLINK = 0x0000000a;
     public static final int IFF_UP = 0x1;
     public static final int IFF_RUNNING = 0x40;
     public static final int IFNAMSIZ = 16;
@@ -34,6 +37,7 @@ public final class NetDevice implements AutoCloseable {
     private final byte[] nameBytes;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment ifr = arena.allocate(IFREQ_SIZE, 8);
+    private final MemorySegment ethtoolValue = arena.allocate(8, 8);
     private final MemorySegment err = Libc.errnoSlot(arena);
     private final int sock;
     private boolean closed;
@@ -99,10 +103,33 @@ public final class NetDevice implements AutoCloseable {
         return ioctl(SIOCGIFFLAGS) == 0 ? Short.toUnsignedInt(ifr.get(ValueLayout.JAVA_SHORT, IFR_UNION)) : -1;
     }
 
-    /** Whether the device exists, is administratively up and has carrier (IFF_UP and IFF_RUNNING). */
+    /**
+     * The device's carrier through {@code ETHTOOL_GLINK}: 1 or 0, or -1 when the device is gone or its driver
+     * does not say.
+     */
+    public synchronized int carrier() {
+        clearUnion();
+        ethtoolValue.set(ValueLayout.JAVA_INT, 0, ETHTOOL_GLINK);
+        ethtoolValue.set(ValueLayout.JAVA_INT, 4, 0);
+        ifr.set(ValueLayout.ADDRESS, IFR_UNION, ethtoolValue); // ifr_data
+        return ioctl(SIOCETHTOOL) == 0 ? ethtoolValue.get(ValueLayout.JAVA_INT, 4) != 0 ? 1 : 0 : -1;
+    }
+
+    /**
+     * Whether the device exists, is administratively up and has carrier. Carrier comes from
+     * {@code ETHTOOL_GLINK}, not from IFF_RUNNING: the kernel sets IFF_RUNNING (the operational state) from its
+     * link-watch work, which it may defer by up to a second after the carrier changes, while frames flow as soon
+     * as the carrier is on. Reading IFF_RUNNING alone made a port that was just set up count as down (its
+     * floods dropped as PORT_DOWN) for as long as that deferral lasted. A driver without GLINK falls back to
+     * IFF_RUNNING.
+     */
     public boolean upAndRunning() {
         int f = flags();
-        return f >= 0 && (f & (IFF_UP | IFF_RUNNING)) == (IFF_UP | IFF_RUNNING);
+        if (f < 0 || (f & IFF_UP) == 0) {
+            return false;
+        }
+        int c = carrier();
+        return c >= 0 ? c == 1 : (f & IFF_RUNNING) != 0;
     }
 
     /** Sets or clears IFF_UP. */
