@@ -63,7 +63,7 @@ host() { # ns dev ip offloads(0/1)
     nx "$1" ip addr add "$3/24" dev "$2"; nx "$1" ip link set "$2" up
     [ "$4" = 1 ] && nx "$1" ethtool -K "$2" tx off tso off gso off gro off txvlan off >/dev/null 2>&1 || true
     if [ "${HOST_RPS:-0}" = 1 ]; then
-        for q in /sys/class/net/"$2"/queues/rx-*; do nx "$1" sh -c "echo 1 > $q/rps_cpus"; done
+        nx "$1" sh -c "for q in /sys/class/net/$2/queues/rx-*; do echo 1 > \$q/rps_cpus; done"
     fi
 }
 namespaces() { teardown; for ns in vsl-b1 vsl-b2 vsl-bs; do ip netns add $ns; nx $ns ip link set lo up; done; }
