@@ -13,7 +13,9 @@
 #
 #   sudo benchmarks/linux-io-side-by-side.sh [runs] [seconds]      (default 3 runs of 10 s; ~12 minutes)
 #   sudo CONFIGS="e f h" benchmarks/linux-io-side-by-side.sh 3 10  (only some rows; (c) is then the ratios' base
-#                                                                  only if it is among them)
+#                                                                  only if it is among them; "e,f,h" works too)
+#   sudo ALT_JAR=/tmp/main.jar CONFIGS="d g k" benchmarks/...     (row (k) = row (g) run from another build's
+#                                                                  benchmarks.jar: an A/B of two builds, interleaved)
 #
 # Needs root and: iproute2, ethtool, iperf3, iputils-ping, netsniff-ng (trafgen), openvswitch-switch (installed
 # with apt-get when missing), a JDK 25 (./vsw finds it). OVS runs privately (its own db, sockets and logs nx a
@@ -21,6 +23,10 @@
 # creates is named vsl-b* and removed at exit; processes are stopped by pid. Traffic stays nx the namespaces.
 # Hosts' veths have checksum/segmentation offloads off (OVS without userspace-tso and AF_XDP need it; the same
 # for every row but (i) and (j), whose point is the offloads).
+# HOST_RPS=1 sets the hosts' devices' rps_cpus to CPU 0 in every row: a veth or TAP runs the receiving host's
+# stack on the CPU that transmitted into it, so without RPS the switch's core (CPU 1) carries the receiving
+# host's IP/UDP/TCP work in rows (c)-(i) and the sender's CPU 0 in (a), (b), (j); with it the hosts' stacks
+# run on the hosts' CPU 0 in every row. Off by default (the table's published runs are without it).
 set -euo pipefail
 runs=${1:-3}
 secs=${2:-10}
@@ -56,6 +62,9 @@ nx() { ip netns exec "$@"; }
 host() { # ns dev ip offloads(0/1)
     nx "$1" ip addr add "$3/24" dev "$2"; nx "$1" ip link set "$2" up
     [ "$4" = 1 ] && nx "$1" ethtool -K "$2" tx off tso off gso off gro off txvlan off >/dev/null 2>&1 || true
+    if [ "${HOST_RPS:-0}" = 1 ]; then
+        nx "$1" sh -c "for q in /sys/class/net/$2/queues/rx-*; do echo 1 > \$q/rps_cpus; done"
+    fi
 }
 namespaces() { teardown; for ns in vsl-b1 vsl-b2 vsl-bs; do ip netns add $ns; nx $ns ip link set lo up; done; }
 switch_veths() { # hosts' veths into the switch namespace: vsl-b1e/vsl-b2e <-> vsl-s1/vsl-s2; $1=0 keeps offloads
@@ -84,8 +93,8 @@ ovs_start() { # extra other_config for the PMD
     vsctl add-br br0 -- set bridge br0 datapath_type=netdev
 }
 vsctl() { ovs-vsctl --timeout=20 --db=unix:"$d/db.sock" "$@"; }
-java_start() { # LinuxBridgeMain args...
-    (cd "$here" && exec taskset -c 1 ./vsw java --enable-native-access=ALL-UNNAMED -cp "$jar" \
+java_start() { # LinuxBridgeMain args... (from $run_jar)
+    (cd "$here" && exec taskset -c 1 ./vsw java --enable-native-access=ALL-UNNAMED -cp "${run_jar:-$jar}" \
         org.vswitch4j.bench.LinuxBridgeMain "$@") > "$d/java.out" 2>&1 &
     java_pid=$!
     for _ in $(seq 200); do grep -q '^ready' "$d/java.out" 2>/dev/null && return; sleep 0.1; done
@@ -112,6 +121,8 @@ setup() {
     f)  java_start --tap vsl-t1@vsl-b1 --tap vsl-t2@vsl-b2
         host vsl-b1 vsl-t1 192.0.2.1 0; host vsl-b2 vsl-t2 192.0.2.2 0; dev1=vsl-t1; dev2=vsl-t2 ;;
     g)  switch_veths; java_start --xdp vsl-s1@vsl-bs --xdp vsl-s2@vsl-bs ;;
+    k)  [ -f "${ALT_JAR:-}" ] || { echo "row (k) needs ALT_JAR=<another build's benchmarks.jar>" >&2; exit 2; }
+        switch_veths; run_jar=$ALT_JAR java_start --xdp vsl-s1@vsl-bs --xdp vsl-s2@vsl-bs ;;
     h)  java_start --tap-syscalls vsl-t1@vsl-b1 --tap-syscalls vsl-t2@vsl-b2
         host vsl-b1 vsl-t1 192.0.2.1 0; host vsl-b2 vsl-t2 192.0.2.2 0; dev1=vsl-t1; dev2=vsl-t2 ;;
     i)  java_start --tap-offload vsl-t1@vsl-b1 --tap-offload vsl-t2@vsl-b2
@@ -158,10 +169,11 @@ measure() { # prints: pps Gbit/s latency_ms
 }
 
 configs=${CONFIGS:-a b c d e f g h i j}
+configs=${configs//,/ }
 declare -A name=([a]="plain veth pair" [b]="Linux bridge" [c]="OVS netdev, kernel-socket ports"
     [d]="OVS netdev, afxdp ports" [e]="OVS netdev, tap ports" [f]="vswitch4j, TAP ports (io_uring)" [g]="vswitch4j, AF_XDP ports"
     [h]="vswitch4j, TAP ports (a system call per frame)" [i]="vswitch4j, TAP ports with offloads (vnet_hdr, TSO)"
-    [j]="Linux bridge, hosts' offloads on")
+    [j]="Linux bridge, hosts' offloads on" [k]="vswitch4j, AF_XDP ports, ALT_JAR's build")
 declare -A results
 echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) CPUs, $runs runs of $secs s, interleaved" >&2
 for run in $(seq "$runs"); do

@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Random;
 import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -111,6 +112,24 @@ class XskRingTest {
                     assertEquals(ring.cachedCons, m.get(ValueLayout.JAVA_INT, CONS), "seed " + seed);
                 }
             }
+        }
+    }
+
+    @Test
+    void aBurstTakesEveryEntryTheKernelPublishedSinceTheLastReadUpToItsSize() {
+        int size = 64;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment m = a.allocate(DESC + 16L * size, 64);
+            XskRing ring = new XskRing(m.address(), m.byteSize(), PROD, CONS, FLAGS, DESC, size, 16, false);
+            m.set(ValueLayout.JAVA_INT, PROD, 3);
+            assertEquals(3, ring.available(32));
+            ring.release(1); // two entries stay cached; the kernel publishes 40 more meanwhile
+            m.set(ValueLayout.JAVA_INT, PROD, 43);
+            assertEquals(32, ring.available(32), "a short cached count is refreshed, not returned as a short burst");
+            ring.release(32);
+            assertEquals(10, ring.available(32));
+            ring.release(10);
+            assertEquals(0, ring.available(32));
         }
     }
 }
