@@ -136,8 +136,6 @@ final class PollWorker {
     private final FlowMask mask = new FlowMask();
     private final UpcallContext context = new UpcallContext();
     private final PacketBatch rx;
-    /** Per frame of the rx burst, the raw-header table's answer ({@link RawHeaderCache#findBurst}). */
-    private final Megaflow[] rawFound;
     /** Scratch batch of softwareOffload: frames on their way to a port that takes no offload state. */
     private final PacketBatch soft;
     private final int burst;
@@ -212,7 +210,6 @@ final class PollWorker {
         this.emcInsertNever = emcInsertInvProb == 0;
         this.burst = burst;
         this.rx = new PacketBatch(burst);
-        this.rawFound = new Megaflow[burst];
         this.soft = new PacketBatch(burst);
         this.maxMegaflows = maxMegaflows;
         this.maxIdleNanos = maxIdleNanos;
@@ -434,10 +431,6 @@ final class PollWorker {
         int deferred = 0;
         int rawHits = 0; // added to emcHits once per burst: a field increment per packet is a load and a store
         boolean pushed = false; // a tnl_push changed lengths: the pass-through shortcut's byte count no longer holds
-        Megaflow[] found = rawFound;
-        if (!tunnel) {
-            raw.findBurst(b, n, dpPort, mtuLimit, found); // every frame's raw-table lookup first, see findBurst
-        }
         for (int i = 0; i < n; i++) {
             Packet p = b.get(i);
             p.inPort(dpPort);
@@ -455,15 +448,7 @@ final class PollWorker {
                     tunnelExt = tf != 0;
                 }
             }
-            Megaflow f = null;
-            if (!tunnel) {
-                f = found[i]; // the raw-table pass; a hit set p's L3/L4 offsets
-                if ((f == null || f.dead) && len <= mtuLimit) {
-                    // A miss of that pass (or a megaflow an upcall of this burst has removed since): look again,
-                    // for an entry an upcall of this burst made, and to load the raw key for the insert below.
-                    f = raw.find(p, len, dpPort);
-                }
-            }
+            Megaflow f = len <= mtuLimit && !tunnel ? raw.find(p, len, dpPort) : null; // a hit set p's L3/L4 offsets
             if (f != null) {
                 rawHits++;
             } else {

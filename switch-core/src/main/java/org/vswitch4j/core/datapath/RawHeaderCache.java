@@ -2,7 +2,6 @@ package org.vswitch4j.core.datapath;
 
 import org.vswitch4j.core.key.FlowKey;
 import org.vswitch4j.core.packet.Packet;
-import org.vswitch4j.core.packet.PacketBatch;
 
 /**
  * The exact-match cache's table for the commonest frame shape, keyed by the frame's raw header bytes instead of
@@ -66,26 +65,6 @@ final class RawHeaderCache extends TwoWaySlots {
     RawHeaderCache(int entries) {
         super(entries, "raw-header cache");
         keys = new long[entries * WORDS];
-    }
-
-    /**
-     * {@link #find} for each of the first {@code n} frames of {@code b} (received on {@code inPort}) that are at
-     * most {@code limit} bytes long: {@code out[i]} is the live megaflow cached for frame {@code i} (its L3 and L4
-     * offsets then set), or null (a miss, a frame over the limit, or not of a shape). The key fields are left as
-     * the last miss set them, so a caller that needs a miss's raw key for {@link #insert} calls {@link #find}
-     * again for that frame.
-     *
-     * <p>Why a pass of its own before the burst is executed: with 10,000 flows a lookup is a chain of cache misses
-     * (the slot's megaflow reference, its key words, the megaflow's {@code dead} flag), and a loop whose iterations
-     * do nothing but look up lets the CPU overlap the misses of several frames, where the datapath's per-packet
-     * loop, with the actions and the tx batching between two lookups, waits for each in turn.
-     */
-    void findBurst(PacketBatch b, int n, int inPort, int limit, Megaflow[] out) {
-        for (int i = 0; i < n; i++) {
-            Packet p = b.get(i);
-            int len = p.length();
-            out[i] = len <= limit ? find(p, len, inPort) : null;
-        }
     }
 
     /**
