@@ -20,9 +20,10 @@ package org.vswitch4j.flow.classifier;
  * a key's top {@value #JUMP_BITS} bits, where the walk for such a key stands after its top {@value #JUMP_BITS}
  * bits: the lengths it has matched so far and either the node to go on from or, when the walk ends that early,
  * its result. A lookup then starts there: one load from two flat arrays instead of the top ~16 nodes. The
- * entries are the very walk, cut short ({@link #walkTop}), and are kept exact by recomputing, after each insert
+ * entries are the very walk, cut short ({@link #walkLimit}), and are kept exact by recomputing, after each insert
  * and remove, those whose top bits pass through the node that changed (one entry for a deep change, 2^(16-l)
- * for a change at depth l; the whole table only for a change at the root).
+ * for a change at depth l; the whole table only for a change at the root), in one walk over the part of the
+ * trie those entries cover ({@link #refill}), not one walk per entry.
  *
  * <p>Path compression already folds the shared top of clustered prefixes (10.0.0.0 + i for 100,000 i) into one
  * node; what remains is the dense part below it, a full binary tree as deep as the cluster is wide. So a node at
@@ -296,10 +297,7 @@ final class PrefixTrie {
             if (bits < from || bits > to) {
                 continue; // above x (x's entries describe only its subtree) or below its entries' reach
             }
-            int first = (int) ((truncHi(h, bits) << from) >>> (64 - SUB_BITS));
-            for (int k = first, end = first + (1 << (to - bits)); k < end; k++) {
-                walkSub(x, k);
-            }
+            refill(x, to, x.subNode, x.subInfo, truncHi(h, bits), bits);
         }
         nSubPath = 0;
     }
@@ -313,18 +311,9 @@ final class PrefixTrie {
         if (n.subNode == null && below >= subMin && n.len >= JUMP_BITS && n.len + SUB_BITS <= Math.min(width, 64)) {
             n.subNode = new Node[1 << SUB_BITS];
             n.subInfo = new long[1 << SUB_BITS];
-            for (int k = 0; k < n.subNode.length; k++) {
-                walkSub(n, k);
-            }
+            refill(n, n.len + SUB_BITS, n.subNode, n.subInfo, n.hi, n.len);
         }
         return below;
-    }
-
-    private void walkSub(Node x, int k) {
-        long hi = x.hi | ((long) k << (64 - SUB_BITS - x.len));
-        walkLimit(x, hi, x.len + SUB_BITS);
-        x.subNode[k] = walkNode;
-        x.subInfo[k] = walkInfo;
     }
 
     // ---- jump table ------------------------------------------------------------------------------------
@@ -332,9 +321,7 @@ final class PrefixTrie {
     private void buildJump() {
         jumpNode = new Node[1 << JUMP_BITS];
         jumpInfo = new long[1 << JUMP_BITS];
-        for (int i = 0; i < jumpNode.length; i++) {
-            walkTop(i);
-        }
+        refill(root, JUMP_BITS, jumpNode, jumpInfo, 0, 0);
     }
 
     /** Recomputes the entries of every top-bits value sharing its top {@code bits} bits with {@code h}. */
@@ -342,16 +329,99 @@ final class PrefixTrie {
         if (bits > JUMP_BITS) {
             return; // the change lies below every entry's stopping point
         }
-        int first = (int) (truncHi(h, bits) >>> (64 - JUMP_BITS));
-        for (int i = first, end = first + (1 << (JUMP_BITS - bits)); i < end; i++) {
-            walkTop(i);
+        refill(root, JUMP_BITS, jumpNode, jumpInfo, truncHi(h, bits), bits);
+    }
+
+    // ---- refilling a range of jump entries ---------------------------------------------------------------
+    //
+    // A change at depth d invalidates the entries of every key through the changed node: 2^(limit - d) of them.
+    // Walking each from the table's node again re-read the shared path once per entry (with a dense node table
+    // ~30 entries of ~8 nodes each per insert near a cluster's growing edge: a third of a bundled add's time).
+    // The refill walks the shared path once and the subtree below it once, splitting the range of keys where
+    // the walk's outcome splits: each entry is written once and each node read once.
+
+    /** The table being refilled: its node (whose depth the entries' lengths are relative to), limit, arrays. */
+    private int fillBase;
+    private int fillLimit;
+    private Node[] fillNode;
+    private long[] fillInfo;
+
+    /**
+     * Sets, in the jump table over bits {@code x.len .. limit - 1} below {@code x} (the top table: x = root),
+     * the entry of every key whose top {@code m} bits are those of {@code p} (x.len &le; m &le; limit, p's bits
+     * past m zero) to what {@link #walkLimit} from x computes for it.
+     */
+    private void refill(Node x, int limit, Node[] nodes, long[] info, long p, int m) {
+        fillBase = x.len;
+        fillLimit = limit;
+        fillNode = nodes;
+        fillInfo = info;
+        fillAt(x, 0, p, m);
+        fillNode = null;
+        fillInfo = null;
+    }
+
+    /**
+     * The walk of every key with top {@code m} bits {@code p} stands at {@code n} (n.len &le; m) with lengths
+     * {@code p0} matched before n's own: goes on as {@link #walkLimit} does and writes each key's entry.
+     */
+    private void fillAt(Node n, long p0, long p, int m) {
+        int depth = n.len;
+        if (n.count > 0 && depth > fillBase) {
+            p0 |= 1L << (depth - 1 - fillBase);
+        }
+        if (depth >= fillLimit) {
+            fillRange(p, m, n, p0);
+            return;
+        }
+        if (m == depth) { // the keys split on the bit at depth
+            fillStep(n, p0, p, m + 1, 0);
+            fillStep(n, p0, p | (1L << (63 - depth)), m + 1, 1);
+        } else {
+            fillStep(n, p0, p, m, bit(p, 0, depth));
         }
     }
 
-    private void walkTop(int top) {
-        walkLimit(root, (long) top << (64 - JUMP_BITS), JUMP_BITS);
-        jumpNode[top] = walkNode;
-        jumpInfo[top] = walkInfo;
+    /** The step from {@code n} to its child {@code b} for the keys with top {@code m} bits {@code p} (m > n.len). */
+    private void fillStep(Node n, long p0, long p, int m, int b) {
+        int depth = n.len;
+        Node c = n.child(b);
+        if (c == null) {
+            fillRange(p, m, null, doneInfo(p0, n.child(b ^ 1) != null ? depth + 1 : depth));
+            return;
+        }
+        int lim = Math.min(c.len, fillLimit);
+        int fixed = Math.min(m, lim);
+        int d = firstDiff(p, 0, c.hi, c.lo, fixed);
+        if (d < fixed) { // every key leaves c's segment at d (not after a write, whose keys follow the change's path)
+            fillRange(p, m, null, doneInfo(p0, d + 1));
+            return;
+        }
+        // The keys that follow c's segment up to bit j and leave it at j end there; the rest reach lim.
+        for (int j = m; j < lim; j++) {
+            long q = truncHi(c.hi, j) | (~c.hi & (1L << (63 - j)));
+            fillRange(q, j + 1, null, doneInfo(p0, j + 1));
+        }
+        long q = m >= lim ? p : truncHi(c.hi, lim);
+        int mq = Math.max(m, lim);
+        if (c.len > fillLimit) {
+            fillRange(q, mq, n, p0); // c's segment reaches below the limit: the walk stops at n
+        } else {
+            fillAt(c, p0, q, mq);
+        }
+    }
+
+    /** Writes the entry of every key with top {@code m} bits {@code p}. */
+    private void fillRange(long p, int m, Node node, long info) {
+        int first = (int) ((p << fillBase) >>> (64 - (fillLimit - fillBase)));
+        for (int k = first, end = first + (1 << (fillLimit - m)); k < end; k++) {
+            fillNode[k] = node;
+            fillInfo[k] = info;
+        }
+    }
+
+    private static long doneInfo(long p0, int check) {
+        return p0 | JUMP_DONE | (long) check << 32;
     }
 
     /**
@@ -391,6 +461,59 @@ final class PrefixTrie {
         }
         walkNode = n;
         walkInfo = p0;
+    }
+
+    /**
+     * For tests: refills the top table's entries of the keys with top {@code m} bits (0..16) of {@code hi}, and
+     * every node table's entries of the keys with the top {@code m + x.len} bits of {@code hi} below each node x
+     * on {@code hi}'s path (as a write with a change at that depth does; writes only ever start on the changed
+     * node's path, this from any key). The entries must stay what they were.
+     */
+    void refillAround(long hi, int m) {
+        if (jumpNode != null) {
+            refill(root, JUMP_BITS, jumpNode, jumpInfo, truncHi(hi, m), m);
+        }
+        for (Node n = root; n != null && n.len < Math.min(width, 64); ) {
+            if (n.subNode != null) {
+                refill(n, n.len + SUB_BITS, n.subNode, n.subInfo, truncHi(hi, n.len + Math.min(m, SUB_BITS)),
+                        n.len + Math.min(m, SUB_BITS));
+            }
+            Node c = n.child(bit(hi, 0, n.len));
+            n = c != null && c.len <= 64 && firstDiff(hi, 0, c.hi, c.lo, c.len) >= c.len ? c : null;
+        }
+    }
+
+    /**
+     * For tests: the entries {@code tops} of the top table (null: all of them) and every entry of every node
+     * table, compared with {@link #walkLimit}'s walk for its key; the first difference, or null when there is none.
+     */
+    String checkJumpTables(int[] tops) {
+        if (jumpNode != null) {
+            for (int i = 0, n = tops == null ? jumpNode.length : tops.length; i < n; i++) {
+                int top = tops == null ? i : tops[i] & (jumpNode.length - 1);
+                walkLimit(root, (long) top << (64 - JUMP_BITS), JUMP_BITS);
+                if (walkNode != jumpNode[top] || walkInfo != jumpInfo[top]) {
+                    return "top entry " + top + ": " + jumpInfo[top] + ", walk " + walkInfo;
+                }
+            }
+        }
+        return checkSubs(root);
+    }
+
+    private String checkSubs(Node n) {
+        if (n == null) {
+            return null;
+        }
+        if (n.subNode != null) {
+            for (int k = 0; k < n.subNode.length; k++) {
+                walkLimit(n, n.hi | ((long) k << (64 - SUB_BITS - n.len)), n.len + SUB_BITS);
+                if (walkNode != n.subNode[k] || walkInfo != n.subInfo[k]) {
+                    return "node /" + n.len + " entry " + k + ": " + n.subInfo[k] + ", walk " + walkInfo;
+                }
+            }
+        }
+        String s = checkSubs(n.c0);
+        return s != null ? s : checkSubs(n.c1);
     }
 
     private void done(long p0, int check) {
