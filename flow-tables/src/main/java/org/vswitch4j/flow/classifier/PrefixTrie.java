@@ -27,8 +27,8 @@ package org.vswitch4j.flow.classifier;
  *
  * <p>Path compression already folds the shared top of clustered prefixes (10.0.0.0 + i for 100,000 i) into one
  * node; what remains is the dense part below it, a full binary tree as deep as the cluster is wide. So a node at
- * depth 16 or more with {@value #SUB_MIN} prefixes below it (found by a pass over the trie at each doubling of
- * its size) gets a jump table of its own over the next {@value #SUB_BITS} bits, kept exact the same way; a
+ * depth 16 or more with {@value #SUB_MIN} prefixes below it (counted per node; the insert that makes it that
+ * dense builds the table, or the pass that builds the top table) gets a jump table of its own over the next {@value #SUB_BITS} bits, kept exact the same way; a
  * lookup goes from the top table through such tables 8 bits at a time (three loads for a dense /32 instead of
  * ~18) and walks node by node only where none is. Fields up to 64 bits wide use them; IPv6 only above bit 64.
  *
@@ -42,6 +42,12 @@ final class PrefixTrie {
         final int len;
         /** Stored prefixes ending exactly here. */
         int count;
+        /**
+         * Stored prefixes ending here or below: exact at depth &ge; {@value #JUMP_BITS} (the nodes that may get a
+         * jump table of their own), where every write passes; above, an insert that starts at its jump entry
+         * skips it.
+         */
+        int below;
         Node c0;
         Node c1;
         /**
@@ -81,17 +87,18 @@ final class PrefixTrie {
 
     /** The key bits a node's own jump table resolves. */
     static final int SUB_BITS = 8;
-    /** Prefixes below a node from which on it gets a jump table of its own (at the next doubling pass). */
+    /** Prefixes below a node from which on it gets a jump table of its own (at the insert that reaches it). */
     static final int SUB_MIN = 256;
 
     private final int width;
     private final Node root = new Node(0, 0, 0);
-    /** Prefix count at which the next pass gives dense nodes their own jump tables. */
-    private int nextSubPass;
     private final int subMin;
     /** Nodes with a jump table of their own on the current write's path (the writer's scratch). */
     private Node[] subPath = new Node[8];
     private int nSubPath;
+    /** Nodes the current insert made dense enough for a jump table of their own (the writer's scratch). */
+    private Node[] dense = new Node[4];
+    private int nDense;
     /** {@link #walkLimit}'s result: the node it stopped at (null when the walk ended) and the entry's info. */
     private Node walkNode;
     private long walkInfo;
@@ -117,7 +124,6 @@ final class PrefixTrie {
     PrefixTrie(int width, int jumpMin, int subMin) {
         this.width = width;
         this.jumpMin = width > JUMP_BITS ? Math.max(1, jumpMin) : Integer.MAX_VALUE;
-        this.nextSubPass = this.jumpMin;
         this.subMin = Math.max(1, subMin);
     }
 
@@ -157,18 +163,22 @@ final class PrefixTrie {
         long h = truncHi(hi, plen);
         long l = truncLo(lo, plen);
         nSubPath = 0;
+        nDense = 0;
         int changed = insertAt(insertStart(h, plen), h, l, plen);
         prefixes++;
+        resub(h, changed);
         if (jumpNode != null) {
             rejump(h, changed);
+            // A node that became dense gets its table now, at the cost of one refill of 256 entries, not at a
+            // pass over the whole trie (which at a million prefixes held the writer's lock for 0.1-0.5 s).
+            for (int i = 0; i < nDense; i++) {
+                giveTable(dense[i]);
+            }
         } else if (prefixes >= jumpMin) {
             buildJump();
+            subPass(root); // the dense nodes of a trie this small (a jumpMin of prefixes): a short pass
         }
-        resub(h, changed);
-        if (jumpNode != null && prefixes >= nextSubPass) {
-            nextSubPass = 2 * prefixes; // amortised: one pass over the nodes per doubling
-            subPass(root);
-        }
+        nDense = 0;
     }
 
     /**
@@ -195,6 +205,8 @@ final class PrefixTrie {
         Node n = from;
         while (true) {
             onPath(n);
+            n.below++;
+            noteDense(n);
             if (n.len == plen) {
                 n.count++;
                 return n.len;
@@ -204,7 +216,9 @@ final class PrefixTrie {
             if (c == null) {
                 Node leaf = new Node(h, l, plen);
                 leaf.count = 1;
+                leaf.below = 1;
                 n.child(b, leaf);
+                noteDense(leaf); // with a small subMin (tests) even a leaf may want a table
                 return n.len; // a walk down the other side reads whether this one is empty, too
             }
             int d = firstDiff(h, l, c.hi, c.lo, Math.min(plen, c.len));
@@ -215,17 +229,23 @@ final class PrefixTrie {
             if (d >= plen) { // ours is a proper prefix of c's: a new node between n and c
                 Node mid = new Node(h, l, plen);
                 mid.count = 1;
+                mid.below = c.below + 1;
                 mid.child(bit(c.hi, c.lo, plen), c);
                 n.child(b, mid);
+                noteDense(mid);
                 return plen;
             }
             // Diverge at d inside c's segment: a branching node at d with c and the new leaf below.
             Node split = new Node(truncHi(h, d), truncLo(l, d), d);
             Node leaf = new Node(h, l, plen);
             leaf.count = 1;
+            leaf.below = 1;
+            split.below = c.below + 1;
             split.child(bit(c.hi, c.lo, d), c);
             split.child(bit(h, l, d), leaf);
             n.child(b, split);
+            noteDense(split);
+            noteDense(leaf);
             return d;
         }
     }
@@ -240,6 +260,7 @@ final class PrefixTrie {
         nSubPath = 0;
         while (n.len < plen) {
             onPath(n);
+            n.below--;
             Node c = n.child(bit(h, l, n.len));
             if (c == null || c.len > plen || firstDiff(h, l, c.hi, c.lo, c.len) < c.len) {
                 throw new IllegalStateException("prefix /" + plen + " is not in the trie");
@@ -252,6 +273,7 @@ final class PrefixTrie {
             throw new IllegalStateException("prefix /" + plen + " is not in the trie");
         }
         n.count--;
+        n.below--;
         prefixes--;
         int changed = n.len;
         if (n.count == 0 && (n.c0 == null || n.c1 == null)) {
@@ -302,18 +324,38 @@ final class PrefixTrie {
         nSubPath = 0;
     }
 
-    /** Gives every dense enough node its own jump table; returns the prefixes stored at and below {@code n}. */
-    private int subPass(Node n) {
-        if (n == null) {
-            return 0;
+    /** Whether {@code n} should have a jump table of its own and has none. */
+    private boolean wantsTable(Node n) {
+        return n.subNode == null && n.below >= subMin && n.len >= JUMP_BITS && n.len + SUB_BITS <= Math.min(width, 64);
+    }
+
+    /** Remembers {@code n} for a table at the end of the insert, if it wants one. */
+    private void noteDense(Node n) {
+        if (wantsTable(n)) {
+            if (nDense == dense.length) {
+                dense = java.util.Arrays.copyOf(dense, nDense * 2);
+            }
+            dense[nDense++] = n;
         }
-        int below = n.count + subPass(n.c0) + subPass(n.c1);
-        if (n.subNode == null && below >= subMin && n.len >= JUMP_BITS && n.len + SUB_BITS <= Math.min(width, 64)) {
+    }
+
+    private void giveTable(Node n) {
+        if (n.subNode == null) { // one insert may note a node once only, but stay safe
             n.subNode = new Node[1 << SUB_BITS];
             n.subInfo = new long[1 << SUB_BITS];
             refill(n, n.len + SUB_BITS, n.subNode, n.subInfo, n.hi, n.len);
         }
-        return below;
+    }
+
+    /** Gives every dense enough node below {@code n} its own jump table (when the top table is first built). */
+    private void subPass(Node n) {
+        if (n != null) {
+            if (wantsTable(n)) {
+                giveTable(n);
+            }
+            subPass(n.c0);
+            subPass(n.c1);
+        }
     }
 
     // ---- jump table ------------------------------------------------------------------------------------
@@ -485,7 +527,8 @@ final class PrefixTrie {
 
     /**
      * For tests: the entries {@code tops} of the top table (null: all of them) and every entry of every node
-     * table, compared with {@link #walkLimit}'s walk for its key; the first difference, or null when there is none.
+     * table, compared with {@link #walkLimit}'s walk for its key, and (when checking all) each deep node's count of
+     * prefixes below and whether it has the table it should; the first difference, or null when there is none.
      */
     String checkJumpTables(int[] tops) {
         if (jumpNode != null) {
@@ -497,12 +540,23 @@ final class PrefixTrie {
                 }
             }
         }
-        return checkSubs(root);
+        return checkSubs(root, tops == null);
     }
 
-    private String checkSubs(Node n) {
+    /** The prefixes at and below n, recounted; for tests. */
+    private static int recount(Node n) {
+        return n == null ? 0 : n.count + recount(n.c0) + recount(n.c1);
+    }
+
+    private String checkSubs(Node n, boolean counts) {
         if (n == null) {
             return null;
+        }
+        if (counts && n.len >= JUMP_BITS && n.below != recount(n)) {
+            return "node /" + n.len + " counts " + n.below + " prefixes below it, holds " + recount(n);
+        }
+        if (jumpNode != null && wantsTable(n)) {
+            return "node /" + n.len + " with " + n.below + " prefixes below it has no jump table";
         }
         if (n.subNode != null) {
             for (int k = 0; k < n.subNode.length; k++) {
@@ -512,8 +566,8 @@ final class PrefixTrie {
                 }
             }
         }
-        String s = checkSubs(n.c0);
-        return s != null ? s : checkSubs(n.c1);
+        String s = checkSubs(n.c0, counts);
+        return s != null ? s : checkSubs(n.c1, counts);
     }
 
     private void done(long p0, int check) {
