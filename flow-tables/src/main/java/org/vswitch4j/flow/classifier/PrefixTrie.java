@@ -324,9 +324,14 @@ final class PrefixTrie {
         nSubPath = 0;
     }
 
-    /** Whether {@code n} should have a jump table of its own and has none. */
+    /**
+     * Whether {@code n} should have a jump table of its own and has none. Only at depths 16 + 8k: in a dense
+     * part of the trie a lookup stands, after the top table and after each node table, exactly at those depths,
+     * so a table at any other depth there was never read, yet every insert through it kept it up to date.
+     */
     private boolean wantsTable(Node n) {
-        return n.subNode == null && n.below >= subMin && n.len >= JUMP_BITS && n.len + SUB_BITS <= Math.min(width, 64);
+        return n.subNode == null && n.below >= subMin && n.len >= JUMP_BITS && (n.len - JUMP_BITS) % SUB_BITS == 0
+                && n.len + SUB_BITS <= Math.min(width, 64);
     }
 
     /** Remembers {@code n} for a table at the end of the insert, if it wants one. */
