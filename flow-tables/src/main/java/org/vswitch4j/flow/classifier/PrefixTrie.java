@@ -27,9 +27,10 @@ package org.vswitch4j.flow.classifier;
  *
  * <p>Path compression already folds the shared top of clustered prefixes (10.0.0.0 + i for 100,000 i) into one
  * node; what remains is the dense part below it, a full binary tree as deep as the cluster is wide. So a node at
- * depth 16, 24, 32, ... (where lookups through a dense part stand) with {@value #SUB_MIN} prefixes below it (counted per node; the insert that makes it that
- * dense builds the table, or the pass that builds the top table) gets a jump table of its own over the next
- * {@value #SUB_BITS} bits, kept exact the same way; a lookup goes from the top table through such tables 8 bits at a time (three loads for a dense /32 instead of
+ * depth 16, 24, 32, ... (where lookups through a dense part stand) with {@value #SUB_MIN} prefixes below it
+ * (counted per node; the insert that makes it that dense builds the table, or the pass that builds the top
+ * table) gets a jump table of its own over the next {@value #SUB_BITS} bits, kept exact the same way; a lookup
+ * goes from the top table through such tables 8 bits at a time (three loads for a dense /32 instead of
  * ~18) and walks node by node only where none is. Fields up to 64 bits wide use them; IPv6 only above bit 64.
  *
  * <p>Thread-safety: none of its own; written by the classifier's writer, read by lookups the caller keeps
