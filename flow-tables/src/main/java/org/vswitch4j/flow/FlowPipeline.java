@@ -98,6 +98,10 @@ public final class FlowPipeline implements Pipeline {
     private final TagSet pendingTags = new TagSet();
     private final List<Object[]> pendingRemoved = new ArrayList<>();
     private boolean pendingPublish;
+    /** Whether the change being written removed an entry (which the publication then frees). */
+    private boolean pendingGc;
+    /** 1 + the highest table number created so far: tables past it are all null. */
+    private int tablesUsed;
     private long learnFailures;
     private int localPort;
 
@@ -432,6 +436,7 @@ public final class FlowPipeline implements Pipeline {
         if (t == null) {
             t = new FlowTable(id);
             tables[id] = t;
+            tablesUsed = Math.max(tablesUsed, id + 1);
         }
         return t;
     }
@@ -551,6 +556,7 @@ public final class FlowPipeline implements Pipeline {
         }
         tables[e.table].remove(e, version + 1);
         pendingPublish = true;
+        pendingGc = true;
         countRefs(e, -1);
         pendingTags.add(FlowTable.entryTag(e.id));
         if (undo != null) {
@@ -624,9 +630,13 @@ public final class FlowPipeline implements Pipeline {
         if (pendingPublish) {
             version++;
             pendingPublish = false;
-            for (FlowTable tb : tables) {
-                if (tb != null) {
-                    tb.gc(version);
+            if (pendingGc) { // only a removal leaves something to free (an add-only change skips the tables)
+                pendingGc = false;
+                for (int t = 0; t < tablesUsed; t++) {
+                    FlowTable tb = tables[t];
+                    if (tb != null) {
+                        tb.gc(version);
+                    }
                 }
             }
         }
@@ -637,9 +647,7 @@ public final class FlowPipeline implements Pipeline {
         if (all || pendingTags.all()) {
             dp.invalidateAll(); // a change too broad to name decision by decision
         } else {
-            for (int i = 0, n = pendingTags.size(); i < n; i++) {
-                dp.invalidate(pendingTags.get(i));
-            }
+            dp.invalidate(pendingTags.array(), pendingTags.size()); // one publication for the change's tags
         }
         pendingTags.clear();
     }
@@ -713,6 +721,7 @@ public final class FlowPipeline implements Pipeline {
             for (FlowEntry e : added) {
                 if (!e.removed) {
                     p.tables[e.table].remove(e, v);
+                    p.pendingGc = true;
                     p.countRefs(e, -1);
                 }
             }

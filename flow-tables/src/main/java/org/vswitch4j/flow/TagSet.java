@@ -79,6 +79,14 @@ final class TagSet {
         return list[i];
     }
 
+    /**
+     * The kept tags, in insertion order, in the first {@link #size} elements of the returned array (the set's own:
+     * for handing them on in one call, valid until the next change of the set).
+     */
+    long[] array() {
+        return list;
+    }
+
     /** Whether {@code tag} is kept (tag 0: whether the set is "everything"). */
     boolean contains(long tag) {
         if (tag == 0) {

@@ -20,15 +20,17 @@ package org.vswitch4j.flow.classifier;
  * a key's top {@value #JUMP_BITS} bits, where the walk for such a key stands after its top {@value #JUMP_BITS}
  * bits: the lengths it has matched so far and either the node to go on from or, when the walk ends that early,
  * its result. A lookup then starts there: one load from two flat arrays instead of the top ~16 nodes. The
- * entries are the very walk, cut short ({@link #walkTop}), and are kept exact by recomputing, after each insert
+ * entries are the very walk, cut short ({@link #walkLimit}), and are kept exact by recomputing, after each insert
  * and remove, those whose top bits pass through the node that changed (one entry for a deep change, 2^(16-l)
- * for a change at depth l; the whole table only for a change at the root).
+ * for a change at depth l; the whole table only for a change at the root), in one walk over the part of the
+ * trie those entries cover ({@link #refill}), not one walk per entry.
  *
  * <p>Path compression already folds the shared top of clustered prefixes (10.0.0.0 + i for 100,000 i) into one
  * node; what remains is the dense part below it, a full binary tree as deep as the cluster is wide. So a node at
- * depth 16 or more with {@value #SUB_MIN} prefixes below it (found by a pass over the trie at each doubling of
- * its size) gets a jump table of its own over the next {@value #SUB_BITS} bits, kept exact the same way; a
- * lookup goes from the top table through such tables 8 bits at a time (three loads for a dense /32 instead of
+ * depth 16, 24, 32, ... (where lookups through a dense part stand) with {@value #SUB_MIN} prefixes below it
+ * (counted per node; the insert that makes it that dense builds the table, or the pass that builds the top
+ * table) gets a jump table of its own over the next {@value #SUB_BITS} bits, kept exact the same way; a lookup
+ * goes from the top table through such tables 8 bits at a time (three loads for a dense /32 instead of
  * ~18) and walks node by node only where none is. Fields up to 64 bits wide use them; IPv6 only above bit 64.
  *
  * <p>Thread-safety: none of its own; written by the classifier's writer, read by lookups the caller keeps
@@ -41,6 +43,12 @@ final class PrefixTrie {
         final int len;
         /** Stored prefixes ending exactly here. */
         int count;
+        /**
+         * Stored prefixes ending here or below: exact at depth &ge; {@value #JUMP_BITS} (the nodes that may get a
+         * jump table of their own), where every write passes; above, an insert that starts at its jump entry
+         * skips it.
+         */
+        int below;
         Node c0;
         Node c1;
         /**
@@ -80,17 +88,18 @@ final class PrefixTrie {
 
     /** The key bits a node's own jump table resolves. */
     static final int SUB_BITS = 8;
-    /** Prefixes below a node from which on it gets a jump table of its own (at the next doubling pass). */
+    /** Prefixes below a node from which on it gets a jump table of its own (at the insert that reaches it). */
     static final int SUB_MIN = 256;
 
     private final int width;
     private final Node root = new Node(0, 0, 0);
-    /** Prefix count at which the next pass gives dense nodes their own jump tables. */
-    private int nextSubPass;
     private final int subMin;
     /** Nodes with a jump table of their own on the current write's path (the writer's scratch). */
     private Node[] subPath = new Node[8];
     private int nSubPath;
+    /** Nodes the current insert made dense enough for a jump table of their own (the writer's scratch). */
+    private Node[] dense = new Node[4];
+    private int nDense;
     /** {@link #walkLimit}'s result: the node it stopped at (null when the walk ended) and the entry's info. */
     private Node walkNode;
     private long walkInfo;
@@ -116,7 +125,6 @@ final class PrefixTrie {
     PrefixTrie(int width, int jumpMin, int subMin) {
         this.width = width;
         this.jumpMin = width > JUMP_BITS ? Math.max(1, jumpMin) : Integer.MAX_VALUE;
-        this.nextSubPass = this.jumpMin;
         this.subMin = Math.max(1, subMin);
     }
 
@@ -156,18 +164,22 @@ final class PrefixTrie {
         long h = truncHi(hi, plen);
         long l = truncLo(lo, plen);
         nSubPath = 0;
+        nDense = 0;
         int changed = insertAt(insertStart(h, plen), h, l, plen);
         prefixes++;
+        resub(h, changed);
         if (jumpNode != null) {
             rejump(h, changed);
+            // A node that became dense gets its table now, at the cost of one refill of 256 entries, not at a
+            // pass over the whole trie (which at a million prefixes held the writer's lock for 0.1-0.5 s).
+            for (int i = 0; i < nDense; i++) {
+                giveTable(dense[i]);
+            }
         } else if (prefixes >= jumpMin) {
             buildJump();
+            subPass(root); // the dense nodes of a trie this small (a jumpMin of prefixes): a short pass
         }
-        resub(h, changed);
-        if (jumpNode != null && prefixes >= nextSubPass) {
-            nextSubPass = 2 * prefixes; // amortised: one pass over the nodes per doubling
-            subPass(root);
-        }
+        nDense = 0;
     }
 
     /**
@@ -194,6 +206,8 @@ final class PrefixTrie {
         Node n = from;
         while (true) {
             onPath(n);
+            n.below++;
+            noteDense(n);
             if (n.len == plen) {
                 n.count++;
                 return n.len;
@@ -203,7 +217,9 @@ final class PrefixTrie {
             if (c == null) {
                 Node leaf = new Node(h, l, plen);
                 leaf.count = 1;
+                leaf.below = 1;
                 n.child(b, leaf);
+                noteDense(leaf); // with a small subMin (tests) even a leaf may want a table
                 return n.len; // a walk down the other side reads whether this one is empty, too
             }
             int d = firstDiff(h, l, c.hi, c.lo, Math.min(plen, c.len));
@@ -214,17 +230,23 @@ final class PrefixTrie {
             if (d >= plen) { // ours is a proper prefix of c's: a new node between n and c
                 Node mid = new Node(h, l, plen);
                 mid.count = 1;
+                mid.below = c.below + 1;
                 mid.child(bit(c.hi, c.lo, plen), c);
                 n.child(b, mid);
+                noteDense(mid);
                 return plen;
             }
             // Diverge at d inside c's segment: a branching node at d with c and the new leaf below.
             Node split = new Node(truncHi(h, d), truncLo(l, d), d);
             Node leaf = new Node(h, l, plen);
             leaf.count = 1;
+            leaf.below = 1;
+            split.below = c.below + 1;
             split.child(bit(c.hi, c.lo, d), c);
             split.child(bit(h, l, d), leaf);
             n.child(b, split);
+            noteDense(split);
+            noteDense(leaf);
             return d;
         }
     }
@@ -239,6 +261,7 @@ final class PrefixTrie {
         nSubPath = 0;
         while (n.len < plen) {
             onPath(n);
+            n.below--;
             Node c = n.child(bit(h, l, n.len));
             if (c == null || c.len > plen || firstDiff(h, l, c.hi, c.lo, c.len) < c.len) {
                 throw new IllegalStateException("prefix /" + plen + " is not in the trie");
@@ -251,6 +274,7 @@ final class PrefixTrie {
             throw new IllegalStateException("prefix /" + plen + " is not in the trie");
         }
         n.count--;
+        n.below--;
         prefixes--;
         int changed = n.len;
         if (n.count == 0 && (n.c0 == null || n.c1 == null)) {
@@ -296,35 +320,48 @@ final class PrefixTrie {
             if (bits < from || bits > to) {
                 continue; // above x (x's entries describe only its subtree) or below its entries' reach
             }
-            int first = (int) ((truncHi(h, bits) << from) >>> (64 - SUB_BITS));
-            for (int k = first, end = first + (1 << (to - bits)); k < end; k++) {
-                walkSub(x, k);
-            }
+            refill(x, to, x.subNode, x.subInfo, truncHi(h, bits), bits);
         }
         nSubPath = 0;
     }
 
-    /** Gives every dense enough node its own jump table; returns the prefixes stored at and below {@code n}. */
-    private int subPass(Node n) {
-        if (n == null) {
-            return 0;
-        }
-        int below = n.count + subPass(n.c0) + subPass(n.c1);
-        if (n.subNode == null && below >= subMin && n.len >= JUMP_BITS && n.len + SUB_BITS <= Math.min(width, 64)) {
-            n.subNode = new Node[1 << SUB_BITS];
-            n.subInfo = new long[1 << SUB_BITS];
-            for (int k = 0; k < n.subNode.length; k++) {
-                walkSub(n, k);
-            }
-        }
-        return below;
+    /**
+     * Whether {@code n} should have a jump table of its own and has none. Only at depths 16 + 8k: in a dense
+     * part of the trie a lookup stands, after the top table and after each node table, exactly at those depths,
+     * so a table at any other depth there was never read, yet every insert through it kept it up to date.
+     */
+    private boolean wantsTable(Node n) {
+        return n.subNode == null && n.below >= subMin && n.len >= JUMP_BITS && (n.len - JUMP_BITS) % SUB_BITS == 0
+                && n.len + SUB_BITS <= Math.min(width, 64);
     }
 
-    private void walkSub(Node x, int k) {
-        long hi = x.hi | ((long) k << (64 - SUB_BITS - x.len));
-        walkLimit(x, hi, x.len + SUB_BITS);
-        x.subNode[k] = walkNode;
-        x.subInfo[k] = walkInfo;
+    /** Remembers {@code n} for a table at the end of the insert, if it wants one. */
+    private void noteDense(Node n) {
+        if (wantsTable(n)) {
+            if (nDense == dense.length) {
+                dense = java.util.Arrays.copyOf(dense, nDense * 2);
+            }
+            dense[nDense++] = n;
+        }
+    }
+
+    private void giveTable(Node n) {
+        if (n.subNode == null) { // one insert may note a node once only, but stay safe
+            n.subNode = new Node[1 << SUB_BITS];
+            n.subInfo = new long[1 << SUB_BITS];
+            refill(n, n.len + SUB_BITS, n.subNode, n.subInfo, n.hi, n.len);
+        }
+    }
+
+    /** Gives every dense enough node below {@code n} its own jump table (when the top table is first built). */
+    private void subPass(Node n) {
+        if (n != null) {
+            if (wantsTable(n)) {
+                giveTable(n);
+            }
+            subPass(n.c0);
+            subPass(n.c1);
+        }
     }
 
     // ---- jump table ------------------------------------------------------------------------------------
@@ -332,9 +369,7 @@ final class PrefixTrie {
     private void buildJump() {
         jumpNode = new Node[1 << JUMP_BITS];
         jumpInfo = new long[1 << JUMP_BITS];
-        for (int i = 0; i < jumpNode.length; i++) {
-            walkTop(i);
-        }
+        refill(root, JUMP_BITS, jumpNode, jumpInfo, 0, 0);
     }
 
     /** Recomputes the entries of every top-bits value sharing its top {@code bits} bits with {@code h}. */
@@ -342,16 +377,99 @@ final class PrefixTrie {
         if (bits > JUMP_BITS) {
             return; // the change lies below every entry's stopping point
         }
-        int first = (int) (truncHi(h, bits) >>> (64 - JUMP_BITS));
-        for (int i = first, end = first + (1 << (JUMP_BITS - bits)); i < end; i++) {
-            walkTop(i);
+        refill(root, JUMP_BITS, jumpNode, jumpInfo, truncHi(h, bits), bits);
+    }
+
+    // ---- refilling a range of jump entries ---------------------------------------------------------------
+    //
+    // A change at depth d invalidates the entries of every key through the changed node: 2^(limit - d) of them.
+    // Walking each from the table's node again re-read the shared path once per entry (with a dense node table
+    // ~30 entries of ~8 nodes each per insert near a cluster's growing edge: a third of a bundled add's time).
+    // The refill walks the shared path once and the subtree below it once, splitting the range of keys where
+    // the walk's outcome splits: each entry is written once and each node read once.
+
+    /** The table being refilled: its node (whose depth the entries' lengths are relative to), limit, arrays. */
+    private int fillBase;
+    private int fillLimit;
+    private Node[] fillNode;
+    private long[] fillInfo;
+
+    /**
+     * Sets, in the jump table over bits {@code x.len .. limit - 1} below {@code x} (the top table: x = root),
+     * the entry of every key whose top {@code m} bits are those of {@code p} (x.len &le; m &le; limit, p's bits
+     * past m zero) to what {@link #walkLimit} from x computes for it.
+     */
+    private void refill(Node x, int limit, Node[] nodes, long[] info, long p, int m) {
+        fillBase = x.len;
+        fillLimit = limit;
+        fillNode = nodes;
+        fillInfo = info;
+        fillAt(x, 0, p, m);
+        fillNode = null;
+        fillInfo = null;
+    }
+
+    /**
+     * The walk of every key with top {@code m} bits {@code p} stands at {@code n} (n.len &le; m) with lengths
+     * {@code p0} matched before n's own: goes on as {@link #walkLimit} does and writes each key's entry.
+     */
+    private void fillAt(Node n, long p0, long p, int m) {
+        int depth = n.len;
+        if (n.count > 0 && depth > fillBase) {
+            p0 |= 1L << (depth - 1 - fillBase);
+        }
+        if (depth >= fillLimit) {
+            fillRange(p, m, n, p0);
+            return;
+        }
+        if (m == depth) { // the keys split on the bit at depth
+            fillStep(n, p0, p, m + 1, 0);
+            fillStep(n, p0, p | (1L << (63 - depth)), m + 1, 1);
+        } else {
+            fillStep(n, p0, p, m, bit(p, 0, depth));
         }
     }
 
-    private void walkTop(int top) {
-        walkLimit(root, (long) top << (64 - JUMP_BITS), JUMP_BITS);
-        jumpNode[top] = walkNode;
-        jumpInfo[top] = walkInfo;
+    /** The step from {@code n} to its child {@code b} for the keys with top {@code m} bits {@code p} (m > n.len). */
+    private void fillStep(Node n, long p0, long p, int m, int b) {
+        int depth = n.len;
+        Node c = n.child(b);
+        if (c == null) {
+            fillRange(p, m, null, doneInfo(p0, n.child(b ^ 1) != null ? depth + 1 : depth));
+            return;
+        }
+        int lim = Math.min(c.len, fillLimit);
+        int fixed = Math.min(m, lim);
+        int d = firstDiff(p, 0, c.hi, c.lo, fixed);
+        if (d < fixed) { // every key leaves c's segment at d (not after a write, whose keys follow the change's path)
+            fillRange(p, m, null, doneInfo(p0, d + 1));
+            return;
+        }
+        // The keys that follow c's segment up to bit j and leave it at j end there; the rest reach lim.
+        for (int j = m; j < lim; j++) {
+            long q = truncHi(c.hi, j) | (~c.hi & (1L << (63 - j)));
+            fillRange(q, j + 1, null, doneInfo(p0, j + 1));
+        }
+        long q = m >= lim ? p : truncHi(c.hi, lim);
+        int mq = Math.max(m, lim);
+        if (c.len > fillLimit) {
+            fillRange(q, mq, n, p0); // c's segment reaches below the limit: the walk stops at n
+        } else {
+            fillAt(c, p0, q, mq);
+        }
+    }
+
+    /** Writes the entry of every key with top {@code m} bits {@code p}. */
+    private void fillRange(long p, int m, Node node, long info) {
+        int first = (int) ((p << fillBase) >>> (64 - (fillLimit - fillBase)));
+        for (int k = first, end = first + (1 << (fillLimit - m)); k < end; k++) {
+            fillNode[k] = node;
+            fillInfo[k] = info;
+        }
+    }
+
+    private static long doneInfo(long p0, int check) {
+        return p0 | JUMP_DONE | (long) check << 32;
     }
 
     /**
@@ -391,6 +509,71 @@ final class PrefixTrie {
         }
         walkNode = n;
         walkInfo = p0;
+    }
+
+    /**
+     * For tests: refills the top table's entries of the keys with top {@code m} bits (0..16) of {@code hi}, and
+     * every node table's entries of the keys with the top {@code m + x.len} bits of {@code hi} below each node x
+     * on {@code hi}'s path (as a write with a change at that depth does; writes only ever start on the changed
+     * node's path, this from any key). The entries must stay what they were.
+     */
+    void refillAround(long hi, int m) {
+        if (jumpNode != null) {
+            refill(root, JUMP_BITS, jumpNode, jumpInfo, truncHi(hi, m), m);
+        }
+        for (Node n = root; n != null && n.len < Math.min(width, 64); ) {
+            if (n.subNode != null) {
+                refill(n, n.len + SUB_BITS, n.subNode, n.subInfo, truncHi(hi, n.len + Math.min(m, SUB_BITS)),
+                        n.len + Math.min(m, SUB_BITS));
+            }
+            Node c = n.child(bit(hi, 0, n.len));
+            n = c != null && c.len <= 64 && firstDiff(hi, 0, c.hi, c.lo, c.len) >= c.len ? c : null;
+        }
+    }
+
+    /**
+     * For tests: the entries {@code tops} of the top table (null: all of them) and every entry of every node
+     * table, compared with {@link #walkLimit}'s walk for its key, and (when checking all) each deep node's count of
+     * prefixes below and whether it has the table it should; the first difference, or null when there is none.
+     */
+    String checkJumpTables(int[] tops) {
+        if (jumpNode != null) {
+            for (int i = 0, n = tops == null ? jumpNode.length : tops.length; i < n; i++) {
+                int top = tops == null ? i : tops[i] & (jumpNode.length - 1);
+                walkLimit(root, (long) top << (64 - JUMP_BITS), JUMP_BITS);
+                if (walkNode != jumpNode[top] || walkInfo != jumpInfo[top]) {
+                    return "top entry " + top + ": " + jumpInfo[top] + ", walk " + walkInfo;
+                }
+            }
+        }
+        return checkSubs(root, tops == null);
+    }
+
+    /** The prefixes at and below n, recounted; for tests. */
+    private static int recount(Node n) {
+        return n == null ? 0 : n.count + recount(n.c0) + recount(n.c1);
+    }
+
+    private String checkSubs(Node n, boolean counts) {
+        if (n == null) {
+            return null;
+        }
+        if (counts && n.len >= JUMP_BITS && n.below != recount(n)) {
+            return "node /" + n.len + " counts " + n.below + " prefixes below it, holds " + recount(n);
+        }
+        if (jumpNode != null && wantsTable(n)) {
+            return "node /" + n.len + " with " + n.below + " prefixes below it has no jump table";
+        }
+        if (n.subNode != null) {
+            for (int k = 0; k < n.subNode.length; k++) {
+                walkLimit(n, n.hi | ((long) k << (64 - SUB_BITS - n.len)), n.len + SUB_BITS);
+                if (walkNode != n.subNode[k] || walkInfo != n.subInfo[k]) {
+                    return "node /" + n.len + " entry " + k + ": " + n.subInfo[k] + ", walk " + walkInfo;
+                }
+            }
+        }
+        String s = checkSubs(n.c0, counts);
+        return s != null ? s : checkSubs(n.c1, counts);
     }
 
     private void done(long p0, int check) {

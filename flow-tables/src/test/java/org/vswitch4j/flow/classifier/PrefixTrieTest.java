@@ -109,6 +109,21 @@ class PrefixTrieTest {
             }
             built |= jumping.hasJumpTable();
             subs = Math.max(subs, jumping.subTables());
+            // The entries as a fresh walk computes them, not only those these keys happen to read: at the end of
+            // each growing phase all of them, else the node tables, and top entries near the bases (where the
+            // changes are) and at random.
+            int[] tops = null;
+            if (op % 200 != 139 && op != 399) {
+                tops = new int[64];
+                for (int i = 0; i < tops.length; i++) {
+                    tops[i] = i < 32 ? (int) (near(r, bases[r.nextInt(bases.length)], width)[0] >>> 48) : r.nextInt();
+                }
+            }
+            // A refill from any key (not only from a change's path) must leave every entry as it was.
+            long[] around = near(r, bases[r.nextInt(bases.length)], width);
+            jumping.refillAround(around[0], r.nextInt(PrefixTrie.JUMP_BITS + 1));
+            String diff = jumping.checkJumpTables(tops);
+            assertEquals(null, diff, "jump entry after op " + op + Seeds.replay(seed));
             for (int i = 0; i < 6; i++) {
                 long[] key = near(r, bases[r.nextInt(bases.length)], width);
                 long[] a = new long[2];

@@ -462,6 +462,34 @@ public final class Datapath implements AutoCloseable {
     }
 
     /**
+     * {@link #invalidate(long)} of {@code tags[0 .. count-1]} as one write: one lock round and one publication for
+     * all of them (a flow mod invalidates several decisions at once; one call per tag cost a lock round and two
+     * fenced writes each). A poll thread applies them together, as if they had been invalidated one by one.
+     *
+     * @throws IllegalArgumentException if {@code count} is outside 0..tags.length
+     */
+    public void invalidate(long[] tags, int count) {
+        Objects.requireNonNull(tags, "tags");
+        if (count < 0 || count > tags.length) {
+            throw new IllegalArgumentException("count " + count + " is outside 0.." + tags.length);
+        }
+        if (count == 0) {
+            return;
+        }
+        slowLock.lock();
+        try {
+            long s = tagSeq.get();
+            tagWriteSeq.set(s + count); // before any slot is overwritten: readers re-check it after copying
+            for (int i = 0; i < count; i++) {
+                tagLog.lazySet((int) ((s + i) & (LOG_SIZE - 1)), tags[i]); // published by the tagSeq write below
+            }
+            tagSeq.set(s + count);
+        } finally {
+            slowLock.unlock();
+        }
+    }
+
+    /**
      * Waits until every poll thread has applied every {@link #invalidate} and {@link #invalidateAll} made before
      * the call, or is between rounds (and so applies them before its next packet): after it returns, no packet
      * is processed with a megaflow those calls dropped. Unlike {@link #reconfigure} it keeps every other cached

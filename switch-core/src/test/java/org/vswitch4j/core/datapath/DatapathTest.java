@@ -314,6 +314,52 @@ class DatapathTest {
     }
 
     @Test
+    void invalidatingSeveralTagsAtOnceRemovesExactlyTheirFlows() {
+        Pipeline bySrc = (key, mask, tx) -> {
+            mask.exact(FlowField.IPV4_SRC);
+            tx.addTag(key.get(FlowField.IPV4_SRC));
+            return DatapathActions.builder().output(2).build();
+        };
+        addThree(bySrc);
+        for (int a = 1; a <= 4; a++) {
+            p1.inject(Frames.udp(0x0a000000 + a, 9, 1, 1));
+        }
+        dp.poll();
+        assertEquals(4, dp.dumpFlows().size());
+        // Tags 2 and 4 and one no flow carries; the last array element is past count and must stay alive.
+        dp.invalidate(new long[] {0x0a000002, 0x0b000000, 0x0a000004, 0x0a000001}, 3);
+        dp.poll();
+        List<MegaflowEntry> flows = dp.dumpFlows();
+        assertEquals(2, flows.size());
+        for (MegaflowEntry e : flows) {
+            long src = e.key().get(FlowField.IPV4_SRC);
+            assertTrue(src == 0x0a000001 || src == 0x0a000003, e.format());
+        }
+        assertEquals(2, dp.stats().invalidations());
+        dp.invalidate(new long[0], 0);
+        assertThrows(IllegalArgumentException.class, () -> dp.invalidate(new long[2], 3));
+        p2.drain();
+    }
+
+    @Test
+    void aBatchLargerThanTheLogDropsEverything() {
+        addThree((key, mask, tx) -> {
+            tx.addTag(1);
+            return DatapathActions.builder().output(2).build();
+        });
+        p1.inject(frame(0));
+        dp.poll();
+        long[] tags = new long[Datapath.LOG_SIZE + 1];
+        for (int i = 0; i < tags.length; i++) {
+            tags[i] = 1000 + i; // none is the flow's tag, but the batch overflows the log
+        }
+        dp.invalidate(tags, tags.length);
+        dp.poll();
+        assertEquals(0, dp.stats().megaflows());
+        p2.drain();
+    }
+
+    @Test
     void invalidationDuringTheFlowsOwnTranslationDoesNotKillIt() {
         addThree((key, mask, tx) -> {
             tx.addTag(7);
