@@ -621,7 +621,7 @@ public final class Datapath implements AutoCloseable {
                 for (int i = 0; i < c.size(); i++) {
                     Megaflow f = c.get(i);
                     org.vswitch4j.core.key.FlowKey k = new org.vswitch4j.core.key.FlowKey();
-                    System.arraycopy(f.maskedKey, 0, k.w, 0, k.w.length);
+                    System.arraycopy(f.maskedKey(), 0, k.w, 0, k.w.length);
                     FlowMask m = new FlowMask();
                     System.arraycopy(f.subtable.mask, 0, m.w, 0, m.w.length);
                     out.add(new MegaflowEntry(k, m, f.actions, f.packets, f.bytes, f.usedNanos, w.index));
@@ -869,9 +869,10 @@ public final class Datapath implements AutoCloseable {
         }
 
         /**
-         * How rarely a packet served by a megaflow puts its key into the exact-match cache: on average one in
-         * {@code n} such packets does (Open vSwitch's {@code other_config:emc-insert-inv-prob}, default 100).
-         * 1 inserts every time; 0 never inserts (upcalls still do). Inserting rarely keeps a cache that cannot
+         * How rarely a packet served by a megaflow, or by the megaflow its upcall just installed, puts its key into
+         * the exact-match cache: on average one in {@code n} such packets does (Open vSwitch's
+         * {@code other_config:emc-insert-inv-prob}, default 100; OVS draws after an upcall too). 1 inserts every
+         * time; 0 never inserts on a megaflow hit (every upcall still does). Inserting rarely keeps a cache that cannot
          * hold every active flow from thrashing: the flows it holds stay, instead of each packet evicting
          * another with an 18-word copy. Allowed 0..1000000.
          */

@@ -16,12 +16,16 @@ import org.vswitch4j.core.key.FlowKey;
  * the owner's increments (a dump may lag a packet or two).
  */
 final class Megaflow {
-    /** The key with every bit outside the mask zero, {@link FlowKey#WORDS} words. */
-    final long[] maskedKey;
     /** The subtable holding it; its mask is this megaflow's mask. */
     final Subtable subtable;
-    /** The key of the packet whose upcall created it (unmasked): the revalidator re-translates this key. */
+    /**
+     * The key of the packet whose upcall created it (unmasked): the revalidator re-translates this key, and under
+     * the subtable's mask it is the megaflow's masked key (no separate masked copy is kept: one array less per
+     * upcall).
+     */
     final FlowKey upcallKey;
+    /** Its hash in {@link #subtable}, set by {@link Subtable#insert}. */
+    int hash;
     /** The actions as the pipeline gave them (for dumps and for comparing after revalidation). */
     DatapathActions actions;
     /** The actions compiled for execution. Set with {@link #setCompiled}. */
@@ -47,15 +51,25 @@ final class Megaflow {
     /** Position in the classifier's list of all megaflows (for O(1) removal). */
     int listIndex = -1;
 
-    Megaflow(long[] maskedKey, Subtable subtable, FlowKey upcallKey, DatapathActions actions,
+    Megaflow(Subtable subtable, FlowKey upcallKey, DatapathActions actions,
              CompiledActions compiled, long[] tags, long nowNanos) {
-        this.maskedKey = maskedKey;
         this.subtable = subtable;
         this.upcallKey = upcallKey;
         this.actions = actions;
         setCompiled(compiled);
         setTags(tags);
         this.usedNanos = nowNanos;
+    }
+
+    /** The key with every bit outside the mask zero, {@link FlowKey#WORDS} words (a new array; dumps, tests). */
+    long[] maskedKey() {
+        long[] r = new long[FlowKey.WORDS];
+        long[] k = upcallKey.w;
+        long[] m = subtable.mask;
+        for (int i = 0; i < r.length; i++) {
+            r[i] = k[i] & m[i];
+        }
+        return r;
     }
 
     void setCompiled(CompiledActions c) {

@@ -563,7 +563,7 @@ final class PollWorker {
 
     /** Records {@code f}, just installed for an upcall from {@code s}, when it consults in_port only. */
     private void notePortOnly(Megaflow f, Datapath.PortSlot s) {
-        if (s.tunnel || s.offloads || !inPortOnly(f.subtable.mask)) {
+        if (s.tunnel || s.offloads || !f.subtable.inPortOnly) {
             return;
         }
         int dpPort = s.dpPort;
@@ -1125,10 +1125,9 @@ final class PollWorker {
             return null;
         }
         applyInvalidations(seqEnd, allEnd);
-        long[] mk = MegaflowClassifier.masked(key.w, m.w);
         boolean install = !raced && eStart == eEnd && eEnd == cacheEpoch && classifier.size() < maxMegaflows;
         Subtable t = install ? classifier.subtableFor(m.w) : null;
-        Megaflow f = new Megaflow(mk, t, key.copy(), acts, ca, ctx.tags(), now);
+        Megaflow f = new Megaflow(t, key.copy(), acts, ca, ctx.tags(), now);
         f.memo = ctx.memo;
         ctx.memo = null;
         f.packetsAtRevalidation = 1; // the upcall's own packet is not a "use" to revalidate
@@ -1136,10 +1135,15 @@ final class PollWorker {
         if (install) {
             classifier.insert(f);
             notePortOnly(f, s);
-            if (rawKey) {
-                raw.insert(f); // its raw key is still the loaded one: no other packet ran meanwhile
-            } else {
-                emc.insert(key.w, emcHash, f);
+            // Into the exact-match tables with the same draw as a megaflow hit (Open vSwitch's
+            // emc_probabilistic_insert after an upcall): a flow of one packet, the common case on this path,
+            // would only push out a cached one; a flow that goes on gets in within ~emcInsertInvProb packets.
+            if (emcInsertNever || insertIntoEmc()) { // 0 = never on hits; upcalls still insert (Builder's contract)
+                if (rawKey) {
+                    raw.insert(f); // its raw key is still the loaded one: no other packet ran meanwhile
+                } else {
+                    emc.insert(key.w, emcHash, f);
+                }
             }
         }
         return f;

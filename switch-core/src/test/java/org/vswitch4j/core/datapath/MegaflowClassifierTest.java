@@ -58,7 +58,7 @@ class MegaflowClassifierTest {
             int leaf = tree.decide(k, m);
             if (got == null) {
                 Subtable t = cls.subtableFor(m.w);
-                Megaflow f = new Megaflow(MegaflowClassifier.masked(k.w, m.w), t, k.copy(),
+                Megaflow f = new Megaflow(t, k.copy(),
                         DatapathActions.builder().output(leaf).build(), null, new long[0], 0);
                 cls.insert(f);
                 reference.add(f);
@@ -74,6 +74,13 @@ class MegaflowClassifierTest {
             }
             if (step % 500 == 0) {
                 cls.rank();
+            }
+            if (rnd.nextInt(700) == 0) { // a flush: the subtables are kept as spares, and must come back empty
+                assertEquals(reference.size(), cls.clear(), "seed " + seed);
+                for (Megaflow f : reference) {
+                    assertTrue(f.dead, "seed " + seed + ": a flushed megaflow is dead");
+                }
+                reference.clear();
             }
             assertEquals(reference.size(), cls.size(), "seed " + seed);
         }
@@ -126,8 +133,57 @@ class MegaflowClassifierTest {
         assertEquals(0, cls.subtableCount());
     }
 
+    @Test
+    void aSubtableReusedAfterAFlushHoldsNothingOfBefore() {
+        MegaflowClassifier cls = new MegaflowClassifier();
+        FlowMask m = new FlowMask().exact(FlowField.ETH_DST);
+        List<FlowKey> keys = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            FlowKey k = new FlowKey();
+            k.set(FlowField.ETH_DST, i * 104729L + 1);
+            keys.add(k);
+            flow(cls, k, m);
+        }
+        Subtable before = cls.subtable(0);
+        assertEquals(1000, cls.clear());
+        assertEquals(0, cls.subtableCount());
+        for (FlowKey k : keys) {
+            assertNull(cls.lookup(k.w), "flushed");
+        }
+        // The same mask comes back: its subtable (and capacity) is reused, empty.
+        Megaflow f = flow(cls, keys.get(3), m);
+        assertSame(before, f.subtable, "the spare subtable of this mask is reused");
+        assertEquals(1, f.subtable.size());
+        for (int i = 0; i < keys.size(); i++) {
+            assertEquals(i == 3 ? f : null, cls.lookup(keys.get(i).w), "key " + i);
+        }
+        assertEquals(1, before.hits, "the hit count restarted with the reuse: one hit since");
+        // A mask that was not there before gets a new subtable; removal still works in the reused one.
+        FlowKey other = new FlowKey();
+        other.set(FlowField.ETH_SRC, 5);
+        Megaflow g = flow(cls, other, new FlowMask().exact(FlowField.ETH_SRC));
+        assertTrue(g.subtable != before);
+        cls.remove(f);
+        assertNull(cls.lookup(keys.get(3).w));
+        assertSame(g, cls.lookup(other.w));
+    }
+
+    @Test
+    void aRemovedMegaflowIsFoundByItsStoredHashWhateverItsKeyBecame() {
+        MegaflowClassifier cls = new MegaflowClassifier();
+        FlowMask m = new FlowMask().exact(FlowField.ETH_DST);
+        FlowKey k = new FlowKey();
+        k.set(FlowField.ETH_DST, 77);
+        Megaflow f = flow(cls, k, m);
+        f.upcallKey.set(FlowField.ETH_DST, 78); // nothing may do this, but removal must not depend on it
+        cls.remove(f);
+        assertEquals(0, cls.size());
+        assertEquals(0, cls.subtableCount());
+        assertNull(cls.lookup(k.w));
+    }
+
     private static Megaflow flow(MegaflowClassifier cls, FlowKey k, FlowMask m) {
-        Megaflow f = new Megaflow(MegaflowClassifier.masked(k.w, m.w), cls.subtableFor(m.w), k.copy(),
+        Megaflow f = new Megaflow(cls.subtableFor(m.w), k.copy(),
                 DatapathActions.DROP, null, new long[0], 0);
         cls.insert(f);
         return f;
@@ -136,7 +192,7 @@ class MegaflowClassifierTest {
     private static boolean matches(Megaflow f, long[] key) {
         long[] mask = f.subtable.mask;
         for (int i = 0; i < FlowKey.WORDS; i++) {
-            if ((key[i] & mask[i]) != f.maskedKey[i]) {
+            if ((key[i] & mask[i]) != (f.upcallKey.w[i] & mask[i])) {
                 return false;
             }
         }
