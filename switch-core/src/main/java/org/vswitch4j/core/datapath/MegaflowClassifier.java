@@ -86,11 +86,14 @@ final class MegaflowClassifier {
         return t;
     }
 
-    /** Adds {@code f}, which must have been built for {@code subtableFor(mask)} and not match any other. */
-    void insert(Megaflow f) {
+    /**
+     * Adds {@code f}, which must have been built from {@code key} for {@code subtableFor(mask)} and not match any
+     * other.
+     */
+    void insert(Megaflow f, long[] key) {
         lock.lock();
         try {
-            f.subtable.insert(f);
+            f.subtable.insert(f, key);
             if (size == all.length) {
                 all = Arrays.copyOf(all, size * 2);
             }

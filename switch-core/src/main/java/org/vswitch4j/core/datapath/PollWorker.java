@@ -133,6 +133,8 @@ final class PollWorker {
 
     // ---- written by the owner thread --------------------------------------------------------------
     private final FlowKey key = new FlowKey();
+    /** A megaflow's upcall key, unpacked for its revalidation. */
+    private final FlowKey revalKey = new FlowKey();
     private final FlowMask mask = new FlowMask();
     private final UpcallContext context = new UpcallContext();
     private final PacketBatch rx;
@@ -1127,13 +1129,13 @@ final class PollWorker {
         applyInvalidations(seqEnd, allEnd);
         boolean install = !raced && eStart == eEnd && eEnd == cacheEpoch && classifier.size() < maxMegaflows;
         Subtable t = install ? classifier.subtableFor(m.w) : null;
-        Megaflow f = new Megaflow(t, key.copy(), acts, ca, ctx.tags(), now);
+        Megaflow f = new Megaflow(t, key, acts, ca, ctx.tags(), now);
         f.memo = ctx.memo;
         ctx.memo = null;
         f.packetsAtRevalidation = 1; // the upcall's own packet is not a "use" to revalidate
         f.bytesAtRevalidation = p.length(); // nor a use to report: the pipeline counted it in its translation
         if (install) {
-            classifier.insert(f);
+            classifier.insert(f, key.w);
             notePortOnly(f, s);
             // Into the exact-match tables with the same draw as a megaflow hit (Open vSwitch's
             // emc_probabilistic_insert after an upcall): a flow of one packet, the common case on this path,
@@ -1245,7 +1247,8 @@ final class PollWorker {
      */
     private boolean revalidate(Megaflow f, long t, long usedPackets, long usedBytes) {
         revalidations++;
-        FlowKey k = f.upcallKey;
+        FlowKey k = revalKey;
+        f.upcallKey(k);
         int inPort = k.inPort();
         Datapath.PortSlot[] ss = dp.slots();
         Datapath.PortSlot s = inPort < ss.length ? ss[inPort] : null;

@@ -126,14 +126,13 @@ final class Subtable {
     }
 
     /**
-     * Adds {@code f}, whose upcall key masked by this subtable's mask must not be present already; remembers its
-     * hash in {@link Megaflow#hash} (removal finds the slot by it, whatever happens to the key afterwards).
+     * Adds {@code f}, made for (a key equal to) {@code key} under this subtable's mask, which must not be present
+     * already; remembers its hash in {@link Megaflow#hash} (removal finds the slot by it).
      */
-    void insert(Megaflow f) {
+    void insert(Megaflow f, long[] key) {
         if ((size + 1) * 2 > slots.length) {
             grow();
         }
-        long[] key = f.upcallKey.w;
         int h = hash(key);
         f.hash = h;
         int i = put(f, h);
