@@ -7,16 +7,17 @@ import org.vswitch4j.core.key.FlowKey;
  * One subtable of the megaflow classifier: every megaflow with one particular mask, in a hash table keyed
  * by the masked key.
  *
- * <p>Shape: open addressing with linear probing over three parallel arrays — megaflow references, their
- * hashes, and their masked keys' covered words stored flat ({@code n} words per slot, where {@code n} is the
- * number of non-zero mask words) — deletion by backward shift (no tombstones, so a lookup's probe length
- * depends only on the live entries), grown at 50% load. A hash is never 0, and 0 marks a free slot: a probe
- * walks the hash array alone until a hash agrees, so a miss (every upcall probes every subtable and misses)
- * reads one array, not the references and the hashes. The mask is kept as the list of its non-zero words,
- * so hashing and comparing a key touch only the words the mask covers: a typical L2 megaflow (in_port,
- * eth_dst, eth_src, vlan) costs four loads, four ANDs and four independent multiplies to hash, then a compare
- * of the same four words against the flat copy. The megaflow object is read only once its key matched: with
- * thousands of megaflows the objects are cache misses, the flat keys far fewer.
+ * <p>Shape: open addressing with linear probing over two parallel arrays — megaflow references, and rows of
+ * {@code n + 1} words ({@code n} = the number of non-zero mask words): the slot's hash, then its masked key's
+ * covered words — deletion by backward shift (no tombstones, so a lookup's probe length depends only on the
+ * live entries), grown at 50% load. A hash is never 0, and 0 marks a free slot: a probe walks the rows alone
+ * until a hash agrees, and the key words it then compares share the hash's cache line, so a miss (every upcall
+ * probes every subtable and misses) reads one line per subtable, and a hit one line before the megaflow
+ * reference. The mask is kept as the list of its non-zero words, so hashing and comparing a key touch only the
+ * words the mask covers: a typical L2 megaflow (in_port, eth_dst, eth_src, vlan) costs four loads, four ANDs
+ * and four independent multiplies to hash, then a compare of the same four words against the row. The megaflow
+ * object is read only once its key matched: with thousands of megaflows the objects are cache misses, the rows
+ * far fewer.
  *
  * <p>Thread-safety: owned by one poll thread (see {@link MegaflowClassifier}).
  */
@@ -26,6 +27,7 @@ final class Subtable {
         0x9E3779B97F4A7C15L, 0xC2B2AE3D27D4EB4FL, 0x165667B19E3779F9L, 0xD6E8FEB86659FD93L,
         0xFF51AFD7ED558CCDL, 0xC4CEB9FE1A85EC53L, 0x94D049BB133111EBL, 0xBF58476D1CE4E5B9L,
     };
+    private static final int INITIAL = 16;
 
     /** The mask, all {@link FlowKey#WORDS} words. */
     final long[] mask;
@@ -37,13 +39,12 @@ final class Subtable {
     final long[] maskWords;
     /** {@link #MULTIPLIERS} for each covered word. */
     private final long[] mults;
-    /** Covered words per slot in {@link #keys}. */
-    private final int n;
+    /** Words per row in {@link #rows}: the hash, then the covered words. */
+    private final int stride;
 
     private Megaflow[] slots;
-    private int[] hashes;
-    /** Slot i's masked key, covered words only: keys[i*n .. i*n+n). */
-    private long[] keys;
+    /** Slot i's row: rows[i*stride] its hash (0: free), rows[i*stride+1 .. i*stride+stride) its masked words. */
+    private long[] rows;
     private int size;
     /** Hits since the last ranking; the classifier sorts subtables by it. Owner thread only. */
     long hits;
@@ -57,10 +58,10 @@ final class Subtable {
                 c++;
             }
         }
-        n = c;
-        words = new int[n];
-        maskWords = new long[n];
-        mults = new long[n];
+        words = new int[c];
+        maskWords = new long[c];
+        mults = new long[c];
+        stride = c + 1;
         int j = 0;
         for (int i = 0; i < mask.length; i++) {
             if (mask[i] != 0) {
@@ -70,9 +71,8 @@ final class Subtable {
                 j++;
             }
         }
-        slots = new Megaflow[16];
-        hashes = new int[16];
-        keys = new long[16 * n];
+        slots = new Megaflow[INITIAL];
+        rows = new long[INITIAL * stride];
     }
 
     int size() {
@@ -91,7 +91,7 @@ final class Subtable {
         return mix(h);
     }
 
-    /** Never 0: 0 marks a free slot in {@link #hashes}. */
+    /** Never 0: 0 marks a free row. */
     private static int mix(long h) {
         h ^= h >>> 29;
         h *= 0xBF58476D1CE4E5B9L;
@@ -102,25 +102,24 @@ final class Subtable {
     /** The megaflow whose masked key equals {@code key} under the mask, or null. Allocation-free. */
     Megaflow lookup(long[] key) {
         int h = hash(key);
-        int[] hs = hashes;
-        int m = hs.length - 1;
+        long[] r = rows;
+        int st = stride;
+        int m = slots.length - 1;
         int i = h & m;
-        for (int x; (x = hs[i]) != 0; i = (i + 1) & m) {
-            if (x == h && matches(i, key)) {
+        for (long x; (x = r[i * st]) != 0; i = (i + 1) & m) {
+            if ((int) x == h && matches(r, i * st + 1, key)) {
                 return slots[i];
             }
         }
         return null;
     }
 
-    private boolean matches(int slot, long[] key) {
+    private boolean matches(long[] r, int o, long[] key) {
         int[] ws = words;
         long[] ms = maskWords;
-        long[] k = keys;
-        int o = slot * n;
         long d = 0;
         for (int i = 0; i < ws.length; i++) {
-            d |= (key[ws[i]] & ms[i]) ^ k[o + i];
+            d |= (key[ws[i]] & ms[i]) ^ r[o + i];
         }
         return d == 0;
     }
@@ -135,27 +134,27 @@ final class Subtable {
         }
         int h = hash(key);
         f.hash = h;
-        int i = put(f, h);
+        int o = put(f, h) * stride + 1;
         int[] ws = words;
         long[] ms = maskWords;
-        long[] k = keys;
-        int o = i * n;
+        long[] r = rows;
         for (int j = 0; j < ws.length; j++) {
-            k[o + j] = key[ws[j]] & ms[j];
+            r[o + j] = key[ws[j]] & ms[j];
         }
         size++;
     }
 
-    /** Places {@code f} in the first free slot of its probe sequence; returns the slot (keys not written). */
+    /** Places {@code f} and its hash in the first free slot of its probe sequence; returns the slot. */
     private int put(Megaflow f, int h) {
-        int[] hs = hashes;
-        int m = hs.length - 1;
+        long[] r = rows;
+        int st = stride;
+        int m = slots.length - 1;
         int i = h & m;
-        while (hs[i] != 0) {
+        while (r[i * st] != 0) {
             i = (i + 1) & m;
         }
         slots[i] = f;
-        hs[i] = h;
+        r[i * st] = h;
         return i;
     }
 
@@ -166,24 +165,26 @@ final class Subtable {
     void reset() {
         if (size > 0) {
             Arrays.fill(slots, null);
-            Arrays.fill(hashes, 0);
+            long[] r = rows;
+            for (int o = 0; o < r.length; o += stride) {
+                r[o] = 0; // the key words of a free row are never read
+            }
             size = 0;
         }
         hits = 0;
     }
 
-
     private void grow() {
         Megaflow[] old = slots;
-        int[] oldH = hashes;
-        long[] oldK = keys;
+        long[] oldR = rows;
+        int st = stride;
         slots = new Megaflow[old.length * 2];
-        hashes = new int[old.length * 2];
-        keys = new long[old.length * 2 * n];
+        rows = new long[old.length * 2 * st];
         for (int i = 0; i < old.length; i++) {
-            if (oldH[i] != 0) {
-                int to = put(old[i], oldH[i]);
-                System.arraycopy(oldK, i * n, keys, to * n, n);
+            long h = oldR[i * st];
+            if (h != 0) {
+                int to = put(old[i], (int) h);
+                System.arraycopy(oldR, i * st + 1, rows, to * st + 1, st - 1);
             }
         }
     }
@@ -192,13 +193,14 @@ final class Subtable {
     boolean remove(Megaflow f) {
         int h = f.hash;
         Megaflow[] s = slots;
-        int[] hs = hashes;
+        long[] r = rows;
+        int st = stride;
         int m = s.length - 1;
         int i = h & m;
-        while (hs[i] != 0 && s[i] != f) {
+        while (r[i * st] != 0 && s[i] != f) {
             i = (i + 1) & m;
         }
-        if (hs[i] == 0) {
+        if (r[i * st] == 0) {
             return false;
         }
         // Backward-shift deletion: pull later entries of the cluster into the hole when their home slot
@@ -207,20 +209,20 @@ final class Subtable {
         int j = i;
         while (true) {
             j = (j + 1) & m;
-            if (hs[j] == 0) {
+            long hj = r[j * st];
+            if (hj == 0) {
                 break;
             }
-            int home = hs[j] & m;
+            int home = (int) hj & m;
             boolean homeInRange = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
             if (!homeInRange) {
                 s[hole] = s[j];
-                hs[hole] = hs[j];
-                System.arraycopy(keys, j * n, keys, hole * n, n);
+                System.arraycopy(r, j * st, r, hole * st, st);
                 hole = j;
             }
         }
         s[hole] = null;
-        hs[hole] = 0;
+        r[hole * st] = 0;
         size--;
         return true;
     }
