@@ -7,17 +7,16 @@ import org.vswitch4j.core.key.FlowKey;
  * One subtable of the megaflow classifier: every megaflow with one particular mask, in a hash table keyed
  * by the masked key.
  *
- * <p>Shape: open addressing with linear probing over two parallel arrays — megaflow references, and rows of
- * {@code n + 1} words ({@code n} = the number of non-zero mask words): the slot's hash, then its masked key's
- * covered words — deletion by backward shift (no tombstones, so a lookup's probe length depends only on the
- * live entries), grown at 50% load. A hash is never 0, and 0 marks a free slot: a probe walks the rows alone
- * until a hash agrees, and the key words it then compares share the hash's cache line, so a miss (every upcall
- * probes every subtable and misses) reads one line per subtable, and a hit one line before the megaflow
- * reference. The mask is kept as the list of its non-zero words, so hashing and comparing a key touch only the
- * words the mask covers: a typical L2 megaflow (in_port, eth_dst, eth_src, vlan) costs four loads, four ANDs
- * and four independent multiplies to hash, then a compare of the same four words against the row. The megaflow
- * object is read only once its key matched: with thousands of megaflows the objects are cache misses, the rows
- * far fewer.
+ * <p>Shape: open addressing with linear probing over three parallel arrays — megaflow references, their
+ * hashes, and their masked keys' covered words stored flat ({@code n} words per slot, where {@code n} is the
+ * number of non-zero mask words) — deletion by backward shift (no tombstones, so a lookup's probe length
+ * depends only on the live entries), grown at 50% load. A hash is never 0, and 0 marks a free slot: a probe
+ * walks the hash array alone until a hash agrees, so a miss (every upcall probes every subtable and misses)
+ * reads one array, not the references and the hashes. The mask is kept as the list of its non-zero words,
+ * so hashing and comparing a key touch only the words the mask covers: a typical L2 megaflow (in_port,
+ * eth_dst, eth_src, vlan) costs four loads, four ANDs and four independent multiplies to hash, then a compare
+ * of the same four words against the flat copy. The megaflow object is read only once its key matched: with
+ * thousands of megaflows the objects are cache misses, the flat keys far fewer.
  *
  * <p>Thread-safety: owned by one poll thread (see {@link MegaflowClassifier}).
  */
@@ -27,7 +26,6 @@ final class Subtable {
         0x9E3779B97F4A7C15L, 0xC2B2AE3D27D4EB4FL, 0x165667B19E3779F9L, 0xD6E8FEB86659FD93L,
         0xFF51AFD7ED558CCDL, 0xC4CEB9FE1A85EC53L, 0x94D049BB133111EBL, 0xBF58476D1CE4E5B9L,
     };
-    private static final int INITIAL = 16;
 
     /** The mask, all {@link FlowKey#WORDS} words. */
     final long[] mask;
@@ -39,12 +37,13 @@ final class Subtable {
     final long[] maskWords;
     /** {@link #MULTIPLIERS} for each covered word. */
     private final long[] mults;
-    /** Words per row in {@link #rows}: the hash, then the covered words. */
-    private final int stride;
+    /** Covered words per slot in {@link #keys}. */
+    private final int n;
 
     private Megaflow[] slots;
-    /** Slot i's row: rows[i*stride] its hash (0: free), rows[i*stride+1 .. i*stride+stride) its masked words. */
-    private long[] rows;
+    private int[] hashes;
+    /** Slot i's masked key, covered words only: keys[i*n .. i*n+n). */
+    private long[] keys;
     private int size;
     /** Hits since the last ranking; the classifier sorts subtables by it. Owner thread only. */
     long hits;
@@ -58,10 +57,10 @@ final class Subtable {
                 c++;
             }
         }
-        words = new int[c];
-        maskWords = new long[c];
-        mults = new long[c];
-        stride = c + 1;
+        n = c;
+        words = new int[n];
+        maskWords = new long[n];
+        mults = new long[n];
         int j = 0;
         for (int i = 0; i < mask.length; i++) {
             if (mask[i] != 0) {
@@ -71,8 +70,9 @@ final class Subtable {
                 j++;
             }
         }
-        slots = new Megaflow[INITIAL];
-        rows = new long[INITIAL * stride];
+        slots = new Megaflow[16];
+        hashes = new int[16];
+        keys = new long[16 * n];
     }
 
     int size() {
@@ -91,7 +91,7 @@ final class Subtable {
         return mix(h);
     }
 
-    /** Never 0: 0 marks a free row. */
+    /** Never 0: 0 marks a free slot in {@link #hashes}. */
     private static int mix(long h) {
         h ^= h >>> 29;
         h *= 0xBF58476D1CE4E5B9L;
@@ -102,24 +102,25 @@ final class Subtable {
     /** The megaflow whose masked key equals {@code key} under the mask, or null. Allocation-free. */
     Megaflow lookup(long[] key) {
         int h = hash(key);
-        long[] r = rows;
-        int st = stride;
-        int m = slots.length - 1;
+        int[] hs = hashes;
+        int m = hs.length - 1;
         int i = h & m;
-        for (long x; (x = r[i * st]) != 0; i = (i + 1) & m) {
-            if ((int) x == h && matches(r, i * st + 1, key)) {
+        for (int x; (x = hs[i]) != 0; i = (i + 1) & m) {
+            if (x == h && matches(i, key)) {
                 return slots[i];
             }
         }
         return null;
     }
 
-    private boolean matches(long[] r, int o, long[] key) {
+    private boolean matches(int slot, long[] key) {
         int[] ws = words;
         long[] ms = maskWords;
+        long[] k = keys;
+        int o = slot * n;
         long d = 0;
         for (int i = 0; i < ws.length; i++) {
-            d |= (key[ws[i]] & ms[i]) ^ r[o + i];
+            d |= (key[ws[i]] & ms[i]) ^ k[o + i];
         }
         return d == 0;
     }
@@ -134,27 +135,27 @@ final class Subtable {
         }
         int h = hash(key);
         f.hash = h;
-        int o = put(f, h) * stride + 1;
+        int i = put(f, h);
         int[] ws = words;
         long[] ms = maskWords;
-        long[] r = rows;
+        long[] k = keys;
+        int o = i * n;
         for (int j = 0; j < ws.length; j++) {
-            r[o + j] = key[ws[j]] & ms[j];
+            k[o + j] = key[ws[j]] & ms[j];
         }
         size++;
     }
 
-    /** Places {@code f} and its hash in the first free slot of its probe sequence; returns the slot. */
+    /** Places {@code f} in the first free slot of its probe sequence; returns the slot (keys not written). */
     private int put(Megaflow f, int h) {
-        long[] r = rows;
-        int st = stride;
-        int m = slots.length - 1;
+        int[] hs = hashes;
+        int m = hs.length - 1;
         int i = h & m;
-        while (r[i * st] != 0) {
+        while (hs[i] != 0) {
             i = (i + 1) & m;
         }
         slots[i] = f;
-        r[i * st] = h;
+        hs[i] = h;
         return i;
     }
 
@@ -165,26 +166,24 @@ final class Subtable {
     void reset() {
         if (size > 0) {
             Arrays.fill(slots, null);
-            long[] r = rows;
-            for (int o = 0; o < r.length; o += stride) {
-                r[o] = 0; // the key words of a free row are never read
-            }
+            Arrays.fill(hashes, 0);
             size = 0;
         }
         hits = 0;
     }
 
+
     private void grow() {
         Megaflow[] old = slots;
-        long[] oldR = rows;
-        int st = stride;
+        int[] oldH = hashes;
+        long[] oldK = keys;
         slots = new Megaflow[old.length * 2];
-        rows = new long[old.length * 2 * st];
+        hashes = new int[old.length * 2];
+        keys = new long[old.length * 2 * n];
         for (int i = 0; i < old.length; i++) {
-            long h = oldR[i * st];
-            if (h != 0) {
-                int to = put(old[i], (int) h);
-                System.arraycopy(oldR, i * st + 1, rows, to * st + 1, st - 1);
+            if (oldH[i] != 0) {
+                int to = put(old[i], oldH[i]);
+                System.arraycopy(oldK, i * n, keys, to * n, n);
             }
         }
     }
@@ -193,14 +192,13 @@ final class Subtable {
     boolean remove(Megaflow f) {
         int h = f.hash;
         Megaflow[] s = slots;
-        long[] r = rows;
-        int st = stride;
+        int[] hs = hashes;
         int m = s.length - 1;
         int i = h & m;
-        while (r[i * st] != 0 && s[i] != f) {
+        while (hs[i] != 0 && s[i] != f) {
             i = (i + 1) & m;
         }
-        if (r[i * st] == 0) {
+        if (hs[i] == 0) {
             return false;
         }
         // Backward-shift deletion: pull later entries of the cluster into the hole when their home slot
@@ -209,20 +207,20 @@ final class Subtable {
         int j = i;
         while (true) {
             j = (j + 1) & m;
-            long hj = r[j * st];
-            if (hj == 0) {
+            if (hs[j] == 0) {
                 break;
             }
-            int home = (int) hj & m;
+            int home = hs[j] & m;
             boolean homeInRange = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
             if (!homeInRange) {
                 s[hole] = s[j];
-                System.arraycopy(r, j * st, r, hole * st, st);
+                hs[hole] = hs[j];
+                System.arraycopy(keys, j * n, keys, hole * n, n);
                 hole = j;
             }
         }
         s[hole] = null;
-        r[hole * st] = 0;
+        hs[hole] = 0;
         size--;
         return true;
     }
