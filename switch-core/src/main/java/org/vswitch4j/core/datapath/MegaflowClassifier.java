@@ -61,15 +61,12 @@ final class MegaflowClassifier {
         return all[i];
     }
 
-    /**
-     * The subtable for {@code mask}, created (at the end of the ranking) when absent. Miss path. Masks are compared
-     * whole ({@code Arrays.equals} compares vectors of words and stops at the first difference: cheaper than
-     * hashing all the mask's words one after the other).
-     */
+    /** The subtable for {@code mask}, created (at the end of the ranking) when absent. Miss path. */
     Subtable subtableFor(long[] mask) {
+        long h = Subtable.maskHash(mask);
         Subtable[] ts = tables;
         for (int i = 0, n = nTables; i < n; i++) {
-            if (Arrays.equals(ts[i].mask, mask)) {
+            if (ts[i].maskHash == h && Arrays.equals(ts[i].mask, mask)) {
                 return ts[i];
             }
         }

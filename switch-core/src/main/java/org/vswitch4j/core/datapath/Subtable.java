@@ -31,6 +31,8 @@ final class Subtable {
     final long[] mask;
     /** Whether the mask consults in_port and nothing else (see {@link PollWorker#inPortOnly}). */
     final boolean inPortOnly;
+    /** {@link #maskHash(long[])} of the mask: the miss path finds a mask's subtable by it before comparing words. */
+    final long maskHash;
     /** Indices of the mask's non-zero words, ascending. */
     final int[] words;
     /** The mask's words at those indices (dense copy for the lookup loop). */
@@ -51,6 +53,7 @@ final class Subtable {
     Subtable(long[] mask) {
         this.mask = mask.clone();
         this.inPortOnly = PollWorker.inPortOnly(this.mask);
+        this.maskHash = maskHash(this.mask);
         int c = 0;
         for (long m : mask) {
             if (m != 0) {
@@ -77,6 +80,19 @@ final class Subtable {
 
     int size() {
         return size;
+    }
+
+    /**
+     * A hash of a whole mask: a sum of independent products (one multiplier per word position, so that equal
+     * words at different positions differ), which the CPU overlaps, where {@code Arrays.hashCode}'s
+     * {@code 31 * h + w} chains one multiply per word after the other.
+     */
+    static long maskHash(long[] mask) {
+        long h = 0;
+        for (int i = 0; i < mask.length; i++) {
+            h += mask[i] * (MULTIPLIERS[i & 7] + 2L * i);
+        }
+        return h;
     }
 
     /** Hash of {@code key} (a full key) under this subtable's mask. */
