@@ -869,10 +869,9 @@ public final class Datapath implements AutoCloseable {
         }
 
         /**
-         * How rarely a packet served by a megaflow, or by the megaflow its upcall just installed, puts its key into
-         * the exact-match cache: on average one in {@code n} such packets does (Open vSwitch's
-         * {@code other_config:emc-insert-inv-prob}, default 100; OVS draws after an upcall too). 1 inserts every
-         * time; 0 never inserts on a megaflow hit (every upcall still does). Inserting rarely keeps a cache that cannot
+         * How rarely a packet served by a megaflow puts its key into the exact-match cache: on average one in
+         * {@code n} such packets does (Open vSwitch's {@code other_config:emc-insert-inv-prob}, default 100).
+         * 1 inserts every time; 0 never inserts (upcalls still do). Inserting rarely keeps a cache that cannot
          * hold every active flow from thrashing: the flows it holds stay, instead of each packet evicting
          * another with an 18-word copy. Allowed 0..1000000.
          */

@@ -1137,15 +1137,10 @@ final class PollWorker {
         if (install) {
             classifier.insert(f, key.w);
             notePortOnly(f, s);
-            // Into the exact-match tables with the same draw as a megaflow hit (Open vSwitch's
-            // emc_probabilistic_insert after an upcall): a flow of one packet, the common case on this path,
-            // would only push out a cached one; a flow that goes on gets in within ~emcInsertInvProb packets.
-            if (emcInsertNever || insertIntoEmc()) { // 0 = never on hits; upcalls still insert (Builder's contract)
-                if (rawKey) {
-                    raw.insert(f); // its raw key is still the loaded one: no other packet ran meanwhile
-                } else {
-                    emc.insert(key.w, emcHash, f);
-                }
+            if (rawKey) {
+                raw.insert(f); // its raw key is still the loaded one: no other packet ran meanwhile
+            } else {
+                emc.insert(key.w, emcHash, f);
             }
         }
         return f;

@@ -174,35 +174,6 @@ class DatapathTest {
         }
     }
 
-    @Test
-    void anUpcallsPacketEntersTheExactMatchCacheWithTheSameDrawAsAMegaflowHit() {
-        // OVS's emc_probabilistic_insert after an upcall: 1 inserts always, a large n almost never, 0 (never on
-        // hits) still inserts the upcall's key (the builder's contract).
-        for (int inv : new int[] {1, 1_000_000, 0}) {
-            try (MiniNet net = new MiniNet(inv)) {
-                net.dp.poll();
-                for (int i = 0; i < 20; i++) {
-                    net.in.inject(frame(1 + i)); // 20 keys, one megaflow: the first packet upcalls
-                    net.dp.poll();
-                }
-                DatapathStats s = net.dp.stats();
-                assertEquals(1, s.upcalls(), "inv " + inv);
-                assertEquals(20, net.out.drain().size(), "every packet forwarded, inv " + inv);
-                net.in.inject(frame(1)); // the upcall's key again
-                net.dp.poll();
-                DatapathStats t = net.dp.stats();
-                assertEquals(1, t.upcalls());
-                assertEquals(1, net.out.drain().size());
-                if (inv == 1_000_000) {
-                    assertEquals(s.emcHits(), t.emcHits(), "the upcall's key was not put into the EMC: " + t);
-                    assertEquals(s.megaflowHits() + 1, t.megaflowHits(), "served by its megaflow: " + t);
-                } else {
-                    assertEquals(s.emcHits() + 1, t.emcHits(), "inv " + inv + ": the upcall's key is in the EMC: " + t);
-                }
-            }
-        }
-    }
-
     /** A datapath with one test port in and one out, forwarding 1 → 2, for tests that need their own options. */
     private final class MiniNet implements AutoCloseable {
         final Datapath dp;
