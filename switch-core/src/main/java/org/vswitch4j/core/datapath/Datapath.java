@@ -649,7 +649,7 @@ public final class Datapath implements AutoCloseable {
                 for (int i = 0; i < c.size(); i++) {
                     Megaflow f = c.get(i);
                     org.vswitch4j.core.key.FlowKey k = new org.vswitch4j.core.key.FlowKey();
-                    System.arraycopy(f.maskedKey, 0, k.w, 0, k.w.length);
+                    System.arraycopy(f.maskedKey(), 0, k.w, 0, k.w.length);
                     FlowMask m = new FlowMask();
                     System.arraycopy(f.subtable.mask, 0, m.w, 0, m.w.length);
                     out.add(new MegaflowEntry(k, m, f.actions, f.packets, f.bytes, f.usedNanos, w.index));

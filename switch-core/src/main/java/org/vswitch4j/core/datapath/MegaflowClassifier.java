@@ -1,7 +1,6 @@
 package org.vswitch4j.core.datapath;
 
 import java.util.Arrays;
-import org.vswitch4j.core.key.FlowKey;
 
 /**
  * A poll thread's megaflow cache: tuple-space search, as Open vSwitch's {@code dpcls}.
@@ -64,13 +63,14 @@ final class MegaflowClassifier {
 
     /** The subtable for {@code mask}, created (at the end of the ranking) when absent. Miss path. */
     Subtable subtableFor(long[] mask) {
-        int h = Arrays.hashCode(mask);
-        for (int i = 0; i < nTables; i++) {
-            if (tables[i].maskHash == h && Arrays.equals(tables[i].mask, mask)) {
-                return tables[i];
+        long h = Subtable.maskHash(mask);
+        Subtable[] ts = tables;
+        for (int i = 0, n = nTables; i < n; i++) {
+            if (ts[i].maskHash == h && Arrays.equals(ts[i].mask, mask)) {
+                return ts[i];
             }
         }
-        Subtable t = new Subtable(mask);
+        Subtable t = spare(mask);
         lock.lock();
         try {
             if (nTables == tables.length) {
@@ -83,11 +83,14 @@ final class MegaflowClassifier {
         return t;
     }
 
-    /** Adds {@code f}, which must have been built for {@code subtableFor(mask)} and not match any other. */
-    void insert(Megaflow f) {
+    /**
+     * Adds {@code f}, which must have been built from {@code key} for {@code subtableFor(mask)} and not match any
+     * other.
+     */
+    void insert(Megaflow f, long[] key) {
         lock.lock();
         try {
-            f.subtable.insert(f);
+            f.subtable.insert(f, key);
             if (size == all.length) {
                 all = Arrays.copyOf(all, size * 2);
             }
@@ -128,6 +131,26 @@ final class MegaflowClassifier {
         }
     }
 
+    /**
+     * The subtables a {@link #clear} dropped, kept for their capacity: the flood of upcalls after a flush
+     * installs megaflows of the same masks again, about as many. Emptied by the clear (so they keep no megaflow
+     * alive); those not reused by the next clear are dropped then.
+     */
+    private Subtable[] spares = new Subtable[0];
+
+    /** A dropped subtable of {@code mask}, emptied, or a new one. */
+    private Subtable spare(long[] mask) {
+        Subtable[] sp = spares;
+        for (int i = 0; i < sp.length; i++) {
+            Subtable t = sp[i];
+            if (t != null && Arrays.equals(t.mask, mask)) {
+                sp[i] = null;
+                return t;
+            }
+        }
+        return new Subtable(mask);
+    }
+
     /** Removes every megaflow; returns how many. */
     int clear() {
         lock.lock();
@@ -138,6 +161,10 @@ final class MegaflowClassifier {
                 all[i].listIndex = -1;
                 all[i] = null;
             }
+            for (int i = 0; i < nTables; i++) {
+                tables[i].reset();
+            }
+            spares = Arrays.copyOf(tables, nTables);
             Arrays.fill(tables, 0, nTables, null);
             nTables = 0;
             size = 0;
@@ -172,14 +199,5 @@ final class MegaflowClassifier {
     /** The subtable at rank {@code i} (tests). */
     Subtable subtable(int i) {
         return tables[i];
-    }
-
-    /** Masks {@code key} with {@code mask} into a new array (miss path). */
-    static long[] masked(long[] key, long[] mask) {
-        long[] r = new long[FlowKey.WORDS];
-        for (int i = 0; i < FlowKey.WORDS; i++) {
-            r[i] = key[i] & mask[i];
-        }
-        return r;
     }
 }

@@ -133,6 +133,8 @@ final class PollWorker {
 
     // ---- written by the owner thread --------------------------------------------------------------
     private final FlowKey key = new FlowKey();
+    /** A megaflow's upcall key, unpacked for its revalidation. */
+    private final FlowKey revalKey = new FlowKey();
     private final FlowMask mask = new FlowMask();
     private final UpcallContext context = new UpcallContext();
     private final PacketBatch rx;
@@ -563,7 +565,7 @@ final class PollWorker {
 
     /** Records {@code f}, just installed for an upcall from {@code s}, when it consults in_port only. */
     private void notePortOnly(Megaflow f, Datapath.PortSlot s) {
-        if (s.tunnel || s.offloads || !inPortOnly(f.subtable.mask)) {
+        if (s.tunnel || s.offloads || !f.subtable.inPortOnly) {
             return;
         }
         int dpPort = s.dpPort;
@@ -1125,16 +1127,15 @@ final class PollWorker {
             return null;
         }
         applyInvalidations(seqEnd, allEnd);
-        long[] mk = MegaflowClassifier.masked(key.w, m.w);
         boolean install = !raced && eStart == eEnd && eEnd == cacheEpoch && classifier.size() < maxMegaflows;
         Subtable t = install ? classifier.subtableFor(m.w) : null;
-        Megaflow f = new Megaflow(mk, t, key.copy(), acts, ca, ctx.tags(), now);
+        Megaflow f = new Megaflow(t, key, acts, ca, ctx.tags(), now);
         f.memo = ctx.memo;
         ctx.memo = null;
         f.packetsAtRevalidation = 1; // the upcall's own packet is not a "use" to revalidate
         f.bytesAtRevalidation = p.length(); // nor a use to report: the pipeline counted it in its translation
         if (install) {
-            classifier.insert(f);
+            classifier.insert(f, key.w);
             notePortOnly(f, s);
             if (rawKey) {
                 raw.insert(f); // its raw key is still the loaded one: no other packet ran meanwhile
@@ -1241,7 +1242,8 @@ final class PollWorker {
      */
     private boolean revalidate(Megaflow f, long t, long usedPackets, long usedBytes) {
         revalidations++;
-        FlowKey k = f.upcallKey;
+        FlowKey k = revalKey;
+        f.upcallKey(k);
         int inPort = k.inPort();
         Datapath.PortSlot[] ss = dp.slots();
         Datapath.PortSlot s = inPort < ss.length ? ss[inPort] : null;

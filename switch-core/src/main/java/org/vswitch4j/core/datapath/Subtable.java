@@ -10,7 +10,9 @@ import org.vswitch4j.core.key.FlowKey;
  * <p>Shape: open addressing with linear probing over three parallel arrays — megaflow references, their
  * hashes, and their masked keys' covered words stored flat ({@code n} words per slot, where {@code n} is the
  * number of non-zero mask words) — deletion by backward shift (no tombstones, so a lookup's probe length
- * depends only on the live entries), grown at 50% load. The mask is kept as the list of its non-zero words,
+ * depends only on the live entries), grown at 50% load. A hash is never 0, and 0 marks a free slot: a probe
+ * walks the hash array alone until a hash agrees, so a miss (every upcall probes every subtable and misses)
+ * reads one array, not the references and the hashes. The mask is kept as the list of its non-zero words,
  * so hashing and comparing a key touch only the words the mask covers: a typical L2 megaflow (in_port,
  * eth_dst, eth_src, vlan) costs four loads, four ANDs and four independent multiplies to hash, then a compare
  * of the same four words against the flat copy. The megaflow object is read only once its key matched: with
@@ -27,8 +29,10 @@ final class Subtable {
 
     /** The mask, all {@link FlowKey#WORDS} words. */
     final long[] mask;
-    /** {@code Arrays.hashCode(mask)}: the miss path finds a mask's subtable by it before comparing words. */
-    final int maskHash;
+    /** Whether the mask consults in_port and nothing else (see {@link PollWorker#inPortOnly}). */
+    final boolean inPortOnly;
+    /** {@link #maskHash(long[])} of the mask: the miss path finds a mask's subtable by it before comparing words. */
+    final long maskHash;
     /** Indices of the mask's non-zero words, ascending. */
     final int[] words;
     /** The mask's words at those indices (dense copy for the lookup loop). */
@@ -48,7 +52,8 @@ final class Subtable {
 
     Subtable(long[] mask) {
         this.mask = mask.clone();
-        this.maskHash = Arrays.hashCode(this.mask);
+        this.inPortOnly = PollWorker.inPortOnly(this.mask);
+        this.maskHash = maskHash(this.mask);
         int c = 0;
         for (long m : mask) {
             if (m != 0) {
@@ -77,6 +82,19 @@ final class Subtable {
         return size;
     }
 
+    /**
+     * A hash of a whole mask: a sum of independent products (one multiplier per word position, so that equal
+     * words at different positions differ), which the CPU overlaps, where {@code Arrays.hashCode}'s
+     * {@code 31 * h + w} chains one multiply per word after the other.
+     */
+    static long maskHash(long[] mask) {
+        long h = 0;
+        for (int i = 0; i < mask.length; i++) {
+            h += mask[i] * (MULTIPLIERS[i & 7] + 2L * i);
+        }
+        return h;
+    }
+
     /** Hash of {@code key} (a full key) under this subtable's mask. */
     int hash(long[] key) {
         long h = 0;
@@ -89,32 +107,23 @@ final class Subtable {
         return mix(h);
     }
 
-    /** Hash of a key that is already masked (a megaflow's); equals {@link #hash} of any key it matches. */
-    private int hashMasked(long[] maskedKey) {
-        long h = 0;
-        int[] ws = words;
-        long[] cs = mults;
-        for (int i = 0; i < ws.length; i++) {
-            h += maskedKey[ws[i]] * cs[i];
-        }
-        return mix(h);
-    }
-
+    /** Never 0: 0 marks a free slot in {@link #hashes}. */
     private static int mix(long h) {
         h ^= h >>> 29;
         h *= 0xBF58476D1CE4E5B9L;
-        return (int) (h ^ (h >>> 32));
+        int r = (int) (h ^ (h >>> 32));
+        return r != 0 ? r : 0x9E3779B9;
     }
 
     /** The megaflow whose masked key equals {@code key} under the mask, or null. Allocation-free. */
     Megaflow lookup(long[] key) {
         int h = hash(key);
-        Megaflow[] s = slots;
-        int m = s.length - 1;
+        int[] hs = hashes;
+        int m = hs.length - 1;
         int i = h & m;
-        for (Megaflow f; (f = s[i]) != null; i = (i + 1) & m) {
-            if (hashes[i] == h && matches(i, key)) {
-                return f;
+        for (int x; (x = hs[i]) != 0; i = (i + 1) & m) {
+            if (x == h && matches(i, key)) {
+                return slots[i];
             }
         }
         return null;
@@ -132,31 +141,53 @@ final class Subtable {
         return d == 0;
     }
 
-    /** Adds {@code f} (whose masked key must not be present already). */
-    void insert(Megaflow f) {
+    /**
+     * Adds {@code f}, made for (a key equal to) {@code key} under this subtable's mask, which must not be present
+     * already; remembers its hash in {@link Megaflow#hash} (removal finds the slot by it).
+     */
+    void insert(Megaflow f, long[] key) {
         if ((size + 1) * 2 > slots.length) {
             grow();
         }
-        int i = put(f, hashMasked(f.maskedKey));
-        long[] mk = f.maskedKey;
+        int h = hash(key);
+        f.hash = h;
+        int i = put(f, h);
+        int[] ws = words;
+        long[] ms = maskWords;
+        long[] k = keys;
         int o = i * n;
-        for (int j = 0; j < n; j++) {
-            keys[o + j] = mk[words[j]];
+        for (int j = 0; j < ws.length; j++) {
+            k[o + j] = key[ws[j]] & ms[j];
         }
         size++;
     }
 
     /** Places {@code f} in the first free slot of its probe sequence; returns the slot (keys not written). */
     private int put(Megaflow f, int h) {
-        int m = slots.length - 1;
+        int[] hs = hashes;
+        int m = hs.length - 1;
         int i = h & m;
-        while (slots[i] != null) {
+        while (hs[i] != 0) {
             i = (i + 1) & m;
         }
         slots[i] = f;
-        hashes[i] = h;
+        hs[i] = h;
         return i;
     }
+
+    /**
+     * Empties this subtable for reuse by the same mask, keeping its capacity: after a flush the same masks come
+     * back with about as many megaflows, and regrowing from 16 slots would copy every table several times.
+     */
+    void reset() {
+        if (size > 0) {
+            Arrays.fill(slots, null);
+            Arrays.fill(hashes, 0);
+            size = 0;
+        }
+        hits = 0;
+    }
+
 
     private void grow() {
         Megaflow[] old = slots;
@@ -166,7 +197,7 @@ final class Subtable {
         hashes = new int[old.length * 2];
         keys = new long[old.length * 2 * n];
         for (int i = 0; i < old.length; i++) {
-            if (old[i] != null) {
+            if (oldH[i] != 0) {
                 int to = put(old[i], oldH[i]);
                 System.arraycopy(oldK, i * n, keys, to * n, n);
             }
@@ -175,14 +206,15 @@ final class Subtable {
 
     /** Removes {@code f}; returns whether it was present. */
     boolean remove(Megaflow f) {
-        int h = hashMasked(f.maskedKey);
+        int h = f.hash;
         Megaflow[] s = slots;
+        int[] hs = hashes;
         int m = s.length - 1;
         int i = h & m;
-        while (s[i] != null && s[i] != f) {
+        while (hs[i] != 0 && s[i] != f) {
             i = (i + 1) & m;
         }
-        if (s[i] == null) {
+        if (hs[i] == 0) {
             return false;
         }
         // Backward-shift deletion: pull later entries of the cluster into the hole when their home slot
@@ -191,19 +223,20 @@ final class Subtable {
         int j = i;
         while (true) {
             j = (j + 1) & m;
-            if (s[j] == null) {
+            if (hs[j] == 0) {
                 break;
             }
-            int home = hashes[j] & m;
+            int home = hs[j] & m;
             boolean homeInRange = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
             if (!homeInRange) {
                 s[hole] = s[j];
-                hashes[hole] = hashes[j];
+                hs[hole] = hs[j];
                 System.arraycopy(keys, j * n, keys, hole * n, n);
                 hole = j;
             }
         }
         s[hole] = null;
+        hs[hole] = 0;
         size--;
         return true;
     }

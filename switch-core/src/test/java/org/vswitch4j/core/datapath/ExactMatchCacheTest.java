@@ -14,7 +14,7 @@ import org.vswitch4j.core.packet.TestSeeds;
 class ExactMatchCacheTest {
 
     private static Megaflow flow() {
-        return new Megaflow(new long[FlowKey.WORDS], null, new FlowKey(), DatapathActions.DROP, null, new long[0], 0);
+        return new Megaflow(null, new FlowKey(), DatapathActions.DROP, null, new long[0], 0);
     }
 
     private static FlowKey key(long dst) {

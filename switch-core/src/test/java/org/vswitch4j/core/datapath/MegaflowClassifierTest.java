@@ -58,9 +58,9 @@ class MegaflowClassifierTest {
             int leaf = tree.decide(k, m);
             if (got == null) {
                 Subtable t = cls.subtableFor(m.w);
-                Megaflow f = new Megaflow(MegaflowClassifier.masked(k.w, m.w), t, k.copy(),
+                Megaflow f = new Megaflow(t, k.copy(),
                         DatapathActions.builder().output(leaf).build(), null, new long[0], 0);
-                cls.insert(f);
+                cls.insert(f, k.w);
                 reference.add(f);
                 assertSame(f, cls.lookup(k.w), "seed " + seed + ": just inserted");
             } else {
@@ -74,6 +74,13 @@ class MegaflowClassifierTest {
             }
             if (step % 500 == 0) {
                 cls.rank();
+            }
+            if (rnd.nextInt(700) == 0) { // a flush: the subtables are kept as spares, and must come back empty
+                assertEquals(reference.size(), cls.clear(), "seed " + seed);
+                for (Megaflow f : reference) {
+                    assertTrue(f.dead, "seed " + seed + ": a flushed megaflow is dead");
+                }
+                reference.clear();
             }
             assertEquals(reference.size(), cls.size(), "seed " + seed);
         }
@@ -126,17 +133,100 @@ class MegaflowClassifierTest {
         assertEquals(0, cls.subtableCount());
     }
 
+    @Test
+    void aSubtableReusedAfterAFlushHoldsNothingOfBefore() {
+        MegaflowClassifier cls = new MegaflowClassifier();
+        FlowMask m = new FlowMask().exact(FlowField.ETH_DST);
+        List<FlowKey> keys = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            FlowKey k = new FlowKey();
+            k.set(FlowField.ETH_DST, i * 104729L + 1);
+            keys.add(k);
+            flow(cls, k, m);
+        }
+        Subtable before = cls.subtable(0);
+        assertEquals(1000, cls.clear());
+        assertEquals(0, cls.subtableCount());
+        for (FlowKey k : keys) {
+            assertNull(cls.lookup(k.w), "flushed");
+        }
+        // The same mask comes back: its subtable (and capacity) is reused, empty.
+        Megaflow f = flow(cls, keys.get(3), m);
+        assertSame(before, f.subtable, "the spare subtable of this mask is reused");
+        assertEquals(1, f.subtable.size());
+        for (int i = 0; i < keys.size(); i++) {
+            assertEquals(i == 3 ? f : null, cls.lookup(keys.get(i).w), "key " + i);
+        }
+        assertEquals(1, before.hits, "the hit count restarted with the reuse: one hit since");
+        // A mask that was not there before gets a new subtable; removal still works in the reused one.
+        FlowKey other = new FlowKey();
+        other.set(FlowField.ETH_SRC, 5);
+        Megaflow g = flow(cls, other, new FlowMask().exact(FlowField.ETH_SRC));
+        assertTrue(g.subtable != before);
+        cls.remove(f);
+        assertNull(cls.lookup(keys.get(3).w));
+        assertSame(g, cls.lookup(other.w));
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void aPackedUpcallKeyUnpacksToEveryWordOfTheKey(long seed) {
+        System.out.println("MegaflowClassifierTest pack seed " + seed);
+        Random rnd = new Random(seed);
+        FlowKey into = new FlowKey();
+        for (int c = 0; c < 2000; c++) {
+            FlowKey k = new FlowKey();
+            int density = rnd.nextInt(FlowKey.WORDS + 1);
+            int nonZero = 0;
+            for (int i = 0; i < FlowKey.WORDS; i++) {
+                if (rnd.nextInt(FlowKey.WORDS) < density) {
+                    long v = switch (rnd.nextInt(3)) {
+                        case 0 -> 1L << rnd.nextInt(64);
+                        case 1 -> -1L;
+                        default -> rnd.nextLong();
+                    };
+                    k.w[i] = v;
+                    nonZero += v != 0 ? 1 : 0;
+                }
+            }
+            long[] packed = Megaflow.pack(k.w);
+            assertEquals(1 + nonZero, packed.length, "seed " + seed + ": one word per non-zero word, and the bitmap");
+            java.util.Arrays.fill(into.w, c); // garbage in the target: every word must be written
+            Megaflow.unpack(packed, into.w);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(k.w, into.w, "seed " + seed + " case " + c);
+            Megaflow f = new Megaflow(null, k, DatapathActions.DROP, null, new long[0], 0);
+            FlowKey back = new FlowKey();
+            f.upcallKey(back);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(k.w, back.w, "seed " + seed + " case " + c);
+        }
+    }
+
+    @Test
+    void aMegaflowKeepsItsUpcallKeyWhenTheCallerReusesItsKey() {
+        FlowKey k = new FlowKey();
+        k.set(FlowField.ETH_DST, 77);
+        k.set(FlowField.IPV4_DST, 0x0a000001L);
+        FlowKey expected = k.copy();
+        Megaflow f = new Megaflow(null, k, DatapathActions.DROP, null, new long[0], 0);
+        k.clear(); // the worker's scratch key is overwritten by the next packet
+        k.set(FlowField.ETH_SRC, 5);
+        FlowKey back = new FlowKey();
+        f.upcallKey(back);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expected.w, back.w);
+    }
+
     private static Megaflow flow(MegaflowClassifier cls, FlowKey k, FlowMask m) {
-        Megaflow f = new Megaflow(MegaflowClassifier.masked(k.w, m.w), cls.subtableFor(m.w), k.copy(),
+        Megaflow f = new Megaflow(cls.subtableFor(m.w), k.copy(),
                 DatapathActions.DROP, null, new long[0], 0);
-        cls.insert(f);
+        cls.insert(f, k.w);
         return f;
     }
 
     private static boolean matches(Megaflow f, long[] key) {
         long[] mask = f.subtable.mask;
+        long[] mk = f.maskedKey();
         for (int i = 0; i < FlowKey.WORDS; i++) {
-            if ((key[i] & mask[i]) != f.maskedKey[i]) {
+            if ((key[i] & mask[i]) != mk[i]) {
                 return false;
             }
         }

@@ -68,7 +68,7 @@ class RawHeaderCacheFuzzTest {
                     + HEX.formatHex(frame));
         }
         long[] k = {c.k0, c.k1, c.k2, c.k3, c.k4};
-        Megaflow m = new Megaflow(new long[FlowKey.WORDS], null, new FlowKey(), DatapathActions.DROP, null,
+        Megaflow m = new Megaflow(null, new FlowKey(), DatapathActions.DROP, null,
                 new long[0], 0);
         c.insert(m);
         p.l3Offset(Packet.ABSENT);

@@ -360,7 +360,7 @@ class RawHeaderCacheTest {
     }
 
     private static Megaflow megaflow() {
-        return new Megaflow(new long[FlowKey.WORDS], null, new FlowKey(), DatapathActions.DROP, null, new long[0], 0);
+        return new Megaflow(null, new FlowKey(), DatapathActions.DROP, null, new long[0], 0);
     }
 
     /** {@link RawHeaderCache#find} for a UDP frame from 192.0.2.1:{@code sport} to 192.0.2.2:{@code dport}. */
