@@ -1,5 +1,6 @@
 package org.vswitch4j.core.datapath;
 
+import java.util.Arrays;
 import org.vswitch4j.core.key.FlowKey;
 
 /**
@@ -105,7 +106,7 @@ final class Megaflow {
 
     /** The inverse of {@link #pack}: every word of {@code w}. */
     static void unpack(long[] p, long[] w) {
-        java.util.Arrays.fill(w, 0, FlowKey.WORDS, 0L);
+        Arrays.fill(w, 0, FlowKey.WORDS, 0L);
         int j = 1;
         for (long b = p[0]; b != 0; b &= b - 1) {
             w[Long.numberOfTrailingZeros(b)] = p[j++];

@@ -188,7 +188,6 @@ final class Subtable {
         hits = 0;
     }
 
-
     private void grow() {
         Megaflow[] old = slots;
         int[] oldH = hashes;

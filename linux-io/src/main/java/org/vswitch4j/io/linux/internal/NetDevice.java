@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Network-device queries and settings by name, through ioctls on a control socket ({@code AF_INET},
- * {@code SOCK_DGRAM}) that was created in the device's namespace: index, flags (up, running), MTU, MAC.
+ * {@code SOCK_DGRAM}) that was created in the device's namespace: index, flags (up, running), carrier, MTU, MAC.
  *
  * <p>Layout of {@code struct ifreq} (40 bytes): {@code ifr_name[16]} at 0, then a union at 16 holding
  * {@code ifr_flags} (short), {@code ifr_mtu} / {@code ifr_ifindex} (int) or {@code ifr_hwaddr}
