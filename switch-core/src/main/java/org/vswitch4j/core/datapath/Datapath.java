@@ -652,7 +652,9 @@ public final class Datapath implements AutoCloseable {
                     System.arraycopy(f.maskedKey(), 0, k.w, 0, k.w.length);
                     FlowMask m = new FlowMask();
                     System.arraycopy(f.subtable.mask, 0, m.w, 0, m.w.length);
-                    out.add(new MegaflowEntry(k, m, f.actions, f.packets, f.bytes, f.usedNanos, w.index));
+                    long[] pend = w.raw.pending(f); // raw-header hits not folded into the megaflow yet
+                    out.add(new MegaflowEntry(k, m, f.actions, f.packets + pend[0], f.bytes + pend[1],
+                            Math.max(f.usedNanos, pend[2]), w.index));
                 }
             } finally {
                 c.lock.unlock();

@@ -49,8 +49,16 @@ final class Megaflow {
     long packetsAtRevalidation;
     /** {@link #bytes} at the last revalidation pass (the pipeline gets the difference as its use). */
     long bytesAtRevalidation;
-    /** Set when removed from the classifier; exact-match entries pointing here are then misses. */
+    /**
+     * Set when removed from the classifier ({@link #markDead}); exact-match entries pointing here are then misses.
+     * Counters: a hit through the raw-header table counts in its slot, folded in here by {@link RawHeaderCache#fold}
+     * (housekeeping does it before it reads them; dumps add {@link RawHeaderCache#pending}).
+     */
     boolean dead;
+    /** The first of this megaflow's slots in {@link #rawCache} (-1: none); the rest are listed there. */
+    int rawHead = -1;
+    /** The raw-header table holding its slots, if any ever did (its poll thread's). */
+    RawHeaderCache rawCache;
     /** Position in the classifier's list of all megaflows (for O(1) removal). */
     int listIndex = -1;
 
@@ -116,6 +124,20 @@ final class Megaflow {
     void setCompiled(CompiledActions c) {
         compiled = c;
         singleOutput = c == null ? 0 : c.singleOutput;
+        if (rawHead >= 0) {
+            rawCache.setOut(this); // its raw-header slots carry the single output
+        }
+    }
+
+    /**
+     * Marks it removed: exact-match entries pointing here become misses, and its raw-header slots are freed at
+     * once (a raw-table hit does not read {@link #dead}). The classifier calls it when it removes a megaflow.
+     */
+    void markDead() {
+        dead = true;
+        if (rawHead >= 0) {
+            rawCache.forget(this);
+        }
     }
 
     void setTags(long[] t) {

@@ -108,7 +108,7 @@ final class MegaflowClassifier {
             if (f.dead) {
                 return;
             }
-            f.dead = true;
+            f.markDead();
             Subtable t = f.subtable;
             t.remove(f);
             int i = f.listIndex;
@@ -157,7 +157,7 @@ final class MegaflowClassifier {
         try {
             int n = size;
             for (int i = 0; i < n; i++) {
-                all[i].dead = true;
+                all[i].markDead();
                 all[i].listIndex = -1;
                 all[i] = null;
             }

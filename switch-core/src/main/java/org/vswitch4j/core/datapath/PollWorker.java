@@ -450,9 +450,18 @@ final class PollWorker {
                     tunnelExt = tf != 0;
                 }
             }
-            Megaflow f = len <= mtuLimit && !tunnel ? raw.find(p, len, dpPort) : null; // a hit set p's L3/L4 offsets
-            if (f != null) {
+            int slot = len <= mtuLimit && !tunnel ? raw.find(p, len, dpPort) : -1; // a hit set p's L3/L4 offsets
+            Megaflow f;
+            int out;
+            if (slot >= 0) {
+                // Counted in the slot, which also carries the single output: a hit to one port reads no megaflow.
                 rawHits++;
+                out = raw.hit(slot, len, now);
+                f = null;
+                if (out == 0) {
+                    f = raw.flows[slot];
+                    out = f.singleOutput;
+                }
             } else {
                 boolean rawKey = len <= mtuLimit && raw.loaded && !tunnel;
                 ParseStatus st = FlowParser.parse(p, key);
@@ -490,11 +499,11 @@ final class PollWorker {
                         continue; // dropped and counted
                     }
                 }
+                f.packets++;
+                f.bytes += len;
+                f.usedNanos = now;
+                out = f.singleOutput;
             }
-            f.packets++;
-            f.bytes += len;
-            f.usedNanos = now;
-            int out = f.singleOutput;
             if (out == 0) {
                 CompiledActions ca = f.compiled;
                 TunnelHeader th = ca.singlePush;
@@ -1204,6 +1213,7 @@ final class PollWorker {
      */
     private void housekeeping(long t) {
         dp.checkLinkState();
+        raw.fold(); // the raw-header table's hits are counted in its slots: make every megaflow's counters exact
         long earliestUse = Long.MAX_VALUE;
         boolean full = t - lastRevalidation >= revalidateNanos;
         MegaflowClassifier cls = classifier;

@@ -31,23 +31,54 @@ import org.vswitch4j.core.packet.Packet;
  * EtherType 0) and other non-IP traffic (LLDP, 802.3 frames, MPLS, test traffic) otherwise take the full parse,
  * the EMC's key hash and compare on every packet.
  *
- * <p>Table: like {@link ExactMatchCache}, {@code entries} slots, 2-way (two slots by two parts of the hash, filled
- * by cuckoo displacement, see {@link TwoWaySlots}), the raw key (5 words) flat in a {@code long[]} beside arrays of
- * hashes and of megaflow references; a dead megaflow is a miss. Cost: entries × (40 + 4 + 4) bytes, 768 KB for
- * the default 16384.
+ * <p>Table: {@code entries} slots, 2-way (two candidate slots by two parts of the hash, filled by cuckoo
+ * displacement as {@link TwoWaySlots} does for the parsed-key table), each slot a row of {@value #ROW} longs
+ * beside an array of megaflow references: the raw key's five words (the fifth carries the megaflow's single output
+ * port in its low 16 bits, which no raw key uses), then what the hits through this slot owe the megaflow: the time
+ * of the last one, their packets and their bytes. Why: with 10,000 flows a hit was a chain of cache misses (the
+ * key words, the hash and reference arrays, then the megaflow's {@code dead}, counters and single output, ~1 MB of
+ * megaflow objects beside the tables: measured, benchmarks/RESULTS.md); a hit that forwards to one port now reads
+ * and writes its row only, and never the megaflow.
+ *
+ * <p>Liveness stays exact without reading the megaflow: every slot of a megaflow is on a list (per-slot next and
+ * previous indices, the head in {@link Megaflow#rawHead}), and {@link Megaflow#markDead} (which the classifier
+ * calls when it removes a megaflow) frees them all at once ({@link #forget}); a free slot's third word is
+ * {@link #FREE}, which no raw key has (bits 54..62 are zero in both shapes), so a lookup never matches it. New
+ * actions replace a megaflow's single output in its slots ({@link #setOut}). The counters are folded into the
+ * megaflow ({@link #fold}) before anything reads the megaflow's (housekeeping's expiry and revalidation), when an
+ * entry is dropped, and added by dumps ({@link #pending}). Cost: entries × (64 + 4 + 8) bytes, 1.2 MB for the
+ * default 16384.
  *
  * <p>Thread-safety: owned by one poll thread.
  */
-final class RawHeaderCache extends TwoWaySlots {
+final class RawHeaderCache {
     static final int WORDS = 5;
-    /** Marks the L2 shape's third word (the IPv4 shape's never has bit 63). */
+    /** Longs per slot: the key (out in the last word's low 16 bits), the last hit's time, packets, bytes. */
+    static final int ROW = 8;
+    static final int USED = 5;
+    static final int PACKETS = 6;
+    static final int BYTES = 7;
+    /** The third word of a free slot: no raw key sets bits 54..62 of its third word. */
+    static final long FREE = -1L;
+    /** Displacements an insertion may make before it drops an entry (as {@link TwoWaySlots#MAX_KICKS}). */
+    static final int MAX_KICKS = TwoWaySlots.MAX_KICKS;
+    /** The single output ports a slot can carry (1..65535); 0 means "read the megaflow". */
+    static final int OUT_MASK = 0xFFFF;
+    /** The L2 shape's third word (the IPv4 shape's never has bit 63). */
     static final long SHAPE_L2 = 1L << 63;
     /** The shortest frame the L2 shape takes: two tags and the EtherType, read as three 8-byte words. */
     static final int L2_MIN_LENGTH = 24;
 
-    private final long[] keys;
-    /** The entry being moved during a cuckoo insertion (its raw key). */
-    private final long[] carry = new long[WORDS];
+    /** {@value #ROW} longs per slot (see the class comment). */
+    private final long[] rows;
+    /** Each slot's megaflow, null when free. */
+    final Megaflow[] flows;
+    /** Per slot, the next and previous slot of the same megaflow's list (-1: none). */
+    private final int[] next;
+    private final int[] prev;
+    final int mask;
+    /** The entry being moved during a cuckoo insertion (its row). */
+    private final long[] carry = new long[ROW];
 
     // After a miss of {@link #find} on a frame of the shape (loaded true): its raw key and hash, for insert.
     // Untagged: bytes 0..7, 8..15, then ttl/proto (22..23) | flags << 24 | in_port << 36, then bytes 26..31
@@ -63,20 +94,30 @@ final class RawHeaderCache extends TwoWaySlots {
 
     /** {@code entries}: a power of two ≥ 2. */
     RawHeaderCache(int entries) {
-        super(entries, "raw-header cache");
-        keys = new long[entries * WORDS];
+        if (entries < 2 || Integer.bitCount(entries) != 1) {
+            throw new IllegalArgumentException("raw-header cache entries " + entries + " must be a power of two >= 2");
+        }
+        rows = new long[entries * ROW];
+        flows = new Megaflow[entries];
+        next = new int[entries];
+        prev = new int[entries];
+        mask = entries - 1;
+        for (int i = 0; i < entries; i++) {
+            rows[i * ROW + 2] = FREE;
+        }
     }
 
     /**
      * Looks {@code p}'s frame ({@code len} bytes, received on {@code inPort}, 0..65535) up by its raw key. Returns
-     * the live megaflow cached for it, having set {@code p}'s L3 and L4 offsets (the frame is then exactly what the
-     * class comment says); or null: then {@link #loaded} says whether the frame has the shape, and if it has, its
-     * raw key and hash are in the fields for {@link #insert}.
+     * the slot of the live megaflow cached for it ({@link #flows}), having set {@code p}'s L3 and L4 offsets (the
+     * frame is then exactly what the class comment says); or -1: then {@link #loaded} says whether the frame has
+     * the shape, and if it has, its raw key and hash are in the fields for {@link #insert}. A hit is counted with
+     * {@link #hit}.
      *
      * <p>Shape, for the JIT: the key stays in registers (the fields are written only on a miss), and this method
      * and {@link #probe} each stay under C2's inlining limit (325 bytecodes).
      */
-    Megaflow find(Packet p, int len, int inPort) {
+    int find(Packet p, int len, int inPort) {
         if (len < 42) {
             return l2(p, len, inPort);
         }
@@ -112,6 +153,24 @@ final class RawHeaderCache extends TwoWaySlots {
         return probe(p, 14 + t, 34 + t, a, b, m, d, e);
     }
 
+    /** The megaflow of a slot {@link #find} returned (tests). */
+    Megaflow flowAt(int slot) {
+        return slot < 0 ? null : flows[slot];
+    }
+
+    /**
+     * Counts a hit of {@code len} bytes at {@code now} through {@code slot}; returns the megaflow's single output
+     * port, or 0 when the caller must look at the megaflow's actions.
+     */
+    int hit(int slot, int len, long now) {
+        long[] r = rows;
+        int o = slot * ROW;
+        r[o + USED] = now;
+        r[o + PACKETS]++;
+        r[o + BYTES] += len;
+        return (int) r[o + 4] & OUT_MASK;
+    }
+
     /**
      * The L2 shape: a frame of at least {@value #L2_MIN_LENGTH} bytes whose EtherType, after up to two tags
      * (TPID 0x8100 or 0x88a8), is none the parser looks behind (not IPv4, IPv6 or ARP; behind two tags anything,
@@ -121,7 +180,7 @@ final class RawHeaderCache extends TwoWaySlots {
      * (zero when untagged), then {@link #SHAPE_L2} | tags (bits 52..53) | in_port (bits 36..51) | the EtherType
      * as the parser normalises it, then the second tag (its TPID and TCI in bits 32..63, zero without), then 0.
      */
-    private Megaflow l2(Packet p, int len, int inPort) {
+    private int l2(Packet p, int len, int inPort) {
         if (len < L2_MIN_LENGTH) {
             return notLoaded();
         }
@@ -152,28 +211,27 @@ final class RawHeaderCache extends TwoWaySlots {
         return type == 0x8100 || type == 0x88A8;
     }
 
-    private Megaflow notLoaded() {
+    private int notLoaded() {
         loaded = false;
-        return null;
+        return -1;
     }
 
     /**
      * {@link #find}'s lookup of the raw key (a, b, m, d, e); a hit sets {@code p}'s offsets to {@code l3} and
-     * {@code l4}, a miss leaves the key in the fields for insert.
+     * {@code l4} and returns the slot, a miss leaves the key in the fields for insert. Only the rows are read: a
+     * free slot's {@link #FREE} third word matches no key, and a slot's megaflow is live (see the class comment).
      */
-    private Megaflow probe(Packet p, int l3, int l4, long a, long b, long m, long d, long e) {
+    private int probe(Packet p, int l3, int l4, long a, long b, long m, long d, long e) {
         int h = hash(a, b, m, d, e);
-        long[] k = keys;
+        long[] r = rows;
         int i = h & mask;
         for (int way = 0; ; way++) {
-            Megaflow f = flows[i];
-            if (f != null && hashes[i] == h) {
-                int o = i * WORDS;
-                if (((k[o] ^ a) | (k[o + 1] ^ b) | (k[o + 2] ^ m) | (k[o + 3] ^ d) | (k[o + 4] ^ e)) == 0 && !f.dead) {
-                    p.l3Offset(l3);
-                    p.l4Offset(l4);
-                    return f;
-                }
+            int o = i * ROW;
+            // The fifth word's low 16 bits are the slot's output port, zero in every raw key.
+            if (((r[o] ^ a) | (r[o + 1] ^ b) | (r[o + 2] ^ m) | (r[o + 3] ^ d) | (r[o + 4] ^ e) >>> 16) == 0) {
+                p.l3Offset(l3);
+                p.l4Offset(l4);
+                return i;
             }
             if (way == 1) {
                 loaded = true;
@@ -183,7 +241,7 @@ final class RawHeaderCache extends TwoWaySlots {
                 k3 = d;
                 k4 = e;
                 hash = h;
-                return null;
+                return -1;
             }
             i = (h >>> 16 ^ h >>> 3) & mask;
         }
@@ -214,24 +272,244 @@ final class RawHeaderCache extends TwoWaySlots {
         return (int) (h ^ (h >>> 32));
     }
 
-    /** Caches the raw key left by the last {@link #find} that missed (loaded) → {@code f}; may move other entries. */
+    /** The output port a slot of {@code f} carries: its single output when that fits, else 0. */
+    private static long outBits(Megaflow f) {
+        int out = f.singleOutput;
+        return out > 0 && out <= OUT_MASK ? out : 0;
+    }
+
+    /** The hash of the key in row {@code r} from {@code o} (its output bits left out). */
+    private static int hashOf(long[] r, int o) {
+        return hash(r[o], r[o + 1], r[o + 2], r[o + 3], r[o + 4] & ~(long) OUT_MASK);
+    }
+
+    /**
+     * Caches the raw key left by the last {@link #find} that missed (loaded) → {@code f}, a live megaflow; may move
+     * other entries (cuckoo displacement, as {@link TwoWaySlots#place}), and drops one, its counts folded into its
+     * megaflow, when no move within {@value #MAX_KICKS} ends on a free slot.
+     */
     void insert(Megaflow f) {
         long[] c = carry;
         c[0] = k0;
         c[1] = k1;
         c[2] = k2;
         c[3] = k3;
-        c[4] = k4;
-        place(hash, f);
+        c[4] = k4 | outBits(f);
+        c[USED] = 0;
+        c[PACKETS] = 0;
+        c[BYTES] = 0;
+        int h = hash;
+        int i1 = h & mask;
+        int i2 = (h >>> 16 ^ h >>> 3) & mask;
+        Megaflow[] fl = flows;
+        int pos = fl[i1] == null ? i1 : fl[i2] == null ? i2 : -1;
+        if (pos >= 0) {
+            store(pos, f);
+            return;
+        }
+        Megaflow cf = f;
+        pos = (h & 0x40000000) == 0 ? i1 : i2;
+        for (int kick = 0; kick < MAX_KICKS; kick++) {
+            // The carried entry goes into pos; the resident becomes the carried one.
+            Megaflow tf = fl[pos];
+            unlink(pos, tf);
+            TwoWaySlots.swapWords(rows, pos * ROW, c, 0, ROW);
+            fl[pos] = cf;
+            link(pos, cf);
+            cf = tf;
+            int ch = hashOf(c, 0);
+            int a = ch & mask;
+            pos = pos == a ? (ch >>> 16 ^ ch >>> 3) & mask : a; // the displaced entry's other slot
+            if (fl[pos] == null) {
+                store(pos, cf);
+                return;
+            }
+        }
+        // No free slot within MAX_KICKS moves: the carried entry is dropped; what its hits owe goes to its megaflow.
+        foldRow(c, 0, cf);
     }
 
-    @Override
-    void swapCarriedKey(int pos) {
-        swapWords(keys, pos * WORDS, carry, 0, WORDS);
+    /** Writes the carried row into free slot {@code pos}, for {@code f}. */
+    private void store(int pos, Megaflow f) {
+        System.arraycopy(carry, 0, rows, pos * ROW, ROW);
+        flows[pos] = f;
+        link(pos, f);
     }
 
-    @Override
-    void storeCarriedKey(int pos) {
-        System.arraycopy(carry, 0, keys, pos * WORDS, WORDS);
+    /** Puts slot {@code s} at the head of {@code f}'s list. */
+    private void link(int s, Megaflow f) {
+        int h = f.rawHead;
+        next[s] = h;
+        prev[s] = -1;
+        if (h >= 0) {
+            prev[h] = s;
+        }
+        f.rawHead = s;
+        f.rawCache = this;
+    }
+
+    /** Takes slot {@code s} off {@code f}'s list. */
+    private void unlink(int s, Megaflow f) {
+        int n = next[s];
+        int pv = prev[s];
+        if (pv >= 0) {
+            next[pv] = n;
+        } else {
+            f.rawHead = n;
+        }
+        if (n >= 0) {
+            prev[n] = pv;
+        }
+    }
+
+    /** Frees every slot of {@code f} (it was removed: {@link Megaflow#markDead}), folding their counts into it. */
+    void forget(Megaflow f) {
+        long[] r = rows;
+        for (int s = f.rawHead; s >= 0; s = next[s]) {
+            foldRow(r, s * ROW, f);
+            flows[s] = null;
+            r[s * ROW + 2] = FREE;
+        }
+        f.rawHead = -1;
+    }
+
+    /** Writes {@code f}'s (new) single output into its slots ({@link Megaflow#setCompiled}). */
+    void setOut(Megaflow f) {
+        long out = outBits(f);
+        long[] r = rows;
+        for (int s = f.rawHead; s >= 0; s = next[s]) {
+            int o = s * ROW + 4;
+            r[o] = r[o] & ~(long) OUT_MASK | out;
+        }
+    }
+
+    /** Adds row {@code o}'s pending counts to {@code f} and zeroes them. */
+    private static void foldRow(long[] r, int o, Megaflow f) {
+        long n = r[o + PACKETS];
+        if (n != 0) {
+            f.packets += n;
+            f.bytes += r[o + BYTES];
+            if (r[o + USED] - f.usedNanos > 0) {
+                f.usedNanos = r[o + USED];
+            }
+            r[o + PACKETS] = 0;
+            r[o + BYTES] = 0;
+        }
+    }
+
+    /**
+     * Folds every slot's pending counts into its megaflow: packets, bytes and the last use's time, so that the
+     * megaflows' counters are exact. O(entries); the owner calls it before it reads megaflow counters.
+     */
+    void fold() {
+        long[] r = rows;
+        Megaflow[] fl = flows;
+        for (int s = 0; s < fl.length; s++) {
+            Megaflow f = fl[s];
+            if (f != null) {
+                foldRow(r, s * ROW, f);
+            }
+        }
+    }
+
+    /**
+     * What {@code f}'s slots owe it and have not folded yet: {packets, bytes, last use (Long.MIN_VALUE when none)}.
+     * For dumps, which may run on another thread than the owner: then the read races with the owner's writes and
+     * may be off by the hits of a slot being moved or counted (it never loops: at most {@code entries} steps).
+     */
+    long[] pending(Megaflow f) {
+        long[] res = {0, 0, Long.MIN_VALUE};
+        long[] r = rows;
+        int[] nx = next;
+        int s = f.rawHead;
+        for (int steps = 0; s >= 0 && s < nx.length && steps < nx.length; steps++) {
+            int o = s * ROW;
+            long n = r[o + PACKETS];
+            if (flows[s] == f && n != 0) {
+                res[0] += n;
+                res[1] += r[o + BYTES];
+                res[2] = Math.max(res[2], r[o + USED]);
+            }
+            s = nx[s];
+        }
+        return res;
+    }
+
+    /** Forgets everything, counts folded (drops the references, so that dead megaflows can be collected). */
+    void clear() {
+        Megaflow[] fl = flows;
+        for (Megaflow f : fl) {
+            if (f != null) {
+                forget(f); // frees all its slots at once
+            }
+        }
+    }
+
+    /** Live entries (tests and diagnostics; O(entries)). */
+    int liveCount() {
+        int n = 0;
+        for (Megaflow f : flows) {
+            if (f != null && !f.dead) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * What is wrong with the slots and their lists, or null (tests): every used slot is on its megaflow's list,
+     * every listed slot holds that megaflow, the previous links mirror the next ones, a free slot has the
+     * {@link #FREE} word, and a used one its megaflow's output and a key whose hash places it in one of its two slots.
+     */
+    String inconsistency() {
+        int listed = 0;
+        java.util.Set<Megaflow> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (int s = 0; s <= mask; s++) {
+            Megaflow f = flows[s];
+            int o = s * ROW;
+            if (f == null) {
+                if (rows[o + 2] != FREE) {
+                    return "free slot " + s + " without the FREE word";
+                }
+                continue;
+            }
+            if ((rows[o + 4] & OUT_MASK) != outBits(f)) {
+                return "slot " + s + " carries output " + (rows[o + 4] & OUT_MASK) + ", its megaflow " + f.singleOutput;
+            }
+            int h = hashOf(rows, o);
+            if ((h & mask) != s && ((h >>> 16 ^ h >>> 3) & mask) != s) {
+                return "slot " + s + " is neither candidate of its key";
+            }
+            if (f.rawCache != this) {
+                return "slot " + s + "'s megaflow names another table";
+            }
+            if (seen.add(f)) {
+                int prevSlot = -1;
+                for (int t = f.rawHead; t >= 0; t = next[t]) {
+                    if (flows[t] != f) {
+                        return "slot " + t + " is on a list of another megaflow";
+                    }
+                    if (prev[t] != prevSlot) {
+                        return "slot " + t + "'s previous link is " + prev[t] + ", not " + prevSlot;
+                    }
+                    prevSlot = t;
+                    if (++listed > mask + 1) {
+                        return "a list loops";
+                    }
+                }
+            }
+        }
+        return listed == usedCount() ? null : listed + " slots listed, " + usedCount() + " used";
+    }
+
+    /** Slots in use, dead or not (tests: a dead megaflow's slots must be free). */
+    int usedCount() {
+        int n = 0;
+        for (Megaflow f : flows) {
+            if (f != null) {
+                n++;
+            }
+        }
+        return n;
     }
 }

@@ -3,8 +3,8 @@ package org.vswitch4j.core.datapath;
 import java.util.Arrays;
 
 /**
- * What the exact-match cache's two tables ({@link ExactMatchCache}, {@link RawHeaderCache}) share: {@code entries}
- * slots, each a hash and a megaflow reference beside the key words the subclass keeps; every hash has two
+ * The parsed-key exact-match table's slots ({@link ExactMatchCache}; {@link RawHeaderCache} keeps its own rows but
+ * places entries the same way): {@code entries} slots, each a hash and a megaflow reference beside the key words the subclass keeps; every hash has two
  * candidate slots ({@link #first}, {@link #second}); a slot whose megaflow is null or dead is free.
  *
  * <p>Insertion ({@link #place}) takes a free candidate slot, else displaces as in cuckoo hashing: the new entry

@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
@@ -77,7 +80,7 @@ class RawHeaderCacheTest {
         RawHeaderCache c = new RawHeaderCache(16);
         Packet p = packet(f);
         try {
-            assertNull(c.find(p, f.length, 3), "an empty table finds nothing: " + why);
+            assertEquals(-1, c.find(p, f.length, 3), "an empty table finds nothing: " + why);
             boolean ok = c.loaded;
             key.w[0] = 3;
             st[0] = FlowParser.parse(p, key);
@@ -94,7 +97,7 @@ class RawHeaderCacheTest {
             c.insert(m);
             p.l3Offset(Packet.ABSENT);
             p.l4Offset(Packet.ABSENT);
-            assertSame(m, c.find(p, f.length, 3), "the key just inserted is found: " + why);
+            assertSame(m, c.flowAt(c.find(p, f.length, 3)), "the key just inserted is found: " + why);
             assertEquals(l3, p.l3Offset(), "a hit sets the parser's L3 offset: " + why);
             assertEquals(l4, p.l4Offset(), "a hit sets the parser's L4 offset: " + why);
             return k;
@@ -179,15 +182,18 @@ class RawHeaderCacheTest {
         Packet p = packet(f);
         try {
             Megaflow m = megaflow();
-            assertNull(c.find(p, f.length, 1));
+            assertEquals(-1, c.find(p, f.length, 1));
             assertTrue(c.loaded);
             c.insert(m);
-            assertSame(m, c.find(p, f.length, 1));
-            m.dead = true;
-            assertNull(c.find(p, f.length, 1));
-            m.dead = false;
+            assertSame(m, c.flowAt(c.find(p, f.length, 1)));
+            m.markDead();
+            assertEquals(-1, c.find(p, f.length, 1));
+            assertEquals(0, c.usedCount(), "a dead megaflow's slots are freed at once");
+            m = megaflow();
+            c.insert(m);
+            assertSame(m, c.flowAt(c.find(p, f.length, 1)));
             c.clear();
-            assertNull(c.find(p, f.length, 1));
+            assertEquals(-1, c.find(p, f.length, 1));
             assertEquals(0, c.liveCount());
         } finally {
             p.release();
@@ -204,14 +210,14 @@ class RawHeaderCacheTest {
             Megaflow[] m = {megaflow(), megaflow(), megaflow()};
             int[] ports = {1, 2, Datapath.MAX_PORTS};
             for (int i = 0; i < ports.length; i++) {
-                assertNull(c.find(p, f.length, ports[i]), "port " + ports[i] + " before its insert");
+                assertEquals(-1, c.find(p, f.length, ports[i]), "port " + ports[i] + " before its insert");
                 assertTrue(c.loaded);
                 c.insert(m[i]);
             }
             for (int i = 0; i < ports.length; i++) {
-                assertSame(m[i], c.find(p, f.length, ports[i]), "port " + ports[i]);
+                assertSame(m[i], c.flowAt(c.find(p, f.length, ports[i])), "port " + ports[i]);
             }
-            assertNull(c.find(p, f.length, 3));
+            assertEquals(-1, c.find(p, f.length, 3));
         } finally {
             p.release();
         }
@@ -313,7 +319,7 @@ class RawHeaderCacheTest {
         for (byte[] f : frames) {
             Packet p = packet(f);
             try {
-                assertNull(c.find(p, f.length, 1));
+                assertEquals(-1, c.find(p, f.length, 1));
                 assertEquals(taken, c.loaded, Arrays.toString(f));
                 assertTrue(!taken || (c.k2 & RawHeaderCache.SHAPE_L2) != 0, "the L2 shape: " + Arrays.toString(f));
             } finally {
@@ -359,6 +365,130 @@ class RawHeaderCacheTest {
         }
     }
 
+    private static final class Ref {
+        long packets;
+        long bytes;
+        long used;
+    }
+
+    /**
+     * The raw-header table's slots against a simple reference: random lookups (a hit counted in its slot), inserts
+     * (with cuckoo moves and drops in a small, overloaded table), removals ({@link Megaflow#markDead}), new actions
+     * ({@link Megaflow#setCompiled}), folds and clears. Checked after every step: a lookup answers nothing or the
+     * megaflow last inserted for that very key, never a dead one, and carries that megaflow's current single output;
+     * a dead megaflow has no slot; the slots and their per-megaflow lists are consistent; and every megaflow's packets,
+     * bytes and last use (folded, or folded plus {@link RawHeaderCache#pending}) are exactly the hits the reference
+     * counted for it, whatever moved or was dropped meanwhile.
+ */
+    @ParameterizedTest(name = "case {index}")
+    @MethodSource("seeds")
+    void slotsCountEveryHitAndNeverAnswerADeadOrForeignMegaflow(long seed) {
+        Random r = new Random(seed);
+        String why = TestSeeds.replay(seed);
+        int slots = 1 << (3 + r.nextInt(4)); // 8..64 slots
+        int keys = slots * (1 + r.nextInt(3)); // up to 3x overloaded: moves and drops
+        RawHeaderCache c = new RawHeaderCache(slots);
+        byte[][] frames = new byte[keys][];
+        for (int k = 0; k < keys; k++) {
+            FrameBuilder fb = FrameBuilder.ethernet(0x02_00_00_00_00_01L, 0x02_00_00_00_00_02L);
+            if (k % 5 == 4) {
+                frames[k] = fb.vlan(k % 4096).payload(r.nextInt(8)).padTo(64).build(); // the L2 shape (0x88B5)
+            } else {
+                frames[k] = fb.ipv4("192.0.2.1", "192.0.2.2").udp(1000 + k, 53).padTo(60 + r.nextInt(30)).build();
+            }
+        }
+        DatapathActions[] acts = {DatapathActions.DROP, out(2), out(3), out(65535),
+            DatapathActions.builder().output(2).output(3).build()};
+        List<Megaflow> all = new ArrayList<>();
+        Map<Megaflow, Ref> ref = new HashMap<>();
+        Map<Integer, Megaflow> inserted = new HashMap<>(); // key -> megaflow last inserted for it
+        long now = 1;
+        for (int step = 0; step < 3000; step++) {
+            now += r.nextInt(3);
+            int op = r.nextInt(100);
+            if (op < 70 || all.isEmpty()) {
+                int k = r.nextInt(keys);
+                Packet p = packet(frames[k]);
+                try {
+                    int slot = c.find(p, frames[k].length, 1);
+                    if (slot >= 0) {
+                        Megaflow f = c.flowAt(slot);
+                        assertSame(inserted.get(k), f, "key " + k + " answered another key's megaflow" + why);
+                        assertTrue(!f.dead, "a dead megaflow answered" + why);
+                        int o = c.hit(slot, frames[k].length, now);
+                        assertEquals(f.singleOutput > 0 && f.singleOutput <= 0xFFFF ? f.singleOutput : 0, o,
+                                "the slot's output" + why);
+                        Ref x = ref.get(f);
+                        x.packets++;
+                        x.bytes += frames[k].length;
+                        x.used = now;
+                    } else {
+                        assertTrue(c.loaded, "every test frame has a raw shape" + why);
+                        if (r.nextInt(3) > 0) {
+                            Megaflow f = null;
+                            for (int tries = 0; tries < 3 && (f == null || f.dead); tries++) {
+                                f = all.isEmpty() || r.nextInt(4) == 0 ? null : all.get(r.nextInt(all.size()));
+                            }
+                            if (f == null || f.dead) {
+                                f = new Megaflow(null, new FlowKey(), acts[0], null, new long[0], now);
+                                f.setCompiled(CompiledActions.compile(acts[r.nextInt(acts.length)]));
+                                all.add(f);
+                                Ref x = new Ref();
+                                x.used = now;
+                                ref.put(f, x);
+                            }
+                            c.insert(f);
+                            inserted.put(k, f);
+                        }
+                    }
+                } finally {
+                    p.release();
+                }
+            } else if (op < 78) {
+                Megaflow f = all.get(r.nextInt(all.size()));
+                f.markDead();
+            } else if (op < 86) {
+                Megaflow f = all.get(r.nextInt(all.size()));
+                f.setCompiled(CompiledActions.compile(acts[r.nextInt(acts.length)]));
+            } else if (op < 94) {
+                for (Megaflow f : all) {
+                    long[] pend = c.pending(f);
+                    Ref x = ref.get(f);
+                    assertEquals(x.packets, f.packets + pend[0], "packets before a fold" + why);
+                    assertEquals(x.bytes, f.bytes + pend[1], "bytes before a fold" + why);
+                    assertEquals(x.used, Math.max(f.usedNanos, pend[2]), "last use before a fold" + why);
+                }
+                c.fold();
+                for (Megaflow f : all) {
+                    Ref x = ref.get(f);
+                    assertEquals(x.packets, f.packets, "packets after a fold" + why);
+                    assertEquals(x.bytes, f.bytes, "bytes after a fold" + why);
+                    assertEquals(x.used, f.usedNanos, "last use after a fold" + why);
+                    assertEquals(0, c.pending(f)[0], "nothing pending after a fold" + why);
+                }
+            } else if (op < 95) {
+                c.clear();
+                assertEquals(0, c.usedCount(), "clear frees every slot" + why);
+            }
+            assertNull(c.inconsistency(), "step " + step + why);
+            for (Megaflow f : all) {
+                if (f.dead) {
+                    assertEquals(-1, f.rawHead, "a dead megaflow keeps no slot" + why);
+                }
+            }
+        }
+        c.clear();
+        for (Megaflow f : all) {
+            Ref x = ref.get(f);
+            assertEquals(x.packets, f.packets, "packets at the end" + why);
+            assertEquals(x.bytes, f.bytes, "bytes at the end" + why);
+        }
+    }
+
+    private static DatapathActions out(int port) {
+        return DatapathActions.builder().output(port).build();
+    }
+
     private static Megaflow megaflow() {
         return new Megaflow(null, new FlowKey(), DatapathActions.DROP, null, new long[0], 0);
     }
@@ -368,7 +498,7 @@ class RawHeaderCacheTest {
         byte[] f = FrameBuilder.ethernet(1, 2).ipv4("192.0.2.1", "192.0.2.2").udp(sport, dport).padTo(64).build();
         Packet p = packet(f);
         try {
-            Megaflow got = c.find(p, f.length, 1);
+            Megaflow got = c.flowAt(c.find(p, f.length, 1));
             assertTrue(got != null || c.loaded);
             return got;
         } finally {
@@ -420,8 +550,9 @@ class RawHeaderCacheTest {
         assertEquals(live, c.liveCount(), "every live slot holds a key that finds it");
         // A dead megaflow's slot counts as free: its key misses, and new keys take its place without a move.
         for (Megaflow f : fs) {
-            f.dead = true;
+            f.markDead();
         }
+        assertEquals(0, c.usedCount(), "a dead megaflow's slots are freed at once");
         assertEquals(0, c.liveCount());
         assertNull(findUdp(c, base, 53));
         Megaflow fresh = megaflow();
