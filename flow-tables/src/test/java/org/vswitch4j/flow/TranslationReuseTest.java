@@ -123,8 +123,8 @@ class TranslationReuseTest {
             return String.valueOf(o);
         }
         StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < m.tables().length; i++) {
-            sb.append(m.tables()[i].id()).append(':').append(m.entries()[i] == null ? "miss" : m.entries()[i].id)
+        for (int i = 0; i < m.size(); i++) {
+            sb.append(m.table(i).id()).append(':').append(m.entry(i) == null ? "miss" : m.entry(i).id)
                     .append(' ');
         }
         return sb.toString();
