@@ -102,6 +102,7 @@ class TranslationReuseTest {
     }
 
     static Result translate(Rig r, FlowKey k) {
+        FlowKey before = k.copy();
         Result[] out = new Result[1];
         r.sw.datapath().withSlowPathLock(() -> {
             FlowMask mask = new FlowMask();
@@ -114,6 +115,8 @@ class TranslationReuseTest {
             }
             out[0] = new Result(a, m, tx.tags, memo(tx.memo));
         });
+        // The translation reads the caller's key as its base until it first commits an edit: never writes it.
+        assertEquals(java.util.Arrays.toString(before.w), java.util.Arrays.toString(k.w), "the translated key changed");
         return out[0];
     }
 
