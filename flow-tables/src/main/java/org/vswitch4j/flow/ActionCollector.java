@@ -27,9 +27,11 @@ final class ActionCollector {
     private DatapathAction.Output[] outputs = new DatapathAction.Output[16];
     private DatapathActions[] singles = new DatapathActions[16];
 
-    /** Forgets the previous translation's actions. */
+    /**
+     * Forgets the previous translation's actions. The slots keep their old references until overwritten (no fill
+     * per translation): at most {@code acts.length} small action objects stay reachable, which nothing reads.
+     */
     void reset() {
-        Arrays.fill(acts, 0, n, null);
         n = 0;
     }
 

@@ -22,8 +22,14 @@ final class ActionSet {
     private Action queue;
     private Action group;
     private Action output;
+    /** Whether anything was written since the last {@link #clear}: most translations write nothing. */
+    private boolean written;
 
     void clear() {
+        if (!written) {
+            return; // already empty: no field to null, no EnumMap or list to clear
+        }
+        written = false;
         if (!sets.isEmpty()) {
             sets.clear(); // EnumMap.clear fills its whole table: a cost per translation when nothing was written
         }
@@ -38,7 +44,7 @@ final class ActionSet {
     }
 
     boolean isEmpty() {
-        return pop == null && push == null && decTtl == null && setTtl == null && sets.isEmpty() && loads.isEmpty()
+        return !written || pop == null && push == null && decTtl == null && setTtl == null && sets.isEmpty() && loads.isEmpty()
                 && queue == null && group == null && output == null;
     }
 
@@ -48,6 +54,7 @@ final class ActionSet {
      * @throws FlowModException {@code OFPBAC_BAD_TYPE} for an action an action set cannot hold (resubmit, learn, ...)
      */
     void write(List<Action> actions) {
+        written = true;
         for (Action a : actions) {
             switch (a) {
                 case Action.PopVlan _ -> pop = a;

@@ -17,6 +17,9 @@ final class FlowEntry implements Classifier.Rule {
     final int table;
     final int priority;
     final Match match;
+    /** {@link FlowTable#entryTag} of the id, {@link FlowTable#priorityTag} of table and priority: fixed, made once. */
+    final long entryTag;
+    final long priorityTag;
 
     Instructions instructions;
     long cookie;
@@ -45,6 +48,8 @@ final class FlowEntry implements Classifier.Rule {
         this.table = mod.table();
         this.priority = mod.priority();
         this.match = mod.match();
+        this.entryTag = FlowTable.entryTag(id);
+        this.priorityTag = FlowTable.priorityTag(table, priority);
         this.createdNanos = now;
         set(mod, now);
     }

@@ -116,7 +116,7 @@ public final class FlowTable {
                 }
                 return true;
             }
-            tags.addTag(entryTag(e.id)); // removing this clause flow may undo a conjunction
+            tags.addTag(e.entryTag); // removing this clause flow may undo a conjunction
             for (Action.Conjunction c : e.conjunctions) {
                 clauses.merge(c.id(), 1L << (c.clause() - 1), (a, b) -> a | b);
                 needed.put(c.id(), c.clauses());
@@ -159,6 +159,12 @@ public final class FlowTable {
     FlowEntry findExact(Match m, int priority, long version) {
         Classifier<FlowEntry> c = m.conjId() >= 0 ? conjFlows.get(m.conjId()) : classifier;
         return c == null ? null : c.findExactWellFormed(m.valueWords(), m.maskWords(), priority, version);
+    }
+
+    /** See {@link Classifier#touchInsert}: what an add or a strict find of {@code m} reads first here. */
+    long touch(Match m) {
+        Classifier<FlowEntry> c = m.conjId() >= 0 ? conjFlows.get(m.conjId()) : classifier;
+        return c == null ? 0 : c.touchInsert(m.valueWords(), m.maskWords());
     }
 
     void insert(FlowEntry e, long version) {

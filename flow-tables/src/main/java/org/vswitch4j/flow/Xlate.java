@@ -36,7 +36,15 @@ final class Xlate {
 
     private final FlowPipeline pipe;
     final FlowKey flow = new FlowKey();
-    final FlowKey base = new FlowKey();
+    /**
+     * {@link #base}'s words once a commit or NORMAL wrote them; until then base is the translated key itself,
+     * {@link #start} (no edit has reached the datapath yet), and is not copied: most translations never write it.
+     * Read base through {@link #baseWords}, write it through {@link #ownBase}.
+     */
+    private final FlowKey base = new FlowKey();
+    private boolean baseOwned;
+    /** The key being translated (the caller's; not changed during the run). */
+    private FlowKey start;
     /** Where a tunnel port un-wildcards tunnel fields the actions wrote (see {@link #portOutput}). */
     private final FlowMask scratchMask = new FlowMask();
     private FlowMask mask;
@@ -70,8 +78,7 @@ final class Xlate {
      * Every table lookup of the walk, in order: the table and the entry it matched (null for a miss), which is
      * what the walk counted; and whether that was all its side effects (see {@link #memo()}).
      */
-    private FlowTable[] lookedUp = new FlowTable[8];
-    private FlowEntry[] matched = new FlowEntry[8];
+    private Object[] steps = new Object[16]; // table, entry (null: a miss), table, entry, ...
     private int nLookups;
     private boolean memoizable;
 
@@ -82,7 +89,8 @@ final class Xlate {
     /** Translates {@code key}; see the class comment. */
     DatapathActions run(FlowKey key, FlowMask m, Translation t, long ver, boolean effects, Trace.Recorder rec) {
         flow.copyFrom(key);
-        base.copyFrom(key);
+        start = key;
+        baseOwned = false;
         mask = m;
         tx = t;
         out.reset();
@@ -106,8 +114,7 @@ final class Xlate {
         limitHit = false;
         listStopped = false;
         actionSet.clear();
-        java.util.Arrays.fill(lookedUp, 0, nLookups, null); // no table or entry kept alive by the scratch
-        java.util.Arrays.fill(matched, 0, nLookups, null);
+        java.util.Arrays.fill(steps, 0, 2 * nLookups, null); // no table or entry kept alive by the scratch
         nLookups = 0;
         memoizable = true;
         try {
@@ -128,7 +135,22 @@ final class Xlate {
             tx = null;
             trace = null;
             mask = null;
+            start = null;
         }
+    }
+
+    /** The words of {@link #base} (see there), for reading only. */
+    private long[] baseWords() {
+        return baseOwned ? base.w : start.w;
+    }
+
+    /** The words of {@link #base}, to write: copies the start key into it on the first write of a translation. */
+    private long[] ownBase() {
+        if (!baseOwned) {
+            base.copyFrom(start);
+            baseOwned = true;
+        }
+        return base.w;
     }
 
     /**
@@ -137,8 +159,7 @@ final class Xlate {
      * replays for a megaflow that packets used, instead of translating again.
      */
     FlowPipeline.Memo memo() {
-        return memoizable ? new FlowPipeline.Memo(java.util.Arrays.copyOf(lookedUp, nLookups),
-                java.util.Arrays.copyOf(matched, nLookups)) : null;
+        return memoizable ? new FlowPipeline.Memo(java.util.Arrays.copyOf(steps, 2 * nLookups)) : null;
     }
 
     // ---- tables ----------------------------------------------------------------------------------------
@@ -165,12 +186,12 @@ final class Xlate {
         if (sideEffects) {
             tb.lookups += packets;
         }
-        if (nLookups == lookedUp.length) {
-            lookedUp = java.util.Arrays.copyOf(lookedUp, nLookups * 2);
-            matched = java.util.Arrays.copyOf(matched, nLookups * 2);
+        int at = 2 * nLookups++;
+        if (at == steps.length) {
+            steps = java.util.Arrays.copyOf(steps, at * 2);
         }
-        lookedUp[nLookups] = tb;
-        matched[nLookups++] = e;
+        steps[at] = tb;
+        steps[at + 1] = e;
         if (e == null) {
             tx.addTag(FlowTable.missTag(t));
             if (trace != null) {
@@ -179,8 +200,8 @@ final class Xlate {
             table = saved;
             return; // OpenFlow 1.3: a table miss drops, unless a miss entry (priority 0, match all) says otherwise
         }
-        tx.addTag(FlowTable.entryTag(e.id));
-        tx.addTag(FlowTable.priorityTag(t, e.priority));
+        tx.addTag(e.entryTag);
+        tx.addTag(e.priorityTag); // e is in table t
         if (trace != null) {
             trace.table(depth, t, e.stats(now));
         }
@@ -321,7 +342,7 @@ final class Xlate {
         // Tunnel fields the actions wrote (set_field, move: whose sources are already in the mask) tell nothing about
         // the packet; only the ones it arrived with are un-wildcarded when the port reads them.
         boolean written = !java.util.Arrays.equals(flow.w, FlowKey.W_TUN_ID, FlowKey.TUNNEL_END,
-                base.w, FlowKey.W_TUN_ID, FlowKey.TUNNEL_END);
+                baseWords(), FlowKey.W_TUN_ID, FlowKey.TUNNEL_END);
         if (written) {
             scratchMask.clear();
         }
@@ -678,11 +699,12 @@ final class Xlate {
 
     /** Emits the datapath actions that make the packet what {@link #flow} says; see the class comment. */
     void commit() {
-        long[] b = base.w;
+        long[] b = baseWords();
         long[] f = flow.w;
         if (java.util.Arrays.equals(b, 0, FlowKey.PACKET_WORDS, f, 0, FlowKey.PACKET_WORDS)) {
             return; // no header edit since the last commit (the usual output): nothing to compare field by field
         }
+        b = ownBase(); // written below; the same words as before
         if (b[FlowKey.W_VLAN] != f[FlowKey.W_VLAN]) {
             commitVlans(b[FlowKey.W_VLAN], f[FlowKey.W_VLAN]);
         }
@@ -710,7 +732,7 @@ final class Xlate {
     }
 
     private void commit128(FlowField ff, int word) {
-        long[] b = base.w;
+        long[] b = ownBase(); // commit owns it already
         long[] f = flow.w;
         if (b[word] != f[word] || b[word + 1] != f[word + 1]) {
             out.setField(ff, f[word], f[word + 1]);
@@ -760,14 +782,14 @@ final class Xlate {
 
     /** What a datapath action NORMAL emitted does to the packet, applied to {@link #base}. */
     private void applyToBase(DatapathAction a) {
-        long[] b = base.w;
+        long[] b = ownBase();
         switch (a) {
             case DatapathAction.PushVlan p -> {
                 long outer = b[FlowKey.W_VLAN] >>> 32;
                 b[FlowKey.W_VLAN] = ((long) p.tpid() << 48) | ((long) p.tci() << 32) | outer;
             }
             case DatapathAction.PopVlan _ -> b[FlowKey.W_VLAN] = b[FlowKey.W_VLAN] << 32;
-            case DatapathAction.SetField s -> base.set(s.field(), s.value());
+            case DatapathAction.SetField s -> base.set(s.field(), s.value()); // owned: ownBase above
             default -> {
             }
         }

@@ -102,6 +102,7 @@ class TranslationReuseTest {
     }
 
     static Result translate(Rig r, FlowKey k) {
+        FlowKey before = k.copy();
         Result[] out = new Result[1];
         r.sw.datapath().withSlowPathLock(() -> {
             FlowMask mask = new FlowMask();
@@ -114,6 +115,8 @@ class TranslationReuseTest {
             }
             out[0] = new Result(a, m, tx.tags, memo(tx.memo));
         });
+        // The translation reads the caller's key as its base until it first commits an edit: never writes it.
+        assertEquals(java.util.Arrays.toString(before.w), java.util.Arrays.toString(k.w), "the translated key changed");
         return out[0];
     }
 
@@ -123,8 +126,8 @@ class TranslationReuseTest {
             return String.valueOf(o);
         }
         StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < m.tables().length; i++) {
-            sb.append(m.tables()[i].id()).append(':').append(m.entries()[i] == null ? "miss" : m.entries()[i].id)
+        for (int i = 0; i < m.size(); i++) {
+            sb.append(m.table(i).id()).append(':').append(m.entry(i) == null ? "miss" : m.entry(i).id)
                     .append(' ');
         }
         return sb.toString();

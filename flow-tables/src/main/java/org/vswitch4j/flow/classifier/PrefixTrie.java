@@ -182,6 +182,16 @@ final class PrefixTrie {
         nDense = 0;
     }
 
+    /** Reads the node an {@link #insert} of this prefix starts at (see {@code Classifier.touchInsert}). */
+    long touch(long hi, int plen) {
+        Node[] jn = jumpNode;
+        if (jn == null || plen <= JUMP_BITS) {
+            return 0;
+        }
+        Node n = jn[(int) (truncHi(hi, plen) >>> (64 - JUMP_BITS))];
+        return n == null ? 0 : n.below;
+    }
+
     /**
      * Where an insert's walk may start: the node the jump table names for the prefix's top bits (on the path of
      * every key with those bits, and above {@code plen}), else the root. Spares a long prefix's insert the

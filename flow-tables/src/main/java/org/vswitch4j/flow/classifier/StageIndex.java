@@ -29,6 +29,11 @@ final class StageIndex {
         }
     }
 
+    /** Reads the slot an {@link #add} of {@code h} starts at (see {@code Classifier.touchInsert}). */
+    long touch(int h) {
+        return slots[h & (slots.length - 1)];
+    }
+
     void add(int h) {
         long[] s = slots;
         int m = s.length - 1;

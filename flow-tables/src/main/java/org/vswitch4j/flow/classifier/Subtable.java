@@ -525,6 +525,29 @@ final class Subtable {
         }
     }
 
+    /** What {@link Classifier#touchInsert} reads here: the slots an insert of value {@code v} starts at. */
+    long touch(long[] v) {
+        long t = 0;
+        long acc = 0;
+        int j = 0;
+        for (int s = 0; s < indices.length; s++) {
+            for (int end = stageEnd[s]; j < end; j++) {
+                acc += (v[hw[j]] & hm[j]) * hc[j];
+            }
+            t += indices[s].touch(fin(acc));
+        }
+        int i = hashOf(v) & (heads.length - 1);
+        t += tab[i * stride];
+        if (heads[i] != null) {
+            t++;
+        }
+        for (int k = 0; k < trieIdx.length; k++) {
+            int f = trieIdx[k];
+            t += tries[f].touch(fields[f].hi(v), triePlen[k]);
+        }
+        return t;
+    }
+
     /** Adds (or removes) a value's hashes over stages 0..s to (from) stage s's index, for every s but the last. */
     private void stageHashes(long[] v, boolean add) {
         long acc = 0;
