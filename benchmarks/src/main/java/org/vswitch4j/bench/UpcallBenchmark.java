@@ -67,14 +67,7 @@ public class UpcallBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         h = new PipelineHarness(Datapath.builder(), rules);
-        int[] counts = FlowRules.counts(rules);
-        SplittableRandom r = new SplittableRandom(7);
-        int[][] quads = new int[3 * PORT_SPAN][];
-        for (int k = 0; k < quads.length; k++) {
-            quads[k] = FlowRules.flow(counts, r, 1);
-            quads[k][3] = FlowRules.TP_DST_BASE + k % PORT_SPAN;
-        }
-        h.p1.ipv4Flows(quads);
+        h.p1.ipv4Flows(traffic(rules));
         Upcalls warm = new Upcalls();
         for (int i = 0; i < 4 * FLUSH_ROUNDS; i++) {
             upcalls(warm);
@@ -83,6 +76,22 @@ public class UpcallBenchmark {
         h.checkAllForwarded();
         before = h.dp.stats();
         expected = h.p2.txPackets;
+    }
+
+    /**
+     * The traffic (source, destination, source port, destination port per packet, sent in turn): the hit
+     * benchmark's sources and destinations with the destination port stepping through {@value #PORT_SPAN}
+     * values. {@link FlowReplayFiles} writes the same packets for Open vSwitch.
+     */
+    static int[][] traffic(int rules) {
+        int[] counts = FlowRules.counts(rules);
+        SplittableRandom r = new SplittableRandom(7);
+        int[][] quads = new int[3 * PORT_SPAN][];
+        for (int k = 0; k < quads.length; k++) {
+            quads[k] = FlowRules.flow(counts, r, 1);
+            quads[k][3] = FlowRules.TP_DST_BASE + k % PORT_SPAN;
+        }
+        return quads;
     }
 
     /** The upcalls made, reported by JMH per second beside the packet rate. */
