@@ -234,7 +234,7 @@ public final class FlowPipeline implements Pipeline {
 
     /**
      * A bundle is validated and applied in groups of this many mods, each group first read ({@link #touchMatch}
-     * and the like) without depending on anything else, then worked on: see {@link #touchMatch}.
+     * and the like) without depending on anything else, then worked on: see {@link #touchInstructions} for why.
      */
     private static final int GROUP = 16;
     /** Where the touches leave what they read, so that the reads are not optimised away. */
