@@ -429,7 +429,9 @@ public final class FlowPipeline implements Pipeline {
         checkActions(m, in.applyActions());
         boolean conj = false;
         boolean other = false;
-        for (Action a : in.applyActions()) {
+        List<Action> apply = in.applyActions();
+        for (int i = 0, n = apply.size(); i < n; i++) { // indexed: the iterator would be allocated per mod
+            Action a = apply.get(i);
             if (a instanceof Action.Conjunction) {
                 conj = true;
             } else if (!(a instanceof Action.Note)) {
@@ -444,7 +446,8 @@ public final class FlowPipeline implements Pipeline {
     }
 
     private void checkActions(FlowMod m, List<Action> actions) {
-        for (Action a : actions) {
+        for (int i = 0, n = actions.size(); i < n; i++) { // indexed, as in validateLocked
+            Action a = actions.get(i);
             switch (a) {
                 case Action.Group g -> {
                     if (!groups.containsKey(g.groupId())) {
@@ -646,7 +649,8 @@ public final class FlowPipeline implements Pipeline {
     }
 
     private void refGroups(List<Action> actions, int delta) {
-        for (Action a : actions) {
+        for (int i = 0, n = actions.size(); i < n; i++) { // indexed, as in validateLocked
+            Action a = actions.get(i);
             if (a instanceof Action.Group g) {
                 GroupEntry ge = groups.get(g.groupId());
                 if (ge != null) {
