@@ -60,8 +60,15 @@ import org.vswitch4j.flow.FlowPipeline;
  * (no packet: no counters, no learning), for keys of the forwarding benchmarks' traffic drawn over all the rules,
  * at {@code rules} = 1k, 10k, 100k, 1M with the same 20 masks. The issue wants the rates within 10 % of each other;
  * the pure classifier's rate (without the pipeline around it) is the classifier benchmarks' subject.
+ *
+ * <p><b>The heap is committed and touched before the first iteration</b> ({@code -Xms8g -XX:+AlwaysPreTouch}), as
+ * a switch in production runs it (ovs-vswitchd locks all its memory, {@code --mlockall}, for the same reason).
+ * Without it the adds measure the kernel instead: the garbage-first collector grows its young generation for
+ * seconds, and while allocation moves into never-touched heap every new 4 KB page costs a page fault and its
+ * zeroing. On 2026-12-02 that showed as runs of 20 to 50 iterations at 2 to 2.8 µs per add (against 0.4 to 0.9
+ * µs) that ended exactly at the young collection after which the heap stopped growing.
  */
-@Fork(value = 1, jvmArgsAppend = {"-Xmx8g", "--sun-misc-unsafe-memory-access=allow",
+@Fork(value = 1, jvmArgsAppend = {"-Xms8g", "-Xmx8g", "-XX:+AlwaysPreTouch", "--sun-misc-unsafe-memory-access=allow",
     "--enable-native-access=ALL-UNNAMED"})
 public class FlowModBenchmark {
     static final int TABLE = 100_000;
