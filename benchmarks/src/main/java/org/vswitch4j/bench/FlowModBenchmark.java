@@ -68,6 +68,17 @@ import org.vswitch4j.flow.FlowPipeline;
  * seconds, and while allocation moves into never-touched heap every new 4 KB page costs a page fault and its
  * zeroing. On 2026-12-02 that showed as runs of 20 to 50 iterations at 2 to 2.8 µs per add (against 0.4 to 0.9
  * µs) that ended exactly at the young collection after which the heap stopped growing.
+ *
+ * <p><b>Deployment advice: transparent huge pages for large tables.</b> At 1M rules a lookup's time is its cache
+ * and TLB misses (with a few hundred keys, whose lines stay in cache, 1M rules cost ~1.4× 1k; with 16,384 keys
+ * ~7×), and with 4 KB pages each miss also walks the page tables (on the VM measured, twice: 336 ns per dependent
+ * load over 1 GB with 4 KB pages, 192 ns with 2 MB pages). A JVM holding large flow tables should run with
+ * {@code -XX:+UseTransparentHugePages} (THP in {@code madvise} mode suffices): lookups at 1M rules took 2,592 and
+ * 2,699 ns with it against 3,582 and 3,183 ns without (alternated runs, 2026-12-02 13:21–13:26 UTC, {@code -Xms8g
+ * -Xmx8g -XX:+AlwaysPreTouch}), and at 1k rules 633 and 496 ns against 497 and 455 (no difference beyond the
+ * noise); RESULTS.md has these and the lead's runs. The fork below keeps 4 KB pages so that its figures stay
+ * comparable with the earlier ones; pass the flag with {@code -jvmArgsAppend} to see the other case
+ * (with the fork's other flags too: {@code -jvmArgsAppend} on the command line replaces this list).
  */
 @Fork(value = 1, jvmArgsAppend = {"-Xms8g", "-Xmx8g", "-XX:+AlwaysPreTouch", "--sun-misc-unsafe-memory-access=allow",
     "--enable-native-access=ALL-UNNAMED"})
