@@ -43,7 +43,8 @@ final class FlowEntry implements Classifier.Rule {
     /** Whether the entry was removed (a translation that still holds it must not count on it). */
     boolean removed;
 
-    FlowEntry(long id, FlowMod mod, long now) {
+    /** An entry for {@code mod}, with {@code instructions} (equal to the mod's, perhaps another entry's object). */
+    FlowEntry(long id, FlowMod mod, Instructions instructions, long now) {
         this.id = id;
         this.table = mod.table();
         this.priority = mod.priority();
@@ -51,12 +52,15 @@ final class FlowEntry implements Classifier.Rule {
         this.entryTag = FlowTable.entryTag(id);
         this.priorityTag = FlowTable.priorityTag(table, priority);
         this.createdNanos = now;
-        set(mod, now);
+        set(mod, instructions, now);
     }
 
-    /** Takes instructions, cookie, timeouts, importance and flags from {@code mod} (an add or a modify). */
-    void set(FlowMod mod, long now) {
-        this.instructions = mod.instructions();
+    /**
+     * Takes cookie, timeouts, importance and flags from {@code mod} (an add or a modify), and {@code instructions},
+     * which equal the mod's (see {@link SharedInstructions}).
+     */
+    void set(FlowMod mod, Instructions instructions, long now) {
+        this.instructions = instructions;
         this.cookie = mod.cookie();
         this.idleTimeout = mod.idleTimeout();
         this.hardTimeout = mod.hardTimeout();

@@ -239,6 +239,8 @@ public final class FlowPipeline implements Pipeline {
     private static final int GROUP = 16;
     /** Where the touches leave what they read, so that the reads are not optimised away. */
     private long touched;
+    /** The instructions flow entries hold: equal ones as one object (see there why). Under the write lock. */
+    private final SharedInstructions sharedInstructions = new SharedInstructions();
 
     /**
      * Reads what validating and adding {@code m} read first of its instructions (the list and its first action).
@@ -512,9 +514,9 @@ public final class FlowPipeline implements Pipeline {
                     int hard = e.hardTimeout;
                     long cookie = e.cookie;
                     countRefs(e, -1);
-                    e.instructions = m.instructions();
                     e.set(new FlowMod(FlowMod.Command.ADD, e.table, e.priority, e.match, m.instructions(), cookie, 0,
-                            idle, hard, e.importance, keepFlags, OfPort.ANY, FlowMod.ANY_GROUP), now);
+                            idle, hard, e.importance, keepFlags, OfPort.ANY, FlowMod.ANY_GROUP),
+                            sharedInstructions.share(m.instructions()), now);
                     e.usedNanos = Math.max(e.usedNanos, now);
                     countRefs(e, 1);
                     if (reset) {
@@ -579,7 +581,7 @@ public final class FlowPipeline implements Pipeline {
         if (old != null) {
             removeLocked(old, null, now, undo); // replaced: no flow-removed message (OpenFlow)
         }
-        FlowEntry e = new FlowEntry(nextEntryId++, m, now);
+        FlowEntry e = new FlowEntry(nextEntryId++, m, sharedInstructions.share(m.instructions()), now);
         e.learnedBy = learner;
         tb.insert(e, version + 1);
         pendingPublish = true;
@@ -801,7 +803,7 @@ public final class FlowPipeline implements Pipeline {
                 FlowEntry e = me.getKey();
                 Object[] s = me.getValue();
                 p.countRefs(e, -1);
-                e.set((FlowMod) s[0], (long) s[1]);
+                e.set((FlowMod) s[0], ((FlowMod) s[0]).instructions(), (long) s[1]); // the entry's own, from before
                 e.usedNanos = (long) s[2];
                 e.packets = (long) s[3];
                 e.bytes = (long) s[4];

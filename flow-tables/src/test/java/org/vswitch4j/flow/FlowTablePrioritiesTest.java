@@ -33,8 +33,8 @@ class FlowTablePrioritiesTest {
         for (int step = 0; step < 600; step++) {
             if (in.isEmpty() || rnd.nextInt(3) > 0) {
                 int p = rnd.nextInt(spread) * 3;
-                FlowEntry e = new FlowEntry(id++, FlowMod.add(0, p, MegaflowSoundnessTest.randomMatch(rnd),
-                        Instructions.apply(Action.Output.to(1))), 0);
+                FlowMod m = FlowMod.add(0, p, MegaflowSoundnessTest.randomMatch(rnd), Instructions.apply(Action.Output.to(1)));
+                FlowEntry e = new FlowEntry(id++, m, m.instructions(), 0);
                 tb.insert(e, ++version);
                 in.add(e);
                 ref.merge(p, 1, Integer::sum);
