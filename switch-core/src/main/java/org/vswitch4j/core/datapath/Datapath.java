@@ -646,8 +646,8 @@ public final class Datapath implements AutoCloseable {
             MegaflowClassifier c = w.classifier;
             c.lock.lock();
             try {
-                for (int i = 0; i < c.size(); i++) {
-                    Megaflow f = c.get(i);
+                for (int i = 0, n = c.dumpSize(); i < n; i++) {
+                    Megaflow f = c.dumpGet(i);
                     org.vswitch4j.core.key.FlowKey k = new org.vswitch4j.core.key.FlowKey();
                     System.arraycopy(f.maskedKey(), 0, k.w, 0, k.w.length);
                     FlowMask m = new FlowMask();

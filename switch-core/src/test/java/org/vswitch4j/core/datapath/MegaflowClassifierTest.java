@@ -108,6 +108,53 @@ class MegaflowClassifierTest {
         assertSame(fa, cls.lookup(a.w));
     }
 
+    /**
+     * Inserts take no lock, so a dump on another thread (holding the lock, as {@code Datapath.dumpFlows} does) runs
+     * while the list grows: every entry it reads must be a whole, listed megaflow, and the count never shrinks.
+     */
+    @Test
+    void aDumpDuringInsertsSeesOnlyInsertedMegaflows() throws Exception {
+        MegaflowClassifier cls = new MegaflowClassifier();
+        FlowMask m = new FlowMask().exact(FlowField.ETH_DST);
+        int total = 50_000;
+        var failure = new java.util.concurrent.atomic.AtomicReference<Throwable>();
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread dumper = new Thread(() -> {
+            int last = 0;
+            try {
+                while (!done.get()) {
+                    cls.lock.lock();
+                    try {
+                        int n = cls.dumpSize();
+                        assertTrue(n >= last, "the count went from " + last + " to " + n);
+                        last = n;
+                        for (int i = 0; i < n; i++) {
+                            Megaflow f = cls.dumpGet(i);
+                            assertTrue(f != null && f.subtable != null && f.actions != null, "entry " + i + " of " + n);
+                            assertTrue(f.maskedKey()[FlowKey.W_ETH_DST] != 0, "entry " + i + ": its key");
+                        }
+                    } finally {
+                        cls.lock.unlock();
+                    }
+                }
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        dumper.start();
+        for (int i = 0; i < total; i++) {
+            FlowKey k = new FlowKey();
+            k.set(FlowField.ETH_DST, i + 1L);
+            flow(cls, k, m);
+        }
+        done.set(true);
+        dumper.join();
+        if (failure.get() != null) {
+            throw new AssertionError(failure.get());
+        }
+        assertEquals(total, cls.dumpSize());
+    }
+
     @Test
     void removingEveryEntryOfAClusterKeepsTheRestFindable() {
         // Many keys in one subtable force probe clusters; removing in random order exercises backward shift.
