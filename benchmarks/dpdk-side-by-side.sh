@@ -28,18 +28,12 @@ rounds=${1:-3}
 pfx=${VSD_PREFIX:-vsd}
 normal=${VSD_NORMAL:-0}
 here=$(cd "$(dirname "$0")/.." && pwd)
-vswitchd=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
-[ "$(id -u)" = 0 ] || { echo "needs root (hugepages, DPDK)" >&2; exit 2; }
-packages="dpdk openvswitch-switch-dpdk"
-# shellcheck disable=SC2086
-if ! dpkg -s $packages >/dev/null 2>&1; then
-    echo "installing $packages" >&2
-    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $packages >/dev/null
-fi
+. "$here/benchmarks/lib/peers.sh"
+vswitchd=$ovs_vswitchd
+need_root "hugepages, DPDK"
+install_missing dpdk openvswitch-switch-dpdk
 
-hp=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
-hp_before=$(cat $hp)
-[ "$hp_before" -ge 1024 ] || echo 1024 > $hp
+reserve_hugepages 1024
 d=$(mktemp -d "/tmp/$pfx-sbs.XXXXXX")
 db_pid=
 sw_pid=
@@ -52,7 +46,7 @@ cleanup() {
         kill "$sw_pid" 2>/dev/null || true
     fi
     [ -n "$db_pid" ] && kill "$db_pid" 2>/dev/null || true
-    echo "$hp_before" > $hp
+    release_hugepages
     rm -rf "$d"
 }
 trap cleanup EXIT

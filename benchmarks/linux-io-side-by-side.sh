@@ -31,13 +31,9 @@ set -euo pipefail
 runs=${1:-3}
 secs=${2:-10}
 here=$(cd "$(dirname "$0")/.." && pwd)
-[ "$(id -u)" = 0 ] || { echo "needs root (namespaces, veth, TAP, XDP)" >&2; exit 2; }
-packages="iproute2 ethtool iperf3 iputils-ping netsniff-ng openvswitch-switch"
-# shellcheck disable=SC2086
-if ! dpkg -s $packages >/dev/null 2>&1; then
-    echo "installing $packages" >&2
-    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $packages >/dev/null
-fi
+. "$here/benchmarks/lib/peers.sh"
+need_root "namespaces, veth, TAP, XDP"
+install_missing iproute2 ethtool iperf3 iputils-ping netsniff-ng openvswitch-switch
 jar=$here/benchmarks/target/benchmarks.jar
 (cd "$here" && ./vsw mvn -q -B package -DskipTests -pl benchmarks -am)
 

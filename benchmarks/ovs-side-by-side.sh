@@ -22,36 +22,21 @@
 set -euo pipefail
 rounds=${1:-3}
 here=$(cd "$(dirname "$0")/.." && pwd)
-vswitchd=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
-[ "$(id -u)" = 0 ] || { echo "needs root (hugepages, DPDK)" >&2; exit 2; }
-packages="openvswitch-switch-dpdk librte-net-null23 librte-net-pcap23 librte-bus-vdev23 librte-mempool-ring23"
-# shellcheck disable=SC2086
-if ! dpkg -s $packages >/dev/null 2>&1; then
-    echo "installing $packages" >&2
-    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $packages >/dev/null
-fi
-[ -x "$vswitchd" ] || { echo "no $vswitchd after installing $packages" >&2; exit 2; }
+. "$here/benchmarks/lib/peers.sh"
+need_root "hugepages, DPDK"
+packages=(openvswitch-switch-dpdk librte-net-null23 librte-net-pcap23 librte-bus-vdev23 librte-mempool-ring23)
+install_missing "${packages[@]}"
+[ -x "$ovs_vswitchd" ] || { echo "no $ovs_vswitchd after installing ${packages[*]}" >&2; exit 2; }
 
-hp=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
-hp_before=$(cat $hp)
-[ "$hp_before" -ge 256 ] || echo 256 > $hp
+reserve_hugepages 256
 d=$(mktemp -d /tmp/ovs-sbs.XXXXXX)
-db_pid=
-sw_pid=
+ovs_dir "$d"
 cleanup() {
-    if [ -n "$sw_pid" ]; then
-        ovs-appctl -t "$d/ovs-vswitchd.ctl" exit --cleanup >/dev/null 2>&1 || true
-        for _ in $(seq 50); do kill -0 "$sw_pid" 2>/dev/null || break; sleep 0.1; done
-        kill "$sw_pid" 2>/dev/null || true
-    fi
-    [ -n "$db_pid" ] && kill "$db_pid" 2>/dev/null || true
-    echo "$hp_before" > $hp
+    stop_ovs
+    release_hugepages
     rm -rf "$d"
 }
 trap cleanup EXIT
-
-export OVS_RUNDIR=$d OVS_DBDIR=$d OVS_LOGDIR=$d OVS_SYSCONFDIR=$d
-vsctl() { ovs-vsctl --db=unix:$d/db.sock "$@"; }
 
 # Two pcap files of 64-byte UDP frames for the NORMAL rounds: port 1 receives a[i] -> b[i], port 2 b[i] -> a[i],
 # i < flows, MACs as L2ForwardBenchmark's (02:10::i and 02:20::i); DPDK's net_pcap replays them in a loop.
@@ -64,19 +49,7 @@ write_pcaps() {
 
 ovs_round() {
     local mode=$1 flows=${2:-0}
-    ovsdb-tool create $d/conf.db /usr/share/openvswitch/vswitch.ovsschema
-    ovsdb-server $d/conf.db --remote=punix:$d/db.sock --pidfile=$d/db.pid --log-file=$d/db.log \
-        --unixctl=$d/ovsdb-server.ctl >/dev/null 2>&1 &
-    db_pid=$!
-    for _ in $(seq 50); do [ -S $d/db.sock ] && break; sleep 0.1; done
-    vsctl --no-wait init
-    vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
-        other_config:dpdk-extra="--in-memory --no-pci" other_config:dpdk-socket-mem=512 other_config:pmd-cpu-mask=0x2
-    $vswitchd unix:$d/db.sock --pidfile=$d/sw.pid --log-file=$d/sw.log --unixctl=$d/ovs-vswitchd.ctl >/dev/null 2>&1 &
-    sw_pid=$!
-    for _ in $(seq 100); do
-        [ "$(vsctl get Open_vSwitch . dpdk_initialized 2>/dev/null)" = true ] && break; sleep 0.1
-    done
+    start_ovs dpdk-extra="--in-memory --no-pci" dpdk-socket-mem=512 pmd-cpu-mask=0x2
     vsctl add-br br0 -- set bridge br0 datapath_type=netdev
     local dev0=net_null0 dev1=net_null1 what="in_port->output"
     if [ "$mode" != inport ]; then
@@ -99,7 +72,7 @@ ovs_round() {
         ovs-ofctl -O OpenFlow13 add-flow br0 in_port=2,actions=output:1
     fi
     sleep 3
-    ovs-appctl -t $d/ovs-vswitchd.ctl dpif-netdev/pmd-stats-clear >/dev/null
+    appctl dpif-netdev/pmd-stats-clear >/dev/null
     rx() { ovs-ofctl dump-ports br0 | awk '/rx pkts=/ { sub(/.*rx pkts=/, ""); sub(/,.*/, ""); s += $0 } END { print s }'; }
     local a t0 b t1
     a=$(rx); t0=$(date +%s.%N)
@@ -107,7 +80,7 @@ ovs_round() {
     b=$(rx); t1=$(date +%s.%N)
     awk -v what="$what" -v a="$a" -v b="$b" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "ovs-dpdk %s (both directions, 1 PMD): %.1f Mpps", what, (b - a) / (t1 - t0) / 1e6 }'
     # The PMD's own view: processing cycles per packet and its EMC hit share (a disturbed run shows more cycles).
-    ovs-appctl -t $d/ovs-vswitchd.ctl dpif-netdev/pmd-stats-show | awk '
+    appctl dpif-netdev/pmd-stats-show | awk '
         /^pmd thread/ { pmd = 1 } /^main thread/ { pmd = 0 }
         pmd && /packets received:/ { rx = $3 }
         pmd && /emc hits:/ { emc = $3 }
@@ -115,14 +88,8 @@ ovs_round() {
         pmd && /avg processing cycles per packet:/ { cpp = $6 }
         END { printf "  [pmd: %s cycles/packet, %.0f %% EMC hits, %.0f %% megaflow hits]\n", cpp,
               rx ? 100 * emc / rx : 0, rx ? 100 * mf / rx : 0 }'
-    if [ -n "${SBS_DEBUG:-}" ]; then ovs-appctl -t $d/ovs-vswitchd.ctl dpctl/dump-flows | head -4; ovs-appctl -t $d/ovs-vswitchd.ctl dpif-netdev/pmd-stats-show; grep -i "hugepage\|memory\|error" $d/sw.log | head -20; fi
-    ovs-appctl -t $d/ovs-vswitchd.ctl exit --cleanup >/dev/null 2>&1 || true
-    for _ in $(seq 50); do kill -0 "$sw_pid" 2>/dev/null || break; sleep 0.1; done
-    kill "$sw_pid" 2>/dev/null || true
-    sw_pid=
-    kill "$db_pid" 2>/dev/null || true
-    wait "$db_pid" 2>/dev/null || true
-    db_pid=
+    if [ -n "${SBS_DEBUG:-}" ]; then appctl dpctl/dump-flows | head -4; appctl dpif-netdev/pmd-stats-show; grep -i "hugepage\|memory\|error" $d/sw.log | head -20; fi
+    stop_ovs
     rm -rf "${d:?}"/*
 }
 

@@ -20,64 +20,29 @@
 set -euo pipefail
 rounds=${1:-3}
 here=$(cd "$(dirname "$0")/.." && pwd)
-vswitchd=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
-[ "$(id -u)" = 0 ] || { echo "needs root (hugepages, DPDK)" >&2; exit 2; }
-packages="openvswitch-switch-dpdk librte-net-null23 librte-net-pcap23 librte-bus-vdev23 librte-mempool-ring23"
-# shellcheck disable=SC2086
-if ! dpkg -s $packages >/dev/null 2>&1; then
-    echo "installing $packages" >&2
-    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $packages >/dev/null
-fi
-[ -x "$vswitchd" ] || { echo "no $vswitchd after installing $packages" >&2; exit 2; }
+. "$here/benchmarks/lib/peers.sh"
+need_root "hugepages, DPDK"
+packages=(openvswitch-switch-dpdk librte-net-null23 librte-net-pcap23 librte-bus-vdev23 librte-mempool-ring23)
+install_missing "${packages[@]}"
+[ -x "$ovs_vswitchd" ] || { echo "no $ovs_vswitchd after installing ${packages[*]}" >&2; exit 2; }
 jar="$here/benchmarks/target/benchmarks.jar"
 [ -f "$jar" ] || "$here/vsw" mvn -q -B package -DskipTests -pl benchmarks -am
 
-hp=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
-hp_before=$(cat $hp)
-[ "$hp_before" -ge 512 ] || echo 512 > $hp
+reserve_hugepages 512
 d=$(mktemp -d /tmp/ovs-upcall.XXXXXX)
-db_pid=
-sw_pid=
-stop_ovs() {
-    if [ -n "$sw_pid" ]; then
-        ovs-appctl -t "$d/ovs-vswitchd.ctl" exit --cleanup >/dev/null 2>&1 || true
-        for _ in $(seq 50); do kill -0 "$sw_pid" 2>/dev/null || break; sleep 0.1; done
-        kill "$sw_pid" 2>/dev/null || true
-        sw_pid=
-    fi
-    if [ -n "$db_pid" ]; then
-        kill "$db_pid" 2>/dev/null || true
-        wait "$db_pid" 2>/dev/null || true
-        db_pid=
-    fi
-}
+ovs_dir "$d"
 cleanup() {
     stop_ovs
-    echo "$hp_before" > $hp
+    release_hugepages
     rm -rf "$d"
 }
 trap cleanup EXIT
 
-export OVS_RUNDIR=$d OVS_DBDIR=$d OVS_LOGDIR=$d OVS_SYSCONFDIR=$d
-vsctl() { ovs-vsctl --db=unix:$d/db.sock "$@"; }
-appctl() { ovs-appctl -t "$d/ovs-vswitchd.ctl" "$@"; }
 "$here/vsw" java -cp "$jar" org.vswitch4j.bench.FlowReplayFiles "$d/up" upcalls >/dev/null
 
 ovs_round() {
-    ovsdb-tool create $d/conf.db /usr/share/openvswitch/vswitch.ovsschema
-    ovsdb-server $d/conf.db --remote=punix:$d/db.sock --pidfile=$d/db.pid --log-file=$d/db.log \
-        --unixctl=$d/ovsdb-server.ctl >/dev/null 2>&1 &
-    db_pid=$!
-    for _ in $(seq 50); do [ -S $d/db.sock ] && break; sleep 0.1; done
-    vsctl --no-wait init
-    vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
-        other_config:dpdk-extra="--in-memory --no-pci --file-prefix=vsup-ovs" other_config:dpdk-socket-mem=512 \
-        other_config:pmd-cpu-mask=0x2 other_config:pmd-perf-metrics=true
-    $vswitchd unix:$d/db.sock --pidfile=$d/sw.pid --log-file=$d/sw.log --unixctl=$d/ovs-vswitchd.ctl >/dev/null 2>&1 &
-    sw_pid=$!
-    for _ in $(seq 100); do
-        [ "$(vsctl get Open_vSwitch . dpdk_initialized 2>/dev/null)" = true ] && break; sleep 0.1
-    done
+    start_ovs dpdk-extra="--in-memory --no-pci --file-prefix=vsup-ovs" dpdk-socket-mem=512 pmd-cpu-mask=0x2 \
+        pmd-perf-metrics=true
     vsctl add-br br0 -- set bridge br0 datapath_type=netdev
     vsctl set-fail-mode br0 secure
     ovs-ofctl -O OpenFlow13 del-flows br0
@@ -97,7 +62,7 @@ ovs_round() {
          /- Megaflow hits:/ { mf = $4 } /- EMC hits:/ { emc = $4 }
          END { printf "ovs-dpdk upcalls: %d in 10 s of %d packets, %.2f us/upcall = %.0f upcalls per second of upcall cycles\n", up, rx, us, (us > 0 ? 1e6 / us : 0) }' "$d/perf.txt"
     stop_ovs
-    rm -f "$d"/conf.db "$d"/*.log "$d"/*.pid "$d"/*.ctl "$d"/db.sock "$d"/br0.* "$d/perf.txt"
+    rm -f "$d/perf.txt"
 }
 
 vsw_round() {
