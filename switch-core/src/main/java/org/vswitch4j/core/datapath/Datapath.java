@@ -899,11 +899,12 @@ public final class Datapath implements AutoCloseable {
         }
 
         /**
-         * How rarely a packet served by a megaflow puts its key into the exact-match cache: on average one in
-         * {@code n} such packets does (Open vSwitch's {@code other_config:emc-insert-inv-prob}, default 100).
-         * 1 inserts every time; 0 never inserts (upcalls still do). Inserting rarely keeps a cache that cannot
-         * hold every active flow from thrashing: the flows it holds stay, instead of each packet evicting
-         * another with an 18-word copy. Allowed 0..1000000.
+         * How rarely a packet served by a megaflow or an upcall puts its key into the exact-match cache: on
+         * average one in {@code n} such packets does (Open vSwitch's {@code other_config:emc-insert-inv-prob},
+         * default 100). 1 inserts every time; 0 never inserts, which leaves the exact-match cache unused.
+         * Inserting rarely keeps a cache that cannot hold every active flow from thrashing: the flows it holds
+         * stay, instead of each packet evicting another with an 18-word copy; a flow that keeps sending enters
+         * after about {@code n} packets. Allowed 0..1000000.
          */
         public Builder emcInsertInverseProbability(int n) {
             if (n < 0 || n > 1_000_000) {

@@ -1146,10 +1146,15 @@ final class PollWorker {
         if (install) {
             classifier.insert(f, key.w);
             notePortOnly(f, s);
-            if (rawKey) {
-                raw.insert(f); // its raw key is still the loaded one: no other packet ran meanwhile
-            } else {
-                emc.insert(key.w, emcHash, f);
+            // The same draw as a megaflow hit's (as OVS's handle_packet_upcall does): where most packets are new
+            // flows, inserting each would evict a live entry for a flow that may never come back, and cost the
+            // upcall a row fold and a copy for nothing; a flow that keeps coming enters on one of its next hits.
+            if (insertIntoEmc()) {
+                if (rawKey) {
+                    raw.insert(f); // its raw key is still the loaded one: no other packet ran meanwhile
+                } else {
+                    emc.insert(key.w, emcHash, f);
+                }
             }
         }
         return f;

@@ -148,7 +148,7 @@ class DatapathTest {
     }
 
     @Test
-    void megaflowHitsEnterTheExactMatchCacheWithTheConfiguredProbability() {
+    void upcallsAndMegaflowHitsEnterTheExactMatchCacheWithTheConfiguredProbability() {
         int[] inverse = {0, 100};
         for (int inv : inverse) {
             try (MiniNet net = new MiniNet(inv)) {
@@ -163,8 +163,9 @@ class DatapathTest {
                 DatapathStats s = net.dp.stats();
                 assertEquals(1, s.upcalls());
                 if (inv == 0) {
-                    // Only the upcall's own key is in the EMC; the three other keys always go to the classifier.
-                    assertEquals(200 * 24, s.megaflowHits(), "never inserted on a megaflow hit");
+                    // Not even the upcall inserts: every later packet goes to the classifier.
+                    assertEquals(200 * 32 - 1, s.megaflowHits(), "never inserted, on an upcall or a megaflow hit");
+                    assertEquals(0, s.emcHits());
                 } else {
                     assertTrue(s.emcHits() > 200 * 32 / 2,
                             "1-in-100 insertion still brings four hot keys into the EMC: " + s);
