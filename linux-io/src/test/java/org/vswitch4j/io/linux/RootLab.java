@@ -27,6 +27,32 @@ final class RootLab {
         }
     }
 
+    /**
+     * Skips the test with a message naming the Debian package when one of {@code tools} is not on the PATH, and
+     * fails instead under CI=true (.ci/run installs them). {@code tools} alternate command and package.
+     */
+    static void requireTools(String... toolsAndPackages) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+        for (int i = 0; i + 1 < toolsAndPackages.length; i += 2) {
+            String tool = toolsAndPackages[i];
+            boolean found = false;
+            for (String d : path.split(":")) {
+                if (!d.isEmpty() && Files.isExecutable(Path.of(d, tool))) {
+                    found = true;
+                    break;
+                }
+            }
+            if (!found) {
+                String msg = "this test runs " + tool + ", which is not installed (apt-get install "
+                        + toolsAndPackages[i + 1] + ")";
+                if ("true".equals(System.getenv("CI"))) {
+                    fail(msg + ", and CI=true makes a skip a failure");
+                }
+                Assumptions.abort(msg + "; it runs in CI; skipped");
+            }
+        }
+    }
+
     /** Runs a command (30 s at most); fails the test on a non-zero exit when {@code check}. Returns its output. */
     static String sh(boolean check, String... cmd) {
         try {
