@@ -901,7 +901,8 @@ public final class Datapath implements AutoCloseable {
         /**
          * How rarely a packet served by a megaflow or an upcall puts its key into the exact-match cache: on
          * average one in {@code n} such packets does (Open vSwitch's {@code other_config:emc-insert-inv-prob},
-         * default 100). 1 inserts every time; 0 never inserts, which leaves the exact-match cache unused.
+         * default 100). 1 inserts every time; 0 never inserts, and then the exact-match caches are not probed either
+         * (OVS disables its EMC the same way).
          * Inserting rarely keeps a cache that cannot hold every active flow from thrashing: the flows it holds
          * stay, instead of each packet evicting another with an 18-word copy; a flow that keeps sending enters
          * after about {@code n} packets. Allowed 0..1000000.

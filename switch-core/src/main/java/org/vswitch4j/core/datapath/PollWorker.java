@@ -450,7 +450,8 @@ final class PollWorker {
                     tunnelExt = tf != 0;
                 }
             }
-            int slot = len <= mtuLimit && !tunnel ? raw.find(p, len, dpPort) : -1; // a hit set p's L3/L4 offsets
+            // A hit set p's L3/L4 offsets. With insertion off both exact-match caches stay empty: not probed (as OVS).
+            int slot = len <= mtuLimit && !tunnel && !emcInsertNever ? raw.find(p, len, dpPort) : -1;
             Megaflow f;
             int out;
             if (slot >= 0) {
@@ -463,7 +464,7 @@ final class PollWorker {
                     out = f.singleOutput;
                 }
             } else {
-                boolean rawKey = len <= mtuLimit && raw.loaded && !tunnel;
+                boolean rawKey = len <= mtuLimit && raw.loaded && !tunnel && !emcInsertNever;
                 ParseStatus st = FlowParser.parse(p, key);
                 if (st != ParseStatus.OK) {
                     long[] c = portCounters;
@@ -480,8 +481,8 @@ final class PollWorker {
                     drop(p, DropReason.OVER_MTU);
                     continue;
                 }
-                int h = rawKey ? 0 : ExactMatchCache.hash(kw);
-                if (!rawKey && (f = emc.lookup(kw, h)) != null) {
+                int h = rawKey || emcInsertNever ? 0 : ExactMatchCache.hash(kw);
+                if (!rawKey && !emcInsertNever && (f = emc.lookup(kw, h)) != null) {
                     emcHits++;
                 } else if ((f = classifier.lookup(kw)) != null) {
                     megaflowHits++;
