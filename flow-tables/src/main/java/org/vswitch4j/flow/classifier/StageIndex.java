@@ -14,11 +14,9 @@ final class StageIndex {
     private long[] slots = new long[8];
     private int size;
 
-    /**
-     * Whether some rule's stage hash is {@code h}, in an index whose {@link #slots} are {@code s} (a lookup holds
-     * the array itself: one load fewer on its way to the slot). Allocation-free.
-     */
-    static boolean contains(long[] s, int h) {
+    /** Whether some rule's stage hash is {@code h}. Allocation-free. */
+    boolean contains(int h) {
+        long[] s = slots;
         int m = s.length - 1;
         for (int i = h & m; ; i = (i + 1) & m) {
             long e = s[i];
@@ -29,11 +27,6 @@ final class StageIndex {
                 return true;
             }
         }
-    }
-
-    /** The slot array, replaced by an {@link #add} that grows it. */
-    long[] slots() {
-        return slots;
     }
 
     /** Reads the slot an {@link #add} of {@code h} starts at (see {@code Classifier.touchInsert}). */

@@ -64,47 +64,36 @@ final class Subtable {
     /** Stored rules (every version, until freed). */
     private int rules;
 
-    /**
-     * Everything a probe reads of this subtable's constants, in one array: a lookup touches a line or two of it
-     * instead of a line in each of seven small arrays (hash items, stage ends, covered words, tries), which were
-     * cache misses once the miss path around the lookups had evicted them. Layout, in longs:
-     * <ul>
-     * <li>[0, nStages): the end (exclusive, an index into this array) of stage s's hash items;</li>
-     * <li>[{@link #ITEMS}, coverAt): the hash items in stage order, three longs each: key word, bits, multiplier;</li>
-     * <li>[coverAt, trieAt): the value table's covered words, two longs each: key word, mask;</li>
-     * <li>[trieAt, length): the tries this mask has a CIDR prefix on, two longs each: trie index, prefix length.</li>
-     * </ul>
-     */
-    private final long[] plan;
-    private final int coverAt;
-    private final int trieAt;
+    // Hashing: (word, bits, multiplier) items in stage order; stageEnd[s] = end of stage s's items.
+    private final int[] hw;
+    private final long[] hm;
+    private final long[] hc;
+    private final int[] stageEnd;
     private final int nStages;
-    /** The stage indices (every stage but the last), for writes; {@link #stageSlots} holds their arrays. */
     private final StageIndex[] indices;
-    /** Each stage index's slot array (see {@link StageIndex#contains}), read without a hop through the index. */
-    private final long[][] stageSlots;
 
-    // Prefix tracking: the classifier's tries and fields (this subtable's are listed in the plan).
+    // Prefix tracking: the classifier's tries this subtable's mask has a CIDR prefix on, and the lengths.
     private final PrefixTrie[] tries;
     private final PrefixField[] fields;
+    private final int[] trieIdx;
+    private final int[] triePlen;
     /** The local stage at which the tries are checked, or -1. */
     private final int trieStage;
 
     // The L4 ports trie (as OVS's): the rules' masked tp_src|tp_dst, so that a miss in the last stage
-    // un-wildcards only the port bits that separate the key from every rule there. Null without an L4 stage.
+    // un-wildcards only the port bits that separate the key from every rule here. Null without an L4 stage.
     private final PrefixTrie portsTrie;
     /** The mask's port bits (top 32 bits of the tp word) and their length up to the lowest one. */
     private final long portsMask;
     private final int portsLen;
 
     // The value table.
+    private final int[] kw;
+    private final long[] km;
     private final int stride;
     private long[] tab;
     private RuleEntry[] heads;
     private int used;
-
-    /** Where the hash items start in {@link #plan}: after the (at most four) stage ends. */
-    private static final int ITEMS = 4;
 
     Subtable(long[] mask, PrefixTrie[] tries, PrefixField[] fields, int jumpMin) {
         this.mask = mask.clone();
@@ -123,22 +112,11 @@ final class Subtable {
                 stages++;
             }
         }
-        int words = 0;
-        for (long m : mask) {
-            if (m != 0) {
-                words++;
-            }
-        }
-        int nt = 0;
-        for (PrefixField f : fields) {
-            if (f.prefixLength(mask) > 0) {
-                nt++;
-            }
-        }
+        hw = new int[items];
+        hm = new long[items];
+        hc = new long[items];
+        stageEnd = new int[stages];
         nStages = stages;
-        coverAt = ITEMS + 3 * items;
-        trieAt = coverAt + 2 * words;
-        long[] p = new long[trieAt + 2 * nt];
         // The tries are checked on reaching the first stage that holds one of their fields (L3 for the IP
         // addresses, metadata for the tunnel addresses), so earlier stages can rule the subtable out first.
         int trieGlobal = Integer.MAX_VALUE;
@@ -147,7 +125,7 @@ final class Subtable {
                 trieGlobal = Math.min(trieGlobal, stageOf(f.field.word()));
             }
         }
-        int i = ITEMS;
+        int i = 0;
         int s = 0;
         int firstTrieStage = -1;
         for (int g = 0; g < STAGE_BITS.length; g++) {
@@ -155,45 +133,56 @@ final class Subtable {
             for (int w = 0; w < FlowKey.WORDS; w++) {
                 long bits = mask[w] & STAGE_BITS[g][w];
                 if (bits != 0) {
-                    p[i] = w;
-                    p[i + 1] = bits;
-                    p[i + 2] = MULTIPLIERS[(i - ITEMS) / 3 % MULTIPLIERS.length];
-                    i += 3;
+                    hw[i] = w;
+                    hm[i] = bits;
+                    hc[i] = MULTIPLIERS[i % MULTIPLIERS.length];
+                    i++;
                 }
             }
             if (i > before) {
                 if (g == trieGlobal) {
                     firstTrieStage = s;
                 }
-                p[s++] = i;
+                stageEnd[s++] = i;
             }
         }
-        for (int w = 0, k = coverAt; w < FlowKey.WORDS; w++) {
-            if (mask[w] != 0) {
-                p[k] = w;
-                p[k + 1] = mask[w];
-                k += 2;
-            }
-        }
-        for (int t = 0, k = trieAt; t < fields.length; t++) {
-            int plen = fields[t].prefixLength(mask);
-            if (plen > 0) {
-                p[k] = t;
-                p[k + 1] = plen;
-                k += 2;
-            }
-        }
-        plan = p;
         indices = new StageIndex[Math.max(0, stages - 1)];
-        stageSlots = new long[indices.length][];
         for (int k = 0; k < indices.length; k++) {
             indices[k] = new StageIndex();
-            stageSlots[k] = indices[k].slots();
+        }
+        int nt = 0;
+        for (PrefixField f : fields) {
+            if (f.prefixLength(mask) > 0) {
+                nt++;
+            }
+        }
+        trieIdx = new int[nt];
+        triePlen = new int[nt];
+        for (int t = 0, k = 0; t < fields.length; t++) {
+            int plen = fields[t].prefixLength(mask);
+            if (plen > 0) {
+                trieIdx[k] = t;
+                triePlen[k++] = plen;
+            }
         }
         trieStage = firstTrieStage;
         portsMask = mask[FlowKey.W_TP] & TP_PORTS;
         portsLen = portsMask == 0 ? 0 : 64 - Long.numberOfTrailingZeros(portsMask);
         portsTrie = portsMask == 0 ? null : PrefixTrie.of(32, jumpMin);
+        int words = 0;
+        for (long m : mask) {
+            if (m != 0) {
+                words++;
+            }
+        }
+        kw = new int[words];
+        km = new long[words];
+        for (int w = 0, k = 0; w < FlowKey.WORDS; w++) {
+            if (mask[w] != 0) {
+                kw[k] = w;
+                km[k++] = mask[w];
+            }
+        }
         stride = words + 1;
         heads = new RuleEntry[8];
         tab = new long[8 * stride];
@@ -221,9 +210,8 @@ final class Subtable {
      * answer depends on (see {@link Classifier}). Allocation-free.
      */
     RuleEntry find(long[] key, long[] consulted, LookupScratch sc) {
-        long[] p = plan;
         long acc = 0;
-        int j = ITEMS;
+        int j = 0;
         int last = nStages - 1;
         // A trie whose answer would take a walk below its jump table is asked only if the subtable misses: a
         // hit means the key's prefix is stored (so no trie excludes the subtable), and the answer, the bits
@@ -237,10 +225,10 @@ final class Subtable {
                 }
                 trieLater = t == TRIE_LATER;
             }
-            for (int end = (int) p[s]; j < end; j += 3) {
-                acc += (key[(int) p[j]] & p[j + 1]) * p[j + 2];
+            for (int end = stageEnd[s]; j < end; j++) {
+                acc += (key[hw[j]] & hm[j]) * hc[j];
             }
-            if (!StageIndex.contains(stageSlots[s], fin(acc))) {
+            if (!indices[s].contains(fin(acc))) {
                 if (trieLater && trieExcludes(key, consulted, sc)) {
                     return null;
                 }
@@ -260,12 +248,12 @@ final class Subtable {
             // in cache): a miss then costs no probe of a large value table. The same answer and bits as the
             // trie after the probe's miss: no rule here has the key's ports, so the probe would miss.
             if (portsExclude(key, consulted, QUICK_PORT_STEPS)) {
-                orItems(consulted, last == 0 ? ITEMS : (int) p[last - 1]);
+                orItems(consulted, last == 0 ? 0 : stageEnd[last - 1]);
                 return null;
             }
         }
-        for (int end = coverAt; j < end; j += 3) {
-            acc += (key[(int) p[j]] & p[j + 1]) * p[j + 2];
+        for (int end = hw.length; j < end; j++) {
+            acc += (key[hw[j]] & hm[j]) * hc[j];
         }
         RuleEntry head = probe(key, fin(acc));
         if (head == null) {
@@ -273,7 +261,7 @@ final class Subtable {
                 return null;
             }
             if (portsTrie != null && portsExclude(key, consulted, Integer.MAX_VALUE)) {
-                orItems(consulted, last == 0 ? ITEMS : (int) p[last - 1]);
+                orItems(consulted, last == 0 ? 0 : stageEnd[last - 1]);
                 return null;
             }
         }
@@ -323,13 +311,12 @@ final class Subtable {
 
     /** The tries of this subtable in order (stopping at the first that is not cheap, if {@code cheapOnly}). */
     private int trieCheck(long[] key, long[] consulted, LookupScratch sc, boolean cheapOnly) {
-        long[] p = plan;
-        for (int k = trieAt; k < p.length; k += 2) {
-            int t = (int) p[k];
+        for (int k = 0; k < trieIdx.length; k++) {
+            int t = trieIdx[k];
             if (cheapOnly && !sc.walked(t) && !tries[t].cheap(fields[t].hi(key))) {
                 return TRIE_LATER;
             }
-            int plen = (int) p[k + 1];
+            int plen = triePlen[k];
             int check = sc.trie(t, tries[t], fields[t], key);
             if (!PrefixTrie.has(sc.plens, 2 * t, plen)) {
                 fields[t].orTop(consulted, Math.min(check, plen));
@@ -339,11 +326,9 @@ final class Subtable {
         return TRIE_KEEPS;
     }
 
-    /** ORs the bits of the hash items before plan index {@code end} (the stages read) into consulted. */
     private void orItems(long[] consulted, int end) {
-        long[] p = plan;
-        for (int i = ITEMS; i < end; i += 3) {
-            consulted[(int) p[i]] |= p[i + 1];
+        for (int i = 0; i < end; i++) {
+            consulted[hw[i]] |= hm[i];
         }
     }
 
@@ -365,10 +350,9 @@ final class Subtable {
     }
 
     private boolean sameValue(long[] t, int o, long[] w) {
-        long[] p = plan;
         long d = 0;
-        for (int k = coverAt; k < trieAt; k += 2, o++) {
-            d |= (w[(int) p[k]] & p[k + 1]) ^ t[o];
+        for (int k = 0; k < kw.length; k++) {
+            d |= (w[kw[k]] & km[k]) ^ t[o + k];
         }
         return d == 0;
     }
@@ -385,10 +369,9 @@ final class Subtable {
 
     /** The hash of a value (or key) under this mask: what {@link #chainOf(long[], int)} and {@link #insert} take. */
     int hashOf(long[] w) {
-        long[] p = plan;
         long acc = 0;
-        for (int j = ITEMS; j < coverAt; j += 3) {
-            acc += (w[(int) p[j]] & p[j + 1]) * p[j + 2];
+        for (int j = 0; j < hw.length; j++) {
+            acc += (w[hw[j]] & hm[j]) * hc[j];
         }
         return fin(acc);
     }
@@ -477,18 +460,17 @@ final class Subtable {
         int i = place(h);
         heads[i] = e;
         int o = i * stride;
-        long[] p = plan;
-        for (int k = coverAt, to = o + 1; k < trieAt; k += 2, to++) {
-            tab[to] = e.value[(int) p[k]] & p[k + 1];
+        for (int k = 0; k < kw.length; k++) {
+            tab[o + 1 + k] = e.value[kw[k]] & km[k];
         }
         used++;
         stageHashes(e.value, true);
         if (portsTrie != null) {
             portsTrie.insert(e.value[FlowKey.W_TP] & portsMask, 0, portsLen);
         }
-        for (int k = trieAt; k < p.length; k += 2) {
-            int t = (int) p[k];
-            tries[t].insert(fields[t].hi(e.value), fields[t].lo(e.value), (int) p[k + 1]);
+        for (int k = 0; k < trieIdx.length; k++) {
+            int t = trieIdx[k];
+            tries[t].insert(fields[t].hi(e.value), fields[t].lo(e.value), triePlen[k]);
         }
     }
 
@@ -537,22 +519,20 @@ final class Subtable {
         if (portsTrie != null) {
             portsTrie.remove(e.value[FlowKey.W_TP] & portsMask, 0, portsLen);
         }
-        long[] p = plan;
-        for (int k = trieAt; k < p.length; k += 2) {
-            int tr = (int) p[k];
-            tries[tr].remove(fields[tr].hi(e.value), fields[tr].lo(e.value), (int) p[k + 1]);
+        for (int k = 0; k < trieIdx.length; k++) {
+            int tr = trieIdx[k];
+            tries[tr].remove(fields[tr].hi(e.value), fields[tr].lo(e.value), triePlen[k]);
         }
     }
 
     /** What {@link Classifier#touchInsert} reads here: the slots an insert of value {@code v} starts at. */
     long touch(long[] v) {
-        long[] p = plan;
         long t = 0;
         long acc = 0;
-        int j = ITEMS;
+        int j = 0;
         for (int s = 0; s < indices.length; s++) {
-            for (int end = (int) p[s]; j < end; j += 3) {
-                acc += (v[(int) p[j]] & p[j + 1]) * p[j + 2];
+            for (int end = stageEnd[s]; j < end; j++) {
+                acc += (v[hw[j]] & hm[j]) * hc[j];
             }
             t += indices[s].touch(fin(acc));
         }
@@ -561,28 +541,26 @@ final class Subtable {
         if (heads[i] != null) {
             t++;
         }
-        for (int k = trieAt; k < p.length; k += 2) {
-            int f = (int) p[k];
-            t += tries[f].touch(fields[f].hi(v), (int) p[k + 1]);
+        for (int k = 0; k < trieIdx.length; k++) {
+            int f = trieIdx[k];
+            t += tries[f].touch(fields[f].hi(v), triePlen[k]);
         }
         return t;
     }
 
     /** Adds (or removes) a value's hashes over stages 0..s to (from) stage s's index, for every s but the last. */
     private void stageHashes(long[] v, boolean add) {
-        long[] p = plan;
         long acc = 0;
-        int j = ITEMS;
+        int j = 0;
         for (int s = 0; s < indices.length; s++) {
-            for (int end = (int) p[s]; j < end; j += 3) {
-                acc += (v[(int) p[j]] & p[j + 1]) * p[j + 2];
+            for (int end = stageEnd[s]; j < end; j++) {
+                acc += (v[hw[j]] & hm[j]) * hc[j];
             }
             if (add) {
                 indices[s].add(fin(acc));
             } else {
                 indices[s].remove(fin(acc));
             }
-            stageSlots[s] = indices[s].slots(); // an add may have grown it
         }
     }
 
