@@ -899,13 +899,14 @@ public final class Datapath implements AutoCloseable {
         }
 
         /**
-         * How rarely a packet served by a megaflow or an upcall puts its key into the exact-match cache: on
-         * average one in {@code n} such packets does (Open vSwitch's {@code other_config:emc-insert-inv-prob},
-         * default 100). 1 inserts every time; 0 never inserts, and then the exact-match caches are not probed either
-         * (OVS disables its EMC the same way).
-         * Inserting rarely keeps a cache that cannot hold every active flow from thrashing: the flows it holds
-         * stay, instead of each packet evicting another with an 18-word copy; a flow that keeps sending enters
-         * after about {@code n} packets. Allowed 0..1000000.
+         * How rarely a packet served by a megaflow or an upcall puts its key into the exact-match cache: on average
+         * one in {@code n} such packets does (Open vSwitch's {@code other_config:emc-insert-inv-prob}, default 100;
+         * OVS draws for upcalls too). One exception: a megaflow hit of the raw-header table's shapes (IPv4 TCP/UDP,
+         * non-IP L2) whose slot is free takes it at once, as that costs no flow its entry, so a flow that comes
+         * back enters at its second packet while there is room. 1 inserts every time; 0 never inserts, and then
+         * the exact-match caches are not probed either (OVS disables its EMC the same way). Inserting rarely keeps a cache that cannot hold every active flow from thrashing: the flows it
+         * holds stay, instead of each packet evicting another with an 18-word copy; a flow that keeps sending
+         * enters after about {@code n} packets. Allowed 0..1000000.
          */
         public Builder emcInsertInverseProbability(int n) {
             if (n < 0 || n > 1_000_000) {

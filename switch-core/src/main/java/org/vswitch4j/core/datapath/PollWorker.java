@@ -486,13 +486,7 @@ final class PollWorker {
                     emcHits++;
                 } else if ((f = classifier.lookup(kw)) != null) {
                     megaflowHits++;
-                    if (insertIntoEmc()) {
-                        if (rawKey) {
-                            raw.insert(f);
-                        } else {
-                            emc.insert(kw, h, f);
-                        }
-                    }
+                    cacheExact(f, rawKey, kw, h, false);
                 } else {
                     misses++;
                     f = upcall(p, s, h, rawKey);
@@ -714,7 +708,26 @@ final class PollWorker {
         return -1;
     }
 
-    /** Whether this megaflow hit should enter the EMC: a draw of probability 1/emc-insert-inv-prob. */
+    /**
+     * Puts the key of the packet just served by {@code f} (an {@code upcall}'s or a megaflow hit's) into the
+     * exact-match caches: the raw-header table's loaded key when {@code rawKey}, else {@code kw} (hash {@code h})
+     * into the EMC. Each insert happens on a draw of probability 1/emc-insert-inv-prob (as in OVS, upcalls
+     * included), except that a megaflow hit whose raw slot is free takes it at once. Why: where most packets are
+     * new flows, inserting for each would cost the upcall a row write, and when the table is full a cuckoo walk
+     * and a row fold (12 % of an upcall's samples), for a flow that may not come back; a flow that does come back
+     * enters at its second packet while there is room, and a free slot costs no other flow its entry.
+     */
+    private void cacheExact(Megaflow f, boolean rawKey, long[] kw, int h, boolean upcall) {
+        if (rawKey) {
+            if ((upcall || !raw.insertIfFree(f)) && insertIntoEmc()) {
+                raw.insert(f);
+            }
+        } else if (insertIntoEmc()) {
+            emc.insert(kw, h, f);
+        }
+    }
+
+    /** Whether this insertion should happen: a draw of probability 1/emc-insert-inv-prob. */
     private boolean insertIntoEmc() {
         int x = random;
         x ^= x << 13;
@@ -1147,16 +1160,7 @@ final class PollWorker {
         if (install) {
             classifier.insert(f, key.w);
             notePortOnly(f, s);
-            // The same draw as a megaflow hit's (as OVS's handle_packet_upcall does): where most packets are new
-            // flows, inserting each would evict a live entry for a flow that may never come back, and cost the
-            // upcall a row fold and a copy for nothing; a flow that keeps coming enters on one of its next hits.
-            if (insertIntoEmc()) {
-                if (rawKey) {
-                    raw.insert(f); // its raw key is still the loaded one: no other packet ran meanwhile
-                } else {
-                    emc.insert(key.w, emcHash, f);
-                }
-            }
+            cacheExact(f, rawKey, key.w, emcHash, true); // the raw key is still the loaded one: no other packet ran
         }
         return f;
     }

@@ -85,6 +85,8 @@ final class RawHeaderCache {
     // (24..25, the checksum, masked out), then 32..37 (38..39 masked out). Tagged: bytes 0..7, 8..15 (the tag),
     // then the same third word with the TOS (byte 19) at bits 16..23, then 30..35 and 36..41.
     boolean loaded;
+    /** Inserts that found both slots taken and so moved or dropped other entries (owner thread; tests). */
+    long evictingInserts;
     long k0;
     long k1;
     long k2;
@@ -289,26 +291,18 @@ final class RawHeaderCache {
      * megaflow, when no move within {@value #MAX_KICKS} ends on a free slot.
      */
     void insert(Megaflow f) {
-        long[] c = carry;
-        c[0] = k0;
-        c[1] = k1;
-        c[2] = k2;
-        c[3] = k3;
-        c[4] = k4 | outBits(f);
-        c[USED] = 0;
-        c[PACKETS] = 0;
-        c[BYTES] = 0;
+        if (insertIfFree(f)) {
+            return;
+        }
+        evictingInserts++;
+        loadCarry(f);
         int h = hash;
         int i1 = h & mask;
         int i2 = (h >>> 16 ^ h >>> 3) & mask;
         Megaflow[] fl = flows;
-        int pos = fl[i1] == null ? i1 : fl[i2] == null ? i2 : -1;
-        if (pos >= 0) {
-            store(pos, f);
-            return;
-        }
+        long[] c = carry;
         Megaflow cf = f;
-        pos = (h & 0x40000000) == 0 ? i1 : i2;
+        int pos = (h & 0x40000000) == 0 ? i1 : i2;
         for (int kick = 0; kick < MAX_KICKS; kick++) {
             // The carried entry goes into pos; the resident becomes the carried one.
             Megaflow tf = fl[pos];
@@ -327,6 +321,38 @@ final class RawHeaderCache {
         }
         // No free slot within MAX_KICKS moves: the carried entry is dropped; what its hits owe goes to its megaflow.
         foldRow(c, 0, cf);
+    }
+
+    /**
+     * Caches the raw key left by the last {@link #find} that missed (loaded) → {@code f}, a live megaflow, when one of
+     * its two slots is free; returns whether it did. Moves and drops nothing, so it costs no other flow its entry
+     * (the datapath then inserts without the 1-in-n draw that guards {@link #insert}'s evictions).
+     */
+    boolean insertIfFree(Megaflow f) {
+        int h = hash;
+        int i1 = h & mask;
+        int i2 = (h >>> 16 ^ h >>> 3) & mask;
+        Megaflow[] fl = flows;
+        int pos = fl[i1] == null ? i1 : fl[i2] == null ? i2 : -1;
+        if (pos < 0) {
+            return false;
+        }
+        loadCarry(f);
+        store(pos, f);
+        return true;
+    }
+
+    /** The loaded key → {@code f} as a new row in {@link #carry}, its counters zero. */
+    private void loadCarry(Megaflow f) {
+        long[] c = carry;
+        c[0] = k0;
+        c[1] = k1;
+        c[2] = k2;
+        c[3] = k3;
+        c[4] = k4 | outBits(f);
+        c[USED] = 0;
+        c[PACKETS] = 0;
+        c[BYTES] = 0;
     }
 
     /** Writes the carried row into free slot {@code pos}, for {@code f}. */

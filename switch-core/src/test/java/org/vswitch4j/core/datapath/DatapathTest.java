@@ -147,31 +147,57 @@ class DatapathTest {
         return r;
     }
 
-    @Test
-    void upcallsAndMegaflowHitsEnterTheExactMatchCacheWithTheConfiguredProbability() {
-        int[] inverse = {0, 100};
-        for (int inv : inverse) {
-            try (MiniNet net = new MiniNet(inv)) {
-                net.dp.poll();
-                for (int round = 0; round < 200; round++) {
-                    for (int i = 0; i < 32; i++) {
-                        net.in.inject(frame(1 + (i & 3)));  // four keys, one megaflow
-                    }
-                    net.dp.poll();
-                    net.out.drain();
-                }
-                DatapathStats s = net.dp.stats();
-                assertEquals(1, s.upcalls());
-                if (inv == 0) {
-                    // Not even the upcall inserts: every later packet goes to the classifier.
-                    assertEquals(200 * 32 - 1, s.megaflowHits(), "never inserted, on an upcall or a megaflow hit");
-                    assertEquals(0, s.emcHits());
-                } else {
-                    assertTrue(s.emcHits() > 200 * 32 / 2,
-                            "1-in-100 insertion still brings four hot keys into the EMC: " + s);
-                    assertTrue(s.megaflowHits() > 3, "but not at once: " + s);
-                }
+    /** Sends 200 bursts of 32 frames cycling over four keys (one megaflow) and returns the counters. */
+    private static DatapathStats fourKeys(MiniNet net) {
+        net.dp.poll();
+        for (int round = 0; round < 200; round++) {
+            for (int i = 0; i < 32; i++) {
+                net.in.inject(frame(1 + (i & 3)));
             }
+            net.dp.poll();
+            net.out.drain();
+        }
+        DatapathStats s = net.dp.stats();
+        assertEquals(1, s.upcalls());
+        assertEquals(200 * 32, s.emcHits() + s.megaflowHits() + s.upcalls(), s.toString());
+        return s;
+    }
+
+    @Test
+    void insertionZeroLeavesTheExactMatchCachesUnused() {
+        try (MiniNet net = new MiniNet(0, 16384)) {
+            DatapathStats s = fourKeys(net);
+            assertEquals(0, s.emcHits(), "never inserted, on an upcall or a megaflow hit: " + s);
+        }
+    }
+
+    @Test
+    void aKeyWhoseRawSlotIsFreeEntersAtItsFirstMegaflowHitWhateverTheDraw() {
+        try (MiniNet net = new MiniNet(100, 16384)) {
+            DatapathStats s = fourKeys(net);
+            // the upcall does not insert (its draw fails), so each of the four keys enters at its first megaflow hit
+            assertEquals(4, s.megaflowHits(), s.toString());
+        }
+    }
+
+    @Test
+    void anInsertionThatWouldEvictWaitsForTheDraw() {
+        // Two raw slots for four keys: at most two are resident, and the others' megaflow hits would evict. With a
+        // one-in-a-million draw (the xorshift sequence is fixed, and none of its first 6,400 draws passes) none does,
+        // so at least two keys never hit the raw table, and the first keeps the slot it took at its first megaflow hit.
+        try (MiniNet net = new MiniNet(1_000_000, 2)) {
+            DatapathStats s = fourKeys(net);
+            RawHeaderCache raw = net.dp.worker(0).raw;
+            assertEquals(0, raw.evictingInserts, s.toString());
+            assertTrue(raw.liveCount() <= 2);
+            assertTrue(s.emcHits() >= 200 * 8 - 1, s.toString());
+            assertTrue(s.megaflowHits() >= 2 * 200 * 8, s.toString());
+        }
+        // With every insertion drawn (1), each megaflow hit tries to evict, but for one that can take the second
+        // slot while it is free (the upcall took the first: its draw passes).
+        try (MiniNet net = new MiniNet(1, 2)) {
+            DatapathStats s = fourKeys(net);
+            assertTrue(net.dp.worker(0).raw.evictingInserts >= s.megaflowHits() - 1, s.toString());
         }
     }
 
@@ -181,9 +207,9 @@ class DatapathTest {
         final TestPort in = new TestPort("in", pool);
         final TestPort out = new TestPort("out", pool);
 
-        MiniNet(int emcInsertInverseProbability) {
+        MiniNet(int emcInsertInverseProbability, int emcEntries) {
             dp = Datapath.builder().clock(clock).memory(pool).emcInsertInverseProbability(emcInsertInverseProbability)
-                    .build();
+                    .emcEntries(emcEntries).build();
             dp.addPort(in, oneToTwo);
             dp.addPort(out, oneToTwo);
             dp.portOnlyBursts(false); // the EMC is under test: an in_port-only megaflow would bypass it
