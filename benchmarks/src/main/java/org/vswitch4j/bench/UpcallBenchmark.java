@@ -37,7 +37,7 @@ import org.vswitch4j.core.datapath.DatapathStats;
  * table's probe (a miss), the parse into the flow key, the megaflow classifier's probe of every mask it holds (a
  * miss), the upcall (slow-path lock; {@code FlowPipeline.translate}: three table lookups with staged lookup and
  * prefix tracking, the tags, the datapath actions; compiling them; the megaflow, its insertion into the
- * classifier and the raw-header table), the output to ofport 2 in the burst's tx, and 1/{@value #FLUSH_ROUNDS}·32
+ * classifier, and into the raw-header table on 1 in 100 upcalls, the datapath's default insertion draw), the output to ofport 2 in the burst's tx, and 1/{@value #FLUSH_ROUNDS}·32
  * of a full cache flush (the flush's own cost per upcall is small: clearing at most 16,384 megaflows and the
  * exact-match tables, about 2 MB of arrays); a packet that shares an earlier packet's megaflow costs a megaflow
  * hit instead of the upcall. Score: packets per second ({@code ops/s}); {@code upcalls}: upcalls per second.
