@@ -904,9 +904,10 @@ public final class Datapath implements AutoCloseable {
          * OVS draws for upcalls too). One exception: a megaflow hit of the raw-header table's shapes (IPv4 TCP/UDP,
          * non-IP L2) whose slot is free takes it at once, as that costs no flow its entry, so a flow that comes
          * back enters at its second packet while there is room. 1 inserts every time; 0 never inserts, and then
-         * the exact-match caches are not probed either (OVS disables its EMC the same way). Inserting rarely keeps a cache that cannot hold every active flow from thrashing: the flows it
-         * holds stay, instead of each packet evicting another with an 18-word copy; a flow that keeps sending
-         * enters after about {@code n} packets. Allowed 0..1000000.
+         * the exact-match caches are not probed either (OVS disables its EMC the same way). Inserting rarely keeps
+         * a cache that cannot hold every active flow from thrashing: the flows it holds stay, instead of each
+         * packet evicting another with an 18-word copy; a flow that keeps sending enters after about {@code n}
+         * packets. Allowed 0..1000000.
          */
         public Builder emcInsertInverseProbability(int n) {
             if (n < 0 || n > 1_000_000) {
