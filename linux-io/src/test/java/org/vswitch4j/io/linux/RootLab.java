@@ -19,38 +19,36 @@ final class RootLab {
 
     static void requireRoot() {
         if (!"root".equals(System.getProperty("user.name"))) {
-            String msg = "this test needs root (TAP, AF_XDP, namespaces)";
-            if ("true".equals(System.getenv("CI"))) {
-                fail(msg + ", and CI=true makes a skip a failure");
-            }
-            Assumptions.abort(msg + "; it runs in CI; skipped");
+            skipOrFail("this test needs root (TAP, AF_XDP, namespaces)");
         }
     }
 
-    /**
-     * Skips the test with a message naming the Debian package when one of {@code tools} is not on the PATH, and
-     * fails instead under CI=true (.ci/run installs them). {@code tools} alternate command and package.
-     */
-    static void requireTools(String... toolsAndPackages) {
-        String path = System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
-        for (int i = 0; i + 1 < toolsAndPackages.length; i += 2) {
-            String tool = toolsAndPackages[i];
-            boolean found = false;
-            for (String d : path.split(":")) {
-                if (!d.isEmpty() && Files.isExecutable(Path.of(d, tool))) {
-                    found = true;
-                    break;
-                }
-            }
-            if (!found) {
-                String msg = "this test runs " + tool + ", which is not installed (apt-get install "
-                        + toolsAndPackages[i + 1] + ")";
-                if ("true".equals(System.getenv("CI"))) {
-                    fail(msg + ", and CI=true makes a skip a failure");
-                }
-                Assumptions.abort(msg + "; it runs in CI; skipped");
+    /** Skips the test when {@code tool} is not on the PATH, naming the Debian package to install (see skipOrFail). */
+    static void requireTool(String tool, String debianPackage) {
+        if (onPath(tool) == null) {
+            skipOrFail("this test runs " + tool + ", which is not installed (apt-get install " + debianPackage + ")");
+        }
+    }
+
+    /** {@code tool} in a directory of the PATH, or null. */
+    static Path onPath(String tool) {
+        for (String d : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, tool))) {
+                return Path.of(d, tool);
             }
         }
+        return null;
+    }
+
+    /**
+     * The CI skip rule: skips the test with {@code why}, or fails it under CI=true (CI runs as root and .ci/run
+     * installs every tool the tests use, so a skip there is a failure).
+     */
+    static void skipOrFail(String why) {
+        if ("true".equals(System.getenv("CI"))) {
+            fail(why + ", and CI=true makes a skip a failure");
+        }
+        Assumptions.abort(why + "; it runs in CI; skipped");
     }
 
     /** Runs a command (30 s at most); fails the test on a non-zero exit when {@code check}. Returns its output. */

@@ -27,7 +27,7 @@ class TapCloseUnderTrafficTest {
     @BeforeAll
     static void setUp() {
         RootLab.requireRoot();
-        RootLab.requireTools("ping", "iputils-ping");
+        RootLab.requireTool("ping", "iputils-ping");
         RootLab.namespaceWithVeth(NS, "vsl-tca", "vsl-tcb");
     }
 
