@@ -213,7 +213,8 @@ final class FlowGen {
             case 3:
                 return pick(r, "mod_dl_src", "mod_dl_dst") + ":" + mac(r);
             case 4:
-                return "set_field:" + num(r, 32, false) + "->reg" + r.nextInt(16);
+                return r.nextInt(4) > 0 ? "set_field:" + num(r, 32, false) + "->reg" + r.nextInt(16)
+                        : pick(r, "set_tunnel:", "set_tunnel64:") + num(r, 64, false);
             case 5: {
                 int reg = r.nextInt(16);
                 int lo = r.nextInt(32);
@@ -237,8 +238,12 @@ final class FlowGen {
                 }
                 return sb.toString();
             }
-            case 9:
-                return "set_queue:" + r.nextInt(100);
+            case 9: {
+                int port = 1 + r.nextInt(100);
+                int queue = r.nextInt(100);
+                return pick(r, "set_queue:" + queue, "pop_queue", "enqueue:" + port + ":" + queue,
+                        "enqueue(" + pick(r, Integer.toString(port), "LOCAL", "IN_PORT") + "," + queue + ")");
+            }
             case 10:
                 return "group:" + (1 + r.nextInt(5));
             case 11:

@@ -103,6 +103,13 @@ public sealed interface Action {
         }
     }
 
+    /**
+     * Open vSwitch's pop_queue: back to the queue the packet had before any set_queue. OVS's {@code enqueue} becomes
+     * set_queue, output, pop_queue in OpenFlow 1.1 and later; it is not allowed in an action set.
+     */
+    record PopQueue() implements Action {
+    }
+
     /** Set the IPv4 TTL or IPv6 hop limit ({@code mod_nw_ttl}). */
     record SetTtl(int ttl) implements Action {
         /** Checks the range. */

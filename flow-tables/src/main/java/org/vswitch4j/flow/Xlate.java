@@ -265,7 +265,7 @@ final class Xlate {
                 case Action.PopVlan _ -> popVlan();
                 case Action.DecTtl d -> decTtl(entry);
                 case Action.SetTtl t -> setTtl(t.ttl());
-                case Action.SetQueue _ -> {
+                case Action.SetQueue _, Action.PopQueue _ -> {
                     // Queues belong to the output port's QoS; the datapath has none yet, so the packet keeps its
                     // default queue (trace shows the action).
                 }

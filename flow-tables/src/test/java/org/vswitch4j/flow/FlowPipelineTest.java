@@ -258,6 +258,28 @@ class FlowPipelineTest {
         }
     }
 
+    @Test
+    void enqueueOutputsToItsPortAndSetTunnelWritesTheTunnelIdLaterTablesMatch() {
+        try (Rig r = new Rig(3)) {
+            ofctl(r, "table=0,in_port=1,actions=set_tunnel:0x2a,resubmit(,1)",
+                    "table=1,priority=10,tun_id=0x2a,actions=enqueue:3:7",
+                    "table=1,priority=0,actions=output:2");
+            r.send(1, udp());
+            assertEquals(1, r.take(3).size());
+            assertEquals(0, r.take(2).size());
+            ofctl(r, "table=0,in_port=1,actions=set_tunnel64:0x2b,resubmit(,1)"); // replaces the first flow
+            r.send(1, udp());
+            assertEquals(0, r.take(3).size());
+            assertEquals(1, r.take(2).size());
+            // pop_queue has no place in an action set: refused as Open vSwitch refuses it (OFPBAC_BAD_TYPE).
+            for (String bad : List.of("table=2,actions=write_actions(enqueue:1:2)",
+                    "table=2,actions=write_actions(pop_queue)")) {
+                FlowModException e = assertThrows(FlowModException.class, () -> ofctl(r, bad), bad);
+                assertEquals(OfpError.BAD_ACTION_BAD_TYPE, e.error(), bad);
+            }
+        }
+    }
+
     static void ofctl(Rig r, String... flows) {
         for (String f : flows) {
             r.of.apply(Ofctl.parseFlow(f, FlowMod.Command.ADD));

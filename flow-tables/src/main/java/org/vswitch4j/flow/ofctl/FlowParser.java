@@ -463,7 +463,7 @@ final class FlowParser {
                             "actions before the instructions that follow them");
                 }
                 stage = 1;
-                apply.add(action(p, ctx));
+                addAction(apply, p, ctx);
                 continue;
             }
             if (seen[s] || s < stage) {
@@ -537,7 +537,7 @@ final class FlowParser {
                 dropPos = p.keyPos();
                 continue;
             }
-            out.add(action(p, ctx));
+            addAction(out, p, ctx);
         }
         if (dropPos >= 0 && !out.isEmpty()) {
             throw error(dropPos, "drop", "\"drop\" must not be accompanied by any other action",
@@ -550,9 +550,43 @@ final class FlowParser {
             + " CONTROLLER[:MAX_LEN], controller(max_len=N), drop, group:N, set_field:V[/M]->FIELD, mod_dl_src,"
             + " mod_dl_dst, mod_nw_src, mod_nw_dst, mod_tp_src, mod_tp_dst, mod_nw_tos, mod_nw_ecn, mod_nw_ttl,"
             + " mod_vlan_vid, mod_vlan_pcp, push_vlan:ETHERTYPE, pop_vlan, strip_vlan, dec_ttl[(IDS)], set_queue:N,"
-            + " resubmit:PORT, resubmit([PORT],[TABLE]), load:V->DST, move:SRC->DST, note:HEX, conjunction(ID,K/N),"
-            + " learn(...), fin_timeout(idle_timeout=N,hard_timeout=N), exit; or an instruction: meter:N, write_actions(...), clear_actions, write_metadata:V[/M],"
-            + " goto_table:N";
+            + " pop_queue, enqueue:PORT:QUEUE, set_tunnel:ID, set_tunnel64:ID, resubmit:PORT, resubmit([PORT],[TABLE]),"
+            + " load:V->DST, move:SRC->DST, note:HEX, conjunction(ID,K/N), learn(...),"
+            + " fin_timeout(idle_timeout=N,hard_timeout=N), exit; or an instruction: meter:N, write_actions(...),"
+            + " clear_actions, write_metadata:V[/M], goto_table:N";
+
+    /**
+     * Adds what {@code p} names to {@code out}: one action, except {@code enqueue}, which is three, as Open vSwitch
+     * encodes it for OpenFlow 1.1 and later (where OpenFlow 1.0's enqueue action does not exist): set_queue, output,
+     * pop_queue.
+     */
+    private void addAction(List<Action> out, Lexer.Pair p, Context ctx) {
+        if (!p.key().equalsIgnoreCase("enqueue")) {
+            out.add(action(p, ctx));
+            return;
+        }
+        String syntax = "enqueue:PORT:QUEUE or enqueue(PORT,QUEUE)";
+        if (!p.hasValue()) {
+            throw error(p.keyPos(), p.key(), "enqueue needs a port and a queue", syntax);
+        }
+        String v = p.value();
+        int vp = p.valuePos();
+        int sep = v.indexOf(p.sep() == '(' ? ',' : ':');
+        if (sep <= 0 || sep == v.length() - 1) {
+            throw error(vp, v, "enqueue needs a port and a queue", syntax);
+        }
+        String portText = v.substring(0, sep).strip();
+        long port = Values.port(portText, text, vp);
+        if (!OfPort.isOrdinary(port) && port != OfPort.IN_PORT && port != OfPort.LOCAL) {
+            throw error(vp, portText, "enqueue's port must be a port number, IN_PORT or LOCAL (a queue belongs to one"
+                    + " port)", syntax);
+        }
+        String queueText = v.substring(sep + 1).strip();
+        long queue = Values.bounded(queueText, 0xffff_ffffL, "queue", text, vp + v.indexOf(queueText, sep + 1));
+        out.add(new Action.SetQueue(queue));
+        out.add(Action.Output.to(port));
+        out.add(new Action.PopQueue());
+    }
 
     Action action(Lexer.Pair p, Context ctx) {
         try {
@@ -688,6 +722,13 @@ final class FlowParser {
             }
             case "set_queue":
                 return new Action.SetQueue(Values.bounded(value(p, "a queue id"), 0xffff_ffffL, "queue", text, vp));
+            case "pop_queue":
+                noValue(p);
+                return new Action.PopQueue();
+            case "set_tunnel":
+            case "set_tunnel64":
+                // Open vSwitch's own actions for the tunnel id; in OpenFlow 1.3 they are set_field on tun_id.
+                return Action.SetField.of(MatchField.TUN_ID, Values.integer(value(p, "a tunnel id"), text, vp));
             case "group":
                 return new Action.Group(Values.bounded(value(p, "a group id"), 0xffff_ff00L, "group", text, vp));
             case "resubmit":

@@ -80,6 +80,13 @@ class OfctlActionTest {
         "dec_ttl#dec_ttl",
         "dec_ttl(1,2)#dec_ttl(1,2)",
         "set_queue:4#set_queue:4",
+        "pop_queue#pop_queue",
+        "enqueue:1:2#set_queue:2,output:1,pop_queue",
+        "enqueue(LOCAL,7)#set_queue:7,LOCAL,pop_queue",
+        "enqueue:IN_PORT:3#set_queue:3,IN_PORT,pop_queue",
+        "set_tunnel:0x10#set_field:0x10->tun_id",
+        "set_tunnel:0x123456789#set_field:0x123456789->tun_id",
+        "set_tunnel64:16#set_field:0x10->tun_id",
         "group:5#group:5",
         "resubmit:3#resubmit:3",
         "resubmit(,3)#resubmit(,3)",
@@ -121,6 +128,14 @@ class OfctlActionTest {
                 new LearnSpec.MatchValue(FieldRef.of(MatchField.ETH_TYPE), 0, 0x800),
                 new LearnSpec.LoadValue(0, 5, FieldRef.of(MatchField.REG1, 0, 3)),
                 new LearnSpec.OutputField(FieldRef.of(MatchField.REG2, 0, 15)))), spec);
+    }
+
+    @Test
+    void enqueueIsSetQueueOutputPopQueueAndSetTunnelASetFieldOnTunId() {
+        assertEquals(List.of(new Action.SetQueue(2), Action.Output.to(1), new Action.PopQueue()),
+                Ofctl.parseActions("enqueue:1:2"));
+        assertEquals(List.of(Action.SetField.of(MatchField.TUN_ID, 0x10), Action.Output.to(5)),
+                Ofctl.parseActions("set_tunnel:0x10,output:5"));
     }
 
     @Test

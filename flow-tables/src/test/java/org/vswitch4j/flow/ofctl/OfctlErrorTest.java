@@ -52,6 +52,11 @@ class OfctlErrorTest {
         "actions=learn(table=1,bogus:1)#22#bogus",
         "in_port=1#9#",
         "cookie=0x1/0xff,actions=drop#0#cookie=0x1/0xff",
+        "actions=enqueue:1#16#1",
+        "actions=enqueue:ALL:1#16#ALL",
+        "actions=enqueue(1,x)#18#x",
+        "actions=set_tunnel:0x1ffffffffffffffff#19#0x1ffffffffffffffff",
+        "actions=pop_queue:1#18#1",
     })
     void aSyntaxErrorPointsAtTheOffendingToken(String text, int position, String token) {
         FlowSyntaxException e = assertThrows(FlowSyntaxException.class, () -> Ofctl.parseFlow(text));

@@ -222,12 +222,13 @@ final class RandomModels {
             }
             case 14 -> new Action.Learn(learn());
             case 15 -> new Action.Exit();
+            case 16 -> new Action.PopQueue();
             default -> throw new IllegalArgumentException("action kind " + kind + " is outside 0.." + (ACTION_KINDS - 1));
         };
     }
 
     /** How many kinds {@link #action(int)} knows: one per record of {@link Action}. */
-    static final int ACTION_KINDS = 16;
+    static final int ACTION_KINDS = 17;
 
     LearnSpec learn() {
         List<LearnSpec.Item> items = new ArrayList<>();
