@@ -182,6 +182,16 @@ final class FlowGen {
         }
         int n = r.nextInt(5);
         for (int i = 0; i < n; i++) {
+            if (r.nextInt(12) == 0) {
+                // clone(...): the copy's VLAN edits do not reach the actions after it
+                boolean[] inner = {vlan[0]};
+                List<String> body = new ArrayList<>();
+                for (int k = r.nextInt(3); k >= 0; k--) {
+                    body.add(action(r, ip4, ip6, l4, inner));
+                }
+                out.add("clone(" + String.join(",", body) + ")");
+                continue;
+            }
             out.add(action(r, ip4, ip6, l4, vlan));
         }
         if (r.nextInt(8) == 0) {

@@ -110,6 +110,21 @@ public sealed interface Action {
     record PopQueue() implements Action {
     }
 
+    /**
+     * Open vSwitch's clone: {@code actions} run on a copy of the packet and of its action set, and the copy's action
+     * set (with what resubmits inside wrote to it) is executed at their end; afterwards the packet (every field,
+     * registers and metadata included) and the action set are what they were before. What does leave is what the
+     * copy did: outputs, packet-ins, learned flows, counters. An exit inside also ends everything after the clone.
+     * All as in Open vSwitch 3.1 (Debian 12's, the peer of our agreement tests); Open vSwitch 3.2 and later start
+     * the copy with an empty action set instead. Not allowed in an action set.
+     */
+    record Clone(List<Action> actions) implements Action {
+        /** Copies the list. */
+        public Clone {
+            actions = List.copyOf(actions);
+        }
+    }
+
     /** Set the IPv4 TTL or IPv6 hop limit ({@code mod_nw_ttl}). */
     record SetTtl(int ttl) implements Action {
         /** Checks the range. */

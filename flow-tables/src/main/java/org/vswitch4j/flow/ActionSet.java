@@ -75,6 +75,22 @@ final class ActionSet {
         }
     }
 
+    /** A new action set holding what this one holds (a clone's, which starts as the packet's). */
+    ActionSet copy() {
+        ActionSet c = new ActionSet();
+        c.pop = pop;
+        c.push = push;
+        c.decTtl = decTtl;
+        c.setTtl = setTtl;
+        c.sets.putAll(sets);
+        c.loads.addAll(loads);
+        c.queue = queue;
+        c.group = group;
+        c.output = output;
+        c.written = written;
+        return c;
+    }
+
     /** Checks that {@code actions} fit an action set, without building one. */
     static void check(List<Action> actions) {
         new ActionSet().write(actions);

@@ -131,6 +131,9 @@ final class FlowEntry implements Classifier.Rule {
             if (group >= 0 && a instanceof Action.Group g && g.groupId() == group) {
                 return true;
             }
+            if (a instanceof Action.Clone c && uses(c.actions(), port, group)) { // as OVS, a clone's actions count
+                return true;
+            }
         }
         return false;
     }

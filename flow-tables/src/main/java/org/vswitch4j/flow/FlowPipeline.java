@@ -468,6 +468,7 @@ public final class FlowPipeline implements Pipeline {
                         throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "resubmit table " + r.table());
                     }
                 }
+                case Action.Clone c -> checkActions(m, c.actions()); // as Open vSwitch checks a clone's actions
                 default -> {
                 }
             }
@@ -658,6 +659,8 @@ public final class FlowPipeline implements Pipeline {
                 if (ge != null) {
                     ge.refCount += delta;
                 }
+            } else if (a instanceof Action.Clone c) {
+                refGroups(c.actions(), delta);
             }
         }
     }

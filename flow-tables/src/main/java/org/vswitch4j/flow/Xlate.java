@@ -71,7 +71,8 @@ final class Xlate {
      * skipped, but a resubmit or group that reached it resumes after it (ovs-actions(7), "The dec_ttl action").
      */
     private boolean listStopped;
-    private final ActionSet actionSet = new ActionSet();
+    /** The action set being written: the translation's, or during a clone's actions the clone's own. */
+    private ActionSet actionSet = new ActionSet();
     /** The table being processed, for packet-ins and the current-table resubmit. */
     private int table;
     /**
@@ -282,6 +283,7 @@ final class Xlate {
                     // Only matters to lookups (FlowTable); as an action it does nothing.
                 }
                 case Action.Learn l -> learn(l.spec(), entry);
+                case Action.Clone c -> cloneActions(c, entry);
                 case Action.Exit _ -> stopped = true;
                 case Action.FinTimeout ft -> finTimeout(ft, entry);
             }
@@ -396,6 +398,33 @@ final class Xlate {
             }
         } finally {
             depth--;
+        }
+    }
+
+    /**
+     * clone(...): its actions on a copy of the packet and of the action set (see {@link Action.Clone}), as Open
+     * vSwitch 3.1's {@code clone_xlate_actions}. The datapath needs no clone of its own: the packet's edits the copy
+     * committed before its outputs are undone by the next commit, since {@link #flow} is restored.
+     */
+    private void cloneActions(Action.Clone c, FlowEntry entry) {
+        FlowKey saved = flow.copy();
+        ActionSet outer = actionSet;
+        actionSet = outer.copy();
+        try {
+            doActions(c.actions(), entry);
+            listStopped = false; // an expired dec_ttl ends the clone's list only
+            boolean exited = stopped;
+            stopped = false; // as at the pipeline's end: an exit does not cancel the action set already written
+            if (!limitHit && !actionSet.isEmpty()) {
+                if (trace != null) {
+                    trace.note(depth, "clone's action set: " + actionSet.describe());
+                }
+                actionSet.execute(this);
+            }
+            stopped = exited;
+        } finally {
+            actionSet = outer;
+            flow.copyFrom(saved);
         }
     }
 

@@ -1,6 +1,7 @@
 package org.vswitch4j.flow.ofctl;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -537,6 +538,11 @@ final class FlowParser {
                 dropPos = p.keyPos();
                 continue;
             }
+            String k = p.key().toLowerCase(Locale.ROOT);
+            if (Arrays.asList(STAGES).contains(k)) {
+                throw error(p.keyPos(), p.key(), "instruction " + k + " is not allowed in an action list (clone,"
+                        + " write_actions, a group bucket)", "actions only; instructions follow the flow's actions=");
+            }
             addAction(out, p, ctx);
         }
         if (dropPos >= 0 && !out.isEmpty()) {
@@ -546,12 +552,17 @@ final class FlowParser {
         return out;
     }
 
+    /** How deep clone(...) may nest, as Open vSwitch's action parser limits nesting (MAX_OFPACT_PARSE_DEPTH). */
+    static final int MAX_CLONE_DEPTH = 100;
+    /** Clones around the action being parsed. */
+    private int cloneDepth;
+
     private static final String ACTION_EXPECTED = "an action: output:PORT, PORT, IN_PORT, NORMAL, FLOOD, ALL, LOCAL,"
             + " CONTROLLER[:MAX_LEN], controller(max_len=N), drop, group:N, set_field:V[/M]->FIELD, mod_dl_src,"
             + " mod_dl_dst, mod_nw_src, mod_nw_dst, mod_tp_src, mod_tp_dst, mod_nw_tos, mod_nw_ecn, mod_nw_ttl,"
             + " mod_vlan_vid, mod_vlan_pcp, push_vlan:ETHERTYPE, pop_vlan, strip_vlan, dec_ttl[(IDS)], set_queue:N,"
             + " pop_queue, enqueue:PORT:QUEUE, set_tunnel:ID, set_tunnel64:ID, resubmit:PORT, resubmit([PORT],[TABLE]),"
-            + " load:V->DST, move:SRC->DST, note:HEX, conjunction(ID,K/N), learn(...),"
+            + " load:V->DST, move:SRC->DST, note:HEX, conjunction(ID,K/N), learn(...), clone(ACTIONS),"
             + " fin_timeout(idle_timeout=N,hard_timeout=N), exit; or an instruction: meter:N, write_actions(...),"
             + " clear_actions, write_metadata:V[/M], goto_table:N";
 
@@ -763,6 +774,19 @@ final class FlowParser {
             case "exit":
                 noValue(p);
                 return new Action.Exit();
+            case "clone": {
+                parenOnly(p, "clone(ACTIONS)");
+                if (cloneDepth >= MAX_CLONE_DEPTH) {
+                    throw error(p.keyPos(), p.key(), "clone nested more than " + MAX_CLONE_DEPTH + " deep",
+                            "at most " + MAX_CLONE_DEPTH + " clones inside each other");
+                }
+                cloneDepth++;
+                try {
+                    return new Action.Clone(actions(vp, vp + p.value().length(), ctx));
+                } finally {
+                    cloneDepth--;
+                }
+            }
             case "fin_timeout": {
                 parenOnly(p, "fin_timeout(idle_timeout=N,hard_timeout=N)");
                 int finIdle = 0;

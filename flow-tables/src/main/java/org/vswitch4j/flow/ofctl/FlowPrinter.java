@@ -415,6 +415,15 @@ final class FlowPrinter {
             case Action.SetTtl t -> sb.append("mod_nw_ttl:").append(t.ttl());
             case Action.SetQueue q -> sb.append("set_queue:").append(q.queueId());
             case Action.PopQueue _ -> sb.append("pop_queue");
+            case Action.Clone c -> {
+                sb.append("clone(");
+                if (c.actions().isEmpty()) {
+                    sb.append("drop"); // as Open vSwitch prints an empty clone
+                } else {
+                    appendActions(sb, c.actions());
+                }
+                sb.append(')');
+            }
             case Action.Resubmit r -> {
                 if (r.inPort() != OfPort.IN_PORT && r.table() < 0) {
                     sb.append("resubmit:").append(OfPort.name(r.inPort()));

@@ -57,6 +57,9 @@ class OfctlErrorTest {
         "actions=enqueue(1,x)#18#x",
         "actions=set_tunnel:0x1ffffffffffffffff#19#0x1ffffffffffffffff",
         "actions=pop_queue:1#18#1",
+        "actions=clone(goto_table:2)#14#goto_table",
+        "actions=write_actions(output:1,meter:2)#31#meter",
+        "actions=clone:1#8#clone",
     })
     void aSyntaxErrorPointsAtTheOffendingToken(String text, int position, String token) {
         FlowSyntaxException e = assertThrows(FlowSyntaxException.class, () -> Ofctl.parseFlow(text));
@@ -64,6 +67,17 @@ class OfctlErrorTest {
         assertEquals(token == null ? "" : token, e.token(), e.getMessage());
         assertTrue(e.getMessage().contains("position " + position), e.getMessage());
         assertTrue(!e.expected().isEmpty(), e.getMessage());
+    }
+
+    @Test
+    void clonesNestMoreThanAHundredDeepAsOpenVswitchDoesNot() {
+        String deep = "clone(".repeat(100) + "output:1" + ")".repeat(100);
+        Ofctl.parseActions(deep);
+        FlowSyntaxException e = assertThrows(FlowSyntaxException.class,
+                () -> Ofctl.parseActions("clone(" + deep + ")"));
+        assertTrue(e.getMessage().contains("nested more than 100 deep"), e.getMessage());
+        // Deeper still, the parser must not run out of stack before it says so.
+        assertThrows(FlowSyntaxException.class, () -> Ofctl.parseActions("clone(".repeat(100_000)));
     }
 
     @Test

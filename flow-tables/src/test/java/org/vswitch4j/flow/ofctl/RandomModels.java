@@ -223,12 +223,20 @@ final class RandomModels {
             case 14 -> new Action.Learn(learn());
             case 15 -> new Action.Exit();
             case 16 -> new Action.PopQueue();
+            case 17 -> {
+                // 0..3 actions of any kind: now and then a clone inside (1.5 / 18 per clone, so the nesting ends)
+                List<Action> inner = new ArrayList<>();
+                for (int i = r.nextInt(4); i > 0; i--) {
+                    inner.add(action(r.nextInt(ACTION_KINDS)));
+                }
+                yield new Action.Clone(inner);
+            }
             default -> throw new IllegalArgumentException("action kind " + kind + " is outside 0.." + (ACTION_KINDS - 1));
         };
     }
 
     /** How many kinds {@link #action(int)} knows: one per record of {@link Action}. */
-    static final int ACTION_KINDS = 17;
+    static final int ACTION_KINDS = 18;
 
     LearnSpec learn() {
         List<LearnSpec.Item> items = new ArrayList<>();
