@@ -219,7 +219,10 @@ final class FlowGen {
                 return Integer.toString(1 + r.nextInt(100));
             case 2:
                 return pick(r, "NORMAL", "FLOOD", "ALL", "LOCAL", "IN_PORT", "in_port", "CONTROLLER",
-                        "controller:" + r.nextInt(65536), "controller(max_len=" + r.nextInt(65536) + ")");
+                        "controller:" + r.nextInt(65536), "controller(max_len=" + r.nextInt(65536) + ")",
+                        "controller(" + pick(r, "reason=no_match", "reason=invalid_ttl", "reason=action") + ",id="
+                                + r.nextInt(65536) + pick(r, "", ",userdata=01.02.fe", ",max_len=" + r.nextInt(65536))
+                                + ")");
             case 3:
                 return pick(r, "mod_dl_src", "mod_dl_dst") + ":" + mac(r);
             case 4:

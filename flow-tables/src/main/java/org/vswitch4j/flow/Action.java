@@ -125,6 +125,50 @@ public sealed interface Action {
         }
     }
 
+    /**
+     * Open vSwitch's controller action with its options ({@code controller(reason=..,max_len=..,id=..,userdata=..)}):
+     * a packet-in of at most {@code maxLen} bytes, with {@code reason}, for controller connection {@code controllerId},
+     * carrying {@code userdata}. The plain form ({@code CONTROLLER:N}: reason action, id 0, no userdata) is an
+     * {@link Output} to {@link OfPort#CONTROLLER}, as Open vSwitch prints it; the parser makes that, and a Controller
+     * with those defaults prints so too (and parses back as the Output, which does the same).
+     */
+    record Controller(int maxLen, PacketIn.Reason reason, int controllerId, byte[] userdata) implements Action {
+        /** Checks the ranges, copies the bytes. */
+        public Controller {
+            java.util.Objects.requireNonNull(reason, "reason");
+            if (maxLen < 0 || maxLen > 0xffff) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "max_len " + maxLen + " is outside 0..65535");
+            }
+            if (controllerId < 0 || controllerId > 0xffff) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "controller id " + controllerId
+                        + " is outside 0..65535");
+            }
+            userdata = userdata.clone();
+        }
+
+        @Override
+        public byte[] userdata() {
+            return userdata.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Controller c && c.maxLen == maxLen && c.reason == reason
+                    && c.controllerId == controllerId && java.util.Arrays.equals(c.userdata, userdata);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(maxLen, reason, controllerId, java.util.Arrays.hashCode(userdata));
+        }
+
+        @Override
+        public String toString() {
+            return "Controller[maxLen=" + maxLen + ", reason=" + reason + ", controllerId=" + controllerId
+                    + ", userdata=" + java.util.HexFormat.ofDelimiter(".").formatHex(userdata) + "]";
+        }
+    }
+
     /** Set the IPv4 TTL or IPv6 hop limit ({@code mod_nw_ttl}). */
     record SetTtl(int ttl) implements Action {
         /** Checks the range. */

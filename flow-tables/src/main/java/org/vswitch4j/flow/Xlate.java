@@ -264,7 +264,7 @@ final class Xlate {
                 case Action.SetField s -> setField(s.field(), s.valueHigh(), s.value(), s.maskHigh(), s.mask());
                 case Action.PushVlan p -> pushVlan(p.ethertype());
                 case Action.PopVlan _ -> popVlan();
-                case Action.DecTtl d -> decTtl(entry);
+                case Action.DecTtl d -> decTtl(d, entry);
                 case Action.SetTtl t -> setTtl(t.ttl());
                 case Action.SetQueue _, Action.PopQueue _ -> {
                     // Queues belong to the output port's QoS; the datapath has none yet, so the packet keeps its
@@ -284,6 +284,7 @@ final class Xlate {
                 }
                 case Action.Learn l -> learn(l.spec(), entry);
                 case Action.Clone c -> cloneActions(c, entry);
+                case Action.Controller c -> toController(c.maxLen(), c.reason(), c.controllerId(), c.userdata(), entry);
                 case Action.Exit _ -> stopped = true;
                 case Action.FinTimeout ft -> finTimeout(ft, entry);
             }
@@ -293,7 +294,7 @@ final class Xlate {
     void output(long port, int maxLen, FlowEntry entry) {
         int in = flow.inPort();
         if (port == OfPort.CONTROLLER) {
-            toController(maxLen, PacketIn.Reason.ACTION, entry);
+            toController(maxLen, PacketIn.Reason.ACTION, 0, NO_USERDATA, entry);
         } else if (port == OfPort.NORMAL) {
             memoizable = false; // NORMAL learns and ages MACs on every use
             commit();
@@ -354,11 +355,13 @@ final class Xlate {
         }
     }
 
-    private void toController(int maxLen, PacketIn.Reason reason, FlowEntry entry) {
+    private static final byte[] NO_USERDATA = new byte[0];
+
+    private void toController(int maxLen, PacketIn.Reason reason, int id, byte[] userdata, FlowEntry entry) {
         memoizable = false;
         commit();
         long cookie = entry == null ? -1L : entry.cookie;
-        out.add(new DatapathAction.Userspace(new ControllerSink(pipe, reason, table, cookie, maxLen), 0));
+        out.add(new DatapathAction.Userspace(new ControllerSink(pipe, reason, table, cookie, maxLen, id, userdata), 0));
     }
 
     private void group(long id, FlowEntry entry) {
@@ -565,14 +568,21 @@ final class Xlate {
         return type == 0x0800 || type == 0x86dd;
     }
 
-    private void decTtl(FlowEntry entry) {
+    private void decTtl(Action.DecTtl d, FlowEntry entry) {
         if (!isIp()) {
             return; // dec_ttl leaves non-IP packets alone (as Open vSwitch)
         }
         long ttl = read(FlowField.IP_TTL);
         if (ttl <= 1) {
             if (pipe.hasController()) {
-                toController(0xffff, PacketIn.Reason.INVALID_TTL, entry);
+                // dec_ttl(ID,...) names the controller connections to tell; without ids, connection 0 (as OVS)
+                List<Integer> ids = d.controllerIds();
+                if (ids.isEmpty()) {
+                    toController(0xffff, PacketIn.Reason.INVALID_TTL, 0, NO_USERDATA, entry);
+                }
+                for (int i = 0; i < ids.size(); i++) {
+                    toController(0xffff, PacketIn.Reason.INVALID_TTL, ids.get(i), NO_USERDATA, entry);
+                }
             }
             listStopped = true;
             if (trace != null) {

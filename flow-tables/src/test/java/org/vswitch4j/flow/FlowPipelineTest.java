@@ -1,5 +1,6 @@
 package org.vswitch4j.flow;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -494,6 +495,29 @@ class FlowPipelineTest {
                     () -> r.of.apply(flow(0, 5, m().exact(MatchField.ETH_TYPE, 0x0800).exact(MatchField.IP_PROTO, 6)
                             .build(), out(2)).withFlags(Set.of(FlowFlag.CHECK_OVERLAP)))).error());
             assertEquals(1, r.of.dumpFlows().size());
+        }
+    }
+
+    @Test
+    void controllerOptionsReachThePacketInAndDecTtlTellsEachControllerItNames() {
+        try (Rig r = new Rig(2)) {
+            ofctl(r, "table=0,priority=10,udp,actions=controller(reason=no_match,max_len=20,id=3,userdata=0a.0b)",
+                    "table=0,priority=20,udp,nw_ttl=1,actions=dec_ttl(1,2),output:2");
+            r.send(1, udp());
+            List<PacketIn> ins = new ArrayList<>();
+            assertEquals(1, r.of.drainPacketIns(ins::add, 10));
+            PacketIn pi = ins.get(0);
+            assertEquals(20, pi.data().length);
+            assertEquals(PacketIn.Reason.NO_MATCH, pi.reason());
+            assertEquals(3, pi.controllerId());
+            assertArrayEquals(new byte[] {0x0a, 0x0b}, pi.userdata());
+            r.of.setControllerConnected(true); // dec_ttl's packet-ins go to a connected controller only
+            r.send(1, FrameBuilder.ethernet(A, B).ipv4("192.0.2.1", "192.0.2.2").ttl(1).udp(1000, 53).build());
+            ins.clear();
+            assertEquals(2, r.of.drainPacketIns(ins::add, 10));
+            assertEquals(List.of(1, 2), ins.stream().map(PacketIn::controllerId).toList());
+            assertTrue(ins.stream().allMatch(p -> p.reason() == PacketIn.Reason.INVALID_TTL && p.userdata().length == 0));
+            assertEquals(0, r.take(2).size(), "the expired TTL ended the list");
         }
     }
 

@@ -21,6 +21,7 @@ import org.vswitch4j.flow.LearnSpec;
 import org.vswitch4j.flow.Match;
 import org.vswitch4j.flow.MatchField;
 import org.vswitch4j.flow.OfPort;
+import org.vswitch4j.flow.PacketIn;
 import org.vswitch4j.flow.ofctl.Values.Val;
 
 /**
@@ -558,7 +559,7 @@ final class FlowParser {
     private int cloneDepth;
 
     private static final String ACTION_EXPECTED = "an action: output:PORT, PORT, IN_PORT, NORMAL, FLOOD, ALL, LOCAL,"
-            + " CONTROLLER[:MAX_LEN], controller(max_len=N), drop, group:N, set_field:V[/M]->FIELD, mod_dl_src,"
+            + " CONTROLLER[:MAX_LEN], controller(max_len=N,reason=R,id=N,userdata=HEX), drop, group:N, set_field:V[/M]->FIELD, mod_dl_src,"
             + " mod_dl_dst, mod_nw_src, mod_nw_dst, mod_tp_src, mod_tp_dst, mod_nw_tos, mod_nw_ecn, mod_nw_ttl,"
             + " mod_vlan_vid, mod_vlan_pcp, push_vlan:ETHERTYPE, pop_vlan, strip_vlan, dec_ttl[(IDS)], set_queue:N,"
             + " pop_queue, enqueue:PORT:QUEUE, set_tunnel:ID, set_tunnel64:ID, resubmit:PORT, resubmit([PORT],[TABLE]),"
@@ -639,14 +640,32 @@ final class FlowParser {
                             text, vp));
                 }
                 int maxLen = 0xffff;
+                PacketIn.Reason reason = PacketIn.Reason.ACTION;
+                int id = 0;
+                byte[] userdata = new byte[0];
                 for (Lexer.Pair q : Lexer.pairs(text, vp, vp + p.value().length())) {
-                    if (!q.key().equals("max_len")) {
-                        throw error(q.keyPos(), q.key(), "unsupported controller option \"" + q.key() + "\"",
-                                "max_len=N (reason, id, userdata and pause are not supported)");
+                    switch (q.key()) {
+                        case "max_len" -> maxLen = (int) bounded(q, 0xffff, "max_len");
+                        case "id" -> id = (int) bounded(q, 0xffff, "controller id");
+                        case "reason" -> reason = switch (value(q, "a reason")) {
+                            case "action" -> PacketIn.Reason.ACTION;
+                            case "no_match" -> PacketIn.Reason.NO_MATCH;
+                            case "invalid_ttl" -> PacketIn.Reason.INVALID_TTL;
+                            default -> throw error(q.valuePos(), q.value(), "packet-in reason \"" + q.value()
+                                    + "\" is not one of OpenFlow 1.3's", "reason=action, no_match or invalid_ttl");
+                        };
+                        case "userdata" -> userdata = hexBytes(value(q, "hex bytes"), q.valuePos(), "userdata");
+                        case "pause", "meter_id" -> throw error(q.keyPos(), q.key(), "controller option \"" + q.key()
+                                + "\" is not supported (no continuations, no controller meters)",
+                                "max_len=N, reason=R, id=N or userdata=HEX");
+                        default -> throw error(q.keyPos(), q.key(), "unknown controller option \"" + q.key() + "\"",
+                                "max_len=N, reason=R, id=N or userdata=HEX");
                     }
-                    maxLen = (int) bounded(q, 0xffff, "max_len");
                 }
-                return new Action.Output(OfPort.CONTROLLER, maxLen);
+                if (reason == PacketIn.Reason.ACTION && id == 0 && userdata.length == 0) {
+                    return new Action.Output(OfPort.CONTROLLER, maxLen); // as OVS, which prints it CONTROLLER:N
+                }
+                return new Action.Controller(maxLen, reason, id, userdata);
             }
             case "mod_dl_src":
                 return setField(MatchField.ETH_SRC, p);
@@ -744,14 +763,8 @@ final class FlowParser {
                 return new Action.Group(Values.bounded(value(p, "a group id"), 0xffff_ff00L, "group", text, vp));
             case "resubmit":
                 return resubmit(p);
-            case "note": {
-                String v = p.hasValue() ? value(p, "hex bytes") : "";
-                String hex = v.replace(".", "");
-                if (hex.length() % 2 != 0 || !hex.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
-                    throw error(vp, v, "bad note", "note:HEX.BYTES like note:01.02.ab");
-                }
-                return new Action.Note(HexFormat.of().parseHex(hex));
-            }
+            case "note":
+                return new Action.Note(hexBytes(p.hasValue() ? value(p, "hex bytes") : "", vp, "note"));
             case "conjunction": {
                 parenOnly(p, "conjunction(ID,K/N)");
                 List<Lexer.Pair> qs = Lexer.pairs(text, vp, vp + p.value().length());
@@ -854,6 +867,15 @@ final class FlowParser {
             throw error(vp, v, "at least one of in_port and table must be specified", "resubmit([PORT],[TABLE])");
         }
         return new Action.Resubmit(inPort, table);
+    }
+
+    /** Bytes written as hex, optionally dotted ({@code 01.02.ab}), as note and userdata take them. */
+    private byte[] hexBytes(String v, int pos, String what) {
+        String hex = v.replace(".", "");
+        if (hex.length() % 2 != 0 || !hex.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+            throw error(pos, v, "bad " + what, what + (what.equals("note") ? ":" : "=") + "HEX.BYTES like 01.02.ab");
+        }
+        return HexFormat.of().parseHex(hex);
     }
 
     private void noValue(Lexer.Pair p) {

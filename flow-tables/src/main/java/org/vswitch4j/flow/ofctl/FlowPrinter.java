@@ -1,6 +1,7 @@
 package org.vswitch4j.flow.ofctl;
 
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.List;
 import java.util.Map;
 import org.vswitch4j.core.key.FlowKey;
@@ -16,6 +17,7 @@ import org.vswitch4j.flow.Match;
 import org.vswitch4j.flow.MatchField;
 import org.vswitch4j.flow.MeterMod;
 import org.vswitch4j.flow.OfPort;
+import org.vswitch4j.flow.PacketIn;
 
 /**
  * Prints the model as Open vSwitch 3.1's {@code ovs-ofctl -O OpenFlow13} prints it ({@code match_format},
@@ -415,6 +417,27 @@ final class FlowPrinter {
             case Action.SetTtl t -> sb.append("mod_nw_ttl:").append(t.ttl());
             case Action.SetQueue q -> sb.append("set_queue:").append(q.queueId());
             case Action.PopQueue _ -> sb.append("pop_queue");
+            case Action.Controller c -> {
+                // Open vSwitch's order; the options at their defaults left out
+                StringBuilder o = new StringBuilder();
+                if (c.reason() != PacketIn.Reason.ACTION) {
+                    o.append("reason=").append(c.reason().name().toLowerCase(Locale.ROOT)).append(',');
+                }
+                if (c.maxLen() != 0xffff) {
+                    o.append("max_len=").append(c.maxLen()).append(',');
+                }
+                if (c.controllerId() != 0) {
+                    o.append("id=").append(c.controllerId()).append(',');
+                }
+                if (c.userdata().length > 0) {
+                    o.append("userdata=").append(HexFormat.ofDelimiter(".").formatHex(c.userdata())).append(',');
+                }
+                if (o.isEmpty()) {
+                    sb.append("CONTROLLER:").append(c.maxLen());
+                } else {
+                    sb.append("controller(").append(o, 0, o.length() - 1).append(')');
+                }
+            }
             case Action.Clone c -> {
                 sb.append("clone(");
                 if (c.actions().isEmpty()) {

@@ -60,6 +60,12 @@ class OfctlErrorTest {
         "actions=clone(goto_table:2)#14#goto_table",
         "actions=write_actions(output:1,meter:2)#31#meter",
         "actions=clone:1#8#clone",
+        "actions=controller(pause)#19#pause",
+        "actions=controller(meter_id=1)#19#meter_id",
+        "actions=controller(reason=bogus)#26#bogus",
+        "actions=controller(reason=action_set)#26#action_set",
+        "actions=controller(userdata=0g)#28#0g",
+        "actions=controller(id=65536)#22#65536",
     })
     void aSyntaxErrorPointsAtTheOffendingToken(String text, int position, String token) {
         FlowSyntaxException e = assertThrows(FlowSyntaxException.class, () -> Ofctl.parseFlow(text));

@@ -17,6 +17,7 @@ import org.vswitch4j.flow.Match;
 import org.vswitch4j.flow.MatchField;
 import org.vswitch4j.flow.MeterMod;
 import org.vswitch4j.flow.OfPort;
+import org.vswitch4j.flow.PacketIn;
 
 /**
  * Random models built with the model's own constructors and builders (not from text): every match field with
@@ -231,12 +232,23 @@ final class RandomModels {
                 }
                 yield new Action.Clone(inner);
             }
+            case 18 -> {
+                // at least one option off its default: the all-default form is an Output to CONTROLLER
+                PacketIn.Reason reason = PacketIn.Reason.values()[r.nextInt(PacketIn.Reason.values().length)];
+                int id = r.nextBoolean() ? 0 : r.nextInt(65536);
+                byte[] userdata = new byte[r.nextBoolean() ? 0 : 1 + r.nextInt(8)];
+                r.nextBytes(userdata);
+                if (reason == PacketIn.Reason.ACTION && id == 0 && userdata.length == 0) {
+                    id = 1 + r.nextInt(65535);
+                }
+                yield new Action.Controller(r.nextBoolean() ? 0xffff : r.nextInt(65536), reason, id, userdata);
+            }
             default -> throw new IllegalArgumentException("action kind " + kind + " is outside 0.." + (ACTION_KINDS - 1));
         };
     }
 
     /** How many kinds {@link #action(int)} knows: one per record of {@link Action}. */
-    static final int ACTION_KINDS = 18;
+    static final int ACTION_KINDS = 19;
 
     LearnSpec learn() {
         List<LearnSpec.Item> items = new ArrayList<>();
