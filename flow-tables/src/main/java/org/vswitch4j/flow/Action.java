@@ -137,7 +137,8 @@ public sealed interface Action {
         public Controller {
             java.util.Objects.requireNonNull(reason, "reason");
             if (maxLen < 0 || maxLen > 0xffff) {
-                throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "max_len " + maxLen + " is outside 0..65535");
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "max_len " + maxLen
+                        + " is outside 0..65535");
             }
             if (controllerId < 0 || controllerId > 0xffff) {
                 throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "controller id " + controllerId

@@ -516,7 +516,8 @@ class FlowPipelineTest {
             ins.clear();
             assertEquals(2, r.of.drainPacketIns(ins::add, 10));
             assertEquals(List.of(1, 2), ins.stream().map(PacketIn::controllerId).toList());
-            assertTrue(ins.stream().allMatch(p -> p.reason() == PacketIn.Reason.INVALID_TTL && p.userdata().length == 0));
+            assertTrue(ins.stream().allMatch(p -> p.reason() == PacketIn.Reason.INVALID_TTL
+                    && p.userdata().length == 0));
             assertEquals(0, r.take(2).size(), "the expired TTL ended the list");
         }
     }

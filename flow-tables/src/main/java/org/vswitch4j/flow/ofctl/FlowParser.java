@@ -559,13 +559,13 @@ final class FlowParser {
     private int cloneDepth;
 
     private static final String ACTION_EXPECTED = "an action: output:PORT, PORT, IN_PORT, NORMAL, FLOOD, ALL, LOCAL,"
-            + " CONTROLLER[:MAX_LEN], controller(max_len=N,reason=R,id=N,userdata=HEX), drop, group:N, set_field:V[/M]->FIELD, mod_dl_src,"
-            + " mod_dl_dst, mod_nw_src, mod_nw_dst, mod_tp_src, mod_tp_dst, mod_nw_tos, mod_nw_ecn, mod_nw_ttl,"
-            + " mod_vlan_vid, mod_vlan_pcp, push_vlan:ETHERTYPE, pop_vlan, strip_vlan, dec_ttl[(IDS)], set_queue:N,"
-            + " pop_queue, enqueue:PORT:QUEUE, set_tunnel:ID, set_tunnel64:ID, resubmit:PORT, resubmit([PORT],[TABLE]),"
-            + " load:V->DST, move:SRC->DST, note:HEX, conjunction(ID,K/N), learn(...), clone(ACTIONS),"
-            + " fin_timeout(idle_timeout=N,hard_timeout=N), exit; or an instruction: meter:N, write_actions(...),"
-            + " clear_actions, write_metadata:V[/M], goto_table:N";
+            + " CONTROLLER[:MAX_LEN], controller(max_len=N,reason=R,id=N,userdata=HEX), drop, group:N,"
+            + " set_field:V[/M]->FIELD, mod_dl_src, mod_dl_dst, mod_nw_src, mod_nw_dst, mod_tp_src, mod_tp_dst,"
+            + " mod_nw_tos, mod_nw_ecn, mod_nw_ttl, mod_vlan_vid, mod_vlan_pcp, push_vlan:ETHERTYPE, pop_vlan,"
+            + " strip_vlan, dec_ttl[(IDS)], set_queue:N, pop_queue, enqueue:PORT:QUEUE, set_tunnel:ID, set_tunnel64:ID,"
+            + " resubmit:PORT, resubmit([PORT],[TABLE]), load:V->DST, move:SRC->DST, note:HEX, conjunction(ID,K/N),"
+            + " learn(...), clone(ACTIONS), fin_timeout(idle_timeout=N,hard_timeout=N), exit; or an instruction:"
+            + " meter:N, write_actions(...), clear_actions, write_metadata:V[/M], goto_table:N";
 
     /**
      * Adds what {@code p} names to {@code out}: one action, except {@code enqueue}, which is three, as Open vSwitch

@@ -32,7 +32,8 @@ class OfctlFuzzTest {
         "resubmit(", "learn(", "conjunction(", "note:", "dec_ttl(", "mod_vlan_vid:", "mod_tp_src:", "push_vlan:",
         "write_actions(", "clear_actions", "write_metadata:", "goto_table:", "meter:", "group_id=", "type=select",
         "bucket=", "weight:", "watch_port:", "meter=", "kbps", "burst", "bands=", "type=drop", "rate=",
-        "burst_size=", "prec_level=", "clone(", "enqueue:", "set_tunnel:", "pop_queue", "reason=no_match", "userdata=", "id="})
+        "burst_size=", "prec_level=", "clone(", "enqueue:", "set_tunnel:", "pop_queue", "reason=no_match",
+        "userdata=", "id="})
     void anyTextParsesIntoAModelThatRoundTripsOrFailsWithASyntaxOrOpenFlowError(FuzzedDataProvider data) {
         int what = data.consumeInt(0, 9);
         String text = data.consumeRemainingAsString();
