@@ -423,6 +423,7 @@ final class Xlate {
                     trace.note(depth, "clone's action set: " + actionSet.describe());
                 }
                 actionSet.execute(this);
+                listStopped = false; // an expired dec_ttl in the clone's action set ends that set only
             }
             stopped = exited;
         } finally {

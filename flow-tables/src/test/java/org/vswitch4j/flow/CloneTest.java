@@ -111,6 +111,17 @@ class CloneTest {
     }
 
     @Test
+    void anExpiredDecTtlInTheClonesActionSetEndsThatSetOnly() {
+        try (Rig r = new Rig(3)) {
+            ofctl(r, "table=0,ip,actions=write_actions(dec_ttl,output:2),goto_table:1",
+                    "table=1,actions=clone(drop),output:3");
+            r.send(1, FrameBuilder.ethernet(A, B).ipv4("192.0.2.1", "192.0.2.2").ttl(1).udp(1, 2).build());
+            assertEquals(0, r.take(2).size(), "both runs of the action set stop at the expired TTL");
+            assertEquals(1, r.take(3).size(), "the output after the clone still runs");
+        }
+    }
+
+    @Test
     void theClonesActionsAreCheckedAndCountAsTheFlowsForGroupDeletion() {
         try (Rig r = new Rig(3)) {
             FlowModException missing = assertThrows(FlowModException.class,
