@@ -525,6 +525,7 @@ public final class FlowPipeline implements Pipeline {
                         e.bytes = 0;
                     }
                     pendingTags.add(e.entryTag);
+                    limitTagIfCounted(e); // a modify may make it differ from (or equal) the flow a learn makes
                 }
             }
             case DELETE, DELETE_STRICT -> {
@@ -587,6 +588,7 @@ public final class FlowPipeline implements Pipeline {
         tb.insert(e, version + 1);
         pendingPublish = true;
         countRefs(e, 1);
+        limitTagIfCounted(e);
         if (undo != null) {
             undo.added(e);
         }
@@ -621,6 +623,7 @@ public final class FlowPipeline implements Pipeline {
         pendingGc = true;
         countRefs(e, -1);
         pendingTags.add(e.entryTag);
+        limitTagIfCounted(e);
         if (undo != null) {
             undo.removed(e);
         }
@@ -820,29 +823,60 @@ public final class FlowPipeline implements Pipeline {
 
     // ================================ learn ================================
 
-    /** Called by a translation's learn action, under the slow-path lock: add or refresh {@code learned}. */
-    void learnLocked(FlowMod learned, FlowEntry learner, LearnSpec spec, long now) {
-        FlowTable tb = tableLocked(learned.table());
+    /** Fires {@link FlowTable#limitTag} for {@code e}'s table and cookie when a learn limit counts that cookie. */
+    private void limitTagIfCounted(FlowEntry e) {
+        if (tables[e.table].countsCookie(e.cookie)) {
+            pendingTags.add(FlowTable.limitTag(e.table, e.cookie));
+        }
+    }
+
+    /** The entry {@code learned} would refresh rather than add (same match, priority, actions, cookie, timeouts), or null. */
+    private FlowEntry sameLearned(FlowTable tb, FlowMod learned) {
         FlowEntry old = tb.findExact(learned.match(), learned.priority(), pendingVersion());
-        if (old != null && old.instructions.equals(learned.instructions()) && old.cookie == learned.cookie()
-                && old.idleTimeout == learned.idleTimeout() && old.hardTimeout == learned.hardTimeout()) {
+        return old != null && old.instructions.equals(learned.instructions()) && old.cookie == learned.cookie()
+                && old.idleTimeout == learned.idleTimeout() && old.hardTimeout == learned.hardTimeout() ? old : null;
+    }
+
+    /** Whether {@code spec}'s limit stops {@code learned} (which is not there already) now. */
+    private boolean overLimit(FlowTable tb, FlowMod learned, LearnSpec spec) {
+        return spec.limit() > 0 && tb.cookieCount(learned.cookie(), pendingVersion()) >= spec.limit();
+    }
+
+    /**
+     * Called by a translation's learn action, under the slow-path lock: add or refresh {@code learned}; returns
+     * whether it did (false: the spec's limit stopped it), what {@code result_dst} receives.
+     */
+    boolean learnLocked(FlowMod learned, FlowEntry learner, LearnSpec spec, long now) {
+        FlowTable tb = tableLocked(learned.table());
+        FlowEntry old = sameLearned(tb, learned);
+        if (old != null) {
             old.usedNanos = now;     // the same flow learned again: its timeouts start over, nothing else changes
             old.modifiedNanos = now;
             nextExpiry = Math.min(nextExpiry, old.deadline());
-            return;
+            return true;
         }
-        if (spec.limit() > 0 && learner != null && learner.learned != null && learner.learned.size() >= spec.limit()) {
+        if (overLimit(tb, learned, spec)) {
             learnFailures++;
-            return;
+            return false;
         }
         FlowEntry e = add(learned, now, null, learner);
-        if (learner != null && (spec.deleteLearned() || spec.limit() > 0)) {
+        if (learner != null && spec.deleteLearned()) {
             if (learner.learned == null) {
                 learner.learned = new ArrayList<>();
             }
             learner.learned.add(e);
         }
         // Visible to the next packet, not to the rest of this translation: published when translate returns.
+        return true;
+    }
+
+    /**
+     * What {@link #learnLocked} would return now, without learning: for a translation that must not learn (a
+     * revalidation of a megaflow no packet used) but whose actions depend on the outcome ({@code result_dst}).
+     */
+    boolean learnWouldSucceedLocked(FlowMod learned, LearnSpec spec) {
+        FlowTable tb = tableLocked(learned.table());
+        return sameLearned(tb, learned) != null || !overLimit(tb, learned, spec);
     }
 
     /** fin_timeout's effect (under the slow-path lock): each nonzero timeout only ever gets shorter. */

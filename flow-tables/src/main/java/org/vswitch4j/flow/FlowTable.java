@@ -172,6 +172,12 @@ public final class FlowTable {
         (cj >= 0 ? conjFlows.computeIfAbsent(cj, k -> new Classifier<>()) : classifier).insert(e, version);
         priorities.add(e.priority);
         size++;
+        if (cookieCounts != null) {
+            int[] c = cookieCounts.get(e.cookie);
+            if (c != null) {
+                c[0]++;
+            }
+        }
     }
 
     void remove(FlowEntry e, long version) {
@@ -180,6 +186,46 @@ public final class FlowTable {
         e.removed = true;
         priorities.remove(e.priority);
         size--;
+        if (cookieCounts != null) {
+            int[] c = cookieCounts.get(e.cookie);
+            if (c != null) {
+                c[0]--;
+            }
+        }
+    }
+
+    /**
+     * Entries per cookie, for the cookies a learn action's {@code limit} has asked about (null until one has):
+     * what Open vSwitch's cookie index gives its learn limit, without a map update on every flow mod of a table
+     * no limit looks at. Kept by {@link #insert} and {@link #remove}, which every add, delete, replacement and
+     * bundle rollback goes through; an entry's cookie never changes while it is in the table (a modify keeps it).
+     */
+    private HashMap<Long, int[]> cookieCounts;
+
+    /**
+     * How many entries with {@code cookie} the table holds at {@code version}, the newest (under the slow-path
+     * lock): counted once, then kept up to date.
+     */
+    int cookieCount(long cookie, long version) {
+        if (cookieCounts == null) {
+            cookieCounts = new HashMap<>();
+        }
+        int[] c = cookieCounts.get(cookie);
+        if (c == null) {
+            c = new int[1];
+            for (FlowEntry e : entries(version)) {
+                if (e.cookie == cookie) {
+                    c[0]++;
+                }
+            }
+            cookieCounts.put(cookie, c);
+        }
+        return c[0];
+    }
+
+    /** Whether a learn limit counts the entries with {@code cookie} (see {@link #limitTag}). */
+    boolean countsCookie(long cookie) {
+        return cookieCounts != null && cookieCounts.containsKey(cookie);
     }
 
     /** Entries visible at {@code version}, in no particular order. */
@@ -240,6 +286,14 @@ public final class FlowTable {
 
     static long groupTag(long groupId) {
         return mix(0x4000_0000_0000_0000L ^ groupId);
+    }
+
+    /**
+     * Decisions that wrote a learn action's {@code result_dst} for a flow with {@code cookie} into {@code table}:
+     * the outcome depends on how many such flows the table holds, so any add, delete or modify of one fires it.
+     */
+    static long limitTag(int table, long cookie) {
+        return mix(0x7000_0000_0000_0000L ^ ((long) table << 52) ^ cookie);
     }
 
     static long meterTag(long meterId) {

@@ -14,6 +14,14 @@ import java.util.Objects;
  * processed after the one that learned it, not to the rest of that packet's own translation. With
  * {@code deleteLearned}, the learned flows go when the learning flow is deleted.
  *
+ * <p>{@code limit}, as in Open vSwitch: when the learned flow's table already holds {@code limit} or more flows
+ * with the learned flow's cookie (whoever added them: this action, another learn, a controller), a new flow is
+ * not added; refreshing a flow that is there already still succeeds. {@code resultDst}, when given, is a
+ * single writable bit that the action sets to 1 when the flow was learned (added or refreshed) and to 0 when the
+ * limit stopped it, so that later actions can act on the outcome; a translation that does not learn (a trace,
+ * a revalidation with no packets) writes the outcome learning would have. It is left alone when the action
+ * cannot build its flow (a learned match without its prerequisites), as in Open vSwitch.
+ *
  * @param table           the table the learned flow goes into
  * @param priority        its priority
  * @param idleTimeout     its idle timeout in seconds (0: none)
@@ -23,12 +31,22 @@ import java.util.Objects;
  * @param cookie          its cookie
  * @param sendFlowRem     whether the learned flow has {@code send_flow_rem}
  * @param deleteLearned   whether deleting the learning flow deletes what it learned
- * @param limit           the most flows this action may have learned at once (0: no limit)
+ * @param limit           the most flows with {@code cookie} that {@code table} may hold for a new one to be learned
+ *                        (0: no limit)
+ * @param resultDst       the bit that receives whether the flow was learned ({@code result_dst}), or null
  * @param items           the match fields and actions of the learned flow, in order
  */
 public record LearnSpec(int table, int priority, int idleTimeout, int hardTimeout, int finIdleTimeout,
                         int finHardTimeout, long cookie, boolean sendFlowRem, boolean deleteLearned, long limit,
-                        List<Item> items) {
+                        FieldRef resultDst, List<Item> items) {
+
+    /** A learn action without {@code result_dst}. */
+    public LearnSpec(int table, int priority, int idleTimeout, int hardTimeout, int finIdleTimeout,
+                     int finHardTimeout, long cookie, boolean sendFlowRem, boolean deleteLearned, long limit,
+                     List<Item> items) {
+        this(table, priority, idleTimeout, hardTimeout, finIdleTimeout, finHardTimeout, cookie, sendFlowRem,
+                deleteLearned, limit, null, items);
+    }
 
     /** Checks ranges and copies the list. */
     public LearnSpec {
@@ -43,6 +61,20 @@ public record LearnSpec(int table, int priority, int idleTimeout, int hardTimeou
             if (t < 0 || t > 0xffff) {
                 throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "learn timeout " + t
                         + " is outside 0..65535 seconds");
+            }
+        }
+        if (limit < 0 || limit > 0xffff_ffffL) {
+            throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "learn limit " + limit
+                    + " is outside 0..4294967295");
+        }
+        if (resultDst != null) {
+            if (resultDst.bits() != 1) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "learn result_dst " + resultDst
+                        + " must be a single bit, as in reg0[5]");
+            }
+            if (!Action.writable(resultDst.field())) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_SET_ARGUMENT, "learn result_dst "
+                        + resultDst.field().ovsName() + " cannot be written; read-only: " + Action.READ_ONLY);
             }
         }
         items = List.copyOf(items);

@@ -667,12 +667,13 @@ final class Xlate {
             }
             return;
         }
-        if (!sideEffects || packets == 0) {
-            if (trace != null) {
-                // What ofproto/trace shows: the flow a packet would learn.
-                trace.note(depth, "learn (not applied by trace): table=" + spec.table() + " " + m + " priority="
-                        + spec.priority() + " actions=" + acts);
-            }
+        if (trace != null) {
+            // What ofproto/trace shows: the flow a packet would learn (OVS's trace learns it; ours changes nothing).
+            trace.note(depth, "learn (not applied by trace): table=" + spec.table() + " " + m + " priority="
+                    + spec.priority() + " actions=" + acts);
+        }
+        boolean learn = sideEffects && packets > 0;
+        if (!learn && spec.resultDst() == null) {
             return;
         }
         if (spec.finIdleTimeout() != 0 || spec.finHardTimeout() != 0) {
@@ -681,7 +682,20 @@ final class Xlate {
         java.util.Set<FlowFlag> flags = spec.sendFlowRem() ? java.util.Set.of(FlowFlag.SEND_FLOW_REM) : java.util.Set.of();
         FlowMod learned = new FlowMod(FlowMod.Command.ADD, spec.table(), spec.priority(), m, Instructions.apply(acts),
                 spec.cookie(), 0, spec.idleTimeout(), spec.hardTimeout(), 0, flags, OfPort.ANY, FlowMod.ANY_GROUP);
-        pipe.learnLocked(learned, learner, spec, now);
+        // A translation that must not learn (a trace; a revalidation of a megaflow no packet used) still writes the
+        // outcome learning would have now: what OVS's trace, which learns, shows, and for a revalidation the
+        // actions the upcall made while nothing they depend on changed.
+        boolean ok = learn ? pipe.learnLocked(learned, learner, spec, now) : pipe.learnWouldSucceedLocked(learned, spec);
+        if (trace != null && !ok) {
+            trace.note(depth, "limit exceeded, learn would fail (" + spec.limit() + " flows with cookie 0x"
+                    + Long.toHexString(spec.cookie()) + " in table " + spec.table() + ")");
+        }
+        if (spec.resultDst() != null) {
+            if (spec.limit() > 0) {
+                tx.addTag(FlowTable.limitTag(spec.table(), spec.cookie())); // the outcome follows the table's count
+            }
+            writeBits(spec.resultDst(), 0, ok ? 1 : 0);
+        }
     }
 
     /** fin_timeout: shortens {@code entry}'s timeouts when the packet is a TCP segment with FIN or RST. */

@@ -943,6 +943,7 @@ final class FlowParser {
         boolean sendFlowRem = false;
         boolean deleteLearned = false;
         long limit = 0;
+        FieldRef resultDst = null;
         List<LearnSpec.Item> items = new ArrayList<>();
         for (Lexer.Pair p : Lexer.pairs(text, from, to)) {
             String k = p.key();
@@ -956,6 +957,7 @@ final class FlowParser {
                 case "fin_hard_timeout" -> finHard = (int) bounded(p, 0xffff, "fin_hard_timeout");
                 case "cookie" -> cookie = Values.integer(value(p, "a cookie"), text, vp);
                 case "limit" -> limit = bounded(p, 0xffff_ffffL, "limit");
+                case "result_dst" -> resultDst = fieldRef(value(p, "FIELD[BIT]"), vp);
                 case "send_flow_rem" -> {
                     noValue(p);
                     sendFlowRem = true;
@@ -988,7 +990,7 @@ final class FlowParser {
                     if (p.sep() == '(' || p.sep() == ':') {
                         throw error(p.keyPos(), k, "unknown learn argument \"" + k + "\"", "table, priority,"
                                 + " idle_timeout, hard_timeout, fin_idle_timeout, fin_hard_timeout, cookie, limit,"
-                                + " send_flow_rem, delete_learned, load:..., output:..., FIELD[BITS][=SRC or VALUE]");
+                                + " result_dst, send_flow_rem, delete_learned, load:..., output:..., FIELD[BITS][=SRC or VALUE]");
                     }
                     FieldRef dst = fieldRef(k, p.keyPos());
                     if (!p.hasValue()) {
@@ -1014,7 +1016,7 @@ final class FlowParser {
         }
         try {
             return new LearnSpec(table, priority, idle, hard, finIdle, finHard, cookie, sendFlowRem, deleteLearned,
-                    limit, items);
+                    limit, resultDst, items);
         } catch (FlowModException e) {
             throw at(e, from, text.substring(from, to));
         }

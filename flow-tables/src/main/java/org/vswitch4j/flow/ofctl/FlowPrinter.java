@@ -512,6 +512,9 @@ final class FlowPrinter {
         if (s.limit() != 0) {
             sb.append(",limit=").append(s.limit());
         }
+        if (s.resultDst() != null) {
+            sb.append(",result_dst=").append(ref(s.resultDst()));
+        }
         for (LearnSpec.Item item : s.items()) {
             sb.append(',');
             switch (item) {

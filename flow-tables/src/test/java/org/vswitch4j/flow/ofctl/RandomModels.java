@@ -279,7 +279,7 @@ final class RandomModels {
                 r.nextInt(3) == 0 ? r.nextInt(65536) : 0, r.nextInt(3) == 0 ? r.nextInt(65536) : 0,
                 r.nextInt(3) == 0 ? r.nextInt(65536) : 0, r.nextInt(3) == 0 ? r.nextInt(65536) : 0,
                 r.nextBoolean() ? 0 : r.nextLong(), r.nextBoolean(), r.nextBoolean(),
-                r.nextBoolean() ? 0 : r.nextInt(1000), items);
+                r.nextBoolean() ? 0 : r.nextInt(1000), r.nextInt(4) == 0 ? writableRef(1) : null, items);
     }
 
     private long[] value(FieldRef d) {
