@@ -7,12 +7,14 @@ import org.vswitch4j.core.key.FlowKey;
  * One subtable of the megaflow classifier: every megaflow with one particular mask, in a hash table keyed
  * by the masked key.
  *
- * <p>Shape: open addressing with linear probing over three parallel arrays — megaflow references, their
- * hashes, and their masked keys' covered words stored flat ({@code n} words per slot, where {@code n} is the
- * number of non-zero mask words) — deletion by backward shift (no tombstones, so a lookup's probe length
- * depends only on the live entries), grown at 50% load. A hash is never 0, and 0 marks a free slot: a probe
- * walks the hash array alone until a hash agrees, so a miss (every upcall probes every subtable and misses)
- * reads one array, not the references and the hashes. The mask is kept as the list of its non-zero words,
+ * <p>Shape: open addressing with linear probing over three parallel arrays — megaflow references, a one-byte
+ * tag per slot (7 bits of the hash, with the top bit set, so that 0 marks a free slot), and the masked keys'
+ * covered words stored flat ({@code n} words per slot, where {@code n} is the number of non-zero mask words) —
+ * deletion by backward shift (no tombstones, so a lookup's probe length depends only on the live entries), grown
+ * at 50% load. A probe walks the tag array alone until a tag agrees, so a miss (every upcall probes every
+ * subtable and misses) reads one array of a byte per slot, a quarter of what whole hashes took: an upcall's
+ * probes of every subtable stay in L1 where int hashes of a few full subtables did not. The whole hash, which
+ * the backward shift and growth need for the home slot, is kept in {@link Megaflow#hash}. The mask is kept as the list of its non-zero words,
  * so hashing and comparing a key touch only the words the mask covers: a typical L2 megaflow (in_port,
  * eth_dst, eth_src, vlan) costs four loads, four ANDs and four independent multiplies to hash, then a compare
  * of the same four words against the flat copy. The megaflow object is read only once its key matched: with
@@ -43,7 +45,8 @@ final class Subtable {
     private final int n;
 
     private Megaflow[] slots;
-    private int[] hashes;
+    /** {@link #tagOf} each slot's hash, 0 when free. */
+    private byte[] tags;
     /** Slot i's masked key, covered words only: keys[i*n .. i*n+n). */
     private long[] keys;
     private int size;
@@ -74,7 +77,7 @@ final class Subtable {
             }
         }
         slots = new Megaflow[16];
-        hashes = new int[16];
+        tags = new byte[16];
         keys = new long[16 * n];
     }
 
@@ -107,22 +110,29 @@ final class Subtable {
         return mix(h);
     }
 
-    /** Never 0: 0 marks a free slot in {@link #hashes}. */
     private static int mix(long h) {
         h ^= h >>> 29;
         h *= 0xBF58476D1CE4E5B9L;
-        int r = (int) (h ^ (h >>> 32));
-        return r != 0 ? r : 0x9E3779B9;
+        return (int) (h ^ (h >>> 32));
+    }
+
+    /**
+     * A slot's tag: the hash's top 7 bits (the index takes the low ones, so the two are independent) with bit 7
+     * set, never 0. A probe passes a slot whose tag differs; an equal tag by chance costs a key compare.
+     */
+    static byte tagOf(int h) {
+        return (byte) (h >>> 25 | 0x80);
     }
 
     /** The megaflow whose masked key equals {@code key} under the mask, or null. Allocation-free. */
     Megaflow lookup(long[] key) {
         int h = hash(key);
-        int[] hs = hashes;
-        int m = hs.length - 1;
+        byte tag = tagOf(h);
+        byte[] ts = tags;
+        int m = ts.length - 1;
         int i = h & m;
-        for (int x; (x = hs[i]) != 0; i = (i + 1) & m) {
-            if (x == h && matches(i, key)) {
+        for (byte x; (x = ts[i]) != 0; i = (i + 1) & m) {
+            if (x == tag && matches(i, key)) {
                 return slots[i];
             }
         }
@@ -164,14 +174,14 @@ final class Subtable {
 
     /** Places {@code f} in the first free slot of its probe sequence; returns the slot (keys not written). */
     private int put(Megaflow f, int h) {
-        int[] hs = hashes;
-        int m = hs.length - 1;
+        byte[] ts = tags;
+        int m = ts.length - 1;
         int i = h & m;
-        while (hs[i] != 0) {
+        while (ts[i] != 0) {
             i = (i + 1) & m;
         }
         slots[i] = f;
-        hs[i] = h;
+        ts[i] = tagOf(h);
         return i;
     }
 
@@ -182,7 +192,7 @@ final class Subtable {
     void reset() {
         if (size > 0) {
             Arrays.fill(slots, null);
-            Arrays.fill(hashes, 0);
+            Arrays.fill(tags, (byte) 0);
             size = 0;
         }
         hits = 0;
@@ -190,14 +200,14 @@ final class Subtable {
 
     private void grow() {
         Megaflow[] old = slots;
-        int[] oldH = hashes;
+        byte[] oldT = tags;
         long[] oldK = keys;
         slots = new Megaflow[old.length * 2];
-        hashes = new int[old.length * 2];
+        tags = new byte[old.length * 2];
         keys = new long[old.length * 2 * n];
         for (int i = 0; i < old.length; i++) {
-            if (oldH[i] != 0) {
-                int to = put(old[i], oldH[i]);
+            if (oldT[i] != 0) {
+                int to = put(old[i], old[i].hash);
                 System.arraycopy(oldK, i * n, keys, to * n, n);
             }
         }
@@ -207,13 +217,13 @@ final class Subtable {
     boolean remove(Megaflow f) {
         int h = f.hash;
         Megaflow[] s = slots;
-        int[] hs = hashes;
+        byte[] ts = tags;
         int m = s.length - 1;
         int i = h & m;
-        while (hs[i] != 0 && s[i] != f) {
+        while (ts[i] != 0 && s[i] != f) {
             i = (i + 1) & m;
         }
-        if (hs[i] == 0) {
+        if (ts[i] == 0) {
             return false;
         }
         // Backward-shift deletion: pull later entries of the cluster into the hole when their home slot
@@ -222,20 +232,20 @@ final class Subtable {
         int j = i;
         while (true) {
             j = (j + 1) & m;
-            if (hs[j] == 0) {
+            if (ts[j] == 0) {
                 break;
             }
-            int home = hs[j] & m;
+            int home = s[j].hash & m;
             boolean homeInRange = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
             if (!homeInRange) {
                 s[hole] = s[j];
-                hs[hole] = hs[j];
+                ts[hole] = ts[j];
                 System.arraycopy(keys, j * n, keys, hole * n, n);
                 hole = j;
             }
         }
         s[hole] = null;
-        hs[hole] = 0;
+        ts[hole] = 0;
         size--;
         return true;
     }
