@@ -212,7 +212,7 @@ final class FlowGen {
     }
 
     private static String action(Random r, boolean ip4, boolean ip6, String l4, boolean[] vlan) {
-        switch (r.nextInt(20)) {
+        switch (r.nextInt(21)) {
             case 0:
                 return "output:" + (1 + r.nextInt(65000));
             case 1:
@@ -287,7 +287,9 @@ final class FlowGen {
                 return "push_vlan:" + pick(r, "0x8100", "0x88a8");
             case 15:
                 return "learn(table=" + r.nextInt(254) + pick(r, "", ",idle_timeout=10", ",hard_timeout=20,priority=5",
-                        ",fin_idle_timeout=3,fin_hard_timeout=4", ",cookie=0x99,send_flow_rem")
+                        ",fin_idle_timeout=3,fin_hard_timeout=4", ",cookie=0x99,send_flow_rem",
+                        ",cookie=0x7,limit=" + (1 + r.nextInt(100)) + ",result_dst=NXM_NX_REG" + r.nextInt(16) + "["
+                                + r.nextInt(32) + "]")
                         + ",NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],"
                         + pick(r, "load:NXM_OF_IN_PORT[]->NXM_NX_REG0[0..15]", "output:NXM_OF_IN_PORT[]",
                         "load:0x5->NXM_NX_REG1[0..3]", "dl_type=0x800", "NXM_NX_REG2[0..7]=0x7") + ")";
@@ -304,6 +306,10 @@ final class FlowGen {
                     return "set_field:" + ipv6(r) + "->ipv6_" + pick(r, "src", "dst");
                 }
                 return "set_field:" + mac(r) + "->" + pick(r, "eth_src", "eth_dst");
+            case 19:
+                return pick(r, "push:", "pop:") + pick(r, "NXM_NX_REG" + r.nextInt(16) + "[]", "NXM_NX_REG"
+                        + r.nextInt(16) + "[" + r.nextInt(16) + ".." + (16 + r.nextInt(16)) + "]", "reg" + r.nextInt(16),
+                        "NXM_OF_ETH_SRC[]", "NXM_OF_ETH_DST[0..15]");
             default:
                 return "set_field:" + num(r, 64, false) + "->" + pick(r, "metadata", "tun_id");
         }

@@ -84,6 +84,7 @@ class OvsTraceAgreementTest {
         FEATURES.put("VLAN push/pop", l -> l.startsWith("Datapath actions: ") && l.contains("_vlan"));
         FEATURES.put("masked set", l -> l.startsWith("Datapath actions: ") && l.contains("/"));
         FEATURES.put("clone", l -> l.contains("clone("));
+        FEATURES.put("stack", l -> l.contains("push:") || l.contains("pop:"));
     }
     static long startNanos;
 

@@ -238,7 +238,7 @@ final class RuleSet {
     private static String action(Random r, Ctx c, int groups) {
         boolean ip = c.proto == Proto.IP || c.proto == Proto.TCP || c.proto == Proto.UDP || c.proto == Proto.ICMP;
         boolean l4 = c.proto == Proto.TCP || c.proto == Proto.UDP;
-        int k = r.nextInt(27);
+        int k = r.nextInt(28);
         switch (k) {
             case 0, 1, 2, 3, 4:
                 return chance(r, 8) ? "output:in_port" : "output:" + (1 + r.nextInt(OvsTraceAgreementTest.PORTS));
@@ -320,6 +320,16 @@ final class RuleSet {
                 }
                 return "clone(" + (body.isEmpty() ? "drop" : String.join(",", body)) + ")";
             }
+            case 26:
+                // The stack: pushes here, pops here or in a later table (resubmit keeps it, a clone has its own);
+                // a pop on an empty stack changes nothing. The popped registers feed output:REG, the MAC is output.
+                return switch (r.nextInt(5)) {
+                    case 0 -> "push:NXM_NX_REG0[]";
+                    case 1 -> "push:NXM_OF_ETH_SRC[0..15]";
+                    case 2 -> "pop:NXM_NX_REG1[]";
+                    case 3 -> "pop:NXM_NX_REG0[0..7]";
+                    default -> "pop:NXM_OF_ETH_DST[0..23]";
+                };
             default:
                 return "output:" + (1 + r.nextInt(OvsTraceAgreementTest.PORTS));
         }

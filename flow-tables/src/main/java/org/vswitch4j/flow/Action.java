@@ -238,6 +238,33 @@ public sealed interface Action {
         }
     }
 
+    /**
+     * Nicira's push ({@code push:NXM_NX_REG0[]}): puts the current value of {@code src} on the packet's stack, for
+     * a later {@link StackPop} into any field. As in Open vSwitch, the stack lasts for the packet's whole pass
+     * through the pipeline, resubmits included; a clone starts with an empty one and leaves the outer one as it
+     * was; a pass that has piled up 64 kB on it (one byte per started 8 bits pushed, and one per push) stops at
+     * its next resubmit and drops the packet.
+     */
+    record StackPush(FieldRef src) implements Action {
+        /** Checks the reference. */
+        public StackPush {
+            Objects.requireNonNull(src, "src");
+        }
+    }
+
+    /**
+     * Nicira's pop ({@code pop:NXM_NX_REG1[0..15]}): takes the value on top of the stack and writes its low bits,
+     * zero-extended when it is narrower, into {@code dst}. On an empty stack it does nothing (Open vSwitch reports
+     * a stack underflow and goes on).
+     */
+    record StackPop(FieldRef dst) implements Action {
+        /** Checks that the field can be written. */
+        public StackPop {
+            Objects.requireNonNull(dst, "dst");
+            checkWritable(dst);
+        }
+    }
+
     /** Nicira's note: bytes a controller keeps in a flow; does nothing to packets. */
     record Note(byte[] data) implements Action {
         /** Copies the bytes. */

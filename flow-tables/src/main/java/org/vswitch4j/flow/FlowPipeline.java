@@ -463,6 +463,8 @@ public final class FlowPipeline implements Pipeline {
                     checkPrereq(m, mv.src().field());
                     checkPrereq(m, mv.dst().field());
                 }
+                case Action.StackPush sp -> checkPrereq(m, sp.src().field());
+                case Action.StackPop sp -> checkPrereq(m, sp.dst().field());
                 case Action.Resubmit r -> {
                     if (r.table() >= TABLES) {
                         throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "resubmit table " + r.table());

@@ -66,6 +66,18 @@ final class Xlate {
     private boolean stopped;
     /** The resubmit limit was reached: the action set does not run either (as before this distinction). */
     private boolean limitHit;
+    /** The push/pop stack: value {@code i} is {@code stackHi[i]:stackLo[i]}, right-aligned. */
+    private long[] stackHi = new long[8];
+    private long[] stackLo = new long[8];
+    /** Each value's size as Open vSwitch stores it: a byte per started 8 bits. */
+    private byte[] stackLen = new byte[8];
+    /** Values on the stack, and the bottom of the current one (a clone's starts at the outer top). */
+    private int stackTop;
+    private int stackBase;
+    /** Bytes on the current stack as Open vSwitch counts them (each value's bytes and one length byte). */
+    private int stackBytes;
+    /** Open vSwitch's bound: a resubmit finding this much on the stack fails the translation. */
+    static final int MAX_STACK_BYTES = 65536;
     /**
      * A dec_ttl found the TTL expired: the rest of the current action list and of its entry's instructions is
      * skipped, but a resubmit or group that reached it resumes after it (ovs-actions(7), "The dec_ttl action").
@@ -113,6 +125,9 @@ final class Xlate {
         resubmits = 0;
         stopped = false;
         limitHit = false;
+        stackTop = 0;
+        stackBase = 0;
+        stackBytes = 0;
         listStopped = false;
         actionSet.clear();
         java.util.Arrays.fill(steps, 0, 2 * nLookups, null); // no table or entry kept alive by the scratch
@@ -276,6 +291,8 @@ final class Xlate {
                     long[] v = readBits(m.src());
                     writeBits(m.dst(), v[0], v[1]);
                 }
+                case Action.StackPush sp -> push(sp.src());
+                case Action.StackPop sp -> pop(sp.dst());
                 case Action.Note _ -> {
                 }
                 case Action.OutputReg r -> output(readBits(r.src())[1], r.maxLen(), entry);
@@ -413,6 +430,12 @@ final class Xlate {
         FlowKey saved = flow.copy();
         ActionSet outer = actionSet;
         actionSet = outer.copy();
+        // The clone's stack starts empty, above the outer one, which it cannot pop (as Open vSwitch's clone).
+        int outerTop = stackTop;
+        int outerBase = stackBase;
+        int outerBytes = stackBytes;
+        stackBase = stackTop;
+        stackBytes = 0;
         try {
             doActions(c.actions(), entry);
             listStopped = false; // an expired dec_ttl ends the clone's list only
@@ -429,7 +452,40 @@ final class Xlate {
         } finally {
             actionSet = outer;
             flow.copyFrom(saved);
+            stackTop = outerTop;
+            stackBase = outerBase;
+            stackBytes = outerBytes;
         }
+    }
+
+    /** push: the value of {@code src} (its bits un-wildcarded, as any read) onto the stack. */
+    private void push(FieldRef src) {
+        long[] v = readBits(src);
+        if (stackTop == stackHi.length) {
+            int n = stackTop * 2;
+            stackHi = java.util.Arrays.copyOf(stackHi, n);
+            stackLo = java.util.Arrays.copyOf(stackLo, n);
+            stackLen = java.util.Arrays.copyOf(stackLen, n);
+        }
+        int bytes = (src.bits() + 7) / 8;
+        stackHi[stackTop] = v[0];
+        stackLo[stackTop] = v[1];
+        stackLen[stackTop] = (byte) bytes;
+        stackTop++;
+        stackBytes += bytes + 1;
+    }
+
+    /** pop: the top value's low bits into {@code dst}; nothing on an empty stack. */
+    private void pop(FieldRef dst) {
+        if (stackTop == stackBase) {
+            if (trace != null) {
+                trace.note(depth, "pop:" + dst + ": stack underflow");
+            }
+            return;
+        }
+        stackTop--;
+        stackBytes -= stackLen[stackTop] + 1;
+        writeBits(dst, stackHi[stackTop], stackLo[stackTop]);
     }
 
     /** Runs bucket {@code i} of {@code g} on a copy of the packet: the next bucket starts from the same packet. */
@@ -601,9 +657,10 @@ final class Xlate {
     }
 
     private void resubmit(Action.Resubmit r) {
-        if (depth >= MAX_DEPTH || ++resubmits > MAX_RESUBMITS) {
+        if (depth >= MAX_DEPTH || ++resubmits > MAX_RESUBMITS || stackBytes >= MAX_STACK_BYTES) {
             if (trace != null) {
-                trace.note(depth, "resubmit limit reached (depth " + MAX_DEPTH + ", " + MAX_RESUBMITS + " resubmits)");
+                trace.note(depth, stackBytes >= MAX_STACK_BYTES ? "resubmits yielded over 64 kB of stack"
+                        : "resubmit limit reached (depth " + MAX_DEPTH + ", " + MAX_RESUBMITS + " resubmits)");
             }
             stopped = true;
             limitHit = true;

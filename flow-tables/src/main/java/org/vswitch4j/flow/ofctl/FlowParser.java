@@ -563,7 +563,8 @@ final class FlowParser {
             + " set_field:V[/M]->FIELD, mod_dl_src, mod_dl_dst, mod_nw_src, mod_nw_dst, mod_tp_src, mod_tp_dst,"
             + " mod_nw_tos, mod_nw_ecn, mod_nw_ttl, mod_vlan_vid, mod_vlan_pcp, push_vlan:ETHERTYPE, pop_vlan,"
             + " strip_vlan, dec_ttl[(IDS)], set_queue:N, pop_queue, enqueue:PORT:QUEUE, set_tunnel:ID, set_tunnel64:ID,"
-            + " resubmit:PORT, resubmit([PORT],[TABLE]), load:V->DST, move:SRC->DST, note:HEX, conjunction(ID,K/N),"
+            + " resubmit:PORT, resubmit([PORT],[TABLE]), load:V->DST, move:SRC->DST, push:SRC, pop:DST, note:HEX,"
+            + " conjunction(ID,K/N),"
             + " learn(...), clone(ACTIONS), fin_timeout(idle_timeout=N,hard_timeout=N), exit; or an instruction:"
             + " meter:N, write_actions(...), clear_actions, write_metadata:V[/M], goto_table:N";
 
@@ -730,6 +731,10 @@ final class FlowParser {
                 return new Action.Move(fieldRef(v.substring(0, arrow), vp),
                         fieldRef(v.substring(arrow + 2), vp + arrow + 2));
             }
+            case "push":
+                return new Action.StackPush(fieldRef(value(p, "SRC[BITS]"), vp));
+            case "pop":
+                return new Action.StackPop(fieldRef(value(p, "DST[BITS]"), vp));
             case "push_vlan":
                 return new Action.PushVlan((int) Values.bounded(value(p, "an ethertype"), 0xffff, "ethertype", text, vp));
             case "pop_vlan":

@@ -458,6 +458,8 @@ final class FlowPrinter {
             case Action.Load l -> sb.append("load:").append(Values.hex(l.valueHigh(), l.value())).append("->")
                     .append(ref(l.dst()));
             case Action.Move mv -> sb.append("move:").append(ref(mv.src())).append("->").append(ref(mv.dst()));
+            case Action.StackPush sp -> sb.append("push:").append(ref(sp.src()));
+            case Action.StackPop sp -> sb.append("pop:").append(ref(sp.dst()));
             case Action.Note n -> sb.append("note:").append(HexFormat.ofDelimiter(".").formatHex(n.data()));
             case Action.OutputReg o -> {
                 if (o.maxLen() == 0xffff) {

@@ -243,12 +243,14 @@ final class RandomModels {
                 }
                 yield new Action.Controller(r.nextBoolean() ? 0xffff : r.nextInt(65536), reason, id, userdata);
             }
+            case 19 -> new Action.StackPush(ref(128));
+            case 20 -> new Action.StackPop(writableRef(128));
             default -> throw new IllegalArgumentException("action kind " + kind + " is outside 0.." + (ACTION_KINDS - 1));
         };
     }
 
     /** How many kinds {@link #action(int)} knows: one per record of {@link Action}. */
-    static final int ACTION_KINDS = 19;
+    static final int ACTION_KINDS = 21;
 
     LearnSpec learn() {
         List<LearnSpec.Item> items = new ArrayList<>();
