@@ -88,10 +88,16 @@ class OvsTraceAgreementTest {
     }
     static long startNanos;
 
-    static Stream<Long> seeds() {
+    /** The seed {@code -Dvs4j.seed} names (a replay of one rule set), or null. */
+    static Long replaySeed() {
         String fixed = System.getProperty("vs4j.seed");
-        if (fixed != null && !fixed.isBlank()) { // the parent POM passes an unset property as ""
-            return Stream.of(Long.decode(fixed.strip()));
+        return fixed == null || fixed.isBlank() ? null : Long.decode(fixed.strip()); // unset arrives as "" (POM)
+    }
+
+    static Stream<Long> seeds() {
+        Long fixed = replaySeed();
+        if (fixed != null) {
+            return Stream.of(fixed);
         }
         long base = new Random().nextLong() & 0xffff_ffffL;
         return LongStream.range(0, RULE_SETS).mapToObj(i -> base + i);
@@ -111,9 +117,12 @@ class OvsTraceAgreementTest {
                     + " traces through %s%n", comparedPackets, comparedWithOutput,
                     (System.nanoTime() - startNanos) / 1e9, SEEN);
             // A rule set may drop everything (a catch-all drop high in table 0); all of them together must not
-            // (30-60 % of the packets leave a port in runs seen so far).
-            assertTrue(comparedWithOutput * 10 >= comparedPackets, "only " + comparedWithOutput + " of "
-                    + comparedPackets + " packets left a port in Open vSwitch: the comparison says little");
+            // (30-60 % of the packets leave a port in runs seen so far). A replay of one seed is one rule set, which
+            // may well drop everything (about a third do): the guard would fail it with every packet agreeing.
+            if (replaySeed() == null) {
+                assertTrue(comparedWithOutput * 10 >= comparedPackets, "only " + comparedWithOutput + " of "
+                        + comparedPackets + " packets left a port in Open vSwitch: the comparison says little");
+            }
         }
     }
 
