@@ -166,4 +166,36 @@ class RefreshTest {
             assertEquals(1, r.sw.datapath().stats().upcalls(), "one megaflow served everything");
         }
     }
+    /** Packets of the flow with {@code priority} in table 0. */
+    private static long packetsAt(Rig r, int priority) {
+        return r.of.dumpFlows(0).stream().filter(f -> f.flow().priority() == priority).findFirst().orElseThrow().packets();
+    }
+
+    /**
+     * A flow mod that invalidates a busy megaflow, and a flush of every cached flow, lose none of the packets it
+     * served since its last revalidation: they are credited to the entries the packets matched then.
+     */
+    @Test
+    void theUsesOfAMegaflowThatAChangeOrAFlushRemovesAreStillCounted() {
+        byte[] frame = LearnLimitTest.frame(LearnLimitTest.A);
+        try (Rig r = new Rig(3)) {
+            r.of.apply(Ofctl.parseFlow("table=0,priority=5,actions=output:2"));
+            for (int i = 0; i < 3; i++) {
+                r.send(1, frame); // one upcall, then hits of its megaflow (and of the exact-match caches)
+            }
+            r.of.apply(Ofctl.parseFlow("table=0,priority=9,in_port=3,actions=output:1")); // above: invalidates it
+            r.pump();
+            assertEquals(0, r.sw.datapath().dumpFlows().size(), "the megaflow went with the change");
+            r.revalidate();
+            assertEquals(3, packetsAt(r, 5));
+            for (int i = 0; i < 4; i++) {
+                r.send(1, frame);
+            }
+            r.sw.datapath().invalidateAll();
+            r.pump();
+            r.revalidate();
+            assertEquals(7, packetsAt(r, 5));
+            assertEquals(0, packetsAt(r, 9));
+        }
+    }
 }

@@ -137,6 +137,13 @@ final class PollWorker {
     private final FlowKey revalKey = new FlowKey();
     private final FlowMask mask = new FlowMask();
     private final UpcallContext context = new UpcallContext();
+    /**
+     * Megaflows removed (invalidated, flushed) with uses since their last revalidation, to credit to the pipeline at
+     * the start of the next round: under the slow-path lock, which a busy worker must not take. Without this, a flow
+     * mod that invalidated a busy megaflow lost up to a revalidation interval of its packets from the flow counters;
+     * Open vSwitch's revalidator likewise pushes a deleted datapath flow's stats.
+     */
+    private final java.util.ArrayList<Megaflow> unaccounted = new java.util.ArrayList<>();
     private final PacketBatch rx;
     /** Scratch batch of softwareOffload: frames on their way to a port that takes no offload state. */
     private final PacketBatch soft;
@@ -292,6 +299,9 @@ final class PollWorker {
         if (t - nextHousekeeping >= 0) {
             housekeeping(t);
         }
+        if (!unaccounted.isEmpty()) {
+            creditRemoved(t);
+        }
         beginBusy();
         int total = 0;
         try {
@@ -395,7 +405,12 @@ final class PollWorker {
     }
 
     private void flushAll() {
-        invalidations += classifier.clear();
+        MegaflowClassifier cls = classifier;
+        raw.fold(); // the raw-header table's pending hits belong to the megaflows' uses
+        for (int i = 0, n = cls.size(); i < n; i++) {
+            noteRemoved(cls.get(i));
+        }
+        invalidations += cls.clear();
         emc.clear();
         raw.clear();
     }
@@ -1208,7 +1223,8 @@ final class PollWorker {
         for (int i = cls.size() - 1; i >= 0; i--) {
             Megaflow f = cls.get(i);
             if (f.hasAnyTag(tagsNew, n, bits)) {
-                cls.remove(f);
+                cls.remove(f); // folds its raw-header hits first
+                noteRemoved(f);
                 invalidations++;
             }
         }
@@ -1319,6 +1335,54 @@ final class PollWorker {
             f.setTags(ctx.tags());
         }
         return true;
+    }
+
+    /** Queues {@code f}, just removed, for {@link #creditRemoved} if it has uses to credit and a memo to credit them by. */
+    private void noteRemoved(Megaflow f) {
+        if (f.memo != null && f.packets != f.packetsAtRevalidation) {
+            unaccounted.add(f);
+        }
+    }
+
+    /**
+     * Credits the queued megaflows' last uses to the pipeline as a revalidation's refresh does, by the memo of the
+     * decision the packets got (the entries they matched then, not the tables' entries now). A megaflow without a
+     * memo (its translation learns, or goes through a group or NORMAL) is not queued: crediting it would mean a
+     * translation of the new tables, with side effects.
+     */
+    private void creditRemoved(long t) {
+        Datapath.PortSlot[] ss = dp.slots();
+        UpcallContext ctx = context;
+        FlowKey k = revalKey;
+        FlowMask m = mask;
+        ReentrantLock lock = dp.slowPathLock();
+        lock.lock();
+        try {
+            for (int i = 0, n = unaccounted.size(); i < n; i++) {
+                Megaflow f = unaccounted.get(i);
+                f.upcallKey(k);
+                int inPort = k.inPort();
+                Datapath.PortSlot s = inPort < ss.length ? ss[inPort] : null;
+                if (s == null) {
+                    continue;
+                }
+                ctx.reset(t, null, true);
+                ctx.used(f.packets - f.packetsAtRevalidation, f.bytes - f.bytesAtRevalidation);
+                ctx.memo = f.memo;
+                f.packetsAtRevalidation = f.packets;
+                f.bytesAtRevalidation = f.bytes;
+                System.arraycopy(f.subtable.mask, 0, m.w, 0, m.w.length);
+                try {
+                    s.pipeline.refresh(k, m, ctx); // its answer does not matter: f is gone
+                } catch (RuntimeException e) {
+                    // counters only: nothing to undo
+                }
+            }
+        } finally {
+            lock.unlock();
+            ctx.memo = null;
+            unaccounted.clear();
+        }
     }
 
     /** Releases any packet still held (close). */
