@@ -555,7 +555,9 @@ class PacketEditsTest {
             }
             long used = (long) allocated.invoke(mx) - before;
             if (round == 1) {
-                assertTrue(used < 1024, "allocated " + used + " bytes");
+                // One-off allocations not the edits' may show (FlowParserTest saw 2.6 KB once); an allocation per
+                // edit would be at least 16 bytes x 60,000 edits, about 1 MB.
+                assertTrue(used < 65_536, "allocated " + used + " bytes");
             }
         }
         p.release();

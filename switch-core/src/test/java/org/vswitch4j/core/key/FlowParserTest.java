@@ -398,8 +398,10 @@ class FlowParserTest {
                 sink += FlowParser.parse(ps[i % ps.length], key).ordinal();
             }
             long bytes = (long) allocated.invoke(mx) - before;
-            // A few hundred bytes of slack for the measurement itself (reflection, boxing of its result).
-            assertTrue(bytes < 1024, bytes + " bytes allocated by 1,000,000 parses (sink " + sink + ")");
+            // Slack for one-off allocations on this thread that are not the parser's (the measurement's reflection and
+            // boxing; a fresh-clone CI run on 2026-12-03 saw 2,648 bytes once, where every earlier run saw under 1 KB).
+            // Anything a parse allocates costs at least 16 bytes a parse, 16 MB here, so 64 KB keeps the test sharp.
+            assertTrue(bytes < 65_536, bytes + " bytes allocated by 1,000,000 parses (sink " + sink + ")");
             for (Packet p : ps) {
                 p.release();
             }
