@@ -1278,31 +1278,18 @@ final class PollWorker {
      */
     private boolean revalidate(Megaflow f, long t, long usedPackets, long usedBytes) {
         revalidations++;
-        FlowKey k = revalKey;
-        f.upcallKey(k);
-        int inPort = k.inPort();
-        Datapath.PortSlot[] ss = dp.slots();
-        Datapath.PortSlot s = inPort < ss.length ? ss[inPort] : null;
+        Datapath.PortSlot s = revalSlot(f);
         if (s == null) {
             return false;
         }
+        FlowKey k = revalKey;
         FlowMask m = mask;
         UpcallContext ctx = context;
-        ctx.reset(t, null, true);
-        ctx.used(usedPackets, usedBytes);
-        ctx.memo = f.memo;
         DatapathActions acts;
         ReentrantLock lock = dp.slowPathLock();
         lock.lock();
         try {
-            System.arraycopy(f.subtable.mask, 0, m.w, 0, m.w.length);
-            boolean stands;
-            try {
-                stands = s.pipeline.refresh(k, m, ctx);
-            } catch (RuntimeException e) {
-                stands = false; // a refresh that fails is one that cannot be sure: translate
-            }
-            if (stands) {
+            if (refreshLocked(f, s, t, usedPackets, usedBytes)) {
                 return true; // actions, mask and tags stand; an invalidated tag is applied before the next packet
             }
             m.clear();
@@ -1337,6 +1324,32 @@ final class PollWorker {
         return true;
     }
 
+    /** Loads {@code f}'s upcall key into {@link #revalKey}; returns its in_port's slot, or null when the port is gone. */
+    private Datapath.PortSlot revalSlot(Megaflow f) {
+        f.upcallKey(revalKey);
+        int inPort = revalKey.inPort();
+        Datapath.PortSlot[] ss = dp.slots();
+        return inPort < ss.length ? ss[inPort] : null;
+    }
+
+    /**
+     * Asks {@code s}'s pipeline to {@link Pipeline#refresh refresh} {@code f} (key in {@link #revalKey}) for the
+     * given use, which counts the use by the memo; false when the decision may not stand (a refresh that fails
+     * cannot be sure either). Under the slow-path lock.
+     */
+    private boolean refreshLocked(Megaflow f, Datapath.PortSlot s, long t, long usedPackets, long usedBytes) {
+        UpcallContext ctx = context;
+        ctx.reset(t, null, true);
+        ctx.used(usedPackets, usedBytes);
+        ctx.memo = f.memo;
+        System.arraycopy(f.subtable.mask, 0, mask.w, 0, mask.w.length);
+        try {
+            return s.pipeline.refresh(revalKey, mask, ctx);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Queues {@code f}, just removed, for {@link #creditRemoved} if it has uses to credit and a memo to credit them by. */
     private void noteRemoved(Megaflow f) {
         if (f.memo != null && f.packets != f.packetsAtRevalidation) {
@@ -1351,36 +1364,21 @@ final class PollWorker {
      * translation of the new tables, with side effects.
      */
     private void creditRemoved(long t) {
-        Datapath.PortSlot[] ss = dp.slots();
-        UpcallContext ctx = context;
-        FlowKey k = revalKey;
-        FlowMask m = mask;
         ReentrantLock lock = dp.slowPathLock();
         lock.lock();
         try {
             for (int i = 0, n = unaccounted.size(); i < n; i++) {
                 Megaflow f = unaccounted.get(i);
-                f.upcallKey(k);
-                int inPort = k.inPort();
-                Datapath.PortSlot s = inPort < ss.length ? ss[inPort] : null;
-                if (s == null) {
-                    continue;
-                }
-                ctx.reset(t, null, true);
-                ctx.used(f.packets - f.packetsAtRevalidation, f.bytes - f.bytesAtRevalidation);
-                ctx.memo = f.memo;
-                f.packetsAtRevalidation = f.packets;
-                f.bytesAtRevalidation = f.bytes;
-                System.arraycopy(f.subtable.mask, 0, m.w, 0, m.w.length);
-                try {
-                    s.pipeline.refresh(k, m, ctx); // its answer does not matter: f is gone
-                } catch (RuntimeException e) {
-                    // counters only: nothing to undo
+                Datapath.PortSlot s = revalSlot(f);
+                if (s != null) {
+                    refreshLocked(f, s, t, f.packets - f.packetsAtRevalidation, f.bytes - f.bytesAtRevalidation);
+                    f.packetsAtRevalidation = f.packets; // its answer does not matter: f is gone
+                    f.bytesAtRevalidation = f.bytes;
                 }
             }
         } finally {
             lock.unlock();
-            ctx.memo = null;
+            context.memo = null;
             unaccounted.clear();
         }
     }
