@@ -73,7 +73,7 @@ import org.vswitch4j.core.key.FlowMask;
  * miss), plus one trie walk per prefix field per lookup; allocates nothing. The trie walks are chains of
  * dependent loads, so with many rules (cold tries) they were a lookup's largest cost: a large trie keeps jump
  * tables ({@link PrefixTrie}, "Jump table") that replace its top 16 levels by one load and its dense parts by
- * one load per 8 levels, and a walk that would go below them waits until the subtable's probe misses (a hit
+ * one load per 8 levels (a small trie keeps such tables at its dense clusters only, "Small tries"), and a walk that would go below them waits until the subtable's probe misses (a hit
  * needs no walk: its prefix is stored); the ports trie is asked before the probe when its answer is a node or
  * two away. None of this changes an answer or a consulted bit. A classifier built with no prefix fields
  * trades wider miss masks for the remaining walks. Insert: one subtable probe, the stage

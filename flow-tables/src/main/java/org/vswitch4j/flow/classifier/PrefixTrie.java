@@ -33,6 +33,16 @@ package org.vswitch4j.flow.classifier;
  * goes from the top table through such tables 8 bits at a time (three loads for a dense /32 instead of
  * ~18) and walks node by node only where none is. Fields up to 64 bits wide use them; IPv6 only above bit 64.
  *
+ * <p><b>Small tries.</b> A trie below {@value #JUMP_MIN} prefixes (a table of a thousand rules) has no top table,
+ * and its walks were still a chain of ~8 node steps, each a data-dependent branch and a load: three such walks
+ * per upcall were a seventh of the miss path's time. Its dense parts are clusters too (100 /32 hosts under one
+ * /25 node, 150 /24 networks under one /16), but they start at any depth, not at 16 + 8k. So there a branching
+ * node with {@value #SMALL_SUB_MIN} prefixes below it gets a table over its next min(8, field width &minus;
+ * depth) bits, unless a table above it already covers its depth (a lookup through that one jumps past it); a
+ * table given above existing ones drops those it covers. The walk takes a node's table wherever it stands. The
+ * entries are kept exact as above; counts below are exact at every depth (every insert starts at the root). When
+ * the top table is built, the tables are re-placed by the rule above; when it is dropped, by this one.
+ *
  * <p>Thread-safety: none of its own; written by the classifier's writer, read by lookups the caller keeps
  * apart from writes (see {@link Classifier}).
  */
@@ -59,6 +69,8 @@ final class PrefixTrie {
          */
         Node[] subNode;
         long[] subInfo;
+        /** The key bits {@link #subNode} resolves (1..{@value #SUB_BITS}; {@value #SUB_BITS} in a trie with a top table). */
+        int subBits;
 
         Node(long hi, long lo, int len) {
             this.hi = hi;
@@ -90,10 +102,18 @@ final class PrefixTrie {
     static final int SUB_BITS = 8;
     /** Prefixes below a node from which on it gets a jump table of its own (at the insert that reaches it). */
     static final int SUB_MIN = 256;
+    /**
+     * In a trie without a top table: prefixes below a branching node from which on it gets a jump table of its own
+     * (see "Small tries" above).
+     */
+    static final int SMALL_SUB_MIN = 32;
+    /** The fewest key bits a small trie's node table resolves (a narrower one saves too few steps). */
+    private static final int SMALL_MIN_BITS = 4;
 
     private final int width;
     private final Node root = new Node(0, 0, 0);
     private final int subMin;
+    private final int smallSubMin;
     /** Nodes with a jump table of their own on the current write's path (the writer's scratch). */
     private Node[] subPath = new Node[8];
     private int nSubPath;
@@ -118,14 +138,18 @@ final class PrefixTrie {
 
     /** A trie that builds its jump table from {@code jumpMin} prefixes on (tests force it with small values). */
     PrefixTrie(int width, int jumpMin) {
-        this(width, jumpMin, SUB_MIN);
+        this(width, jumpMin, SUB_MIN, SMALL_SUB_MIN);
     }
 
-    /** ... and gives a node its own jump table from {@code subMin} prefixes below it on. */
-    PrefixTrie(int width, int jumpMin, int subMin) {
+    /**
+     * ... and gives a node its own jump table from {@code subMin} prefixes below it on (with a top table) or from
+     * {@code smallSubMin} (without; {@link Integer#MAX_VALUE}: never, the plain walk the tests compare with).
+     */
+    PrefixTrie(int width, int jumpMin, int subMin, int smallSubMin) {
         this.width = width;
         this.jumpMin = width > JUMP_BITS ? Math.max(1, jumpMin) : Integer.MAX_VALUE;
         this.subMin = Math.max(1, subMin);
+        this.smallSubMin = Math.max(1, smallSubMin);
     }
 
     /**
@@ -133,7 +157,8 @@ final class PrefixTrie {
      * from {@code jumpMin} prefixes on.
      */
     static PrefixTrie of(int width, int jumpMin) {
-        return new PrefixTrie(width, jumpMin, jumpMin == JUMP_MIN ? SUB_MIN : jumpMin);
+        boolean dflt = jumpMin == JUMP_MIN;
+        return new PrefixTrie(width, jumpMin, dflt ? SUB_MIN : jumpMin, dflt ? SMALL_SUB_MIN : jumpMin);
     }
 
     /** Nodes holding a jump table of their own (for tests). */
@@ -177,7 +202,11 @@ final class PrefixTrie {
             }
         } else if (prefixes >= jumpMin) {
             buildJump();
-            subPass(root); // the dense nodes of a trie this small (a jumpMin of prefixes): a short pass
+            subPass(root, 0); // node tables by the top table's rule (a trie of a jumpMin of prefixes: a short pass)
+        } else {
+            for (int i = 0; i < nDense; i++) {
+                giveTable(dense[i]);
+            }
         }
         nDense = 0;
     }
@@ -214,10 +243,11 @@ final class PrefixTrie {
      */
     private int insertAt(Node from, long h, long l, int plen) {
         Node n = from;
+        int cover = 0; // in a small trie: where the deepest node table above stops (see wantsTable)
         while (true) {
             onPath(n);
             n.below++;
-            noteDense(n);
+            cover = noteDense(n, cover);
             if (n.len == plen) {
                 n.count++;
                 return n.len;
@@ -229,7 +259,7 @@ final class PrefixTrie {
                 leaf.count = 1;
                 leaf.below = 1;
                 n.child(b, leaf);
-                noteDense(leaf); // with a small subMin (tests) even a leaf may want a table
+                noteDense(leaf, cover); // with a small subMin (tests) even a leaf may want a table
                 return n.len; // a walk down the other side reads whether this one is empty, too
             }
             int d = firstDiff(h, l, c.hi, c.lo, Math.min(plen, c.len));
@@ -243,7 +273,7 @@ final class PrefixTrie {
                 mid.below = c.below + 1;
                 mid.child(bit(c.hi, c.lo, plen), c);
                 n.child(b, mid);
-                noteDense(mid);
+                noteDense(mid, cover);
                 return plen;
             }
             // Diverge at d inside c's segment: a branching node at d with c and the new leaf below.
@@ -255,8 +285,7 @@ final class PrefixTrie {
             split.child(bit(c.hi, c.lo, d), c);
             split.child(bit(h, l, d), leaf);
             n.child(b, split);
-            noteDense(split);
-            noteDense(leaf);
+            noteDense(leaf, noteDense(split, cover));
             return d;
         }
     }
@@ -298,15 +327,25 @@ final class PrefixTrie {
             }
         }
         onPath(n);
+        resub(h, changed);
         if (jumpNode != null) {
             if (prefixes < jumpMin / 2) {
                 jumpNode = null; // small again: the top of the trie fits in cache
                 jumpInfo = null;
+                recountBelow(root); // inserts that started at their jump entry did not count the nodes above it
+                subPass(root, 0); // node tables by the small trie's rule
             } else {
                 rejump(h, changed);
             }
         }
-        resub(h, changed);
+    }
+
+    private static int recountBelow(Node n) {
+        if (n == null) {
+            return 0;
+        }
+        n.below = n.count + recountBelow(n.c0) + recountBelow(n.c1);
+        return n.below;
     }
 
     private void onPath(Node n) {
@@ -326,7 +365,7 @@ final class PrefixTrie {
         for (int i = 0; i < nSubPath; i++) {
             Node x = subPath[i];
             int from = x.len;
-            int to = from + SUB_BITS;
+            int to = from + x.subBits;
             if (bits < from || bits > to) {
                 continue; // above x (x's entries describe only its subtree) or below its entries' reach
             }
@@ -336,42 +375,93 @@ final class PrefixTrie {
     }
 
     /**
-     * Whether {@code n} should have a jump table of its own and has none. Only at depths 16 + 8k: in a dense
-     * part of the trie a lookup stands, after the top table and after each node table, exactly at those depths,
-     * so a table at any other depth there was never read, yet every insert through it kept it up to date.
+     * Whether {@code n} should have a jump table of its own and has none.
+     *
+     * <p>With a top table: only at depths 16 + 8k. In a dense part of the trie a lookup stands, after the top table
+     * and after each node table, exactly at those depths, so a table at any other depth there was never read, yet
+     * every insert through it kept it up to date.
+     *
+     * <p>Without (see "Small tries"): a branching node with {@link #smallSubMin} prefixes below it, not inside
+     * the bits of a table above it ({@code cover}: where the deepest table on its path stops; a lookup through that
+     * table jumps past any node above that depth, so a table there would be kept and never read).
      */
-    private boolean wantsTable(Node n) {
-        return n.subNode == null && n.below >= subMin && n.len >= JUMP_BITS && (n.len - JUMP_BITS) % SUB_BITS == 0
-                && n.len + SUB_BITS <= Math.min(width, 64);
+    private boolean wantsTable(Node n, int cover) {
+        if (n.subNode != null) {
+            return false;
+        }
+        int lim = Math.min(width, 64);
+        if (jumpNode != null) {
+            return n.below >= subMin && n.len >= JUMP_BITS && (n.len - JUMP_BITS) % SUB_BITS == 0
+                    && n.len + SUB_BITS <= lim;
+        }
+        return n.below >= smallSubMin && n.len >= cover && lim - n.len >= SMALL_MIN_BITS && n.c0 != null
+                && n.c1 != null;
     }
 
-    /** Remembers {@code n} for a table at the end of the insert, if it wants one. */
-    private void noteDense(Node n) {
-        if (wantsTable(n)) {
+    /** The key bits a table given to {@code n} now resolves. */
+    private int stride(Node n) {
+        return jumpNode != null ? SUB_BITS : Math.min(SUB_BITS, Math.min(width, 64) - n.len);
+    }
+
+    /**
+     * Remembers {@code n} for a table at the end of the insert, if it wants one; returns the cover below it (see
+     * {@link #wantsTable}), counting the table it is about to get.
+     */
+    private int noteDense(Node n, int cover) {
+        if (wantsTable(n, cover)) {
             if (nDense == dense.length) {
                 dense = java.util.Arrays.copyOf(dense, nDense * 2);
             }
             dense[nDense++] = n;
+            return Math.max(cover, n.len + stride(n));
         }
+        return n.subNode != null ? Math.max(cover, n.len + n.subBits) : cover;
     }
 
     private void giveTable(Node n) {
         if (n.subNode == null) { // one insert may note a node once only, but stay safe
-            n.subNode = new Node[1 << SUB_BITS];
-            n.subInfo = new long[1 << SUB_BITS];
-            refill(n, n.len + SUB_BITS, n.subNode, n.subInfo, n.hi, n.len);
+            int sb = stride(n);
+            n.subBits = sb;
+            n.subNode = new Node[1 << sb];
+            n.subInfo = new long[1 << sb];
+            refill(n, n.len + sb, n.subNode, n.subInfo, n.hi, n.len);
+            if (jumpNode == null) { // the tables within its bits are jumped past from now on
+                dropTables(n.c0, n.len + sb);
+                dropTables(n.c1, n.len + sb);
+            }
         }
     }
 
-    /** Gives every dense enough node below {@code n} its own jump table (when the top table is first built). */
-    private void subPass(Node n) {
-        if (n != null) {
-            if (wantsTable(n)) {
-                giveTable(n);
-            }
-            subPass(n.c0);
-            subPass(n.c1);
+    /** Drops the node tables of {@code n} and the nodes below it above depth {@code end}. */
+    private static void dropTables(Node n, int end) {
+        if (n != null && n.len < end) {
+            n.subNode = null;
+            n.subInfo = null;
+            dropTables(n.c0, end);
+            dropTables(n.c1, end);
         }
+    }
+
+    /**
+     * Re-places the node tables at and below {@code n} by the current rule (the top table was just built or
+     * dropped): drops those the rule would not give, gives those it wants.
+     */
+    private void subPass(Node n, int cover) {
+        if (n == null) {
+            return;
+        }
+        if (n.subNode != null && !(jumpNode != null
+                ? n.len >= JUMP_BITS && (n.len - JUMP_BITS) % SUB_BITS == 0 && n.subBits == SUB_BITS
+                : n.len >= cover)) {
+            n.subNode = null;
+            n.subInfo = null;
+        }
+        if (wantsTable(n, cover)) {
+            giveTable(n);
+        }
+        int below = n.subNode != null ? Math.max(cover, n.len + n.subBits) : cover;
+        subPass(n.c0, below);
+        subPass(n.c1, below);
     }
 
     // ---- jump table ------------------------------------------------------------------------------------
@@ -533,8 +623,9 @@ final class PrefixTrie {
         }
         for (Node n = root; n != null && n.len < Math.min(width, 64); ) {
             if (n.subNode != null) {
-                refill(n, n.len + SUB_BITS, n.subNode, n.subInfo, truncHi(hi, n.len + Math.min(m, SUB_BITS)),
-                        n.len + Math.min(m, SUB_BITS));
+                int sb = n.subBits;
+                refill(n, n.len + sb, n.subNode, n.subInfo, truncHi(hi, n.len + Math.min(m, sb)),
+                        n.len + Math.min(m, sb));
             }
             Node c = n.child(bit(hi, 0, n.len));
             n = c != null && c.len <= 64 && firstDiff(hi, 0, c.hi, c.lo, c.len) >= c.len ? c : null;
@@ -544,7 +635,8 @@ final class PrefixTrie {
     /**
      * For tests: the entries {@code tops} of the top table (null: all of them) and every entry of every node
      * table, compared with {@link #walkLimit}'s walk for its key, and (when checking all) each deep node's count of
-     * prefixes below and whether it has the table it should; the first difference, or null when there is none.
+     * prefixes below and whether it has the table it should; in a small trie, also that no node table lies within
+     * the bits of another above it (kept up to date, never read). The first difference, or null when there is none.
      */
     String checkJumpTables(int[] tops) {
         if (jumpNode != null) {
@@ -556,7 +648,7 @@ final class PrefixTrie {
                 }
             }
         }
-        return checkSubs(root, tops == null);
+        return checkSubs(root, tops == null, 0);
     }
 
     /** The prefixes at and below n, recounted; for tests. */
@@ -564,26 +656,33 @@ final class PrefixTrie {
         return n == null ? 0 : n.count + recount(n.c0) + recount(n.c1);
     }
 
-    private String checkSubs(Node n, boolean counts) {
+    private String checkSubs(Node n, boolean counts, int cover) {
         if (n == null) {
             return null;
         }
-        if (counts && n.len >= JUMP_BITS && n.below != recount(n)) {
+        if (counts && (jumpNode == null || n.len >= JUMP_BITS) && n.below != recount(n)) {
             return "node /" + n.len + " counts " + n.below + " prefixes below it, holds " + recount(n);
         }
-        if (jumpNode != null && wantsTable(n)) {
+        if (jumpNode != null && wantsTable(n, 0)) {
             return "node /" + n.len + " with " + n.below + " prefixes below it has no jump table";
         }
         if (n.subNode != null) {
+            if (jumpNode == null && n.len < cover) {
+                return "node /" + n.len + " has a table within the bits of a table above it (to /" + cover + ")";
+            }
+            if (n.subNode.length != 1 << n.subBits || n.len + n.subBits > Math.min(width, 64)) {
+                return "node /" + n.len + " has a table of " + n.subNode.length + " entries for " + n.subBits + " bits";
+            }
+            cover = Math.max(cover, n.len + n.subBits);
             for (int k = 0; k < n.subNode.length; k++) {
-                walkLimit(n, n.hi | ((long) k << (64 - SUB_BITS - n.len)), n.len + SUB_BITS);
+                walkLimit(n, n.hi | ((long) k << (64 - n.subBits - n.len)), n.len + n.subBits);
                 if (walkNode != n.subNode[k] || walkInfo != n.subInfo[k]) {
                     return "node /" + n.len + " entry " + k + ": " + n.subInfo[k] + ", walk " + walkInfo;
                 }
             }
         }
-        String s = checkSubs(n.c0, counts);
-        return s != null ? s : checkSubs(n.c1, counts);
+        String s = checkSubs(n.c0, counts, cover);
+        return s != null ? s : checkSubs(n.c1, counts, cover);
     }
 
     private void done(long p0, int check) {
@@ -621,25 +720,30 @@ final class PrefixTrie {
                 return (int) (info >>> 32) & 0xFF;
             }
             p0 = info & 0xFFFF; // lengths up to n's own; the loop goes on at n
-            // Dense parts below: node jump tables, SUB_BITS bits at a time.
-            for (Node[] sn; (sn = n.subNode) != null; ) {
+        }
+        while (true) {
+            Node[] sn = n.subNode;
+            if (sn != null) {
+                // A dense part: the node's own table resolves its next subBits bits at once.
                 int d = n.len;
-                int k = (int) ((hi << d) >>> (64 - SUB_BITS));
+                int k = (int) ((hi << d) >>> (64 - n.subBits));
                 long si = n.subInfo[k];
                 p0 |= (si & 0xFF) << d;
+                if (n.count > 0) {
+                    p0 |= 1L << (d - 1); // the entries hold the lengths below n's own (a node step may not have set it)
+                }
                 if ((si & JUMP_DONE) != 0) {
                     plens[at] = p0;
                     plens[at + 1] = 0;
                     return (int) (si >>> 32) & 0xFF;
                 }
                 Node next = sn[k];
-                if (next == n) {
-                    break; // n's child reaches below the table's bits: walk on from n
+                if (next != n) {
+                    n = next;
+                    continue;
                 }
-                n = next;
+                // n's child reaches below the table's bits: one node step from n
             }
-        }
-        while (true) {
             int depth = n.len;
             if (n.count > 0) {
                 if (depth <= 64) {
@@ -698,20 +802,25 @@ final class PrefixTrie {
                 return (int) (info >>> 32) & 0xFF; // the walk ended above plen: no /plen prefix here
             }
             n = jn[top];
-            for (Node[] sn; (sn = n.subNode) != null && n.len + SUB_BITS < plen; ) {
-                int k = (int) ((hi << n.len) >>> (64 - SUB_BITS));
+        }
+        for (int left = steps; ; left--) {
+            Node[] sn = n.subNode;
+            if (sn != null && n.len + n.subBits < plen) {
+                int k = (int) ((hi << n.len) >>> (64 - n.subBits));
                 long si = n.subInfo[k];
                 if ((si & JUMP_DONE) != 0) {
                     return (int) (si >>> 32) & 0xFF; // ended within the table's bits, above plen
                 }
                 Node next = sn[k];
-                if (next == n) {
-                    break;
+                if (next != n) {
+                    n = next;
+                    left++; // a table's step is not a node step
+                    continue;
                 }
-                n = next;
             }
-        }
-        for (int left = steps; n.len < plen; left--) {
+            if (n.len >= plen) {
+                break;
+            }
             if (left == 0) {
                 return UNKNOWN;
             }

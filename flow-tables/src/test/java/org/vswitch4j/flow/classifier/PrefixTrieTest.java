@@ -85,8 +85,8 @@ class PrefixTrieTest {
         Random r = new Random(seed ^ 0x6A75_6D70L);
         int width = r.nextBoolean() ? 32 : 128;
         int jumpMin = 1 + r.nextInt(40);
-        PrefixTrie jumping = new PrefixTrie(width, jumpMin, 1 + r.nextInt(12));
-        PrefixTrie plain = new PrefixTrie(width, Integer.MAX_VALUE);
+        PrefixTrie jumping = new PrefixTrie(width, jumpMin, 1 + r.nextInt(12), 1 + r.nextInt(12));
+        PrefixTrie plain = new PrefixTrie(width, Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE);
         List<long[]> stored = new ArrayList<>();
         long[][] bases = new long[1 + r.nextInt(4)][];
         for (int i = 0; i < bases.length; i++) {
@@ -109,6 +109,9 @@ class PrefixTrieTest {
             }
             built |= jumping.hasJumpTable();
             subs = Math.max(subs, jumping.subTables());
+            if (!jumping.hasJumpTable() && jumping.subTables() > 0) {
+                SMALL_TABLES_SEEN.incrementAndGet();
+            }
             // The entries as a fresh walk computes them, not only those these keys happen to read: at the end of
             // each growing phase all of them, else the node tables, and top entries near the bases (where the
             // changes are) and at random.
@@ -150,10 +153,17 @@ class PrefixTrieTest {
     private static final java.util.concurrent.atomic.AtomicInteger SUB_TABLES_SEEN =
             new java.util.concurrent.atomic.AtomicInteger();
 
+    /** Steps after which a trie without a top table held node tables (small tries' tables), over all cases. */
+    private static final java.util.concurrent.atomic.AtomicInteger SMALL_TABLES_SEEN =
+            new java.util.concurrent.atomic.AtomicInteger();
+
     @org.junit.jupiter.api.AfterAll
     static void nodeJumpTablesWereExercised() {
         if (SUB_TABLES_SEEN.get() == 0 && JUMP_CASES_RUN.get() >= 50) {
             throw new AssertionError("no case built a node jump table: the jump-table cases test too little");
+        }
+        if (SMALL_TABLES_SEEN.get() == 0 && JUMP_CASES_RUN.get() >= 50) {
+            throw new AssertionError("no case had a node table without a top table: small tries are not tested");
         }
     }
 
@@ -182,6 +192,70 @@ class PrefixTrieTest {
             }
         }
         return p0 + "/" + p1;
+    }
+
+    /**
+     * A small trie (no top table) with the default thresholds gives each dense cluster's branching node a table
+     * of its own (and the root, which branches above them all), narrower where the field ends (a /25 node of /32
+     * prefixes: 7 bits). A table given above one
+     * replaces it (a table inside another's bits is never read); the walks stay those of a plain trie throughout,
+     * and removing every prefix again leaves the walks right.
+     */
+    @Test
+    void smallTrieTablesSitAtTheClustersAndAnswerAsThePlainWalk() {
+        PrefixTrie t = new PrefixTrie(32);
+        PrefixTrie plain = new PrefixTrie(32, Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE);
+        List<long[]> stored = new ArrayList<>();
+        // 192.0.0.0 + i /32 (i < 100: a /25 cluster), 208.0.i.0/24 (i < 153: a /16 cluster), 128.i.0.0/16 (i < 50).
+        for (int i = 0; i < 100; i++) {
+            stored.add(new long[] {(0xC000_0000L + i) << 32, 32});
+        }
+        for (int i = 0; i < 153; i++) {
+            stored.add(new long[] {(0xD000_0000L + ((long) i << 8)) << 32, 24});
+        }
+        for (int i = 0; i < 50; i++) {
+            stored.add(new long[] {(0x8000_0000L + ((long) i << 16)) << 32, 16});
+        }
+        for (long[] p : stored) {
+            t.insert(p[0], 0, (int) p[1]);
+            plain.insert(p[0], 0, (int) p[1]);
+        }
+        assertEquals(false, t.hasJumpTable());
+        assertEquals(4, t.subTables(), "one table per cluster, and the root's (a branching node with them below)");
+        assertEquals(null, t.checkJumpTables(null));
+        Random r = new Random(5);
+        sameWalks(t, plain, r, "clusters");
+        // 192.0.0.128 + i /32 (i < 28): the cluster grows into a /24; its /24 node (128 prefixes) gets a table over
+        // bits 24..31, which covers the /25 node's: that one goes.
+        for (int i = 0; i < 28; i++) {
+            t.insert((0xC000_0080L + i) << 32, 0, 32);
+            plain.insert((0xC000_0080L + i) << 32, 0, 32);
+            stored.add(new long[] {(0xC000_0080L + i) << 32, 32});
+        }
+        assertEquals(null, t.checkJumpTables(null));
+        assertEquals(4, t.subTables(), "the /24 node's table replaced the /25 node's");
+        sameWalks(t, plain, r, "grown");
+        java.util.Collections.shuffle(stored, r);
+        for (long[] p : stored) {
+            t.remove(p[0], 0, (int) p[1]);
+            plain.remove(p[0], 0, (int) p[1]);
+            assertEquals(null, t.checkJumpTables(null));
+        }
+        sameWalks(t, plain, r, "emptied");
+    }
+
+    private static void sameWalks(PrefixTrie t, PrefixTrie plain, Random r, String when) {
+        long[] bases = {0xC000_0000L, 0xD000_0000L, 0x8000_0000L, 0xC000_0100L};
+        for (int i = 0; i < 20_000; i++) {
+            long key = (bases[r.nextInt(bases.length)] + (r.nextInt() >>> r.nextInt(32))) << 32;
+            long[] a = new long[2];
+            long[] b = new long[2];
+            int ca = t.lookup(key, 0, a, 0);
+            int cb = plain.lookup(key, 0, b, 0);
+            assertEquals(b[0] + " check " + cb, a[0] + " check " + ca, when + ": walk of " + Long.toHexString(key));
+            int plen = 1 + r.nextInt(32);
+            assertEquals(plain.excludes(key, 0, plen), t.excludes(key, 0, plen), when + ": excludes /" + plen);
+        }
     }
 
     @Test
