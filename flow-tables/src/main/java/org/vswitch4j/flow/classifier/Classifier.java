@@ -135,6 +135,7 @@ public final class Classifier<R extends Classifier.Rule> {
     public static final class Builder {
         private List<FlowField> prefixFields = DEFAULT_PREFIXES;
         private int jumpMin = PrefixTrie.JUMP_MIN;
+        private int smallMin = -1;
 
         private Builder() {
         }
@@ -175,15 +176,28 @@ public final class Classifier<R extends Classifier.Rule> {
             return this;
         }
 
+        /**
+         * For tests: the prefixes below a node from which on a trie without a top table gives it a table of its own
+         * (see {@link PrefixTrie}, "Small tries"; default: as {@link #jumpTablesFrom} when that is set).
+         */
+        Builder smallTablesFrom(int prefixes) {
+            smallMin = prefixes;
+            return this;
+        }
+
+        private int smallMin() {
+            return smallMin >= 0 ? smallMin : jumpMin == PrefixTrie.JUMP_MIN ? PrefixTrie.SMALL_SUB_MIN : jumpMin;
+        }
+
         /** Builds a classifier of any {@link Rule}. */
         public Classifier<Rule> build() {
-            return new Classifier<>(prefixFields, jumpMin);
+            return new Classifier<>(prefixFields, jumpMin, smallMin());
         }
 
         /** Builds a classifier of a particular rule type. */
         public <T extends Rule> Classifier<T> build(Class<T> ruleType) {
             Objects.requireNonNull(ruleType, "ruleType");
-            return new Classifier<>(prefixFields, jumpMin);
+            return new Classifier<>(prefixFields, jumpMin, smallMin());
         }
 
         private static String names(List<FlowField> fs) {
@@ -205,6 +219,8 @@ public final class Classifier<R extends Classifier.Rule> {
     private final List<FlowField> prefixFields;
     /** Passed to every trie (see {@link PrefixTrie#JUMP_MIN}). */
     private final int jumpMin;
+    /** Passed to every trie (see {@link PrefixTrie#SMALL_SUB_MIN}). */
+    private final int smallMin;
     private final PrefixField[] fields;
     private final PrefixTrie[] tries;
     /** Subtables in lookup order (see "Ties"). */
@@ -222,17 +238,18 @@ public final class Classifier<R extends Classifier.Rule> {
 
     /** A classifier with prefix tracking on ipv4_src, ipv4_dst, ipv6_src and ipv6_dst. */
     public Classifier() {
-        this(DEFAULT_PREFIXES, PrefixTrie.JUMP_MIN);
+        this(DEFAULT_PREFIXES, PrefixTrie.JUMP_MIN, PrefixTrie.SMALL_SUB_MIN);
     }
 
-    private Classifier(List<FlowField> prefixFields, int jumpMin) {
+    private Classifier(List<FlowField> prefixFields, int jumpMin, int smallMin) {
         this.prefixFields = prefixFields;
         this.jumpMin = jumpMin;
+        this.smallMin = smallMin;
         fields = new PrefixField[prefixFields.size()];
         tries = new PrefixTrie[fields.length];
         for (int i = 0; i < fields.length; i++) {
             fields[i] = new PrefixField(prefixFields.get(i));
-            tries[i] = PrefixTrie.of(fields[i].width(), jumpMin);
+            tries[i] = PrefixTrie.of(fields[i].width(), jumpMin, smallMin);
         }
     }
 
@@ -410,7 +427,7 @@ public final class Classifier<R extends Classifier.Rule> {
     private Subtable subtableFor(long[] mask) {
         Subtable st = existingSubtable(mask);
         if (st == null) {
-            st = new Subtable(mask, tries, fields, jumpMin);
+            st = new Subtable(mask, tries, fields, jumpMin, smallMin);
             byMask.put(new MaskKey(st.mask), st);
             if (nSub == order.length) {
                 order = Arrays.copyOf(order, nSub * 2);

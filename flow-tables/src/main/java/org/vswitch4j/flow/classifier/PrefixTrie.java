@@ -153,12 +153,11 @@ final class PrefixTrie {
     }
 
     /**
-     * A classifier's trie: jump tables at the default sizes, or (for tests) both the top table and node tables
-     * from {@code jumpMin} prefixes on.
+     * A classifier's trie: jump tables at the default sizes, or (for tests) the top table and its node tables from
+     * {@code jumpMin} prefixes on and a small trie's node tables from {@code smallMin} on.
      */
-    static PrefixTrie of(int width, int jumpMin) {
-        boolean dflt = jumpMin == JUMP_MIN;
-        return new PrefixTrie(width, jumpMin, dflt ? SUB_MIN : jumpMin, dflt ? SMALL_SUB_MIN : jumpMin);
+    static PrefixTrie of(int width, int jumpMin, int smallMin) {
+        return new PrefixTrie(width, jumpMin, jumpMin == JUMP_MIN ? SUB_MIN : jumpMin, smallMin);
     }
 
     /** Nodes holding a jump table of their own (for tests). */

@@ -95,7 +95,7 @@ final class Subtable {
     private RuleEntry[] heads;
     private int used;
 
-    Subtable(long[] mask, PrefixTrie[] tries, PrefixField[] fields, int jumpMin) {
+    Subtable(long[] mask, PrefixTrie[] tries, PrefixField[] fields, int jumpMin, int smallMin) {
         this.mask = mask.clone();
         this.tries = tries;
         this.fields = fields;
@@ -168,7 +168,7 @@ final class Subtable {
         trieStage = firstTrieStage;
         portsMask = mask[FlowKey.W_TP] & TP_PORTS;
         portsLen = portsMask == 0 ? 0 : 64 - Long.numberOfTrailingZeros(portsMask);
-        portsTrie = portsMask == 0 ? null : PrefixTrie.of(32, jumpMin);
+        portsTrie = portsMask == 0 ? null : PrefixTrie.of(32, jumpMin, smallMin);
         int words = 0;
         for (long m : mask) {
             if (m != 0) {

@@ -44,7 +44,10 @@ class ClassifierPropertyTest {
         final Random r;
         final RuleGen gen;
         final Classifier<TestRule> c;
-        /** {@link #c} with jump tables from a few prefixes on: the same answers, the same consulted bits. */
+        /**
+         * {@link #c} with jump tables from a few prefixes on, or (half the runs) with no top table and a small trie's
+         * node tables from a few prefixes below a node on: the same answers, the same consulted bits.
+         */
         final Classifier<TestRule> jumping;
         final LinearClassifier ref = new LinearClassifier();
         final List<TestRule> live = new ArrayList<>();
@@ -62,7 +65,8 @@ class ClassifierPropertyTest {
             gen = new RuleGen(r, 1 + r.nextInt(20));
             int kind = r.nextInt(4);
             c = kind == 3 ? new Classifier<>() : builder(kind).build(TestRule.class);
-            jumping = builder(kind).jumpTablesFrom(1 + r.nextInt(8)).build(TestRule.class);
+            jumping = r.nextBoolean() ? builder(kind).jumpTablesFrom(1 + r.nextInt(8)).build(TestRule.class)
+                    : builder(kind).smallTablesFrom(1 + r.nextInt(8)).build(TestRule.class);
         }
 
         static Classifier.Builder builder(int kind) {
