@@ -73,10 +73,11 @@ import org.vswitch4j.core.key.FlowMask;
  * miss), plus one trie walk per prefix field per lookup; allocates nothing. The trie walks are chains of
  * dependent loads, so with many rules (cold tries) they were a lookup's largest cost: a large trie keeps jump
  * tables ({@link PrefixTrie}, "Jump table") that replace its top 16 levels by one load and its dense parts by
- * one load per 8 levels (a small trie keeps such tables at its dense clusters only, "Small tries"), and a walk that would go below them waits until the subtable's probe misses (a hit
- * needs no walk: its prefix is stored); the ports trie is asked before the probe when its answer is a node or
- * two away. None of this changes an answer or a consulted bit. A classifier built with no prefix fields
- * trades wider miss masks for the remaining walks. Insert: one subtable probe, the stage
+ * one load per 8 levels (a small trie keeps such tables at its dense clusters only, "Small tries"), and a walk
+ * that would go below them waits until the subtable's probe misses (a hit needs no walk: its prefix is stored);
+ * the ports trie is asked before the probe when its answer is a node or two away. None of this changes an
+ * answer or a consulted bit. A classifier built with no prefix fields trades wider miss masks for the remaining
+ * walks. Insert: one subtable probe, the stage
  * indices and the tries (new values only; a long prefix's insert starts at its jump entry, and recomputes
  * the jump entries its change passes through, none for a change below them), and a re-sort of the subtable
  * order when the subtable's highest priority rises (O(subtables)).
