@@ -69,7 +69,7 @@ final class PrefixTrie {
          */
         Node[] subNode;
         long[] subInfo;
-        /** The key bits {@link #subNode} resolves (1..{@value #SUB_BITS}; {@value #SUB_BITS} in a trie with a top table). */
+        /** The key bits {@link #subNode} resolves: 1..{@value #SUB_BITS} ({@value #SUB_BITS} under a top table). */
         int subBits;
 
         Node(long hi, long lo, int len) {
