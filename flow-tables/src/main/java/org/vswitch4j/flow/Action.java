@@ -348,6 +348,164 @@ public sealed interface Action {
     record Exit() implements Action {
     }
 
+    /**
+     * The packet fields a {@link Multipath} or {@link Bundle} hashes, with Open vSwitch's names. The symmetric ones
+     * give both directions of a connection the same hash: they combine source and destination with XOR.
+     */
+    enum HashFields {
+        /** eth_src only. */
+        ETH_SRC("eth_src"),
+        /** eth_src^eth_dst, the VLAN ids, eth_type; for IP the addresses (XORed) and ip_proto; TCP and SCTP ports. */
+        SYMMETRIC_L4("symmetric_l4"),
+        /** The IP addresses, ip_proto, TCP and SCTP ports (not of fragments); a non-IP packet's L2 header. */
+        SYMMETRIC_L3L4("symmetric_l3l4"),
+        /** {@link #SYMMETRIC_L3L4}, with UDP ports too. */
+        SYMMETRIC_L3L4_UDP("symmetric_l3l4+udp"),
+        /** The IPv4 or IPv6 source (nothing for other packets). */
+        NW_SRC("nw_src"),
+        /** The IPv4 or IPv6 destination (nothing for other packets). */
+        NW_DST("nw_dst"),
+        /** The IP addresses (XORed) and eth_type. */
+        SYMMETRIC_L3("symmetric_l3");
+
+        private final String ovsName;
+
+        HashFields(String ovsName) {
+            this.ovsName = ovsName;
+        }
+
+        /** The name in {@code ovs-ofctl} syntax. */
+        public String ovsName() {
+            return ovsName;
+        }
+    }
+
+    /** How {@link Multipath} turns a hash into a link number in 0..links-1 (Open vSwitch's four algorithms). */
+    enum MultipathAlgorithm {
+        /** hash mod links. */
+        MODULO_N("modulo_n"),
+        /** The hash's range cut into equal parts (RFC 2992's hash-threshold). */
+        HASH_THRESHOLD("hash_threshold"),
+        /** Highest random weight: the link whose hash with the flow's is highest (iter_hash above 64 links). */
+        HRW("hrw"),
+        /** Rehash until the value modulo a power of two ({@code arg}, or the next one above links) is a link. */
+        ITER_HASH("iter_hash");
+
+        private final String ovsName;
+
+        MultipathAlgorithm(String ovsName) {
+            this.ovsName = ovsName;
+        }
+
+        /** The name in {@code ovs-ofctl} syntax. */
+        public String ovsName() {
+            return ovsName;
+        }
+    }
+
+    /**
+     * Nicira's multipath: hashes {@code fields} of the packet (with {@code basis}), picks a link in
+     * 0..{@code links}-1 with {@code algorithm} and writes it into {@code dst}. Link numbers, not ports: a later
+     * action (a resubmit, a match on the register) decides what a link means. The choice is Open vSwitch's for the
+     * same packet and arguments: the same hash functions.
+     *
+     * @param arg for {@link MultipathAlgorithm#ITER_HASH}, the modulus (a power of two, at least links); else unused
+     */
+    record Multipath(HashFields fields, int basis, MultipathAlgorithm algorithm, int links, long arg, FieldRef dst)
+            implements Action {
+        /** Checks the arguments. */
+        public Multipath {
+            Objects.requireNonNull(fields, "fields");
+            Objects.requireNonNull(algorithm, "algorithm");
+            Objects.requireNonNull(dst, "dst");
+            checkWritable(dst);
+            if (basis < 0 || basis > 0xffff) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "multipath basis " + basis
+                        + " is outside 0..65535");
+            }
+            if (links < 1 || links > 65536) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "multipath n_links " + links
+                        + " is outside 1..65536");
+            }
+            if (arg < 0 || arg > 0xffff_ffffL) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "multipath arg " + arg
+                        + " is outside 0..4294967295");
+            }
+            if (dst.bits() < 16 && links > 1 << dst.bits()) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, dst.bits() + "-bit destination " + dst
+                        + " has " + (1 << dst.bits()) + " values, fewer than the " + links + " links");
+            }
+        }
+    }
+
+    /** How {@link Bundle} picks a member. */
+    enum BundleAlgorithm {
+        /** The first live member in the list. */
+        ACTIVE_BACKUP("active_backup"),
+        /** Highest random weight over the live members: the one whose hash with the flow's is highest. */
+        HRW("hrw");
+
+        private final String ovsName;
+
+        BundleAlgorithm(String ovsName) {
+            this.ovsName = ovsName;
+        }
+
+        /** The name in {@code ovs-ofctl} syntax. */
+        public String ovsName() {
+            return ovsName;
+        }
+    }
+
+    /**
+     * Nicira's bundle and bundle_load: picks one live port of {@code members} by {@code algorithm} (hashing
+     * {@code fields} with {@code basis} for {@link BundleAlgorithm#HRW}) and outputs to it ({@code dst} null), or
+     * writes its OpenFlow 1.0 port number into {@code dst} (bundle_load; 65535 when no member is live). A member is
+     * live when it is a port of the bridge that is up with its link up; IN_PORT, TABLE, NORMAL, FLOOD, ALL and
+     * LOCAL always are. Same choice as Open vSwitch for the same packet: the same hash.
+     *
+     * @param members ports 1..65279 or reserved ports other than CONTROLLER (at most 2,048)
+     */
+    record Bundle(HashFields fields, int basis, BundleAlgorithm algorithm, List<Long> members, FieldRef dst)
+            implements Action {
+        /** At most this many members (Open vSwitch's limit). */
+        public static final int MAX_MEMBERS = 2048;
+
+        /** Checks the arguments; copies the members. */
+        public Bundle {
+            Objects.requireNonNull(fields, "fields");
+            Objects.requireNonNull(algorithm, "algorithm");
+            members = List.copyOf(members);
+            if (dst != null) {
+                checkWritable(dst);
+            }
+            if (basis < 0 || basis > 0xffff) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "bundle basis " + basis
+                        + " is outside 0..65535");
+            }
+            if (members.size() > MAX_MEMBERS) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "bundle has " + members.size()
+                        + " members; at most " + MAX_MEMBERS);
+            }
+            for (long m : members) {
+                if (m == OfPort.CONTROLLER) {
+                    throw new FlowModException(OfpError.BAD_ACTION_BAD_OUT_PORT, "a bundle member cannot be CONTROLLER");
+                }
+                if (!(m >= 1 && m < 0xff00) && m != OfPort.IN_PORT && m != OfPort.TABLE && m != OfPort.NORMAL
+                        && m != OfPort.FLOOD && m != OfPort.ALL && m != OfPort.LOCAL && m != OfPort.ANY) {
+                    throw new FlowModException(OfpError.BAD_ACTION_BAD_OUT_PORT, "bundle member "
+                            + Long.toUnsignedString(m) + " is neither 1..65279 nor IN_PORT, TABLE, NORMAL, FLOOD, ALL,"
+                            + " LOCAL or NONE");
+                }
+            }
+        }
+
+        /** A member's number as bundle_load writes it: OpenFlow 1.0's 16 bits (LOCAL 0xfffe, NONE 0xffff). */
+        public static int ofp10(long port) {
+            return port >= 0xffff_ff00L ? (int) (port - 0xffff_0000L) : (int) port;
+        }
+    }
+
     /** Fields no action may write (as in Open vSwitch: they describe the packet's shape, not its contents). */
     String READ_ONLY = "in_phy_port, eth_type, ip_proto, ip_frag, tcp_flags, conj_id";
 

@@ -463,6 +463,12 @@ public final class FlowPipeline implements Pipeline {
                     checkPrereq(m, mv.src().field());
                     checkPrereq(m, mv.dst().field());
                 }
+                case Action.Multipath mp -> checkPrereq(m, mp.dst().field());
+                case Action.Bundle b -> {
+                    if (b.dst() != null) {
+                        checkPrereq(m, b.dst().field());
+                    }
+                }
                 case Action.StackPush sp -> checkPrereq(m, sp.src().field());
                 case Action.StackPop sp -> checkPrereq(m, sp.dst().field());
                 case Action.Resubmit r -> {
@@ -1023,12 +1029,14 @@ public final class FlowPipeline implements Pipeline {
             Trace.Recorder rec = new Trace.Recorder();
             long now = dp.clock().nanos();
             DatapathActions acts = xlate.run(key, m, new TraceTranslation(now), version, false, rec);
+            FlowKey fin = xlate.flow.copy();
             StringBuilder sb = new StringBuilder();
             sb.append("Flow: ").append(describe(key)).append("\n\nbridge(\"").append(bridge.name()).append("\")\n")
                     .append("-".repeat(bridge.name().length() + 10)).append('\n').append(rec.text)
+                    .append("\nFinal flow: ").append(fin.equals(key) ? "unchanged" : describe(fin))
                     .append("\nMegaflow: ").append(megaflowText(key, m)).append("\nDatapath actions: ")
                     .append(acts.size() == 0 ? "drop" : acts.toString()).append('\n');
-            result[0] = new Trace(key.copy(), List.copyOf(rec.steps), acts, m, sb.toString());
+            result[0] = new Trace(key.copy(), List.copyOf(rec.steps), acts, m, sb.toString(), fin);
         });
         return result[0];
     }
@@ -1073,6 +1081,17 @@ public final class FlowPipeline implements Pipeline {
     static String describe(FlowKey key) {
         long[] w = key.w;
         Match.Builder b = Match.builder();
+        // The pipeline's own fields when set (a final flow's), as ofproto/trace shows them.
+        if (w[FlowKey.W_METADATA] != 0) {
+            b.exact(MatchField.METADATA, w[FlowKey.W_METADATA]);
+        }
+        for (int i = 0; i < 16; i++) {
+            MatchField reg = MatchField.values()[MatchField.REG0.ordinal() + i];
+            long v = reg.readLow(w);
+            if (v != 0) {
+                b.exact(reg, v);
+            }
+        }
         b.exact(MatchField.IN_PORT, key.inPort());
         b.exact(MatchField.ETH_SRC, key.ethSrc());
         b.exact(MatchField.ETH_DST, key.ethDst());

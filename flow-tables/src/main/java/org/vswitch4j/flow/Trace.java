@@ -19,8 +19,11 @@ import org.vswitch4j.flow.ofctl.Ofctl;
  * @param actions     the datapath actions
  * @param megaflow    the megaflow's mask: the bits the decision read
  * @param text        all of it in the layout of {@code ofproto/trace}
+ * @param finalFlow   the flow as the actions left it (registers, metadata and rewritten fields: ofproto/trace's
+ *                    "Final flow")
  */
-public record Trace(FlowKey flow, List<Step> steps, DatapathActions actions, FlowMask megaflow, String text) {
+public record Trace(FlowKey flow, List<Step> steps, DatapathActions actions, FlowMask megaflow, String text,
+        FlowKey finalFlow) {
 
     /**
      * One table visit.

@@ -304,8 +304,114 @@ final class Xlate {
                 case Action.Controller c -> toController(c.maxLen(), c.reason(), c.controllerId(), c.userdata(), entry);
                 case Action.Exit _ -> stopped = true;
                 case Action.FinTimeout ft -> finTimeout(ft, entry);
+                case Action.Multipath mp -> multipath(mp);
+                case Action.Bundle b -> bundle(b, entry);
             }
         }
+    }
+
+    // ---- multipath and bundle (Open vSwitch's hashes: FlowHash) ------------------------------------------
+
+    private void multipath(Action.Multipath mp) {
+        long[] w = flow.w;
+        int h = FlowHash.hash(mp.fields(), w, mp.basis());
+        FlowHash.unwildcard(mp.fields(), w, mask);
+        writeBits(mp.dst(), 0, multipathLink(h, mp.algorithm(), mp.links(), mp.arg()));
+    }
+
+    /** The link for hash {@code h}: Open vSwitch's {@code multipath_algorithm}, in 0..links-1. */
+    static int multipathLink(int h, Action.MultipathAlgorithm algorithm, int links, long arg) {
+        long hash = Integer.toUnsignedLong(h);
+        switch (algorithm) {
+            case MODULO_N:
+                return (int) (hash % links);
+            case HASH_THRESHOLD:
+                return links == 1 ? 0 : (int) (hash / (0xffff_ffffL / links + 1));
+            case HRW:
+                if (links <= 64) {
+                    int best = 0;
+                    long bestWeight = Integer.toUnsignedLong(FlowHash.hash2Words(h, 0));
+                    for (int link = 1; link < links; link++) {
+                        long weight = Integer.toUnsignedLong(FlowHash.hash2Words(h, link));
+                        if (weight > bestWeight) {
+                            best = link;
+                            bestWeight = weight;
+                        }
+                    }
+                    return best;
+                }
+                return iterHash(h, links, 0);
+            case ITER_HASH:
+                return iterHash(h, links, arg);
+            default:
+                throw new AssertionError(algorithm);
+        }
+    }
+
+    private static int iterHash(int h, int links, long arg) {
+        long modulo = arg;
+        if (modulo < links || modulo / 2 > links) {
+            modulo = Integer.highestOneBit(links - 1) << 1; // the power of two at or above links (1 for 1)
+            if (links == 1) {
+                modulo = 1;
+            }
+        }
+        int link;
+        int i = 0;
+        do {
+            // OVS keeps the link in a uint16_t: its comparison sees the low 16 bits
+            link = (int) (Integer.toUnsignedLong(FlowHash.hash2Words(h, i++)) % modulo) & 0xffff;
+        } while (link >= links);
+        return link;
+    }
+
+    private void bundle(Action.Bundle b, FlowEntry entry) {
+        List<Long> ms = b.members();
+        long chosen = OfPort.ANY; // NONE
+        if (b.algorithm() == Action.BundleAlgorithm.ACTIVE_BACKUP) {
+            for (long m : ms) {
+                if (memberEnabled(m)) {
+                    chosen = m;
+                    break;
+                }
+            }
+        } else {
+            long[] w = flow.w;
+            if (ms.size() > 1) {
+                FlowHash.unwildcard(b.fields(), w, mask);
+            }
+            int h = FlowHash.hash(b.fields(), w, b.basis());
+            long bestHash = -1;
+            for (int i = 0; i < ms.size(); i++) {
+                if (memberEnabled(ms.get(i))) {
+                    long mh = Integer.toUnsignedLong(FlowHash.hash2Words(i, h));
+                    if (mh > bestHash) {
+                        bestHash = mh;
+                        chosen = ms.get(i);
+                    }
+                }
+            }
+        }
+        if (b.dst() != null) {
+            writeBits(b.dst(), 0, Action.Bundle.ofp10(chosen));
+        } else if (chosen != OfPort.ANY) {
+            output(chosen, 0, entry);
+        }
+    }
+
+    /** Whether a bundle may choose {@code port}: a live port of the bridge, or a reserved port but CONTROLLER. */
+    private boolean memberEnabled(long port) {
+        if (port == OfPort.CONTROLLER) {
+            return false;
+        }
+        if (port == OfPort.LOCAL) {
+            int local = pipe.localPort();
+            return local > 0 && pipe.bridge().portLive(local);
+        }
+        if (!OfPort.isOrdinary(port)) {
+            return true; // IN_PORT, TABLE, NORMAL, FLOOD, ALL, NONE
+        }
+        return port <= Integer.MAX_VALUE && pipe.bridge().portLive((int) port);
     }
 
     void output(long port, int maxLen, FlowEntry entry) {

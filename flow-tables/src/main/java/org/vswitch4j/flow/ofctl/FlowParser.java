@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.StringJoiner;
+import java.util.function.Function;
 import org.vswitch4j.flow.Action;
 import org.vswitch4j.flow.FieldRef;
 import org.vswitch4j.flow.FlowFlag;
@@ -564,7 +566,7 @@ final class FlowParser {
             + " mod_nw_tos, mod_nw_ecn, mod_nw_ttl, mod_vlan_vid, mod_vlan_pcp, push_vlan:ETHERTYPE, pop_vlan,"
             + " strip_vlan, dec_ttl[(IDS)], set_queue:N, pop_queue, enqueue:PORT:QUEUE, set_tunnel:ID, set_tunnel64:ID,"
             + " resubmit:PORT, resubmit([PORT],[TABLE]), load:V->DST, move:SRC->DST, push:SRC, pop:DST, note:HEX,"
-            + " conjunction(ID,K/N),"
+            + " conjunction(ID,K/N), multipath(...), bundle(...), bundle_load(...),"
             + " learn(...), clone(ACTIONS), fin_timeout(idle_timeout=N,hard_timeout=N), exit; or an instruction:"
             + " meter:N, write_actions(...), clear_actions, write_metadata:V[/M], goto_table:N";
 
@@ -805,6 +807,13 @@ final class FlowParser {
                     cloneDepth--;
                 }
             }
+            case "multipath":
+                parenOnly(p, MULTIPATH_SYNTAX);
+                return multipath(p);
+            case "bundle":
+            case "bundle_load":
+                parenOnly(p, k.equals("bundle") ? BUNDLE_SYNTAX : BUNDLE_LOAD_SYNTAX);
+                return bundle(p, k.equals("bundle_load"));
             case "fin_timeout": {
                 parenOnly(p, "fin_timeout(idle_timeout=N,hard_timeout=N)");
                 int finIdle = 0;
@@ -821,6 +830,113 @@ final class FlowParser {
             }
             default:
                 throw error(p.keyPos(), p.key(), "unknown action \"" + p.key() + "\"", ACTION_EXPECTED);
+        }
+    }
+
+    private static final String MULTIPATH_SYNTAX = "multipath(FIELDS,BASIS,ALGORITHM,N_LINKS,ARG,DST[BITS])";
+    private static final String BUNDLE_SYNTAX = "bundle(FIELDS,BASIS,ALGORITHM,ofport,members:PORT,...)";
+    private static final String BUNDLE_LOAD_SYNTAX = "bundle_load(FIELDS,BASIS,ALGORITHM,ofport,DST[BITS],members:PORT,...)";
+
+    /** A word of an argument list and where it starts in {@link #text}. */
+    private record Word(String s, int pos) {
+    }
+
+    /** The words of {@code text[from, to)} between any of {@code delims}, as C's strtok finds them. */
+    private List<Word> words(int from, int to, String delims) {
+        List<Word> out = new ArrayList<>();
+        int i = from;
+        while (i < to) {
+            while (i < to && delims.indexOf(text.charAt(i)) >= 0) {
+                i++;
+            }
+            int start = i;
+            while (i < to && delims.indexOf(text.charAt(i)) < 0) {
+                i++;
+            }
+            if (i > start) {
+                out.add(new Word(text.substring(start, i), start));
+            }
+        }
+        return out;
+    }
+
+    /** The constant of {@code values} whose {@code ovs-ofctl} name is {@code w} (case-insensitive). */
+    private <E extends Enum<E>> E named(Word w, E[] values, Function<E, String> name, String what) {
+        for (E x : values) {
+            if (name.apply(x).equalsIgnoreCase(w.s())) {
+                return x;
+            }
+        }
+        StringJoiner allowed = new StringJoiner(", ");
+        for (E x : values) {
+            allowed.add(name.apply(x));
+        }
+        throw error(w.pos(), w.s(), "unknown " + what + " \"" + w.s() + "\"", allowed.toString());
+    }
+
+    private Action.HashFields hashFields(Word w) {
+        return named(w, Action.HashFields.values(), Action.HashFields::ovsName, "fields");
+    }
+
+    private Action multipath(Lexer.Pair p) {
+        int vp = p.valuePos();
+        List<Word> ws = words(vp, vp + p.value().length(), ", ");
+        if (ws.size() != 6) {
+            throw error(vp, p.value(), "multipath takes 6 arguments, not " + ws.size(), MULTIPATH_SYNTAX);
+        }
+        Action.HashFields fields = hashFields(ws.get(0));
+        int basis = (int) Values.bounded(ws.get(1).s(), 0xffff, "basis", text, ws.get(1).pos());
+        Word a = ws.get(2);
+        Action.MultipathAlgorithm alg = named(a, Action.MultipathAlgorithm.values(),
+                Action.MultipathAlgorithm::ovsName, "algorithm");
+        Word n = ws.get(3);
+        long links = Values.bounded(n.s(), 65536, "n_links", text, n.pos());
+        if (links < 1) {
+            throw error(n.pos(), n.s(), "n_links " + links + " is not in 1..65536", "1..65536");
+        }
+        long arg = Values.bounded(ws.get(4).s(), 0xffff_ffffL, "arg", text, ws.get(4).pos());
+        Word d = ws.get(5);
+        FieldRef dst = fieldRef(d.s(), d.pos());
+        try {
+            return new Action.Multipath(fields, basis, alg, (int) links, arg, dst);
+        } catch (FlowModException e) {
+            throw at(e, d.pos(), d.s());
+        }
+    }
+
+    private Action bundle(Lexer.Pair p, boolean load) {
+        int vp = p.valuePos();
+        int end = vp + p.value().length();
+        String syntax = load ? BUNDLE_LOAD_SYNTAX : BUNDLE_SYNTAX;
+        // The arguments up to the member list, split on ", "; then the delimiter word ends at ':' (strtok with ": ").
+        int colon = p.value().indexOf(':');
+        List<Word> ws = words(vp, colon < 0 ? end : vp + colon, ", ");
+        int fixed = load ? 6 : 5;
+        if (colon < 0 || ws.size() != fixed) {
+            throw error(vp, p.value(), "not enough arguments to " + p.key() + ", or no members list", syntax);
+        }
+        Action.HashFields fields = hashFields(ws.get(0));
+        int basis = (int) Values.bounded(ws.get(1).s(), 0xffff, "basis", text, ws.get(1).pos());
+        Word a = ws.get(2);
+        Action.BundleAlgorithm alg = named(a, Action.BundleAlgorithm.values(), Action.BundleAlgorithm::ovsName,
+                "algorithm");
+        Word type = ws.get(3);
+        if (!type.s().equalsIgnoreCase("ofport")) {
+            throw error(type.pos(), type.s(), "unknown member type \"" + type.s() + "\"", "ofport");
+        }
+        FieldRef dst = load ? fieldRef(ws.get(4).s(), ws.get(4).pos()) : null;
+        Word delim = ws.get(fixed - 1);
+        if (!delim.s().equalsIgnoreCase("members") && !delim.s().equalsIgnoreCase("slaves")) {
+            throw error(delim.pos(), delim.s(), "expected the member delimiter", "members:PORT,...");
+        }
+        List<Long> members = new ArrayList<>();
+        for (Word m : words(vp + colon + 1, end, ", []")) {
+            members.add(Values.port(m.s(), text, m.pos()));
+        }
+        try {
+            return new Action.Bundle(fields, basis, alg, members, dst);
+        } catch (FlowModException e) {
+            throw at(e, delim.pos(), delim.s());
         }
     }
 

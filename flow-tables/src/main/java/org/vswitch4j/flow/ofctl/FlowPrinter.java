@@ -472,6 +472,22 @@ final class FlowPrinter {
                     .append('/').append(c.clauses()).append(')');
             case Action.Learn l -> learn(sb, l.spec());
             case Action.Exit e -> sb.append("exit");
+            case Action.Multipath mp -> sb.append("multipath(").append(mp.fields().ovsName()).append(',')
+                    .append(mp.basis()).append(',').append(mp.algorithm().ovsName()).append(',').append(mp.links())
+                    .append(',').append(mp.arg()).append(',').append(ref(mp.dst())).append(')');
+            case Action.Bundle b -> {
+                sb.append(b.dst() == null ? "bundle(" : "bundle_load(").append(b.fields().ovsName()).append(',')
+                        .append(b.basis()).append(',').append(b.algorithm().ovsName()).append(",ofport,");
+                if (b.dst() != null) {
+                    sb.append(ref(b.dst())).append(',');
+                }
+                sb.append("members:");
+                for (int i = 0; i < b.members().size(); i++) {
+                    long m = b.members().get(i);
+                    sb.append(i == 0 ? "" : ",").append(OfPort.name(m)); // NONE prints as ANY, as ovs-ofctl does
+                }
+                sb.append(')');
+            }
             case Action.FinTimeout f -> {
                 sb.append("fin_timeout(");
                 if (f.idleTimeout() != 0) {

@@ -114,6 +114,17 @@ final class RandomModels {
         return b.build();
     }
 
+    /** Bits of a register (what multipath and bundle_load write, and Open vSwitch takes as NXM fields). */
+    FieldRef regRef() {
+        MatchField f = MatchField.values()[MatchField.REG0.ordinal() + r.nextInt(16)];
+        int bits = 1 + r.nextInt(32);
+        return r.nextInt(3) == 0 ? FieldRef.of(f) : new FieldRef(f, r.nextInt(32 - bits + 1), bits);
+    }
+
+    Action.HashFields hashFields() {
+        return Action.HashFields.values()[r.nextInt(Action.HashFields.values().length)];
+    }
+
     /** A reference to bits of a field an action may write (load, move and learn destinations). */
     FieldRef writableRef(int maxBits) {
         while (true) {
@@ -245,12 +256,29 @@ final class RandomModels {
             }
             case 19 -> new Action.StackPush(ref(128));
             case 20 -> new Action.StackPop(writableRef(128));
+            case 21 -> {
+                FieldRef dst = regRef();
+                int links = 1 + r.nextInt(dst.bits() >= 16 ? 65536 : 1 << dst.bits());
+                yield new Action.Multipath(hashFields(), r.nextInt(65536),
+                        Action.MultipathAlgorithm.values()[r.nextInt(4)], links, r.nextInt(3) == 0 ? r.nextLong(1L << 32)
+                        : r.nextInt(64), dst);
+            }
+            case 22 -> {
+                List<Long> members = new ArrayList<>();
+                long[] reserved = {OfPort.IN_PORT, OfPort.TABLE, OfPort.NORMAL, OfPort.FLOOD, OfPort.ALL, OfPort.LOCAL,
+                    OfPort.ANY};
+                for (int i = r.nextInt(6); i > 0; i--) {
+                    members.add(r.nextInt(4) == 0 ? reserved[r.nextInt(reserved.length)] : 1 + r.nextInt(0xfeff));
+                }
+                yield new Action.Bundle(hashFields(), r.nextInt(65536), Action.BundleAlgorithm.values()[r.nextInt(2)],
+                        members, r.nextBoolean() ? null : regRef());
+            }
             default -> throw new IllegalArgumentException("action kind " + kind + " is outside 0.." + (ACTION_KINDS - 1));
         };
     }
 
     /** How many kinds {@link #action(int)} knows: one per record of {@link Action}. */
-    static final int ACTION_KINDS = 21;
+    static final int ACTION_KINDS = 23;
 
     LearnSpec learn() {
         List<LearnSpec.Item> items = new ArrayList<>();
