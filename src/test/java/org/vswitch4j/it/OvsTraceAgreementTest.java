@@ -85,6 +85,8 @@ class OvsTraceAgreementTest {
         FEATURES.put("masked set", l -> l.startsWith("Datapath actions: ") && l.contains("/"));
         FEATURES.put("clone", l -> l.contains("clone("));
         FEATURES.put("stack", l -> l.contains("push:") || l.contains("pop:"));
+        FEATURES.put("multipath", l -> l.contains("multipath("));
+        FEATURES.put("bundle", l -> l.contains("bundle(") || l.contains("bundle_load("));
     }
     static long startNanos;
 
@@ -149,7 +151,6 @@ class OvsTraceAgreementTest {
         ovs.ofctl("del-groups", ovs.bridge);
         Path groups = ovs.dir.resolve("groups.txt");
         Path flows = ovs.dir.resolve("flows.txt");
-        Path pkts = ovs.dir.resolve("packets.txt");
         Files.write(groups, rules.groups);
         Files.write(flows, rules.flows);
         if (!rules.groups.isEmpty()) {
@@ -161,22 +162,7 @@ class OvsTraceAgreementTest {
         for (PacketSpec p : packets) {
             lines.add("in_port=" + p.inPort + " " + hex.formatHex(p.frame()));
         }
-        Files.write(pkts, lines);
-        List<String> out = ovs.run("bash", "-c", "while read -r f p; do ovs-appctl -t '" + ovs.controlSocket()
-                + "' ofproto/trace " + ovs.bridge + " \"$f\" \"$p\" || exit 1; echo '@@@'; done < '" + pkts + "'");
-        List<List<String>> traces = new ArrayList<>();
-        List<String> cur = new ArrayList<>();
-        for (String l : out) {
-            if (l.equals("@@@")) {
-                traces.add(cur);
-                cur = new ArrayList<>();
-            } else {
-                cur.add(l);
-            }
-        }
-        if (traces.size() != packets.size()) {
-            fail(traces.size() + " traces from Open vSwitch for " + packets.size() + " packets" + replay);
-        }
+        List<List<String>> traces = ovs.traceAll("packets.txt", lines, replay);
 
         // Ours: the same text through our parser, a switch with the same ofports.
         List<String> mismatches = new ArrayList<>();

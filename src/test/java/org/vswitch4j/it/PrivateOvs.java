@@ -223,9 +223,30 @@ public final class PrivateOvs implements AutoCloseable {
         return run(cmd.toArray(String[]::new));
     }
 
-    /** The path of the vswitchd control socket, for scripts that call ovs-appctl themselves. */
-    String controlSocket() {
-        return ctl();
+    /**
+     * {@code ofproto/trace} of each packet: {@code packets} holds "FLOW HEX" lines (e.g. {@code in_port=1 0a0b...});
+     * one shell loop runs them all (one process started from Java, not one per packet). A list of output
+     * lines per packet, in order; {@code replay} ends the failure message.
+     */
+    List<List<String>> traceAll(String file, List<String> packets, String replay) throws Exception {
+        Path pkts = dir.resolve(file);
+        Files.write(pkts, packets);
+        List<String> out = run("bash", "-c", "while read -r f p; do ovs-appctl -t '" + ctl() + "' ofproto/trace "
+                + bridge + " \"$f\" \"$p\" || exit 1; echo '@@@'; done < '" + pkts + "'");
+        List<List<String>> traces = new ArrayList<>();
+        List<String> cur = new ArrayList<>();
+        for (String l : out) {
+            if (l.equals("@@@")) {
+                traces.add(cur);
+                cur = new ArrayList<>();
+            } else {
+                cur.add(l);
+            }
+        }
+        if (traces.size() != packets.size()) {
+            fail(traces.size() + " traces from Open vSwitch for " + packets.size() + " packets" + replay);
+        }
+        return traces;
     }
 
     /** Runs {@code cmd} (its first word one of the OVS tools, or bash) with the private environment; stdout lines. */

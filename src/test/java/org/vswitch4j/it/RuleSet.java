@@ -238,7 +238,7 @@ final class RuleSet {
     private static String action(Random r, Ctx c, int groups) {
         boolean ip = c.proto == Proto.IP || c.proto == Proto.TCP || c.proto == Proto.UDP || c.proto == Proto.ICMP;
         boolean l4 = c.proto == Proto.TCP || c.proto == Proto.UDP;
-        int k = r.nextInt(28);
+        int k = r.nextInt(30);
         switch (k) {
             case 0, 1, 2, 3, 4:
                 return chance(r, 8) ? "output:in_port" : "output:" + (1 + r.nextInt(OvsTraceAgreementTest.PORTS));
@@ -330,9 +330,36 @@ final class RuleSet {
                     case 3 -> "pop:NXM_NX_REG0[0..7]";
                     default -> "pop:NXM_OF_ETH_DST[0..23]";
                 };
+            case 27:
+                // multipath into reg0, which later tables match (reg0=0..3) and output:NXM_NX_REG0[0..15] reads: the
+                // link must be Open vSwitch's for the same packet, so the hashes must be its own.
+                return "multipath(" + HASH_FIELDS[r.nextInt(HASH_FIELDS.length)] + "," + basis(r) + ","
+                        + new String[] {"modulo_n", "hash_threshold", "hrw", "iter_hash"}[r.nextInt(4)] + ","
+                        + (chance(r, 10) ? 65 + r.nextInt(10) : 1 + r.nextInt(5)) + "," + new int[] {0, 4, 8, 16}[r.nextInt(4)]
+                        + "," + (r.nextBoolean() ? "NXM_NX_REG0[]" : "NXM_NX_REG0[0..15]") + ")";
+            case 28: {
+                // bundle (output to a member) or bundle_load (its number into reg0, for output:NXM_NX_REG0[0..15]);
+                // members: ports, sometimes IN_PORT or NONE (always "live"), in random order
+                List<String> members = new ArrayList<>();
+                for (int i = 1 + r.nextInt(4); i > 0; i--) {
+                    members.add(chance(r, 10) ? (r.nextBoolean() ? "IN_PORT" : "NONE")
+                            : Integer.toString(1 + r.nextInt(OvsTraceAgreementTest.PORTS)));
+                }
+                boolean load = chance(r, 40);
+                return (load ? "bundle_load(" : "bundle(") + HASH_FIELDS[r.nextInt(HASH_FIELDS.length)] + ","
+                        + basis(r) + "," + (chance(r, 70) ? "hrw" : "active_backup") + ",ofport,"
+                        + (load ? "NXM_NX_REG0[]," : "") + "members:" + String.join(",", members) + ")";
+            }
             default:
                 return "output:" + (1 + r.nextInt(OvsTraceAgreementTest.PORTS));
         }
+    }
+
+    private static final String[] HASH_FIELDS = {"eth_src", "symmetric_l4", "symmetric_l3l4", "symmetric_l3l4+udp",
+        "nw_src", "nw_dst", "symmetric_l3"};
+
+    private static int basis(Random r) {
+        return chance(r, 30) ? 0 : r.nextInt(65536);
     }
 
     private static String vlanAction(Random r, Ctx c) {
