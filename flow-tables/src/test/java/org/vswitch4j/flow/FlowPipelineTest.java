@@ -537,4 +537,17 @@ class FlowPipelineTest {
             assertEquals(PacketIn.Reason.ACTION, pi.reason());
         }
     }
+
+    @Test
+    void aControllerActionAfterAnOutputStillSendsThePacketIn() {
+        try (Rig r = new Rig(2)) {
+            ofctl(r, "table=0,priority=10,udp,actions=output:2,controller(max_len=20)");
+            for (int i = 0; i < 3; i++) { // the upcall, then the megaflow's datapath actions
+                r.send(1, udp());
+            }
+            List<PacketIn> ins = new ArrayList<>();
+            assertEquals(3, r.of.drainPacketIns(ins::add, 10), "a packet-in per packet, after the output too");
+            assertEquals(3, r.take(2).size());
+        }
+    }
 }

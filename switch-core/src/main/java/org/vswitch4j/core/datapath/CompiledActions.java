@@ -80,7 +80,10 @@ final class CompiledActions {
     final int[] op;
     final int[] arg;
     final long[] val;
-    /** Index of the last output, or -1 when the actions never output (the packet is dropped). */
+    /**
+     * Index of the last output, which moves the packet and ends the list; -1 when every output copies: the actions
+     * never output (the packet is dropped), or a userspace or meter action comes after the last output.
+     */
     final int lastOutput;
     /** Reason to count when the actions end without output or drop explicitly. */
     final DropReason[] dropReasons;
@@ -173,6 +176,13 @@ final class CompiledActions {
                 default -> throw new IllegalArgumentException("the datapath cannot execute action " + a
                         + " (" + a.getClass().getName() + "); it executes output, push_vlan, pop_vlan, set, meter,"
                         + " userspace, tnl_push and drop");
+            }
+        }
+        // The last output moves the packet and ends the list; that is only right when nothing after it looks at
+        // the packet. A packet-in (userspace) or a meter after it does: then every output copies.
+        for (int j = last + 1; last >= 0 && j < slots; j++) {
+            if (op[j] == OP_USERSPACE || op[j] == OP_METER) {
+                last = -1;
             }
         }
         int single = slots == 1 && op[0] == OP_OUTPUT ? arg[0] : 0;

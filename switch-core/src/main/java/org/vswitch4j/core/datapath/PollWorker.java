@@ -762,6 +762,7 @@ final class PollWorker {
     private void executeList(CompiledActions a, Packet p, int idx) {
         int[] op = a.op;
         int last = a.lastOutput;
+        boolean sent = false;
         for (int k = 0; k < op.length; k++) {
             switch (op[k]) {
                 case CompiledActions.OP_OUTPUT -> {
@@ -770,6 +771,7 @@ final class PollWorker {
                         return;
                     }
                     copyOut(a.arg[k], p);
+                    sent = true;
                 }
                 case CompiledActions.OP_PUSH_VLAN -> {
                     if (!PacketEdits.pushVlan(p, a.arg[k], (int) a.val[k])) {
@@ -792,7 +794,11 @@ final class PollWorker {
                 case CompiledActions.OP_METER -> {
                     int verdict = ((PacketMeter) a.obj[k]).admit(now, p.length());
                     if (verdict == PacketMeter.DROP) {
-                        drop(p, DropReason.METER);
+                        if (sent) {
+                            p.release(); // copies already went out: the meter stops the rest, drops nothing
+                        } else {
+                            drop(p, DropReason.METER);
+                        }
                         return;
                     }
                     if (verdict > 0) {
@@ -818,11 +824,16 @@ final class PollWorker {
                     } else {
                         tunnelCopyOut(a.arg[k], p, h);
                     }
+                    sent = true;
                 }
                 default -> throw new IllegalStateException("unknown op " + op[k]);
             }
         }
-        drop(p, DropReason.PIPELINE);
+        if (sent) {
+            p.release(); // copies went out (a packet-in or meter followed the last output): no drop to count
+        } else {
+            drop(p, DropReason.PIPELINE);
+        }
     }
 
     /** Moves the deferred views 0..count-1 of the rx batch, all bound for {@code port}, to its tx batch. */

@@ -994,6 +994,29 @@ class DatapathTest {
     }
 
     @Test
+    void aUserspaceOrMeterActionAfterTheLastOutputStillSeesEveryPacket() {
+        List<Long> seen = new ArrayList<>();
+        PacketSink sink = (packet, cookie) -> seen.add(cookie);
+        AtomicInteger admitted = new AtomicInteger();
+        PacketMeter never = (now, bytes) -> {
+            admitted.getAndIncrement();
+            return PacketMeter.DROP;
+        };
+        addThree((key, mask, tx) -> DatapathActions.builder().output(2).add(new DatapathAction.Userspace(sink, 5))
+                .output(3).add(new DatapathAction.Meter(never)).add(new DatapathAction.Userspace(sink, 6)).build());
+        for (int i = 0; i < 4; i++) {
+            p1.inject(frame(0));
+        }
+        dp.poll();
+        assertEquals(4, p2.drain().size());
+        assertEquals(4, p3.drain().size());
+        assertEquals(List.of(5L, 5L, 5L, 5L), seen, "the meter after the outputs stopped the second packet-in");
+        assertEquals(4, admitted.get(), "the meter after the last output saw every packet");
+        assertEquals(0, dp.dropCount(1, DropReason.METER), "the packets went out: the meter dropped no copy of them");
+        assertEquals(0, dp.dropCount(1, DropReason.PIPELINE));
+    }
+
+    @Test
     void revalidationReportsThePacketsAndBytesThatUsedTheMegaflowSinceLastTime() {
         List<long[]> used = new ArrayList<>();
         addThree((key, mask, tx) -> {
