@@ -3,6 +3,7 @@ package org.vswitch4j.it;
 import java.util.ArrayList;
 import java.util.List;
 import org.vswitch4j.core.packet.FrameBuilder;
+import org.vswitch4j.core.packet.Packet;
 
 /**
  * The headers a datapath action can change, as a packet would carry them out of a port: what the Open vSwitch
@@ -37,6 +38,39 @@ final class Headers {
             b.append(" l4(").append(tpSrc).append('>').append(tpDst).append(')');
         }
         return b.toString();
+    }
+
+    /**
+     * The headers of a frame as it left a port: what {@link PacketSpec#headers} and the actions would give, read
+     * back from the bytes (802.1Q and 802.1ad tags; IPv4; TCP and UDP ports of a first or only fragment).
+     */
+    static Headers parse(Packet f) {
+        Headers h = new Headers();
+        h.ethDst = (long) f.u16(0) << 32 | f.u32(2);
+        h.ethSrc = (long) f.u16(6) << 32 | f.u32(8);
+        int off = 12;
+        int type = f.u16(off);
+        while ((type == 0x8100 || type == 0x88a8) && off + 4 <= f.length()) {
+            h.vlans.add(new int[] {type, f.u16(off + 2)});
+            off += 4;
+            type = f.u16(off);
+        }
+        int ip = off + 2;
+        if (type == 0x0800 && ip + 20 <= f.length()) {
+            h.ipv4 = true;
+            h.tos = f.u8(ip + 1);
+            h.ttl = f.u8(ip + 8);
+            h.ipSrc = (int) f.u32(ip + 12);
+            h.ipDst = (int) f.u32(ip + 16);
+            int proto = f.u8(ip + 9);
+            int l4 = ip + 4 * (f.u8(ip) & 0xf);
+            if ((proto == 6 || proto == 17) && (f.u16(ip + 6) & 0x1fff) == 0 && l4 + 4 <= f.length()) {
+                h.l4 = true;
+                h.tpSrc = f.u16(l4);
+                h.tpDst = f.u16(l4 + 2);
+            }
+        }
+        return h;
     }
 
     static String mac(long m) {

@@ -40,7 +40,9 @@ import org.vswitch4j.flow.ofctl.Ofctl;
  * {@link Ofctl#parseFlow}), and random packets traced in both ({@code ovs-appctl ofproto/trace} with the frame's
  * bytes; {@link FlowPipeline#trace}). Both answers are run on the packet's headers and compared: the sequence of
  * OpenFlow output ports and, at each output, the packet's Ethernet addresses, VLAN tags, IPv4 addresses, TOS, TTL
- * and L4 ports. Root only (skips elsewhere, fails under {@code CI=true}). {@code -Dvs4j.seed=N} replays one rule
+ * and L4 ports. Each packet then goes through our switch as well, and the frames that leave its ports (parsed back
+ * from their bytes) must be what our trace's datapath actions say, in any order across ports: the datapath
+ * executes the translation as meant. Root only (skips elsewhere, fails under {@code CI=true}). {@code -Dvs4j.seed=N} replays one rule
  * set; {@code -Dvs4j.ovs.ruleSets=N} runs N rule sets; {@code -Dvs4j.ovs.verbose=true} prints every packet's
  * outputs on both sides with the learn and dec_ttl lines of both traces.
  *
@@ -194,7 +196,15 @@ class OvsTraceAgreementTest {
                 List<String> mine = runOurs(t.actions().actions(), p.headers());
                 // ofproto/trace in OVS 3.1 does install what learn actions learn (later traces hit those flows);
                 // our trace has no side effects, so the packet itself goes through our switch to learn the same.
-                ours.send(p);
+                // What leaves our ports must be what our trace's datapath actions say: the datapath executes
+                // them as the translation meant (every output, in order per port, with the headers edited so far).
+                List<String> sent = ours.send(p);
+                List<String> expected = new ArrayList<>(mine.stream().filter(o -> o.matches("\\d+: .*")).toList());
+                if (!sortedEquals(expected, sent)) {
+                    mismatches.add("packet " + i + ": in_port=" + p.inPort + " " + p + "\n  our trace: " + expected
+                            + "\n  our ports: " + sent + "\n--- our trace:\n" + t.text() + "Datapath actions: "
+                            + t.actions());
+                }
                 if (Boolean.getBoolean("vs4j.ovs.verbose")) {
                     System.out.println("#" + i + " in_port=" + p.inPort + " " + p + "\n  OVS " + theirs + " "
                             + ovsTrace.stream().filter(l -> l.contains("-> table=") || l.contains("exception")).toList()
@@ -224,6 +234,14 @@ class OvsTraceAgreementTest {
                     + String.join("\n", rules.flows) + "\n=== first differences:\n"
                     + String.join("\n\n", mismatches.subList(0, Math.min(3, mismatches.size()))));
         }
+    }
+
+    private static boolean sortedEquals(List<String> a, List<String> b) {
+        List<String> x = new ArrayList<>(a);
+        List<String> y = new ArrayList<>(b);
+        java.util.Collections.sort(x);
+        java.util.Collections.sort(y);
+        return x.equals(y);
     }
 
     /** Our datapath actions run on {@code h}: one entry per output, "port: headers". */
@@ -269,25 +287,30 @@ class OvsTraceAgreementTest {
         final Switch sw = Switch.builder().memory(pool).clock(new VirtualClock()).pollThreads(0).build();
         final List<MemoryPort> ports = new ArrayList<>();
         final FlowPipeline of;
+        /** What left the ports during the last {@link #send}: "ofport: headers". */
+        private final List<String> received = new ArrayList<>();
 
         Ours() {
             Bridge br = sw.addBridge("vstbr0");
             for (int i = 1; i <= PORTS; i++) {
                 MemoryPort p = MemoryPort.builder().name("vstp" + i).memory(pool).build();
-                p.onReceive((port, frame) -> {
-                    // what leaves is compared through the trace, not here
-                });
+                int ofport = i;
+                p.onReceive((port, frame) -> received.add(ofport + ": " + Headers.parse(frame)));
                 ports.add(p);
-                int ofport = br.addPort(p, BridgePortConfig.builder("vstp" + i).build());
-                if (ofport != i) {
-                    throw new IllegalStateException("ofport " + ofport + " for vstp" + i);
+                int got = br.addPort(p, BridgePortConfig.builder("vstp" + i).build());
+                if (got != i) {
+                    throw new IllegalStateException("ofport " + got + " for vstp" + i);
                 }
             }
             of = FlowPipeline.attach(br, sw.datapath(), FlowPipeline.FailMode.SECURE);
         }
 
-        /** Sends the packet into its input port and runs the switch until it is idle (learn takes effect). */
-        void send(PacketSpec spec) {
+        /**
+         * Sends the packet into its input port and runs the switch until it is idle (learn takes effect); what
+         * left the ports, "ofport: headers" per frame.
+         */
+        List<String> send(PacketSpec spec) {
+            received.clear();
             // Every ofproto/trace is a full translation, so every packet learns; a megaflow hit would not (OVS
             // and we relearn for cached flows only at revalidation, in no particular order). Hence: no caches.
             sw.datapath().invalidateAll();
@@ -297,6 +320,7 @@ class OvsTraceAgreementTest {
             for (int i = 0; i < 100 && sw.poll() > 0; i++) {
                 // until nothing more arrives
             }
+            return new ArrayList<>(received);
         }
 
         @Override
