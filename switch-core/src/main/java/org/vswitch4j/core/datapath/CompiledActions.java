@@ -34,6 +34,11 @@ final class CompiledActions {
     static final int OP_USERSPACE = 7;
     /** Push obj[k] (a TunnelHeader), then output to arg[k]: an output, for the last-output rule. */
     static final int OP_TUNNEL_PUSH = 8;
+    /**
+     * Run obj[k] (CompiledActions[] {greater, lessEqual}) by the packet's length against arg[k]: on the packet
+     * itself when it is the last output-like op (it then decides the packet's fate), else on a copy.
+     */
+    static final int OP_CHECK_LEN = 9;
 
     // Set-field codes (PacketEdits executes them).
     static final int SET_ETH_SRC = 1;
@@ -81,8 +86,9 @@ final class CompiledActions {
     final int[] arg;
     final long[] val;
     /**
-     * Index of the last output, which moves the packet and ends the list; -1 when every output copies: the actions
-     * never output (the packet is dropped), or a userspace or meter action comes after the last output.
+     * Index of the last output (or check_pkt_len), which moves the packet (runs its branch on it) and ends the list;
+     * -1 when every output copies: the actions never output (the packet is dropped), or a userspace or meter action
+     * comes after the last output.
      */
     final int lastOutput;
     /** Reason to count when the actions end without output or drop explicitly. */
@@ -173,9 +179,15 @@ final class CompiledActions {
                     obj[k] = u.sink();
                     val[k] = u.cookie();
                 }
+                case DatapathAction.CheckPktLen c -> {
+                    op[k] = OP_CHECK_LEN;
+                    arg[k] = c.size();
+                    obj[k] = new CompiledActions[] {compile(c.greater()), compile(c.lessEqual())};
+                    last = k;
+                }
                 default -> throw new IllegalArgumentException("the datapath cannot execute action " + a
                         + " (" + a.getClass().getName() + "); it executes output, push_vlan, pop_vlan, set, meter,"
-                        + " userspace, tnl_push and drop");
+                        + " userspace, tnl_push, check_pkt_len and drop");
             }
         }
         // The last output moves the packet and ends the list; that is only right when nothing after it looks at

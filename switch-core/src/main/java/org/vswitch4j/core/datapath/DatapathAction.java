@@ -4,7 +4,7 @@ import org.vswitch4j.core.key.FlowField;
 
 /**
  * One datapath action: the compact, OpenFlow-free vocabulary the fast path executes. The core defines
- * output, VLAN push/pop, set-field, meter, userspace, tunnel push and drop; the behaviour a higher module brings
+ * output, VLAN push/pop, set-field, meter, userspace, tunnel push, a branch on the packet's length and drop; the behaviour a higher module brings
  * (a meter, a packet sink, a tunnel header) plugs in through the interface such an action carries.
  */
 public interface DatapathAction {
@@ -126,6 +126,27 @@ public interface DatapathAction {
         @Override
         public String toString() {
             return "tnl_push(tnl_port(" + port + "),header(" + header + "))";
+        }
+    }
+
+    /**
+     * Run {@code greater} when the packet, as the actions so far left it, is longer than {@code size} bytes (the
+     * whole frame), else {@code lessEqual}: Open vSwitch's {@code check_pkt_len}. The branch runs on a copy of the
+     * packet unless nothing follows this action, so the actions after it see the packet as it was before it. What a
+     * megaflow cannot match on (the length) decides per packet here.
+     */
+    record CheckPktLen(int size, DatapathActions greater, DatapathActions lessEqual) implements DatapathAction {
+        public CheckPktLen {
+            if (size < 0 || size > 0xffff) {
+                throw new IllegalArgumentException("check_pkt_len size " + size + " is outside 0..65535");
+            }
+            java.util.Objects.requireNonNull(greater, "greater");
+            java.util.Objects.requireNonNull(lessEqual, "lessEqual");
+        }
+
+        @Override
+        public String toString() {
+            return "check_pkt_len(size=" + size + ",gt(" + greater + "),le(" + lessEqual + "))";
         }
     }
 

@@ -758,10 +758,15 @@ final class PollWorker {
 
     // ---- actions -----------------------------------------------------------------------------------
 
-    /** Executes an action list on {@code p}, which is view {@code idx} of the rx batch. */
+    /**
+     * Executes an action list on {@code p}, which is view {@code idx} of the rx batch; or, with {@code idx} -1, a
+     * packet whose fate no longer counts (the copy a check_pkt_len branch runs on, or the packet itself once copies
+     * of it went out): then every output copies, and the packet is released at the end without a drop to count.
+     */
     private void executeList(CompiledActions a, Packet p, int idx) {
         int[] op = a.op;
-        int last = a.lastOutput;
+        boolean copy = idx < 0;
+        int last = copy ? -1 : a.lastOutput;
         boolean sent = false;
         for (int k = 0; k < op.length; k++) {
             switch (op[k]) {
@@ -788,13 +793,17 @@ final class PollWorker {
                     }
                 }
                 case CompiledActions.OP_DROP -> {
-                    drop(p, a.dropReasons[k]);
+                    if (copy) {
+                        p.release();
+                    } else {
+                        drop(p, a.dropReasons[k]);
+                    }
                     return;
                 }
                 case CompiledActions.OP_METER -> {
                     int verdict = ((PacketMeter) a.obj[k]).admit(now, p.length());
                     if (verdict == PacketMeter.DROP) {
-                        if (sent) {
+                        if (sent || copy) {
                             p.release(); // copies already went out: the meter stops the rest, drops nothing
                         } else {
                             drop(p, DropReason.METER);
@@ -826,10 +835,27 @@ final class PollWorker {
                     }
                     sent = true;
                 }
+                case CompiledActions.OP_CHECK_LEN -> {
+                    CompiledActions branch = ((CompiledActions[]) a.obj[k])[p.length() > a.arg[k] ? 0 : 1];
+                    if (k == last) {
+                        // The branch decides the packet's fate; after earlier copies went out, a branch that
+                        // outputs nothing drops nothing either (run as on a copy: -1).
+                        executeList(branch, p, sent ? -1 : idx);
+                        return;
+                    }
+                    Packet c = branchCopy();
+                    if (p.copyTo(dp.memory(), c)) {
+                        executeList(branch, c, -1);
+                    } else {
+                        countDrop(p.inPort(), DropReason.NO_BUFFER); // the branch's copy; the packet goes on
+                    }
+                    branchDepth--;
+                    sent = true;
+                }
                 default -> throw new IllegalStateException("unknown op " + op[k]);
             }
         }
-        if (sent) {
+        if (sent || copy) {
             p.release(); // copies went out (a packet-in or meter followed the last output): no drop to count
         } else {
             drop(p, DropReason.PIPELINE);
@@ -1084,6 +1110,29 @@ final class PollWorker {
                 return;
             }
         }
+    }
+
+    /** Scratch packets for the copies check_pkt_len branches run on, one per nesting level (made once). */
+    private Packet[] branchCopies = new Packet[2];
+    private int branchDepth;
+
+    /** The scratch packet of the next nesting level; the caller decrements {@link #branchDepth} after. */
+    private Packet branchCopy() {
+        if (branchDepth == branchCopies.length) {
+            branchCopies = Arrays.copyOf(branchCopies, branchDepth * 2);
+        }
+        Packet c = branchCopies[branchDepth];
+        if (c == null) {
+            c = new Packet();
+            branchCopies[branchDepth] = c;
+        }
+        branchDepth++;
+        return c;
+    }
+
+    /** Counts a receive-side drop of a copy (the packet itself is not dropped): the reason only. */
+    private void countDrop(int inPort, DropReason reason) {
+        portCounters[inPort * STRIDE + DROP_BASE + reason.ordinal()]++;
     }
 
     /** Drops {@code p} on the receive side: rx_dropped and the reason, both at its input port. */

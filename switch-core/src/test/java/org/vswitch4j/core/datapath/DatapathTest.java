@@ -1016,6 +1016,64 @@ class DatapathTest {
         assertEquals(0, dp.dropCount(1, DropReason.PIPELINE));
     }
 
+    /** A UDP frame of {@code 42 + payload} bytes (the same flow whatever the payload). */
+    private static byte[] udpOfLength(int payload) {
+        return Frames.ipv4(Frames.MAC_B, Frames.MAC_A, new int[0], 17, 0x0a000001, 0x0a000002, 1000, 53, payload,
+                true);
+    }
+
+    @Test
+    void checkPktLenAsTheLastActionSendsEachPacketByItsLength() {
+        addThree((key, mask, tx) -> DatapathActions.builder().add(new DatapathAction.CheckPktLen(100,
+                DatapathActions.builder().output(2).build(), DatapathActions.builder().output(3).build())).build());
+        byte[] small = udpOfLength(58); // 100 bytes: not larger
+        byte[] big = udpOfLength(59);
+        p1.inject(small).inject(big).inject(small).inject(big);
+        dp.poll();
+        assertEquals(List.of(101, 101), p2.drain().stream().map(f -> f.length).toList());
+        assertEquals(List.of(100, 100), p3.drain().stream().map(f -> f.length).toList());
+        assertEquals(1, dp.stats().upcalls(), "one megaflow for both lengths: the branch is the datapath's");
+        assertEquals(0, dp.dropCount(1, DropReason.PIPELINE));
+    }
+
+    @Test
+    void checkPktLenBeforeOtherActionsRunsItsBranchOnACopy() {
+        DatapathActions greater = DatapathActions.builder().setField(FlowField.ETH_DST, 0x02000000_0099L).output(2)
+                .build();
+        DatapathActions lessEqual = DatapathActions.builder().add(new DatapathAction.Drop(DropReason.PIPELINE))
+                .build();
+        addThree((key, mask, tx) -> DatapathActions.builder().add(new DatapathAction.CheckPktLen(60, greater,
+                lessEqual)).output(3).add(new DatapathAction.CheckPktLen(1000, greater, DatapathActions.DROP))
+                .build());
+        p1.inject(udpOfLength(18)).inject(udpOfLength(100)).inject(udpOfLength(18));
+        dp.poll();
+        List<byte[]> two = p2.drain();
+        assertEquals(1, two.size(), "only the 142-byte frame is larger than 60");
+        assertEquals(0x99, two.get(0)[5] & 0xff, "the branch's edit");
+        List<byte[]> three = p3.drain();
+        assertEquals(3, three.size(), "every packet goes on after the first check");
+        assertTrue(three.stream().allMatch(f -> (f[5] & 0xff) == (int) (Frames.MAC_B & 0xff)),
+                "the branch edited its copy, not the packet");
+        assertEquals(0, dp.dropCount(1, DropReason.PIPELINE), "the branches' drops were of copies");
+        assertEquals(0, dp.portStats(1).rxDropped());
+    }
+
+    @Test
+    void checkPktLenNestsAndAnEmptyLastBranchDropsThePacket() {
+        DatapathActions inner = DatapathActions.builder().add(new DatapathAction.CheckPktLen(120,
+                DatapathActions.builder().output(2).build(), DatapathActions.builder().output(3).build())).build();
+        addThree((key, mask, tx) -> DatapathActions.builder().add(new DatapathAction.CheckPktLen(80, inner,
+                DatapathActions.DROP)).build());
+        p1.inject(udpOfLength(18)).inject(udpOfLength(60)).inject(udpOfLength(100));
+        dp.poll();
+        assertEquals(List.of(142), p2.drain().stream().map(f -> f.length).toList());
+        assertEquals(List.of(102), p3.drain().stream().map(f -> f.length).toList());
+        assertEquals(1, dp.dropCount(1, DropReason.PIPELINE), "the 60-byte frame took the empty branch");
+        assertEquals("check_pkt_len(size=80,gt(check_pkt_len(size=120,gt(2),le(3))),le(drop))",
+                DatapathActions.builder().add(new DatapathAction.CheckPktLen(80, inner, DatapathActions.DROP)).build()
+                        .toString(), "Open vSwitch's datapath syntax");
+    }
+
     @Test
     void revalidationReportsThePacketsAndBytesThatUsedTheMegaflowSinceLastTime() {
         List<long[]> used = new ArrayList<>();
