@@ -506,6 +506,32 @@ public sealed interface Action {
         }
     }
 
+    /**
+     * Open vSwitch's check_pkt_larger: writes 1 into the 1-bit {@code dst} when the packet is longer than
+     * {@code pktLen} bytes (the whole frame, as it is at this point), else 0, and the rest of the packet's processing
+     * depends on it. Megaflows cannot match a length, so the translation goes on twice from here (the rest of this
+     * action list, the instructions after it and the action set; once with each value) and the datapath picks the
+     * branch per packet; afterwards the packet and the pipeline's state are as before the check, and the current
+     * action list ends (an outer one, such as a resubmit's caller, goes on). As in Open vSwitch 3.1, the second
+     * branch (at most {@code pktLen} bytes) finds the stack as the first branch left it and an empty action set.
+     * Not allowed in an action set.
+     */
+    record CheckPktLarger(int pktLen, FieldRef dst) implements Action {
+        /** Checks the length and the destination. */
+        public CheckPktLarger {
+            Objects.requireNonNull(dst, "dst");
+            if (pktLen < 0 || pktLen > 0xffff) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "check_pkt_larger length " + pktLen
+                        + " is outside 0..65535");
+            }
+            if (dst.bits() != 1) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "check_pkt_larger writes one bit, not the "
+                        + dst.bits() + " of " + dst + "; allowed: a 1-bit destination such as reg0[0]");
+            }
+            checkWritable(dst);
+        }
+    }
+
     /** Fields no action may write (as in Open vSwitch: they describe the packet's shape, not its contents). */
     String READ_ONLY = "in_phy_port, eth_type, ip_proto, ip_frag, tcp_flags, conj_id";
 

@@ -63,12 +63,29 @@ final class ActionCollector {
         acts[n++] = a;
     }
 
+    /** The number of actions collected so far (a mark for {@link #cut}). */
+    int size() {
+        return n;
+    }
+
+    /** The actions collected since {@code mark}, as {@link #build} makes them, and forgets them. */
+    DatapathActions cut(int mark) {
+        DatapathActions d = build(mark);
+        n = mark;
+        return d;
+    }
+
     /** The actions collected since {@link #reset}, as an immutable list (shared for drop and single outputs). */
     DatapathActions build() {
-        if (n == 0) {
+        return build(0);
+    }
+
+    private DatapathActions build(int from) {
+        if (n == from) {
             return DatapathActions.DROP;
         }
-        if (n == 1 && acts[0] instanceof DatapathAction.Output o && o.port() >= 0 && o.port() < SHARED_PORTS) {
+        if (n == from + 1 && acts[from] instanceof DatapathAction.Output o && o.port() >= 0
+                && o.port() < SHARED_PORTS) {
             int p = o.port();
             if (p >= singles.length) {
                 singles = Arrays.copyOf(singles, Math.min(SHARED_PORTS, Math.max(p + 1, singles.length * 2)));
@@ -81,7 +98,7 @@ final class ActionCollector {
             return s;
         }
         DatapathActions.Builder b = DatapathActions.builder();
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < n; i++) {
             b.add(acts[i]);
         }
         return b.build();

@@ -464,6 +464,7 @@ public final class FlowPipeline implements Pipeline {
                     checkPrereq(m, mv.dst().field());
                 }
                 case Action.Multipath mp -> checkPrereq(m, mp.dst().field());
+                case Action.CheckPktLarger c -> checkPrereq(m, c.dst().field());
                 case Action.Bundle b -> {
                     if (b.dst() != null) {
                         checkPrereq(m, b.dst().field());

@@ -240,32 +240,47 @@ final class Xlate {
                 out.add(new DatapathAction.Meter(m));
             }
         }
-        doActions(in.applyActions(), e);
+        doActions(in.applyActions(), 0, e, in);
         if (listStopped) {
-            listStopped = false; // the expired dec_ttl skipped this entry's remaining instructions, nothing more
+            // an expired dec_ttl (or a check_pkt_larger, which ran the rest itself) skipped this entry's remaining
+            // instructions, nothing more
+            listStopped = false;
         } else if (!stopped) {
-            if (in.clearActions()) {
-                actionSet.clear();
-            }
-            if (in.writeActions() != null) {
-                actionSet.write(in.writeActions());
-            }
-            if (in.metadataMask() != 0) {
-                long[] w = flow.w;
-                w[FlowKey.W_METADATA] = (w[FlowKey.W_METADATA] & ~in.metadataMask()) | in.metadata();
-            }
-            if (in.gotoTable() >= 0) {
-                processTable(in.gotoTable(), -1);
-            }
+            afterApply(in);
         }
         table = saved;
+    }
+
+    /** The instructions after apply-actions: clear-actions, write-actions, write-metadata, goto-table. */
+    private void afterApply(Instructions in) {
+        if (in.clearActions()) {
+            actionSet.clear();
+        }
+        if (in.writeActions() != null) {
+            actionSet.write(in.writeActions());
+        }
+        if (in.metadataMask() != 0) {
+            long[] w = flow.w;
+            w[FlowKey.W_METADATA] = (w[FlowKey.W_METADATA] & ~in.metadataMask()) | in.metadata();
+        }
+        if (in.gotoTable() >= 0) {
+            processTable(in.gotoTable(), -1);
+        }
     }
 
     // ---- actions ---------------------------------------------------------------------------------------
 
     /** Applies {@code actions} in order; {@code entry} is the flow they belong to (null for buckets, action sets). */
     void doActions(List<Action> actions, FlowEntry entry) {
-        for (int i = 0, n = actions.size(); i < n; i++) { // indexed: the lists are List.of or ArrayList, no iterator
+        doActions(actions, 0, entry, null);
+    }
+
+    /**
+     * Applies {@code actions} from index {@code from}; {@code tail}: the instructions of {@code entry} whose
+     * apply-actions these are (what follows them, for check_pkt_larger), else null.
+     */
+    private void doActions(List<Action> actions, int from, FlowEntry entry, Instructions tail) {
+        for (int i = from, n = actions.size(); i < n; i++) { // indexed: the lists are List.of or ArrayList, no iterator
             Action a = actions.get(i);
             if (stopped || listStopped) {
                 return;
@@ -306,8 +321,88 @@ final class Xlate {
                 case Action.FinTimeout ft -> finTimeout(ft, entry);
                 case Action.Multipath mp -> multipath(mp);
                 case Action.Bundle b -> bundle(b, entry);
+                case Action.CheckPktLarger c -> checkPktLarger(c, actions, i + 1, entry, tail);
             }
         }
+    }
+
+    // ---- check_pkt_larger ----------------------------------------------------------------------------------
+
+    /**
+     * check_pkt_larger, as Open vSwitch 3.1's {@code xlate_check_pkt_larger} with a datapath that has
+     * check_pkt_len: what follows in this list (and the entry's later instructions, and the action set) is
+     * translated twice, with 1 and with 0 in the destination bit; the two action lists become the branches of one
+     * check_pkt_len datapath action. Both branches start from the flow and the datapath's view of the packet at the
+     * check. The stack and the action set are copied once for both, as Open vSwitch does: the second branch finds
+     * the stack as the first left it, and the action set empty (running an action set empties it). Afterwards
+     * everything is as before the check, and this list ends. An exit in the first branch ends the translation after
+     * the check, as in Open vSwitch.
+     */
+    private void checkPktLarger(Action.CheckPktLarger c, List<Action> actions, int next, FlowEntry entry,
+                                Instructions tail) {
+        commit(); // the branches start from the packet as the datapath has it here
+        FlowKey savedFlow = flow.copy();
+        boolean savedOwned = baseOwned;
+        long[] savedBase = savedOwned ? java.util.Arrays.copyOf(base.w, FlowKey.PACKET_WORDS) : null;
+        ActionSet savedSet = actionSet;
+        actionSet = savedSet.copy();
+        int savedTop = stackTop;
+        int savedBottom = stackBase;
+        int savedBytes = stackBytes;
+        long[] savedHi = java.util.Arrays.copyOf(stackHi, stackTop);
+        long[] savedLo = java.util.Arrays.copyOf(stackLo, stackTop);
+        byte[] savedLen = java.util.Arrays.copyOf(stackLen, stackTop);
+        int mark = out.size();
+        DatapathActions[] branches = new DatapathActions[2];
+        boolean firstExit = false;
+        for (int b = 0; b < 2; b++) {
+            boolean larger = b == 0;
+            if (trace != null) {
+                trace.note(depth, "check_pkt_larger: if the packet is " + (larger ? "larger than " : "at most ")
+                        + c.pktLen() + " bytes");
+            }
+            writeBits(c.dst(), 0, larger ? 1 : 0);
+            depth++;
+            try {
+                doActions(actions, next, entry, tail);
+                if (listStopped) {
+                    listStopped = false; // an expired dec_ttl ends the branch's list only
+                } else if (!stopped && tail != null) {
+                    afterApply(tail);
+                }
+                if (larger) {
+                    firstExit = stopped;
+                }
+                stopped = false; // as at the pipeline's end: an exit does not cancel the action set already written
+                if (!limitHit && !actionSet.isEmpty()) {
+                    if (trace != null) {
+                        trace.note(depth, "action set: " + actionSet.describe());
+                    }
+                    actionSet.execute(this);
+                    listStopped = false;
+                }
+                actionSet.clear();
+            } finally {
+                depth--;
+            }
+            branches[b] = out.cut(mark);
+            // The flow and the datapath's view of the packet as at the check, for the other branch and after it.
+            flow.copyFrom(savedFlow);
+            if (savedOwned) {
+                System.arraycopy(savedBase, 0, base.w, 0, FlowKey.PACKET_WORDS);
+            }
+            baseOwned = savedOwned;
+        }
+        actionSet = savedSet;
+        stackTop = savedTop;
+        stackBase = savedBottom;
+        stackBytes = savedBytes;
+        System.arraycopy(savedHi, 0, stackHi, 0, savedTop);
+        System.arraycopy(savedLo, 0, stackLo, 0, savedTop);
+        System.arraycopy(savedLen, 0, stackLen, 0, savedTop);
+        out.add(new DatapathAction.CheckPktLen(c.pktLen(), branches[0], branches[1]));
+        stopped = firstExit;
+        listStopped = true; // the rest of this list, and the entry's later instructions, ran in the branches
     }
 
     // ---- multipath and bundle (Open vSwitch's hashes: FlowHash) ------------------------------------------

@@ -34,6 +34,11 @@ class MultipathBundleTest {
             {"bundle(eth_src,0,hrw,ofport,members:)", "bundle(eth_src,0,hrw,ofport,members:)"},
             {"bundle(SYMMETRIC_L3,65535,HRW,ofport,members:[1, 2])", "bundle(symmetric_l3,65535,hrw,ofport,members:1,2)"},
         };
+        assertPrintsAs(cases);
+    }
+
+    /** Each {input, printed} pair: the input's actions print as ovs-ofctl printed them, and parse back the same. */
+    static void assertPrintsAs(String[][] cases) {
         for (String[] c : cases) {
             List<Action> a = Ofctl.parseActions(c[0]);
             assertEquals(c[1], Ofctl.formatActions(a), c[0]);

@@ -566,7 +566,7 @@ final class FlowParser {
             + " mod_nw_tos, mod_nw_ecn, mod_nw_ttl, mod_vlan_vid, mod_vlan_pcp, push_vlan:ETHERTYPE, pop_vlan,"
             + " strip_vlan, dec_ttl[(IDS)], set_queue:N, pop_queue, enqueue:PORT:QUEUE, set_tunnel:ID, set_tunnel64:ID,"
             + " resubmit:PORT, resubmit([PORT],[TABLE]), load:V->DST, move:SRC->DST, push:SRC, pop:DST, note:HEX,"
-            + " conjunction(ID,K/N), multipath(...), bundle(...), bundle_load(...),"
+            + " conjunction(ID,K/N), multipath(...), bundle(...), bundle_load(...), check_pkt_larger(N)->DST,"
             + " learn(...), clone(ACTIONS), fin_timeout(idle_timeout=N,hard_timeout=N), exit; or an instruction:"
             + " meter:N, write_actions(...), clear_actions, write_metadata:V[/M], goto_table:N";
 
@@ -810,6 +810,9 @@ final class FlowParser {
             case "multipath":
                 parenOnly(p, MULTIPATH_SYNTAX);
                 return multipath(p);
+            case "check_pkt_larger":
+                parenOnly(p, CHECK_PKT_LARGER_SYNTAX);
+                return checkPktLarger(p);
             case "bundle":
             case "bundle_load":
                 parenOnly(p, k.equals("bundle") ? BUNDLE_SYNTAX : BUNDLE_LOAD_SYNTAX);
@@ -833,6 +836,7 @@ final class FlowParser {
         }
     }
 
+    private static final String CHECK_PKT_LARGER_SYNTAX = "check_pkt_larger(LENGTH)->DST[BIT]";
     private static final String MULTIPATH_SYNTAX = "multipath(FIELDS,BASIS,ALGORITHM,N_LINKS,ARG,DST[BITS])";
     private static final String BUNDLE_SYNTAX = "bundle(FIELDS,BASIS,ALGORITHM,ofport,members:PORT,...)";
     private static final String BUNDLE_LOAD_SYNTAX = "bundle_load(FIELDS,BASIS,ALGORITHM,ofport,DST[BITS],members:PORT,...)";
@@ -876,6 +880,25 @@ final class FlowParser {
 
     private Action.HashFields hashFields(Word w) {
         return named(w, Action.HashFields.values(), Action.HashFields::ovsName, "fields");
+    }
+
+    /** {@code check_pkt_larger(N)->DST}: the lexer hands over the value as {@code N)->DST}. */
+    private Action checkPktLarger(Lexer.Pair p) {
+        int vp = p.valuePos();
+        String v = p.value();
+        int arrow = v.indexOf(")->");
+        if (arrow < 0) {
+            throw error(vp, v, "check_pkt_larger needs a destination after its length", CHECK_PKT_LARGER_SYNTAX);
+        }
+        long len = Values.bounded(v.substring(0, arrow), 0xffff, "length", text, vp);
+        int dp = vp + arrow + 3;
+        String d = v.substring(arrow + 3);
+        FieldRef dst = fieldRef(d, dp);
+        try {
+            return new Action.CheckPktLarger((int) len, dst);
+        } catch (FlowModException e) {
+            throw at(e, dp, d);
+        }
     }
 
     private Action multipath(Lexer.Pair p) {

@@ -475,6 +475,8 @@ final class FlowPrinter {
             case Action.Multipath mp -> sb.append("multipath(").append(mp.fields().ovsName()).append(',')
                     .append(mp.basis()).append(',').append(mp.algorithm().ovsName()).append(',').append(mp.links())
                     .append(',').append(mp.arg()).append(',').append(ref(mp.dst())).append(')');
+            case Action.CheckPktLarger c -> sb.append("check_pkt_larger(").append(c.pktLen()).append(")->")
+                    .append(ref(c.dst()));
             case Action.Bundle b -> {
                 sb.append(b.dst() == null ? "bundle(" : "bundle_load(").append(b.fields().ovsName()).append(',')
                         .append(b.basis()).append(',').append(b.algorithm().ovsName()).append(",ofport,");

@@ -79,6 +79,14 @@ final class Lexer {
         if (sep == '(') {
             int close = matchingParen(valuePos - 1);
             pos = close + 1;
+            if (text.startsWith("->", pos)) {
+                // "key(x)->y" (check_pkt_larger): the value is "x)->y", up to the next separator, as in Open
+                // vSwitch's ofputil_parse_key_value.
+                while (pos < end && !isSeparator(text.charAt(pos))) {
+                    pos++;
+                }
+                return new Pair(key, keyPos, sep, text.substring(valuePos, pos), valuePos);
+            }
             if (pos < end && !isSeparator(text.charAt(pos))) {
                 throw new FlowSyntaxException(text, pos, String.valueOf(text.charAt(pos)),
                         "unexpected text after \"" + key + "(...)\"", "a comma or the end");

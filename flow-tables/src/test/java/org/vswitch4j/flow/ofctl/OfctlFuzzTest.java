@@ -33,7 +33,8 @@ class OfctlFuzzTest {
         "write_actions(", "clear_actions", "write_metadata:", "goto_table:", "meter:", "group_id=", "type=select",
         "bucket=", "weight:", "watch_port:", "meter=", "kbps", "burst", "bands=", "type=drop", "rate=",
         "burst_size=", "prec_level=", "clone(", "enqueue:", "set_tunnel:", "pop_queue", "reason=no_match",
-        "userdata=", "id="})
+        "userdata=", "id=", "check_pkt_larger(", ")->", "multipath(", "symmetric_l4", "hrw", "iter_hash",
+        "bundle(", "bundle_load(", ",ofport,", "members:", "active_backup"})
     void anyTextParsesIntoAModelThatRoundTripsOrFailsWithASyntaxOrOpenFlowError(FuzzedDataProvider data) {
         int what = data.consumeInt(0, 9);
         String text = data.consumeRemainingAsString();

@@ -273,12 +273,16 @@ final class RandomModels {
                 yield new Action.Bundle(hashFields(), r.nextInt(65536), Action.BundleAlgorithm.values()[r.nextInt(2)],
                         members, r.nextBoolean() ? null : regRef());
             }
+            case 23 -> {
+                FieldRef reg = regRef();
+                yield new Action.CheckPktLarger(r.nextInt(65536), new FieldRef(reg.field(), r.nextInt(32), 1));
+            }
             default -> throw new IllegalArgumentException("action kind " + kind + " is outside 0.." + (ACTION_KINDS - 1));
         };
     }
 
     /** How many kinds {@link #action(int)} knows: one per record of {@link Action}. */
-    static final int ACTION_KINDS = 23;
+    static final int ACTION_KINDS = 24;
 
     LearnSpec learn() {
         List<LearnSpec.Item> items = new ArrayList<>();
