@@ -212,7 +212,7 @@ final class FlowGen {
     }
 
     private static String action(Random r, boolean ip4, boolean ip6, String l4, boolean[] vlan) {
-        switch (r.nextInt(21)) {
+        switch (r.nextInt(24)) {
             case 0:
                 return "output:" + (1 + r.nextInt(65000));
             case 1:
@@ -310,6 +310,26 @@ final class FlowGen {
                 return pick(r, "push:", "pop:") + pick(r, "NXM_NX_REG" + r.nextInt(16) + "[]", "NXM_NX_REG"
                         + r.nextInt(16) + "[" + r.nextInt(16) + ".." + (16 + r.nextInt(16)) + "]", "reg" + r.nextInt(16),
                         "NXM_OF_ETH_SRC[]", "NXM_OF_ETH_DST[0..15]");
+            case 21:
+                return "check_pkt_larger(" + r.nextInt(65536) + ")->" + pick(r, "NXM_NX_REG" + r.nextInt(16),
+                        "reg" + r.nextInt(16)) + "[" + r.nextInt(32) + "]";
+            case 22:
+                return "multipath(" + pick(r, "eth_src", "symmetric_l4", "symmetric_l3l4", "symmetric_l3l4+udp",
+                        "nw_src", "nw_dst", "symmetric_l3") + "," + r.nextInt(65536) + ","
+                        + pick(r, "modulo_n", "hash_threshold", "hrw", "iter_hash") + "," + (1 + r.nextInt(100)) + ","
+                        + r.nextInt(128) + "," + pick(r, "NXM_NX_REG" + r.nextInt(16) + "[]", "reg" + r.nextInt(16)
+                        + "[0..15]") + ")";
+            case 23: {
+                List<String> members = new ArrayList<>();
+                for (int i = r.nextInt(4); i >= 0; i--) {
+                    members.add(r.nextInt(6) == 0 ? pick(r, "LOCAL", "IN_PORT") : Integer.toString(1 + r.nextInt(100)));
+                }
+                boolean load = r.nextBoolean();
+                return (load ? "bundle_load(" : "bundle(") + pick(r, "eth_src", "symmetric_l4", "nw_dst") + ","
+                        + r.nextInt(65536) + "," + pick(r, "active_backup", "hrw") + ",ofport,"
+                        + (load ? "NXM_NX_REG" + r.nextInt(16) + "[]," : "") + pick(r, "members:", "slaves:")
+                        + String.join(",", members) + ")";
+            }
             default:
                 return "set_field:" + num(r, 64, false) + "->" + pick(r, "metadata", "tun_id");
         }

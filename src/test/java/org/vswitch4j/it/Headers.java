@@ -22,6 +22,42 @@ final class Headers {
     int ttl;
     int tpSrc;
     int tpDst;
+    /** The frame's length in bytes (check_pkt_len decides by it; not part of {@link #toString}). */
+    int len;
+
+    /** An independent copy (a check_pkt_len branch runs on one). */
+    Headers copy() {
+        Headers h = new Headers();
+        h.ethSrc = ethSrc;
+        h.ethDst = ethDst;
+        for (int[] v : vlans) {
+            h.vlans.add(v.clone());
+        }
+        h.ipv4 = ipv4;
+        h.l4 = l4;
+        h.ipSrc = ipSrc;
+        h.ipDst = ipDst;
+        h.tos = tos;
+        h.ttl = ttl;
+        h.tpSrc = tpSrc;
+        h.tpDst = tpDst;
+        h.len = len;
+        return h;
+    }
+
+    /** A VLAN tag pushed: outermost, 4 bytes longer. */
+    void pushVlan(int tpid, int tci) {
+        vlans.addFirst(new int[] {tpid, tci});
+        len += 4;
+    }
+
+    /** The outermost tag popped, if there is one. */
+    void popVlan() {
+        if (!vlans.isEmpty()) {
+            vlans.removeFirst();
+            len -= 4;
+        }
+    }
 
     @Override
     public String toString() {
@@ -46,6 +82,7 @@ final class Headers {
      */
     static Headers parse(Packet f) {
         Headers h = new Headers();
+        h.len = f.length();
         h.ethDst = (long) f.u16(0) << 32 | f.u32(2);
         h.ethSrc = (long) f.u16(6) << 32 | f.u32(8);
         int off = 12;

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * Reads the {@code Datapath actions:} line of {@code ovs-appctl ofproto/trace} (the userspace datapath's action
- * syntax: {@code set(eth(dst=..)),push_vlan(vid=10,pcp=0),pop_vlan,3,drop}) and runs it on {@link Headers}:
+ * syntax: {@code set(eth(dst=..)),push_vlan(vid=10,pcp=0),pop_vlan,3,drop}, {@code check_pkt_len(size=N,gt(..),
+ * le(..))}) and runs it on {@link Headers}:
  * the result is one entry per output, naming the OpenFlow port and the headers the packet leaves with. Masked
  * sets ({@code set(ipv4(src=10.0.0.1/255.255.255.0))}) change only the masked bits. Anything else throws
  * {@link IllegalArgumentException}, so that a new kind of action is noticed rather than ignored.
@@ -27,9 +28,16 @@ final class OvsActions {
                 }
                 outputs.add(ofport + ": " + h);
             } else if (a.equals("pop_vlan")) {
-                if (!h.vlans.isEmpty()) {
-                    h.vlans.removeFirst();
+                h.popVlan();
+            } else if (a.startsWith("check_pkt_len(size=")) {
+                // check_pkt_len(size=N,gt(ACTIONS),le(ACTIONS)): the branch of the frame's length, on a copy
+                List<String> parts = splitTop(inner(a));
+                int size = Integer.parseInt(parts.get(0).substring("size=".length()));
+                String branch = h.len > size ? parts.get(1) : parts.get(2);
+                if (!branch.startsWith(h.len > size ? "gt(" : "le(")) {
+                    throw new IllegalArgumentException("check_pkt_len branches " + a);
                 }
+                outputs.addAll(run(inner(branch), h.copy(), ovs));
             } else if (a.startsWith("push_vlan(")) {
                 int tpid = 0x8100;
                 int vid = 0;
@@ -46,7 +54,7 @@ final class OvsActions {
                         default -> throw new IllegalArgumentException("push_vlan field " + p[0]);
                     }
                 }
-                h.vlans.addFirst(new int[] {tpid, (pcp << 13) | (cfi << 12) | vid});
+                h.pushVlan(tpid, (pcp << 13) | (cfi << 12) | vid);
             } else if (a.startsWith("set(")) {
                 set(inner(a), h);
             } else if (a.startsWith("userspace(") && a.contains("controller(")) {

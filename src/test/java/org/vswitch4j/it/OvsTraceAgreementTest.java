@@ -89,6 +89,7 @@ class OvsTraceAgreementTest {
         FEATURES.put("stack", l -> l.contains("push:") || l.contains("pop:"));
         FEATURES.put("multipath", l -> l.contains("multipath("));
         FEATURES.put("bundle", l -> l.contains("bundle(") || l.contains("bundle_load("));
+        FEATURES.put("check_pkt_larger", l -> l.startsWith("Datapath actions: ") && l.contains("check_pkt_len("));
     }
     static long startNanos;
 
@@ -250,12 +251,10 @@ class OvsTraceAgreementTest {
         for (DatapathAction a : actions) {
             switch (a) {
                 case DatapathAction.Output o -> outputs.add(o.port() + ": " + h);
-                case DatapathAction.PushVlan p -> h.vlans.addFirst(new int[] {p.tpid(), p.tci()});
-                case DatapathAction.PopVlan _ -> {
-                    if (!h.vlans.isEmpty()) {
-                        h.vlans.removeFirst();
-                    }
-                }
+                case DatapathAction.PushVlan p -> h.pushVlan(p.tpid(), p.tci());
+                case DatapathAction.PopVlan _ -> h.popVlan();
+                case DatapathAction.CheckPktLen c -> outputs.addAll(runOurs(
+                        (h.len > c.size() ? c.greater() : c.lessEqual()).actions(), h.copy()));
                 case DatapathAction.SetField s -> {
                     long v = s.value();
                     switch (s.field()) {

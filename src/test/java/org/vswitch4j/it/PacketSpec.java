@@ -75,6 +75,7 @@ final class PacketSpec {
     /** The headers as the packet arrives. */
     Headers headers() {
         Headers h = new Headers();
+        h.len = frame().length;
         h.ethSrc = src;
         h.ethDst = dst;
         if (vid >= 0) {

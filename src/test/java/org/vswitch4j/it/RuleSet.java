@@ -350,6 +350,23 @@ final class RuleSet {
                         + basis(r) + "," + (chance(r, 70) ? "hrw" : "active_backup") + ",ofport,"
                         + (load ? "NXM_NX_REG0[]," : "") + "members:" + String.join(",", members) + ")";
             }
+            case 29:
+                // check_pkt_larger into a bit of reg0 or reg1, which later tables match and output:NXM_NX_REG0[0..15]
+                // reads; lengths around the packets' 60..68 bytes, so both branches are taken
+                if (chance(r, 50)) {
+                    // mostly followed by something that reads the bit, so the two branches differ
+                    String check = "check_pkt_larger(" + new int[] {0, 59, 60, 63, 64, 67, 68, 1500}[r.nextInt(8)]
+                            + ")->NXM_NX_REG" + r.nextInt(2) + "[" + r.nextInt(2) + "]";
+                    int then = r.nextInt(10);
+                    if (then < 4) {
+                        return check + ",output:NXM_NX_REG0[0..15]";
+                    }
+                    if (then < 7 && c.table < OvsTraceAgreementTest.TABLES - 1) {
+                        return check + ",resubmit(," + (c.table + 1) + ")";
+                    }
+                    return check;
+                }
+                return "output:" + (1 + r.nextInt(OvsTraceAgreementTest.PORTS));
             default:
                 return "output:" + (1 + r.nextInt(OvsTraceAgreementTest.PORTS));
         }
