@@ -39,6 +39,8 @@ final class CompiledActions {
      * itself when it is the last output-like op (it then decides the packet's fate), else on a copy.
      */
     static final int OP_CHECK_LEN = 9;
+    /** Cut the packet to val[k] bytes at the next output (or tunnel push), for that one only. */
+    static final int OP_TRUNC = 10;
 
     // Set-field codes (PacketEdits executes them).
     static final int SET_ETH_SRC = 1;
@@ -145,6 +147,10 @@ final class CompiledActions {
                     val[k] = p.tci();
                 }
                 case DatapathAction.PopVlan _ -> op[k] = OP_POP_VLAN;
+                case DatapathAction.Trunc t -> {
+                    op[k] = OP_TRUNC;
+                    val[k] = t.maxLen();
+                }
                 case DatapathAction.SetField s -> {
                     op[k] = OP_SET;
                     arg[k] = setCode(s.field());
@@ -187,7 +193,7 @@ final class CompiledActions {
                 }
                 default -> throw new IllegalArgumentException("the datapath cannot execute action " + a
                         + " (" + a.getClass().getName() + "); it executes output, push_vlan, pop_vlan, set, meter,"
-                        + " userspace, tnl_push, check_pkt_len and drop");
+                        + " userspace, tnl_push, check_pkt_len, trunc and drop");
             }
         }
         // The last output moves the packet and ends the list; that is only right when nothing after it looks at

@@ -4,7 +4,8 @@ import org.vswitch4j.core.key.FlowField;
 
 /**
  * One datapath action: the compact, OpenFlow-free vocabulary the fast path executes. The core defines
- * output, VLAN push/pop, set-field, meter, userspace, tunnel push, a branch on the packet's length and drop; the behaviour a higher module brings
+ * output, truncation, VLAN push/pop, set-field, meter, userspace, tunnel push, a branch on the packet's length and
+ * drop; the behaviour a higher module brings
  * (a meter, a packet sink, a tunnel header) plugs in through the interface such an action carries.
  */
 public interface DatapathAction {
@@ -20,6 +21,25 @@ public interface DatapathAction {
         @Override
         public String toString() {
             return Integer.toString(port);
+        }
+    }
+
+    /**
+     * Cut the packet to at most {@code maxLen} bytes for the next output (or tunnel push) only: Open vSwitch's
+     * {@code trunc}, what {@code output(port=P,max_len=N)} becomes. The actions between see the whole packet, and
+     * so do the outputs after the next one.
+     */
+    record Trunc(long maxLen) implements DatapathAction {
+        public Trunc {
+            if (maxLen < 14 || maxLen > 0xffff_ffffL) {
+                throw new IllegalArgumentException("trunc length " + maxLen + " is outside 14..4294967295 (an Ethernet"
+                        + " header at least)");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "trunc(" + maxLen + ")";
         }
     }
 

@@ -768,16 +768,22 @@ final class PollWorker {
         boolean copy = idx < 0;
         int last = copy ? -1 : a.lastOutput;
         boolean sent = false;
+        long cut = Long.MAX_VALUE; // a trunc's length, for the next output only
         for (int k = 0; k < op.length; k++) {
             switch (op[k]) {
                 case CompiledActions.OP_OUTPUT -> {
                     if (k == last) {
+                        if (cut < p.length()) {
+                            p.length((int) cut); // moved, nothing after it: the packet itself is cut
+                        }
                         enqueue(a.arg[k], idx);
                         return;
                     }
-                    copyOut(a.arg[k], p);
+                    copyOut(a.arg[k], p, cut);
+                    cut = Long.MAX_VALUE;
                     sent = true;
                 }
+                case CompiledActions.OP_TRUNC -> cut = a.val[k];
                 case CompiledActions.OP_PUSH_VLAN -> {
                     if (!PacketEdits.pushVlan(p, a.arg[k], (int) a.val[k])) {
                         drop(p, DropReason.NO_BUFFER);
@@ -824,6 +830,9 @@ final class PollWorker {
                             return;
                         }
                     } else if (k == last) {
+                        if (cut < p.length()) {
+                            p.length((int) cut); // as Open vSwitch: the inner packet is cut, then encapsulated
+                        }
                         if (!h.push(p)) {
                             dropTx(p, a.arg[k], DropReason.TUNNEL_PUSH);
                         } else {
@@ -831,8 +840,9 @@ final class PollWorker {
                         }
                         return;
                     } else {
-                        tunnelCopyOut(a.arg[k], p, h);
+                        tunnelCopyOut(a.arg[k], p, h, cut);
                     }
+                    cut = Long.MAX_VALUE;
                     sent = true;
                 }
                 case CompiledActions.OP_CHECK_LEN -> {
@@ -879,6 +889,23 @@ final class PollWorker {
         b.takeFrom(rx, idx);
     }
 
+    /** {@link #copyOut(int, Packet)}, the copy cut to {@code cut} bytes when it is longer (a trunc before it). */
+    private void copyOut(int port, Packet p, long cut) {
+        if (cut >= p.length()) {
+            copyOut(port, p);
+            return;
+        }
+        PacketBatch b = txBatch(port);
+        int before = b == null ? 0 : b.size();
+        copyOut(port, p);
+        for (int j = before; b != null && j < b.size(); j++) { // one copy; the segments of a GSO frame each
+            Packet v = b.get(j);
+            if (cut < v.length()) {
+                v.length((int) cut);
+            }
+        }
+    }
+
     /** Copies {@code p} into a fresh buffer in the tx batch of {@code port} (an output that is not the last). */
     private void copyOut(int port, Packet p) {
         boolean gso = p.gsoType() != Packet.GSO_NONE;
@@ -902,15 +929,18 @@ final class PollWorker {
         }
     }
 
-    /** Copies {@code p} into the tx batch of tunnel port {@code port} and pushes {@code h} onto the copy. */
-    private void tunnelCopyOut(int port, Packet p, TunnelHeader h) {
+    /**
+     * Copies {@code p} into the tx batch of tunnel port {@code port}, cuts the copy to {@code cut} bytes when it is
+     * longer, and pushes {@code h} onto it.
+     */
+    private void tunnelCopyOut(int port, Packet p, TunnelHeader h, long cut) {
         PacketBatch b = txBatch(port);
         if (b == null) {
             countTxDrop(p.inPort(), port, DropReason.PORT_DOWN);
             return;
         }
         int before = b.size();
-        copyOut(port, p);
+        copyOut(port, p, cut);
         if (b.size() > before) {
             Packet v = b.get(before);
             if (!h.push(v)) {

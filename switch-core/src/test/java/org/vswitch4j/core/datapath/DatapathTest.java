@@ -1016,6 +1016,24 @@ class DatapathTest {
         assertEquals(0, dp.dropCount(1, DropReason.PIPELINE));
     }
 
+    @Test
+    void truncCutsTheNextOutputOnlyWhetherItCopiesOrMovesThePacket() {
+        addThree((key, mask, tx) -> DatapathActions.builder().add(new DatapathAction.Trunc(20)).output(2)
+                .output(3).add(new DatapathAction.Trunc(30)).setField(FlowField.ETH_DST, 0x02000000_0099L).output(3)
+                .build());
+        p1.inject(udpOfLength(58)).inject(udpOfLength(0));
+        dp.poll();
+        assertEquals(List.of(20, 20), p2.drain().stream().map(f -> f.length).toList());
+        List<byte[]> three = p3.drain();
+        assertEquals(List.of(100, 30, 42, 30), three.stream().map(f -> f.length).toList(),
+                "whole, then cut (moved); and for the 42-byte frame too");
+        assertEquals(0x99, three.get(1)[5] & 0xff, "the edit between the trunc and its output applies");
+        assertEquals("trunc(20),2,3,trunc(30),set(eth_dst=0x20000000099),3", DatapathActions.builder()
+                .add(new DatapathAction.Trunc(20)).output(2).output(3).add(new DatapathAction.Trunc(30))
+                .setField(FlowField.ETH_DST, 0x02000000_0099L).output(3).build().toString());
+        assertThrows(IllegalArgumentException.class, () -> new DatapathAction.Trunc(13));
+    }
+
     /** A UDP frame of {@code 42 + payload} bytes (the same flow whatever the payload). */
     private static byte[] udpOfLength(int payload) {
         return Frames.ipv4(Frames.MAC_B, Frames.MAC_A, new int[0], 17, 0x0a000001, 0x0a000002, 1000, 53, payload,
