@@ -16,7 +16,8 @@ public sealed interface Action {
      * Output to a port: an ordinary port number, or one of {@link OfPort}'s reserved ports ({@code IN_PORT},
      * {@code NORMAL}, {@code FLOOD}, {@code ALL}, {@code CONTROLLER}, {@code LOCAL}).
      *
-     * @param maxLen for {@code CONTROLLER}, the bytes of the packet to send (65535: the whole packet)
+     * @param maxLen for {@code CONTROLLER}, the bytes of the packet to send (65535: the whole packet); for any other
+     *               port OpenFlow gives it no meaning, and it is kept as 65535 (a cut copy is {@link OutputTrunc})
      */
     record Output(long port, int maxLen) implements Action {
         /** Checks the port and length. */
@@ -29,11 +30,34 @@ public sealed interface Action {
             if (maxLen < 0 || maxLen > 0xffff) {
                 throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "max_len " + maxLen + " is outside 0..65535");
             }
+            if (port != OfPort.CONTROLLER) {
+                maxLen = 0xffff;
+            }
         }
 
         /** Output to {@code port}, whole packets. */
         public static Output to(long port) {
             return new Output(port, 0xffff);
+        }
+    }
+
+    /**
+     * Open vSwitch's {@code output(port=P,max_len=N)}: output to {@code port} a copy cut to at most {@code maxLen}
+     * bytes (the packet itself goes on whole). {@code port}: an ordinary port, {@code LOCAL} or {@code IN_PORT} (which
+     * Open vSwitch 3.1 takes but sends nothing to, and neither do we); {@code maxLen}: 14 (an Ethernet header) to
+     * 4294967295. Not allowed in an action set.
+     */
+    record OutputTrunc(long port, long maxLen) implements Action {
+        /** Checks the port and length. */
+        public OutputTrunc {
+            if (!OfPort.isOrdinary(port) && port != OfPort.LOCAL && port != OfPort.IN_PORT) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_OUT_PORT, "output(port=" + OfPort.name(port)
+                        + ",max_len=...) cannot truncate to that port; allowed: 1..4294967040, LOCAL, IN_PORT");
+            }
+            if (maxLen < 14 || maxLen > 0xffff_ffffL) {
+                throw new FlowModException(OfpError.BAD_ACTION_BAD_ARGUMENT, "max_len " + maxLen
+                        + " is outside 14..4294967295 (an Ethernet header at least)");
+            }
         }
     }
 

@@ -322,6 +322,7 @@ final class Xlate {
                 case Action.Multipath mp -> multipath(mp);
                 case Action.Bundle b -> bundle(b, entry);
                 case Action.CheckPktLarger c -> checkPktLarger(c, actions, i + 1, entry, tail);
+                case Action.OutputTrunc t -> outputTrunc(t);
             }
         }
     }
@@ -546,6 +547,37 @@ final class Xlate {
             portOutput((int) port);
         }
         // An output to the input port itself, or to a port the bridge does not have, sends nothing (OpenFlow).
+    }
+
+    /**
+     * output(port=P,max_len=N), as Open vSwitch 3.1's {@code xlate_output_trunc_action}: a trunc datapath action
+     * before the output, so only that copy is cut. A port that is the input port is skipped. A port the bridge does
+     * not have sends nothing, and so does IN_PORT: Open vSwitch looks it up as a port of its own, finds none, and
+     * reports "output_trunc does not support patch port IN_PORT".
+     */
+    private void outputTrunc(Action.OutputTrunc t) {
+        int in = flow.inPort();
+        long port = t.port();
+        long p = port == OfPort.LOCAL ? pipe.localPort() : port;
+        if (p == in) {
+            if (trace != null) {
+                trace.note(depth, "skipping output to input port");
+            }
+            return;
+        }
+        if (p <= 0 || p > Integer.MAX_VALUE || !pipe.bridge().hasPort((int) p)) {
+            if (trace != null) {
+                trace.note(depth, "output_trunc does not support port " + OfPort.name(port) + " (no such port)");
+            }
+            return;
+        }
+        commit();
+        int mark = out.size();
+        out.add(new DatapathAction.Trunc(t.maxLen()));
+        portOutput((int) p);
+        if (out.size() == mark + 1) {
+            out.cut(mark); // the (tunnel) port sent nothing: no trunc may wait for the next output
+        }
     }
 
     /**

@@ -561,7 +561,8 @@ final class FlowParser {
     private int cloneDepth;
 
     private static final String ACTION_EXPECTED = "an action: output:PORT, PORT, IN_PORT, NORMAL, FLOOD, ALL, LOCAL,"
-            + " CONTROLLER[:MAX_LEN], controller(max_len=N,reason=R,id=N,userdata=HEX), drop, group:N,"
+            + " CONTROLLER[:MAX_LEN], controller(max_len=N,reason=R,id=N,userdata=HEX), output(port=PORT,max_len=N),"
+            + " drop, group:N,"
             + " set_field:V[/M]->FIELD, mod_dl_src, mod_dl_dst, mod_nw_src, mod_nw_dst, mod_tp_src, mod_tp_dst,"
             + " mod_nw_tos, mod_nw_ecn, mod_nw_ttl, mod_vlan_vid, mod_vlan_pcp, push_vlan:ETHERTYPE, pop_vlan,"
             + " strip_vlan, dec_ttl[(IDS)], set_queue:N, pop_queue, enqueue:PORT:QUEUE, set_tunnel:ID, set_tunnel64:ID,"
@@ -966,26 +967,49 @@ final class FlowParser {
     private Action outputParen(Lexer.Pair p) {
         String port = null;
         int portPos = -1;
-        int maxLen = 0xffff;
+        long maxLen = -1;
+        int maxLenPos = -1;
         for (Lexer.Pair q : Lexer.pairs(text, p.valuePos(), p.valuePos() + p.value().length())) {
             switch (q.key()) {
                 case "port", "src" -> {
                     port = value(q, "a port or FIELD[BITS]");
                     portPos = q.valuePos();
                 }
-                case "max_len" -> maxLen = (int) bounded(q, 0xffff, "max_len");
+                case "max_len" -> {
+                    maxLen = bounded(q, 0xffff_ffffL, "max_len");
+                    maxLenPos = q.valuePos();
+                }
                 default -> throw error(q.keyPos(), q.key(), "unknown output option \"" + q.key() + "\"",
-                        "output(port=PORT,max_len=N)");
+                        OUTPUT_TRUNC_SYNTAX);
             }
         }
         if (port == null) {
-            throw error(p.keyPos(), tokenAt(p.keyPos()), "output(...) needs port=", "output(port=PORT,max_len=N)");
+            throw error(p.keyPos(), tokenAt(p.keyPos()), "output(...) needs port=", OUTPUT_TRUNC_SYNTAX);
         }
         if (port.indexOf('[') >= 0) {
-            return new Action.OutputReg(fieldRef(port, portPos), maxLen);
+            // Our form of output:FIELD with a max_len for a CONTROLLER value (OVS has it on the wire only)
+            if (maxLen > 0xffff) {
+                throw error(maxLenPos, Long.toString(maxLen), "max_len " + maxLen + " is outside 0..65535",
+                        "0..65535");
+            }
+            return new Action.OutputReg(fieldRef(port, portPos), maxLen < 0 ? 0xffff : (int) maxLen);
         }
-        return new Action.Output(Values.port(port, text, portPos), maxLen);
+        if (maxLen < 0) {
+            // as ovs-ofctl: output(...) is the truncating output, which needs both
+            throw error(p.keyPos(), tokenAt(p.keyPos()), "output(port=...) needs max_len=", OUTPUT_TRUNC_SYNTAX);
+        }
+        long out = Values.port(port, text, portPos);
+        if (!OfPort.isOrdinary(out) && out != OfPort.LOCAL && out != OfPort.IN_PORT) {
+            throw error(portPos, port, "output to unsupported truncate port: " + port, "a port number, LOCAL or IN_PORT");
+        }
+        if (maxLen < 14) {
+            throw error(maxLenPos, Long.toString(maxLen), "max_len " + maxLen + " is less than the minimum value 14",
+                    "14..4294967295");
+        }
+        return new Action.OutputTrunc(out, maxLen);
     }
+
+    private static final String OUTPUT_TRUNC_SYNTAX = "output(port=PORT,max_len=N)";
 
     private Action resubmit(Lexer.Pair p) {
         int vp = p.valuePos();

@@ -389,9 +389,6 @@ final class FlowPrinter {
             case Action.Output o -> {
                 if (o.port() == OfPort.CONTROLLER) {
                     sb.append("CONTROLLER:").append(o.maxLen());
-                } else if (o.maxLen() != 0xffff) {
-                    sb.append("output(port=").append(OfPort.name(o.port())).append(",max_len=").append(o.maxLen())
-                            .append(')');
                 } else if (OfPort.isOrdinary(o.port())) {
                     sb.append("output:").append(o.port());
                 } else {
@@ -475,6 +472,8 @@ final class FlowPrinter {
             case Action.Multipath mp -> sb.append("multipath(").append(mp.fields().ovsName()).append(',')
                     .append(mp.basis()).append(',').append(mp.algorithm().ovsName()).append(',').append(mp.links())
                     .append(',').append(mp.arg()).append(',').append(ref(mp.dst())).append(')');
+            case Action.OutputTrunc t -> sb.append("output(port=").append(OfPort.name(t.port())).append(",max_len=")
+                    .append(t.maxLen()).append(')');
             case Action.CheckPktLarger c -> sb.append("check_pkt_larger(").append(c.pktLen()).append(")->")
                     .append(ref(c.dst()));
             case Action.Bundle b -> {

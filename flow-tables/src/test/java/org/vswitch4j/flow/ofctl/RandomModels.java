@@ -277,12 +277,14 @@ final class RandomModels {
                 FieldRef reg = regRef();
                 yield new Action.CheckPktLarger(r.nextInt(65536), new FieldRef(reg.field(), r.nextInt(32), 1));
             }
+            case 24 -> new Action.OutputTrunc(r.nextInt(4) == 0 ? (r.nextBoolean() ? OfPort.LOCAL : OfPort.IN_PORT)
+                    : 1 + r.nextInt(0xfeff), 14 + (r.nextBoolean() ? r.nextInt(200) : (long) r.nextInt(Integer.MAX_VALUE)));
             default -> throw new IllegalArgumentException("action kind " + kind + " is outside 0.." + (ACTION_KINDS - 1));
         };
     }
 
     /** How many kinds {@link #action(int)} knows: one per record of {@link Action}. */
-    static final int ACTION_KINDS = 24;
+    static final int ACTION_KINDS = 25;
 
     LearnSpec learn() {
         List<LearnSpec.Item> items = new ArrayList<>();
