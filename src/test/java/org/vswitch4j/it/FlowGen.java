@@ -214,6 +214,10 @@ final class FlowGen {
     private static String action(Random r, boolean ip4, boolean ip6, String l4, boolean[] vlan) {
         switch (r.nextInt(24)) {
             case 0:
+                if (r.nextInt(4) == 0) {
+                    return "output(port=" + pick(r, Integer.toString(1 + r.nextInt(65000)), "LOCAL", "in_port")
+                            + ",max_len=" + (14 + r.nextInt(r.nextBoolean() ? 200 : 1_000_000)) + ")";
+                }
                 return "output:" + (1 + r.nextInt(65000));
             case 1:
                 return Integer.toString(1 + r.nextInt(100));

@@ -7,7 +7,7 @@ import org.vswitch4j.core.packet.Packet;
 
 /**
  * The headers a datapath action can change, as a packet would carry them out of a port: what the Open vSwitch
- * agreement test compares at every output. Mutable; {@link #toString} is the comparison.
+ * agreement test compares at every output, and the frame's length. Mutable; {@link #toString} is the comparison.
  */
 final class Headers {
     long ethSrc;
@@ -45,6 +45,36 @@ final class Headers {
         return h;
     }
 
+    /**
+     * What is left of these headers in the first {@code n} bytes (a trunc): a copy with the length cut and the
+     * headers that no longer fit dropped, as {@link #parse} reads such a frame.
+     */
+    Headers cut(long n) {
+        Headers h = copy();
+        if (n >= len) {
+            return h;
+        }
+        h.len = (int) n;
+        int off = 12;
+        int tags = 0;
+        while (tags < vlans.size() && off + 4 <= n) {
+            tags++;
+            off += 4;
+        }
+        boolean tagsCut = tags < vlans.size();
+        while (h.vlans.size() > tags) {
+            h.vlans.removeLast();
+        }
+        int ip = off + 2;
+        if (tagsCut || ip + 20 > n) {
+            h.ipv4 = false;
+            h.l4 = false;
+        } else if (ip + 20 + 4 > n) {
+            h.l4 = false;
+        }
+        return h;
+    }
+
     /** A VLAN tag pushed: outermost, 4 bytes longer. */
     void pushVlan(int tpid, int tci) {
         vlans.addFirst(new int[] {tpid, tci});
@@ -73,7 +103,7 @@ final class Headers {
         if (l4) {
             b.append(" l4(").append(tpSrc).append('>').append(tpDst).append(')');
         }
-        return b.toString();
+        return b.append(" len=").append(len).toString();
     }
 
     /**
@@ -90,7 +120,7 @@ final class Headers {
         while ((type == 0x8100 || type == 0x88a8) && off + 4 <= f.length()) {
             h.vlans.add(new int[] {type, f.u16(off + 2)});
             off += 4;
-            type = f.u16(off);
+            type = off + 2 <= f.length() ? f.u16(off) : 0;
         }
         int ip = off + 2;
         if (type == 0x0800 && ip + 20 <= f.length()) {

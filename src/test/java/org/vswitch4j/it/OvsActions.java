@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * Reads the {@code Datapath actions:} line of {@code ovs-appctl ofproto/trace} (the userspace datapath's action
  * syntax: {@code set(eth(dst=..)),push_vlan(vid=10,pcp=0),pop_vlan,3,drop}, {@code check_pkt_len(size=N,gt(..),
- * le(..))}) and runs it on {@link Headers}:
+ * le(..))}, {@code trunc(N)}, {@code clone(..)}) and runs it on {@link Headers}:
  * the result is one entry per output, naming the OpenFlow port and the headers the packet leaves with. Masked
  * sets ({@code set(ipv4(src=10.0.0.1/255.255.255.0))}) change only the masked bits. Anything else throws
  * {@link IllegalArgumentException}, so that a new kind of action is noticed rather than ignored.
@@ -17,6 +17,7 @@ final class OvsActions {
 
     static List<String> run(String text, Headers h, PrivateOvs ovs) {
         List<String> outputs = new ArrayList<>();
+        long cut = Long.MAX_VALUE; // a trunc(N) waiting for its output
         for (String a : splitTop(text.strip())) {
             if (a.equals("drop")) {
                 continue;
@@ -26,7 +27,13 @@ final class OvsActions {
                 if (ofport < 0) {
                     throw new IllegalArgumentException("output to unknown datapath port " + a);
                 }
-                outputs.add(ofport + ": " + h);
+                outputs.add(ofport + ": " + h.cut(cut));
+                cut = Long.MAX_VALUE;
+            } else if (a.startsWith("trunc(")) {
+                cut = Long.parseLong(inner(a));
+            } else if (a.startsWith("clone(")) {
+                // the datapath's clone (OVS makes one where the actions inside cannot be undone, a trunc say): on a copy
+                outputs.addAll(run(inner(a), h.copy(), ovs));
             } else if (a.equals("pop_vlan")) {
                 h.popVlan();
             } else if (a.startsWith("check_pkt_len(size=")) {

@@ -90,6 +90,7 @@ class OvsTraceAgreementTest {
         FEATURES.put("multipath", l -> l.contains("multipath("));
         FEATURES.put("bundle", l -> l.contains("bundle(") || l.contains("bundle_load("));
         FEATURES.put("check_pkt_larger", l -> l.startsWith("Datapath actions: ") && l.contains("check_pkt_len("));
+        FEATURES.put("truncated output", l -> l.startsWith("Datapath actions: ") && l.contains("trunc("));
     }
     static long startNanos;
 
@@ -248,9 +249,14 @@ class OvsTraceAgreementTest {
     /** Our datapath actions run on {@code h}: one entry per output, "port: headers". */
     static List<String> runOurs(List<DatapathAction> actions, Headers h) {
         List<String> outputs = new ArrayList<>();
+        long cut = Long.MAX_VALUE; // a trunc waiting for its output
         for (DatapathAction a : actions) {
             switch (a) {
-                case DatapathAction.Output o -> outputs.add(o.port() + ": " + h);
+                case DatapathAction.Output o -> {
+                    outputs.add(o.port() + ": " + h.cut(cut));
+                    cut = Long.MAX_VALUE;
+                }
+                case DatapathAction.Trunc t -> cut = t.maxLen();
                 case DatapathAction.PushVlan p -> h.pushVlan(p.tpid(), p.tci());
                 case DatapathAction.PopVlan _ -> h.popVlan();
                 case DatapathAction.CheckPktLen c -> outputs.addAll(runOurs(

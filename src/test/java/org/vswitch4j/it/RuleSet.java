@@ -241,6 +241,11 @@ final class RuleSet {
         int k = r.nextInt(30);
         switch (k) {
             case 0, 1, 2, 3, 4:
+                if (chance(r, 10)) {
+                    // a truncated copy: lengths that cut into the L2, VLAN, IPv4 and L4 headers, or cut nothing
+                    return "output(port=" + (chance(r, 15) ? "IN_PORT" : 1 + r.nextInt(OvsTraceAgreementTest.PORTS))
+                            + ",max_len=" + new int[] {14, 16, 18, 20, 30, 36, 40, 50, 62, 1500}[r.nextInt(10)] + ")";
+                }
                 return chance(r, 8) ? "output:in_port" : "output:" + (1 + r.nextInt(OvsTraceAgreementTest.PORTS));
             case 5:
                 return chance(r, 50) ? "mod_dl_dst:" + mac(r) : "set_field:" + mac(r) + "->eth_src";
