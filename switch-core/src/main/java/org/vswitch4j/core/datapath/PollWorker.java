@@ -786,7 +786,12 @@ final class PollWorker {
                 case CompiledActions.OP_TRUNC -> cut = a.val[k];
                 case CompiledActions.OP_PUSH_VLAN -> {
                     if (!PacketEdits.pushVlan(p, a.arg[k], (int) a.val[k])) {
-                        drop(p, DropReason.NO_BUFFER);
+                        if (copy) {
+                            countDrop(p.inPort(), DropReason.NO_BUFFER);
+                            p.release();
+                        } else {
+                            drop(p, DropReason.NO_BUFFER);
+                        }
                         return;
                     }
                 }
@@ -854,7 +859,8 @@ final class PollWorker {
                         return;
                     }
                     Packet c = branchCopy();
-                    if (p.copyTo(dp.memory(), c)) {
+                    // as copyOut: a 64 KB GSO frame fits no datapath buffer, its own memory has buffers that size
+                    if (p.copyTo(p.gsoType() != Packet.GSO_NONE ? p.memory() : dp.memory(), c)) {
                         executeList(branch, c, -1);
                     } else {
                         countDrop(p.inPort(), DropReason.NO_BUFFER); // the branch's copy; the packet goes on
