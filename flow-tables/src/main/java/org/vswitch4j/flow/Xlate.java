@@ -58,6 +58,8 @@ final class Xlate {
     private boolean sideEffects;
     private Trace.Recorder trace;
     private int depth;
+    /** check_pkt_larger branches in {@link #depth}, which indent the trace but are no resubmit depth. */
+    private int branchNest;
     private int resubmits;
     /**
      * exit (or the resubmit limit): no further action anywhere in the pipeline; the action set still runs, as
@@ -122,6 +124,7 @@ final class Xlate {
         }
         trace = rec;
         depth = 0;
+        branchNest = 0;
         resubmits = 0;
         stopped = false;
         limitHit = false;
@@ -363,7 +366,8 @@ final class Xlate {
                         + c.pktLen() + " bytes");
             }
             writeBits(c.dst(), 0, larger ? 1 : 0);
-            depth++;
+            depth++; // for the trace's indentation; the resubmit depth limit does not count it (nor does OVS)
+            branchNest++;
             try {
                 doActions(actions, next, entry, tail);
                 if (listStopped) {
@@ -385,6 +389,7 @@ final class Xlate {
                 actionSet.clear();
             } finally {
                 depth--;
+                branchNest--;
             }
             branches[b] = out.cut(mark);
             // The flow and the datapath's view of the packet as at the check, for the other branch and after it.
@@ -618,7 +623,7 @@ final class Xlate {
         memoizable = false; // group and bucket counters
         tx.addTag(FlowTable.groupTag(id));
         GroupEntry g = pipe.group(id);
-        if (g == null || depth >= MAX_DEPTH) {
+        if (g == null || depth - branchNest >= MAX_DEPTH) {
             return;
         }
         if (sideEffects) {
@@ -890,7 +895,7 @@ final class Xlate {
     }
 
     private void resubmit(Action.Resubmit r) {
-        if (depth >= MAX_DEPTH || ++resubmits > MAX_RESUBMITS || stackBytes >= MAX_STACK_BYTES) {
+        if (depth - branchNest >= MAX_DEPTH || ++resubmits > MAX_RESUBMITS || stackBytes >= MAX_STACK_BYTES) {
             if (trace != null) {
                 trace.note(depth, stackBytes >= MAX_STACK_BYTES ? "resubmits yielded over 64 kB of stack"
                         : "resubmit limit reached (depth " + MAX_DEPTH + ", " + MAX_RESUBMITS + " resubmits)");

@@ -142,4 +142,33 @@ class CheckPktLargerTest {
             assertTrue(t.text().contains("Final flow: udp,reg2=0x5,reg6=0x5,"), t.text());
         }
     }
+
+    @Test
+    void aCheckIsNoResubmitLevel() {
+        // the longest resubmit chain that still outputs without a check outputs with one too (OVS's depth counts
+        // resubmits only)
+        int longest = 0;
+        for (int k = 40; k < 80; k++) {
+            try (Rig r = new Rig(2)) {
+                chain(r, k, "");
+                if (r.of.trace(1, udp(18)).actions().toString().equals("2")) {
+                    longest = k;
+                }
+            }
+        }
+        assertTrue(longest > 40, "a chain of resubmits outputs");
+        try (Rig r = new Rig(2)) {
+            chain(r, longest, "check_pkt_larger(100)->reg0[0],");
+            assertEquals("check_pkt_len(size=100,gt(2),le(2))", r.of.trace(1, udp(18)).actions().toString());
+        }
+    }
+
+    /** Table 0 does {@code first} then resubmit(,1); tables 1..k-1 resubmit to the next; table k outputs to 2. */
+    private static void chain(Rig r, int k, String first) {
+        flows(r, "table=0,actions=" + first + "resubmit(,1)");
+        for (int t = 1; t < k; t++) {
+            flows(r, "table=" + t + ",actions=resubmit(," + (t + 1) + ")");
+        }
+        flows(r, "table=" + k + ",actions=output:2");
+    }
 }
