@@ -768,9 +768,13 @@ final class Xlate {
      * the buckets by weight. -1 when every weight is 0.
      */
     private int select(GroupEntry g) {
+        // Live buckets only (watch port down, or a watched group without a live bucket): Open vSwitch restricts the
+        // choice so, and OpenFlow allows it. Liveness is read twice per bucket, which is cheap, rather than kept.
         long total = 0;
         for (GroupMod.Bucket b : g.buckets) {
-            total += b.weight();
+            if (bucketLive(b, 0)) {
+                total += b.weight();
+            }
         }
         if (total == 0) {
             return -1;
@@ -778,13 +782,17 @@ final class Xlate {
         long h = hashFields();
         long r = Long.remainderUnsigned(h, total);
         for (int i = 0; i < g.buckets.size(); i++) {
-            r -= g.buckets.get(i).weight();
-            if (r < 0) {
-                return i;
+            GroupMod.Bucket b = g.buckets.get(i);
+            if (b.weight() > 0 && bucketLive(b, 0)) {
+                r -= b.weight();
+                if (r < 0) {
+                    return i;
+                }
             }
         }
-        return g.buckets.size() - 1;
+        return -1; // not reached: the live weights add up to total
     }
+
 
     private long hashFields() {
         long[] w = flow.w;

@@ -164,13 +164,40 @@ class LearnGroupMeterTest {
         }
     }
 
+    /** Group 1 of {@code type}: a bucket to port 2 watching port 2, one to port 3 watching 3; table 0 sends to it. */
+    private static void watchedBuckets(Rig r, GroupMod.Type type, int weight) {
+        r.of.apply(group(1, type,
+                new GroupMod.Bucket(weight, 2, GroupMod.Bucket.NO_GROUP, List.of(out(2))),
+                new GroupMod.Bucket(weight, 3, GroupMod.Bucket.NO_GROUP, List.of(out(3)))));
+        r.of.apply(FlowMod.add(0, 1, Match.ANY, Instructions.apply(new Action.Group(1))));
+    }
+
+    @Test
+    void selectGroupChoosesAmongLiveBucketsOnly() {
+        try (Rig r = new Rig(3)) {
+            watchedBuckets(r, GroupMod.Type.SELECT, 1);
+            r.ports.get(2).setLinkUp(false);
+            r.revalidate();
+            for (int f = 0; f < 40; f++) {
+                r.send(1, FrameBuilder.ethernet(A, B).ipv4("192.0.2.1", "192.0.2.2").udp(1000 + f, 53).build());
+            }
+            assertEquals(0, r.take(2).size(), "the bucket watching the down port is never chosen");
+            assertEquals(40, r.take(3).size());
+            r.ports.get(3).setLinkUp(false);
+            r.revalidate();
+            r.send(1, frame(A, B));
+            assertEquals(0, r.take(2).size() + r.take(3).size(), "no live bucket: nothing is sent");
+            r.ports.get(2).setLinkUp(true);
+            r.revalidate();
+            r.send(1, frame(A, B));
+            assertEquals(1, r.take(2).size(), "the port came back: its bucket is live again");
+        }
+    }
+
     @Test
     void fastFailoverTakesTheFirstBucketWhosePortIsLive() {
         try (Rig r = new Rig(3)) {
-            r.of.apply(group(1, GroupMod.Type.FAST_FAILOVER,
-                    new GroupMod.Bucket(0, 2, GroupMod.Bucket.NO_GROUP, List.of(out(2))),
-                    new GroupMod.Bucket(0, 3, GroupMod.Bucket.NO_GROUP, List.of(out(3)))));
-            r.of.apply(FlowMod.add(0, 1, Match.ANY, Instructions.apply(new Action.Group(1))));
+            watchedBuckets(r, GroupMod.Type.FAST_FAILOVER, 0);
             r.send(1, frame(A, B));
             assertEquals(1, r.take(2).size());
             r.ports.get(2).setLinkUp(false);
