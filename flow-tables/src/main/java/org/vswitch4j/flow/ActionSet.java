@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * OpenFlow 1.3's action set (section 5.10): at most one action of each kind (one set-field per field), run when
  * the pipeline ends, in the specification's order whatever the order they were written in: pop, push,
- * dec_ttl, set-field, set_queue, then group (or, without a group, output). Group buckets are action sets too.
+ * dec_ttl, set-field, set_queue, then group (or, without a group, output; without either, a resubmit, which Open
+ * vSwitch allows here). Group buckets are action sets too.
  *
  * <p>Thread-safety: none; belongs to one translation.
  */
@@ -22,6 +23,8 @@ final class ActionSet {
     private Action queue;
     private Action group;
     private Action output;
+    /** resubmit, which Open vSwitch lets into an action set: run when there is neither group nor output. */
+    private Action resubmit;
     /** Whether anything was written since the last {@link #clear}: most translations write nothing. */
     private boolean written;
 
@@ -41,11 +44,12 @@ final class ActionSet {
         queue = null;
         group = null;
         output = null;
+        resubmit = null;
     }
 
     boolean isEmpty() {
         return !written || pop == null && push == null && decTtl == null && setTtl == null && sets.isEmpty() && loads.isEmpty()
-                && queue == null && group == null && output == null;
+                && queue == null && group == null && output == null && resubmit == null;
     }
 
     /**
@@ -66,11 +70,12 @@ final class ActionSet {
                 case Action.SetQueue _ -> queue = a;
                 case Action.Group _ -> group = a;
                 case Action.Output _, Action.OutputReg _ -> output = a;
+                case Action.Resubmit _ -> resubmit = a; // an Open vSwitch extension, below output and group
                 case Action.Note _ -> {
                 }
                 default -> throw new FlowModException(OfpError.BAD_ACTION_BAD_TYPE, "an action set (write_actions, a"
-                        + " group bucket) cannot hold " + a + "; it holds output, group, set_field, load, move,"
-                        + " push_vlan, pop_vlan, dec_ttl, mod_nw_ttl, set_queue");
+                        + " group bucket) cannot hold " + a + "; it holds output, group, resubmit, set_field, load,"
+                        + " move, push_vlan, pop_vlan, dec_ttl, mod_nw_ttl, set_queue");
             }
         }
     }
@@ -87,6 +92,7 @@ final class ActionSet {
         c.queue = queue;
         c.group = group;
         c.output = output;
+        c.resubmit = resubmit;
         c.written = written;
         return c;
     }
@@ -96,7 +102,10 @@ final class ActionSet {
         new ActionSet().write(actions);
     }
 
-    /** Applies the set in the specification's order. */
+    /**
+     * Applies the set in the specification's order, emptying it first, as Open vSwitch's xlate_action_set does: a
+     * table that the set's resubmit reaches, or a clone there, finds the set empty and cannot run it again.
+     */
     void execute(Xlate x) {
         List<Action> ordered = new ArrayList<>();
         add(ordered, pop);
@@ -106,11 +115,15 @@ final class ActionSet {
         ordered.addAll(sets.values());
         ordered.addAll(loads);
         add(ordered, queue);
+        // The one final action, as Open vSwitch ranks them: group, else output, else resubmit.
         if (group != null) {
             ordered.add(group);
+        } else if (output != null) {
+            ordered.add(output);
         } else {
-            add(ordered, output);
+            add(ordered, resubmit);
         }
+        clear();
         x.doActions(ordered, null);
     }
 
@@ -125,6 +138,7 @@ final class ActionSet {
         add(all, queue);
         add(all, group);
         add(all, output);
+        add(all, resubmit);
         return all.toString();
     }
 

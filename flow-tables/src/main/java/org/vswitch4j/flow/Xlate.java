@@ -66,7 +66,7 @@ final class Xlate {
      * after Open vSwitch's exit (a bucket or an action set cannot hold exit).
      */
     private boolean stopped;
-    /** The resubmit limit was reached: the action set does not run either (as before this distinction). */
+    /** The resubmit limit was reached: the translation fails, and its packet is dropped (as Open vSwitch). */
     private boolean limitHit;
     /** The push/pop stack: value {@code i} is {@code stackHi[i]:stackLo[i]}, right-aligned. */
     private long[] stackHi = new long[8];
@@ -149,6 +149,15 @@ final class Xlate {
             // that read them learned nothing about the packet, and leaving them in would split megaflows into
             // needlessly many masks.
             java.util.Arrays.fill(m.w, FlowKey.W_METADATA, FlowKey.WORDS, 0L);
+            if (limitHit) {
+                // A failed translation drops the packet whole, as Open vSwitch clears its datapath actions on a
+                // translation error: no partial result of a loop reaches the datapath.
+                if (trace != null) {
+                    trace.note(0, "translation failed at a resubmit limit: the packet is dropped");
+                }
+                out.reset();
+                return DatapathActions.DROP;
+            }
             return out.build();
         } finally {
             tx = null;
@@ -622,8 +631,17 @@ final class Xlate {
     private void group(long id, FlowEntry entry) {
         memoizable = false; // group and bucket counters
         tx.addTag(FlowTable.groupTag(id));
+        if (depth - branchNest >= MAX_DEPTH) {
+            // as a resubmit: Open vSwitch checks the same depth before a group, and fails the translation
+            if (trace != null) {
+                trace.note(depth, "resubmit limit reached (depth " + MAX_DEPTH + ") at group " + id);
+            }
+            stopped = true;
+            limitHit = true;
+            return;
+        }
         GroupEntry g = pipe.group(id);
-        if (g == null || depth - branchNest >= MAX_DEPTH) {
+        if (g == null) {
             return;
         }
         if (sideEffects) {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.vswitch4j.core.datapath.DatapathAction;
+import org.vswitch4j.core.datapath.DatapathActions;
 import org.vswitch4j.core.key.FlowField;
 import org.vswitch4j.core.key.FlowKey;
 import org.vswitch4j.core.packet.FrameBuilder;
@@ -190,14 +191,28 @@ class FlowPipelineTest {
         }
     }
 
+    /** As Open vSwitch 3.1: a translation that hits a resubmit limit fails, and its packet is dropped whole. */
     @Test
-    void resubmitLoopsStopAtTheDepthLimit() {
+    void resubmitLoopsStopAtTheDepthLimitAndDropThePacket() {
         try (Rig r = new Rig(2)) {
             r.of.apply(flow(0, 10, Match.ANY, out(2), new Action.Resubmit(OfPort.IN_PORT, 0)));
             Trace t = r.of.trace(r.key(1, udp()));
             assertTrue(t.text().contains("resubmit limit"), t.text());
+            assertEquals(DatapathActions.DROP, t.actions(), "none of the 64 outputs before the limit stays");
             r.send(1, udp());
-            assertTrue(r.take(2).size() >= 1);
+            assertEquals(0, r.take(2).size());
+        }
+    }
+
+    /** A loop through a group's bucket fails at the same depth, before the group, as in Open vSwitch 3.1. */
+    @Test
+    void aLoopThroughAGroupBucketFailsTheTranslationToo() {
+        try (Rig r = new Rig(2)) {
+            r.of.apply(Ofctl.parseGroup("group_id=1,type=all,bucket=actions=resubmit(,0)", GroupMod.Command.ADD));
+            ofctl(r, "table=0,priority=10 actions=output:2,group:1");
+            Trace t = r.of.trace(r.key(1, udp()));
+            assertTrue(t.text().contains("at group 1"), t.text());
+            assertEquals(DatapathActions.DROP, t.actions());
         }
     }
 
@@ -310,6 +325,28 @@ class FlowPipelineTest {
             assertEquals(List.of(dpOut(3), dpOut(4)), traceTtl(r, 1));
             assertEquals(List.of(new DatapathAction.SetField(FlowField.IP_TTL, 63), dpOut(2), dpOut(5), dpOut(3),
                     dpOut(4)), traceTtl(r, 64));
+        }
+    }
+
+    /** As Open vSwitch 3.1's ofpacts_execute_action_set: resubmit may end an action set, ranked below output and group. */
+    @Test
+    void anActionSetOrABucketMayEndInAResubmit() {
+        try (Rig r = new Rig(4)) {
+            r.of.apply(Ofctl.parseGroup("group_id=1,type=all,bucket=actions=resubmit(,3),bucket=actions=output:4",
+                    GroupMod.Command.ADD));
+            ofctl(r, "table=0,priority=10,udp,tp_dst=53 actions=write_actions(resubmit(,2)),goto_table:1",
+                    "table=0,priority=10,udp,tp_dst=54 actions=write_actions(resubmit(,2),output:3)",
+                    "table=0,priority=10,udp,tp_dst=55 actions=write_actions(resubmit(,2),output:3,group:1)",
+                    "table=1,priority=0 actions=mod_dl_dst:0a:00:00:00:00:09",
+                    "table=2,priority=0 actions=output:2",
+                    "table=3,priority=0 actions=mod_nw_ttl:9,output:2");
+            assertEquals("set(eth_dst=0xa0000000009),2", r.of.trace(1, udp("02:00:00:00:00:01", "02:00:00:00:00:02",
+                    "192.0.2.1", "192.0.2.2", 53)).actions().toString(), "the resubmit sees what the tables did");
+            assertEquals("3", r.of.trace(1, udp("02:00:00:00:00:01", "02:00:00:00:00:02", "192.0.2.1", "192.0.2.2",
+                    54)).actions().toString(), "an output outranks it");
+            assertEquals("set(nw_ttl=0x9),2,set(nw_ttl=0x40),4", r.of.trace(1, udp("02:00:00:00:00:01",
+                    "02:00:00:00:00:02", "192.0.2.1", "192.0.2.2", 55)).actions().toString(),
+                    "a group outranks both; its first bucket resubmits");
         }
     }
 
