@@ -198,9 +198,11 @@ final class FlowGen {
             out.add("clear_actions");
         }
         if (r.nextInt(6) == 0) {
-            // An action set takes only set-type actions (OpenFlow 1.3 section 5.10): no resubmit, learn or note.
+            // An action set takes set-type actions (OpenFlow 1.3 section 5.10), and in Open vSwitch a resubmit;
+            // no learn or note.
             out.add("write_actions(" + pick(r, "mod_dl_src:" + mac(r), "set_queue:" + r.nextInt(10), "group:1",
-                    "set_field:" + r.nextInt(100) + "->reg1") + "," + "output:" + (1 + r.nextInt(20)) + ")");
+                    "set_field:" + r.nextInt(100) + "->reg1", "resubmit(," + r.nextInt(255) + ")") + "," + "output:"
+                    + (1 + r.nextInt(20)) + ")");
         }
         if (r.nextInt(8) == 0) {
             out.add("write_metadata:" + num(r, 64, true));

@@ -116,7 +116,7 @@ final class RuleSet {
         flows.add("table=" + t + ",priority=" + prio + ",conj_id=" + id + " actions=" + instructions(r, c, groups));
     }
 
-    /** A bucket of group {@code g}: edits, outputs, or (chaining) a group added before it. */
+    /** A bucket of group {@code g}: edits, outputs, a resubmit, or (chaining) a group added before it. */
     private static String bucketActions(Random r, int g) {
         List<String> a = new ArrayList<>();
         int n = 1 + r.nextInt(3);
@@ -125,6 +125,8 @@ final class RuleSet {
                 case 0 -> a.add("mod_dl_src:" + mac(r));
                 case 1 -> a.add("set_field:" + mac(r) + "->eth_dst");
                 case 2 -> a.add(g > 1 && chance(r, 50) ? "group:" + (1 + r.nextInt(g - 1)) : "load:0x1->NXM_NX_REG1[0..7]");
+                case 3 -> a.add(chance(r, 30) ? "resubmit(," + (1 + r.nextInt(OvsTraceAgreementTest.TABLES - 1)) + ")"
+                        : "output:" + (1 + r.nextInt(OvsTraceAgreementTest.PORTS)));
                 default -> a.add("output:" + (1 + r.nextInt(OvsTraceAgreementTest.PORTS)));
             }
         }
@@ -223,8 +225,14 @@ final class RuleSet {
             a.add("clear_actions");
         }
         if (chance(r, 10)) {
-            a.add("write_actions(" + (chance(r, 50) ? "mod_dl_src:" + mac(r) + "," : "") + "output:"
-                    + (1 + r.nextInt(OvsTraceAgreementTest.PORTS)) + ")");
+            // the final action: an output, or a resubmit (which Open vSwitch ranks below an output), or both
+            String fin = switch (r.nextInt(4)) {
+                case 0 -> "resubmit(," + r.nextInt(OvsTraceAgreementTest.TABLES) + ")";
+                case 1 -> "resubmit(," + r.nextInt(OvsTraceAgreementTest.TABLES) + "),output:"
+                        + (1 + r.nextInt(OvsTraceAgreementTest.PORTS));
+                default -> "output:" + (1 + r.nextInt(OvsTraceAgreementTest.PORTS));
+            };
+            a.add("write_actions(" + (chance(r, 50) ? "mod_dl_src:" + mac(r) + "," : "") + fin + ")");
         }
         if (!last && chance(r, 20)) {
             a.add(String.format("write_metadata:0x%x/0x3", r.nextInt(4)));
