@@ -1,15 +1,13 @@
 package org.vswitch4j.flow;
 
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * OpenFlow 1.3's action set (section 5.10): at most one action of each kind (one set-field per field), run when
- * the pipeline ends, in the specification's order whatever the order they were written in: pop, push,
- * dec_ttl, set-field, set_queue, then group (or, without a group, output; without either, a resubmit, which Open
- * vSwitch allows here). Group buckets are action sets too.
+ * OpenFlow 1.3's action set (section 5.10) as Open vSwitch 3.1 keeps and runs it (ofpacts_execute_action_set):
+ * pop_vlan, push_vlan and dec_ttl at most once each (the last written), then every set-type action (set_field,
+ * load, move, mod_nw_ttl, set_queue) in the order written, then one final action: group, else output, else a
+ * resubmit. A set without a final action runs nothing at all. Group buckets are action sets too.
  *
  * <p>Thread-safety: none; belongs to one translation.
  */
@@ -17,45 +15,39 @@ final class ActionSet {
     private Action pop;
     private Action push;
     private Action decTtl;
-    private Action setTtl;
-    private final Map<MatchField, Action> sets = new EnumMap<>(MatchField.class);
-    private final List<Action> loads = new ArrayList<>();
-    private Action queue;
+    /** set_field, load, move, mod_nw_ttl and set_queue, in the order written (Open vSwitch runs them all so). */
+    private final List<Action> setOrMove = new ArrayList<>();
     private Action group;
     private Action output;
-    /** resubmit, which Open vSwitch lets into an action set: run when there is neither group nor output. */
+    /** resubmit, which Open vSwitch lets into an action set: the final action when there is neither group nor output. */
     private Action resubmit;
     /** Whether anything was written since the last {@link #clear}: most translations write nothing. */
     private boolean written;
 
     void clear() {
         if (!written) {
-            return; // already empty: no field to null, no EnumMap or list to clear
+            return; // already empty: nothing to null or clear
         }
         written = false;
-        if (!sets.isEmpty()) {
-            sets.clear(); // EnumMap.clear fills its whole table: a cost per translation when nothing was written
-        }
         pop = null;
         push = null;
         decTtl = null;
-        setTtl = null;
-        loads.clear();
-        queue = null;
+        setOrMove.clear();
         group = null;
         output = null;
         resubmit = null;
     }
 
     boolean isEmpty() {
-        return !written || pop == null && push == null && decTtl == null && setTtl == null && sets.isEmpty() && loads.isEmpty()
-                && queue == null && group == null && output == null && resubmit == null;
+        return !written || pop == null && push == null && decTtl == null && setOrMove.isEmpty() && group == null
+                && output == null && resubmit == null;
     }
 
     /**
-     * Merges {@code actions} into the set (a later action of a kind replaces an earlier one).
+     * Merges {@code actions} into the set (a later pop, push, dec_ttl or final action of a kind replaces an earlier
+     * one; set-type actions add up).
      *
-     * @throws FlowModException {@code OFPBAC_BAD_TYPE} for an action an action set cannot hold (resubmit, learn, ...)
+     * @throws FlowModException {@code OFPBAC_BAD_TYPE} for an action an action set cannot hold (learn, clone, ...)
      */
     void write(List<Action> actions) {
         written = true;
@@ -64,10 +56,8 @@ final class ActionSet {
                 case Action.PopVlan _ -> pop = a;
                 case Action.PushVlan _ -> push = a;
                 case Action.DecTtl _ -> decTtl = a;
-                case Action.SetTtl _ -> setTtl = a;
-                case Action.SetField s -> sets.put(s.field(), a);
-                case Action.Load _, Action.Move _ -> loads.add(a); // Open vSwitch lets these into write_actions
-                case Action.SetQueue _ -> queue = a;
+                case Action.SetTtl _, Action.SetField _, Action.Load _, Action.Move _, Action.SetQueue _ ->
+                        setOrMove.add(a);
                 case Action.Group _ -> group = a;
                 case Action.Output _, Action.OutputReg _ -> output = a;
                 case Action.Resubmit _ -> resubmit = a; // an Open vSwitch extension, below output and group
@@ -86,10 +76,7 @@ final class ActionSet {
         c.pop = pop;
         c.push = push;
         c.decTtl = decTtl;
-        c.setTtl = setTtl;
-        c.sets.putAll(sets);
-        c.loads.addAll(loads);
-        c.queue = queue;
+        c.setOrMove.addAll(setOrMove);
         c.group = group;
         c.output = output;
         c.resubmit = resubmit;
@@ -103,26 +90,22 @@ final class ActionSet {
     }
 
     /**
-     * Applies the set in the specification's order, emptying it first, as Open vSwitch's xlate_action_set does: a
-     * table that the set's resubmit reaches, or a clone there, finds the set empty and cannot run it again.
+     * Applies the set in Open vSwitch's order, emptying it first, as its xlate_action_set does: a table that the
+     * set's resubmit reaches, or a clone there, finds the set empty and cannot run it again. Without a final action
+     * (group, output, resubmit) nothing runs: not even a dec_ttl, whose expiry would send a packet-in.
      */
     void execute(Xlate x) {
+        Action fin = group != null ? group : output != null ? output : resubmit;
+        if (fin == null) {
+            clear();
+            return;
+        }
         List<Action> ordered = new ArrayList<>();
         add(ordered, pop);
         add(ordered, push);
         add(ordered, decTtl);
-        add(ordered, setTtl);
-        ordered.addAll(sets.values());
-        ordered.addAll(loads);
-        add(ordered, queue);
-        // The one final action, as Open vSwitch ranks them: group, else output, else resubmit.
-        if (group != null) {
-            ordered.add(group);
-        } else if (output != null) {
-            ordered.add(output);
-        } else {
-            add(ordered, resubmit);
-        }
+        ordered.addAll(setOrMove);
+        ordered.add(fin);
         clear();
         x.doActions(ordered, null);
     }
@@ -132,10 +115,7 @@ final class ActionSet {
         add(all, pop);
         add(all, push);
         add(all, decTtl);
-        add(all, setTtl);
-        all.addAll(sets.values());
-        all.addAll(loads);
-        add(all, queue);
+        all.addAll(setOrMove);
         add(all, group);
         add(all, output);
         add(all, resubmit);

@@ -350,6 +350,23 @@ class FlowPipelineTest {
         }
     }
 
+    /** As Open vSwitch 3.1: set-type actions run in the order written; a set without a final action runs nothing. */
+    @Test
+    void theActionSetRunsSetsInTheOrderWrittenAndNothingWithoutAFinalAction() {
+        try (Rig r = new Rig(3)) {
+            ofctl(r, "table=0,priority=10,udp,tp_dst=53 actions=write_actions(move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[]),"
+                            + "goto_table:1",
+                    "table=0,priority=10,udp,tp_dst=54 actions=write_actions(dec_ttl,mod_dl_src:0a:00:00:00:00:09)",
+                    "table=1,priority=0 actions=write_actions(mod_dl_src:0a:00:00:00:00:09,output:2)");
+            // the move, written first, copies the source as it was; then the source is set
+            assertEquals("set(eth_src=0xa0000000009),set(eth_dst=0x20000000001),2", r.of.trace(1, udp(
+                    "02:00:00:00:00:01", "02:00:00:00:00:02", "192.0.2.1", "192.0.2.2", 53)).actions().toString());
+            r.of.setControllerConnected(true);
+            r.send(1, FrameBuilder.ethernet(A, B).ipv4("192.0.2.1", "192.0.2.2").ttl(1).udp(1000, 54).build());
+            assertEquals(0, r.of.drainPacketIns(p -> { }, 10), "no final action: not even dec_ttl ran");
+        }
+    }
+
     @Test
     void anExpiredDecTtlInAGroupBucketEndsOnlyThatBucket() {
         try (Rig r = new Rig(4)) {
