@@ -224,7 +224,7 @@ final class RuleSet {
         if (chance(r, 5)) {
             a.add("clear_actions");
         }
-        if (chance(r, 10)) {
+        if (chance(r, 15)) {
             // the final action: an output, or a resubmit (which Open vSwitch ranks below an output), or both
             String fin = switch (r.nextInt(4)) {
                 case 0 -> "resubmit(," + r.nextInt(OvsTraceAgreementTest.TABLES) + ")";
@@ -232,7 +232,24 @@ final class RuleSet {
                         + (1 + r.nextInt(OvsTraceAgreementTest.PORTS));
                 default -> "output:" + (1 + r.nextInt(OvsTraceAgreementTest.PORTS));
             };
-            a.add("write_actions(" + (chance(r, 50) ? "mod_dl_src:" + mac(r) + "," : "") + fin + ")");
+            // set-type actions run in the order written (a move before or after a set of its source), and a set
+            // without a final action runs nothing, not even its dec_ttl
+            List<String> w = new ArrayList<>();
+            if (chance(r, 60)) {
+                w.add("mod_dl_src:" + mac(r));
+            }
+            if (chance(r, 50)) {
+                w.add("move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[]");
+            }
+            boolean ip = c.proto == Proto.IP || c.proto == Proto.TCP || c.proto == Proto.UDP || c.proto == Proto.ICMP;
+            if (ip && chance(r, 15)) {
+                w.add("dec_ttl");
+            }
+            java.util.Collections.shuffle(w, r);
+            if (w.isEmpty() || chance(r, 85)) {
+                w.add(fin);
+            }
+            a.add("write_actions(" + String.join(",", w) + ")");
         }
         if (!last && chance(r, 20)) {
             a.add(String.format("write_metadata:0x%x/0x3", r.nextInt(4)));
