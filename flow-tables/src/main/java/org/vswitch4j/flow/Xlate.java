@@ -58,8 +58,12 @@ final class Xlate {
     private boolean sideEffects;
     private Trace.Recorder trace;
     private int depth;
-    /** check_pkt_larger branches in {@link #depth}, which indent the trace but are no resubmit depth. */
-    private int branchNest;
+    /**
+     * Open vSwitch's translation depth, which its limit of {@value #MAX_DEPTH} counts: a resubmit to the same or an
+     * earlier table and a group bucket deepen it; a resubmit to a later table, goto_table and a check_pkt_larger
+     * branch do not ({@link #depth} also indents the trace, and counts them all).
+     */
+    private int limitDepth;
     private int resubmits;
     /**
      * exit (or the resubmit limit): no further action anywhere in the pipeline; the action set still runs, as
@@ -124,7 +128,7 @@ final class Xlate {
         }
         trace = rec;
         depth = 0;
-        branchNest = 0;
+        limitDepth = 0;
         resubmits = 0;
         stopped = false;
         limitHit = false;
@@ -275,7 +279,7 @@ final class Xlate {
             long[] w = flow.w;
             w[FlowKey.W_METADATA] = (w[FlowKey.W_METADATA] & ~in.metadataMask()) | in.metadata();
         }
-        if (in.gotoTable() >= 0) {
+        if (in.gotoTable() >= 0 && tableActionAllowed()) {
             processTable(in.gotoTable(), -1);
         }
     }
@@ -375,8 +379,7 @@ final class Xlate {
                         + c.pktLen() + " bytes");
             }
             writeBits(c.dst(), 0, larger ? 1 : 0);
-            depth++; // for the trace's indentation; the resubmit depth limit does not count it (nor does OVS)
-            branchNest++;
+            depth++; // for the trace's indentation only: not a level of Open vSwitch's depth limit
             try {
                 doActions(actions, next, entry, tail);
                 if (listStopped) {
@@ -398,7 +401,6 @@ final class Xlate {
                 actionSet.clear();
             } finally {
                 depth--;
-                branchNest--;
             }
             branches[b] = out.cut(mark);
             // The flow and the datapath's view of the packet as at the check, for the other branch and after it.
@@ -631,8 +633,8 @@ final class Xlate {
     private void group(long id, FlowEntry entry) {
         memoizable = false; // group and bucket counters
         tx.addTag(FlowTable.groupTag(id));
-        if (depth - branchNest >= MAX_DEPTH) {
-            // as a resubmit: Open vSwitch checks the same depth before a group, and fails the translation
+        if (limitExceeded() || resubmits >= MAX_RESUBMITS) {
+            // as a resubmit: Open vSwitch checks the same limits before a group, and fails the translation
             if (trace != null) {
                 trace.note(depth, "resubmit limit reached (depth " + MAX_DEPTH + ") at group " + id);
             }
@@ -649,6 +651,7 @@ final class Xlate {
             g.bytes += bytes;
         }
         depth++;
+        limitDepth++; // Open vSwitch deepens at each bucket: one level per group, as here
         try {
             switch (g.type) {
                 case ALL -> {
@@ -674,6 +677,7 @@ final class Xlate {
             }
         } finally {
             depth--;
+            limitDepth--;
         }
     }
 
@@ -921,21 +925,42 @@ final class Xlate {
     }
 
     private void resubmit(Action.Resubmit r) {
-        if (depth - branchNest >= MAX_DEPTH || ++resubmits > MAX_RESUBMITS || stackBytes >= MAX_STACK_BYTES) {
+        int target = r.table() < 0 ? table : r.table();
+        if (!tableActionAllowed()) {
+            return;
+        }
+        boolean deepens = target <= table; // as Open vSwitch: only a step back (or in place) can loop
+        depth++;
+        limitDepth += deepens ? 1 : 0;
+        try {
+            processTable(target, r.inPort() == OfPort.IN_PORT ? -1 : r.inPort() & 0xffff_ffffL);
+        } finally {
+            depth--;
+            limitDepth -= deepens ? 1 : 0;
+        }
+    }
+
+    /**
+     * Open vSwitch's check before every table action (resubmit, goto_table) and group: under the depth, resubmit
+     * and stack limits, and counts the table action; else fails the translation (the packet is dropped).
+     */
+    private boolean tableActionAllowed() {
+        if (limitExceeded() || resubmits >= MAX_RESUBMITS) {
             if (trace != null) {
                 trace.note(depth, stackBytes >= MAX_STACK_BYTES ? "resubmits yielded over 64 kB of stack"
                         : "resubmit limit reached (depth " + MAX_DEPTH + ", " + MAX_RESUBMITS + " resubmits)");
             }
             stopped = true;
             limitHit = true;
-            return;
+            return false;
         }
-        depth++;
-        try {
-            processTable(r.table() < 0 ? table : r.table(), r.inPort() == OfPort.IN_PORT ? -1 : r.inPort() & 0xffff_ffffL);
-        } finally {
-            depth--;
-        }
+        resubmits++;
+        return true;
+    }
+
+    /** Over Open vSwitch's translation depth or stack bound (checked before resubmits, goto_table and groups). */
+    private boolean limitExceeded() {
+        return limitDepth >= MAX_DEPTH || stackBytes >= MAX_STACK_BYTES;
     }
 
     /** Reads the bits {@code ref} names, un-wildcarding exactly those: {hi, lo}, right-aligned. */

@@ -144,9 +144,9 @@ class CheckPktLargerTest {
     }
 
     @Test
-    void aCheckIsNoResubmitLevel() {
-        // the longest resubmit chain that still outputs without a check outputs with one too (OVS's depth counts
-        // resubmits only)
+    void aCheckIsNoLevelOfTheDepthLimit() {
+        // the longest chain of backward resubmits (each one a level of OVS's depth) that still outputs without a
+        // check outputs with one too
         int longest = 0;
         for (int k = 40; k < 80; k++) {
             try (Rig r = new Rig(2)) {
@@ -156,19 +156,19 @@ class CheckPktLargerTest {
                 }
             }
         }
-        assertTrue(longest > 40, "a chain of resubmits outputs");
+        assertTrue(longest > 40 && longest < 79, "the depth limit is reached in the range tried: " + longest);
         try (Rig r = new Rig(2)) {
             chain(r, longest, "check_pkt_larger(100)->reg0[0],");
             assertEquals("check_pkt_len(size=100,gt(2),le(2))", r.of.trace(1, udp(18)).actions().toString());
         }
     }
 
-    /** Table 0 does {@code first} then resubmit(,1); tables 1..k-1 resubmit to the next; table k outputs to 2. */
+    /** Table 0 does {@code first} then resubmit(,k); tables k..2 resubmit back to the one before; table 1 outputs. */
     private static void chain(Rig r, int k, String first) {
-        flows(r, "table=0,actions=" + first + "resubmit(,1)");
-        for (int t = 1; t < k; t++) {
-            flows(r, "table=" + t + ",actions=resubmit(," + (t + 1) + ")");
+        flows(r, "table=0,actions=" + first + "resubmit(," + k + ")");
+        for (int t = k; t > 1; t--) {
+            flows(r, "table=" + t + ",actions=resubmit(," + (t - 1) + ")");
         }
-        flows(r, "table=" + k + ",actions=output:2");
+        flows(r, "table=1,actions=output:2");
     }
 }

@@ -204,6 +204,18 @@ class FlowPipelineTest {
         }
     }
 
+    /** As Open vSwitch 3.1: only a resubmit to the same or an earlier table is a level of the depth limit. */
+    @Test
+    void aChainOfResubmitsToLaterTablesIsNotLimitedByDepth() {
+        try (Rig r = new Rig(2)) {
+            for (int t = 0; t < 200; t++) {
+                ofctl(r, "table=" + t + ",priority=0 actions=resubmit(," + (t + 1) + ")");
+            }
+            ofctl(r, "table=200,priority=0 actions=output:2");
+            assertEquals("2", r.of.trace(r.key(1, udp())).actions().toString());
+        }
+    }
+
     /** A loop through a group's bucket fails at the same depth, before the group, as in Open vSwitch 3.1. */
     @Test
     void aLoopThroughAGroupBucketFailsTheTranslationToo() {
