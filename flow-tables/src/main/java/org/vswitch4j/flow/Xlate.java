@@ -29,8 +29,15 @@ import org.vswitch4j.core.key.FlowMask;
  * <p>Thread-safety: one instance per pipeline, used under the datapath's slow-path lock.
  */
 final class Xlate {
-    /** Resubmit and group nesting limit, as Open vSwitch's. */
+    /** Resubmit and group nesting limit, as Open vSwitch's (see {@link #limitDepth} for what it counts). */
     static final int MAX_DEPTH = 64;
+    /**
+     * A bound of our own on how many tables' actions run inside each other (resubmits to later tables and goto_table
+     * included), against the Java stack: a loop of forward steps through the 255 tables deepens Open vSwitch's depth
+     * once per lap, so its limits alone would let a translation nest ~16,000 tables deep. 512 is twice the longest
+     * forward chain the tables allow.
+     */
+    static final int MAX_NESTING = 512;
     /** Resubmits per translation, as Open vSwitch's. */
     static final int MAX_RESUBMITS = 4096;
 
@@ -64,10 +71,12 @@ final class Xlate {
      * branch do not ({@link #depth} also indents the trace, and counts them all).
      */
     private int limitDepth;
+    /** Tables whose actions are running, one inside the other (resubmit, goto_table, buckets): {@link #MAX_NESTING}. */
+    private int nesting;
     private int resubmits;
     /**
-     * exit (or the resubmit limit): no further action anywhere in the pipeline; the action set still runs, as
-     * after Open vSwitch's exit (a bucket or an action set cannot hold exit).
+     * exit (or a limit, which then fails the translation): no further action anywhere in the pipeline; after an exit
+     * the action set still runs, as after Open vSwitch's exit (a bucket or an action set cannot hold exit).
      */
     private boolean stopped;
     /** The resubmit limit was reached: the translation fails, and its packet is dropped (as Open vSwitch). */
@@ -129,6 +138,7 @@ final class Xlate {
         trace = rec;
         depth = 0;
         limitDepth = 0;
+        nesting = 0;
         resubmits = 0;
         stopped = false;
         limitHit = false;
@@ -256,6 +266,7 @@ final class Xlate {
                 out.add(new DatapathAction.Meter(m));
             }
         }
+        nesting++;
         doActions(in.applyActions(), 0, e, in);
         if (listStopped) {
             // an expired dec_ttl (or a check_pkt_larger, which ran the rest itself) skipped this entry's remaining
@@ -264,6 +275,7 @@ final class Xlate {
         } else if (!stopped) {
             afterApply(in);
         }
+        nesting--;
         table = saved;
     }
 
@@ -815,7 +827,6 @@ final class Xlate {
         return -1; // not reached: the live weights add up to total
     }
 
-
     private long hashFields() {
         long[] w = flow.w;
         long h = 0x9e3779b97f4a7c15L;
@@ -958,9 +969,12 @@ final class Xlate {
         return true;
     }
 
-    /** Over Open vSwitch's translation depth or stack bound (checked before resubmits, goto_table and groups). */
+    /**
+     * Over Open vSwitch's translation depth or stack bound, or our nesting bound (checked before resubmits,
+     * goto_table and groups).
+     */
     private boolean limitExceeded() {
-        return limitDepth >= MAX_DEPTH || stackBytes >= MAX_STACK_BYTES;
+        return limitDepth >= MAX_DEPTH || stackBytes >= MAX_STACK_BYTES || nesting >= MAX_NESTING;
     }
 
     /** Reads the bits {@code ref} names, un-wildcarding exactly those: {hi, lo}, right-aligned. */

@@ -216,6 +216,34 @@ class FlowPipelineTest {
         }
     }
 
+    /**
+     * A loop of 255 tables, each resubmitting to the next and the last back to the first: only one resubmit in 255
+     * deepens Open vSwitch's depth, so its limit alone would let the translation nest ~16,000 tables deep. Our own
+     * nesting bound fails it first, and the packet is dropped: no stack overflow reaches the poll thread.
+     */
+    @Test
+    void aLongLoopOfForwardResubmitsFailsWithoutOverflowingTheStack() {
+        try (Rig r = new Rig(2)) {
+            for (int t = 0; t < 254; t++) {
+                ofctl(r, "table=" + t + ",priority=0 actions=output:2,resubmit(," + (t + 1) + ")");
+            }
+            ofctl(r, "table=254,priority=0 actions=resubmit(,0)");
+            Trace t = r.of.trace(r.key(1, udp()));
+            assertEquals(DatapathActions.DROP, t.actions());
+            r.send(1, udp());
+            assertEquals(0, r.take(2).size());
+            r.send(1, udp());
+            assertEquals(0, r.take(2).size(), "the poll thread lives on");
+        }
+        try (Rig r = new Rig(2)) { // the same loop through goto_table
+            for (int t = 0; t < 254; t++) {
+                ofctl(r, "table=" + t + ",priority=0 actions=output:2,goto_table:" + (t + 1));
+            }
+            ofctl(r, "table=254,priority=0 actions=resubmit(,0)");
+            assertEquals(DatapathActions.DROP, r.of.trace(r.key(1, udp())).actions());
+        }
+    }
+
     /** A loop through a group's bucket fails at the same depth, before the group, as in Open vSwitch 3.1. */
     @Test
     void aLoopThroughAGroupBucketFailsTheTranslationToo() {
