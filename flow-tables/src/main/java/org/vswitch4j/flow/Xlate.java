@@ -38,6 +38,11 @@ final class Xlate {
      * forward chain the tables allow.
      */
     static final int MAX_NESTING = 512;
+    /**
+     * check_pkt_larger actions per translation, a bound of our own: each one translates what follows it twice, so
+     * k of them in a row make 2^k branches (Open vSwitch has no such bound and grows without one).
+     */
+    static final int MAX_LENGTH_CHECKS = 1024;
     /** Resubmits per translation, as Open vSwitch's. */
     static final int MAX_RESUBMITS = 4096;
 
@@ -74,6 +79,8 @@ final class Xlate {
     /** Tables whose actions are running, one inside the other (resubmit, goto_table, buckets): {@link #MAX_NESTING}. */
     private int nesting;
     private int resubmits;
+    /** check_pkt_larger actions translated so far: {@link #MAX_LENGTH_CHECKS}. */
+    private int lengthChecks;
     /**
      * exit (or a limit, which then fails the translation): no further action anywhere in the pipeline; after an exit
      * the action set still runs, as after Open vSwitch's exit (a bucket or an action set cannot hold exit).
@@ -140,6 +147,7 @@ final class Xlate {
         limitDepth = 0;
         nesting = 0;
         resubmits = 0;
+        lengthChecks = 0;
         stopped = false;
         limitHit = false;
         stackTop = 0;
@@ -369,6 +377,14 @@ final class Xlate {
      */
     private void checkPktLarger(Action.CheckPktLarger c, List<Action> actions, int next, FlowEntry entry,
                                 Instructions tail) {
+        if (++lengthChecks > MAX_LENGTH_CHECKS) {
+            if (trace != null) {
+                trace.note(depth, "more than " + MAX_LENGTH_CHECKS + " check_pkt_larger branches: translation fails");
+            }
+            stopped = true;
+            limitHit = true;
+            return;
+        }
         commit(); // the branches start from the packet as the datapath has it here
         FlowKey savedFlow = flow.copy();
         boolean savedOwned = baseOwned;

@@ -171,4 +171,20 @@ class CheckPktLargerTest {
         }
         flows(r, "table=1,actions=output:2");
     }
+
+    @Test
+    void thirtyChecksInARowFailTheTranslationInsteadOfMakingABillionBranches() {
+        try (Rig r = new Rig(2)) {
+            StringBuilder a = new StringBuilder("actions=");
+            for (int i = 0; i < 30; i++) {
+                a.append("check_pkt_larger(").append(60 + i).append(")->reg").append(i % 16).append("[").append(i / 16)
+                        .append("],");
+            }
+            flows(r, a.append("output:2").toString());
+            // (without the bound this would not finish: 2^30 branches)
+            assertEquals("drop", r.of.trace(1, udp(18)).actions().toString());
+            r.send(1, udp(18));
+            assertEquals(List.of(), r.take(2));
+        }
+    }
 }
