@@ -346,7 +346,7 @@ final class Xlate {
                 case Action.StackPop sp -> pop(sp.dst());
                 case Action.Note _ -> {
                 }
-                case Action.OutputReg r -> output(readBits(r.src())[1], r.maxLen(), entry);
+                case Action.OutputReg r -> outputReg(r, entry);
                 case Action.Conjunction _ -> {
                     // Only matters to lookups (FlowTable); as an action it does nothing.
                 }
@@ -361,6 +361,28 @@ final class Xlate {
                 case Action.OutputTrunc t -> outputTrunc(t);
             }
         }
+    }
+
+    /**
+     * output:FIELD, as Open vSwitch 3.1's {@code xlate_output_reg_action}: the value is a 16-bit OpenFlow 1.0 port
+     * number (0xfff8 IN_PORT ... 0xfffe LOCAL, which bundle_load writes); a value above 65535 sends nothing.
+     */
+    private void outputReg(Action.OutputReg r, FlowEntry entry) {
+        long[] v = readBits(r.src());
+        if (v[0] != 0 || v[1] < 0 || v[1] > 0xffff) {
+            if (trace != null) {
+                trace.note(depth, "output port " + Long.toUnsignedString(v[1]) + " is out of range");
+            }
+            return;
+        }
+        long p = v[1];
+        if (p >= 0xff00) {
+            if (p < 0xfff8 || p == 0xffff) {
+                return; // unassigned reserved numbers, and NONE: no port
+            }
+            p += 0xffff_0000L; // OpenFlow 1.0's reserved ports as OpenFlow 1.3 numbers them
+        }
+        output(p, r.maxLen(), entry);
     }
 
     // ---- check_pkt_larger ----------------------------------------------------------------------------------

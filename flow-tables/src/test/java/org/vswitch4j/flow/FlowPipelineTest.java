@@ -244,6 +244,23 @@ class FlowPipelineTest {
         }
     }
 
+    /** As Open vSwitch 3.1: output:FIELD reads an OpenFlow 1.0 port number (bundle_load writes IN_PORT as 0xfff8). */
+    @Test
+    void outputToAFieldTakesOpenFlow10PortNumbers() {
+        try (Rig r = new Rig(3)) {
+            ofctl(r, "table=0,priority=10,udp,tp_dst=53 actions=load:0xfff8->reg0[0..15],output:NXM_NX_REG0[0..15]",
+                    "table=0,priority=10,udp,tp_dst=54 actions=load:0x10002->reg0,output:NXM_NX_REG0[]",
+                    "table=0,priority=10,udp,tp_dst=55 actions=load:2->reg0,output:NXM_NX_REG0[]",
+                    "table=0,priority=10,udp,tp_dst=56 actions=load:0xfff0->reg0,output:NXM_NX_REG0[]");
+            assertEquals("1", r.of.trace(1, udp(A, B, "192.0.2.1", "192.0.2.2", 53)).actions().toString(), "IN_PORT");
+            assertEquals("drop", r.of.trace(1, udp(A, B, "192.0.2.1", "192.0.2.2", 54)).actions().toString(),
+                    "above 65535: out of range");
+            assertEquals("2", r.of.trace(1, udp(A, B, "192.0.2.1", "192.0.2.2", 55)).actions().toString());
+            assertEquals("drop", r.of.trace(1, udp(A, B, "192.0.2.1", "192.0.2.2", 56)).actions().toString(),
+                    "an unassigned reserved number");
+        }
+    }
+
     /** A loop through a group's bucket fails at the same depth, before the group, as in Open vSwitch 3.1. */
     @Test
     void aLoopThroughAGroupBucketFailsTheTranslationToo() {
