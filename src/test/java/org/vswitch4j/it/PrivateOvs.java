@@ -231,8 +231,14 @@ public final class PrivateOvs implements AutoCloseable {
     List<List<String>> traceAll(String file, List<String> packets, String replay) throws Exception {
         Path pkts = dir.resolve(file);
         Files.write(pkts, packets);
-        List<String> out = run("bash", "-c", "while read -r f p; do ovs-appctl -t '" + ctl() + "' ofproto/trace "
-                + bridge + " \"$f\" \"$p\" || exit 1; echo '@@@'; done < '" + pkts + "'");
+        List<String> out;
+        try {
+            out = run("bash", "-c", "while read -r f p; do ovs-appctl -t '" + ctl() + "' ofproto/trace "
+                    + bridge + " \"$f\" \"$p\" || exit 1; echo '@@@'; done < '" + pkts + "'");
+        } catch (AssertionError e) {
+            // ovs-vswitchd may have died on a trace: say which rule set, and what it logged
+            throw new AssertionError(e.getMessage() + replay + "\n--- ovs-vswitchd's log:\n" + logTail(), e);
+        }
         List<List<String>> traces = new ArrayList<>();
         List<String> cur = new ArrayList<>();
         for (String l : out) {
