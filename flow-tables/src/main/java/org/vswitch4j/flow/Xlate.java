@@ -400,11 +400,7 @@ final class Xlate {
     private void checkPktLarger(Action.CheckPktLarger c, List<Action> actions, int next, FlowEntry entry,
                                 Instructions tail) {
         if (++lengthChecks > MAX_LENGTH_CHECKS) {
-            if (trace != null) {
-                trace.note(depth, "more than " + MAX_LENGTH_CHECKS + " check_pkt_larger branches: translation fails");
-            }
-            stopped = true;
-            limitHit = true;
+            fail("more than " + MAX_LENGTH_CHECKS + " check_pkt_larger branches: translation fails");
             return;
         }
         commit(); // the branches start from the packet as the datapath has it here
@@ -683,13 +679,8 @@ final class Xlate {
     private void group(long id, FlowEntry entry) {
         memoizable = false; // group and bucket counters
         tx.addTag(FlowTable.groupTag(id));
-        if (limitExceeded() || resubmits >= MAX_RESUBMITS) {
-            // as a resubmit: Open vSwitch checks the same limits before a group, and fails the translation
-            if (trace != null) {
-                trace.note(depth, "resubmit limit reached (depth " + MAX_DEPTH + ") at group " + id);
-            }
-            stopped = true;
-            limitHit = true;
+        if (limitExceeded()) { // as a resubmit: Open vSwitch checks the same limits before a group
+            fail(limitReason() + " at group " + id);
             return;
         }
         GroupEntry g = pipe.group(id);
@@ -994,13 +985,8 @@ final class Xlate {
      * and stack limits, and counts the table action; else fails the translation (the packet is dropped).
      */
     private boolean tableActionAllowed() {
-        if (limitExceeded() || resubmits >= MAX_RESUBMITS) {
-            if (trace != null) {
-                trace.note(depth, stackBytes >= MAX_STACK_BYTES ? "resubmits yielded over 64 kB of stack"
-                        : "resubmit limit reached (depth " + MAX_DEPTH + ", " + MAX_RESUBMITS + " resubmits)");
-            }
-            stopped = true;
-            limitHit = true;
+        if (limitExceeded()) {
+            fail(limitReason());
             return false;
         }
         resubmits++;
@@ -1008,11 +994,27 @@ final class Xlate {
     }
 
     /**
-     * Over Open vSwitch's translation depth or stack bound, or our nesting bound (checked before resubmits,
-     * goto_table and groups).
+     * Over Open vSwitch's translation depth, resubmit count or stack bound, or our nesting bound (checked before
+     * resubmits, goto_table and groups).
      */
     private boolean limitExceeded() {
-        return limitDepth >= MAX_DEPTH || stackBytes >= MAX_STACK_BYTES || nesting >= MAX_NESTING;
+        return limitDepth >= MAX_DEPTH || resubmits >= MAX_RESUBMITS || stackBytes >= MAX_STACK_BYTES
+                || nesting >= MAX_NESTING;
+    }
+
+    private String limitReason() {
+        return stackBytes >= MAX_STACK_BYTES ? "resubmits yielded over 64 kB of stack"
+                : "resubmit limit reached (depth " + MAX_DEPTH + ", " + MAX_RESUBMITS + " resubmits, "
+                + MAX_NESTING + " nested tables)";
+    }
+
+    /** Fails the translation: nothing more runs, and its packet is dropped ({@link #run}). */
+    private void fail(String why) {
+        if (trace != null) {
+            trace.note(depth, why);
+        }
+        stopped = true;
+        limitHit = true;
     }
 
     /** Reads the bits {@code ref} names, un-wildcarding exactly those: {hi, lo}, right-aligned. */
